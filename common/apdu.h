@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_APDU_H
+#define SCL_APDU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transport.h"
+
+/*
+ * ISO/IEC 7816-4 command/response transport over a struct scl_transport.
+ *
+ * scl_apdu_transmit():
+ *  - encodes short APDUs, or extended length when data > 255 / le > 256 and
+ *    the transport has SCL_TRANSPORT_EXTENDED, else uses command chaining
+ *    (CLA bit 0x10) in 255-byte pieces (§5.3.3);
+ *  - follows 61xx with GET RESPONSE (00 C0 00 00 xx) at most
+ *    SCL_APDU_MAX_GET_RESPONSE times and never past resp_cap;
+ *  - retries a 6Cxx once with Le = xx (§5.3.4);
+ *  - wipes its encoding buffer on exit (it may hold a PIN) and traces
+ *    through the log sink when t->trace, redacting the data of
+ *    VERIFY (20), CHANGE REFERENCE DATA (24) and RESET RETRY COUNTER (2C).
+ * On return *ret_sw holds the final status word and *ret_len the data bytes
+ * written to resp.  Returns 0 whenever a status word was received (any SW;
+ * map it with scl_apdu_sw_to_err()), SCL_ERR_LIMIT / SCL_ERR_TOO_LARGE when
+ * the card drove a loop past its cap, SCL_ERR_CARD_BAD_RESPONSE for a
+ * response shorter than 2 bytes, or a transport error.
+ */
+#define SCL_APDU_MAX_GET_RESPONSE 64
+
+struct scl_apdu {
+	uint8_t cla, ins, p1, p2;
+	const uint8_t *data;
+	size_t data_len;	/* up to 65535 */
+	size_t le;		/* 0: no response data expected; 256 (short) or
+				   65536 (extended) mean "as much as there is" */
+};
+
+int scl_apdu_transmit(struct scl_transport *t, const struct scl_apdu *cmd,
+    uint8_t *resp, size_t resp_cap, size_t *ret_len, uint16_t *ret_sw);
+
+/*
+ * Map a status word to an SCL code: 9000 -> 0, 63Cx -> SCL_ERR_PIN_WRONG
+ * with *ret_tries = x, 6983 -> SCL_ERR_PIN_BLOCKED with *ret_tries = 0,
+ * 6982 SECURITY_STATUS, 6A82 NO_OBJECT (or NO_APPLET for SELECT, which the
+ * caller decides), 6700 WRONG_LENGTH, 6985 CONDITIONS, 6A80
+ * INCORRECT_DATA, anything else SW_UNEXPECTED.  ret_tries may be NULL; it
+ * is written only for 63Cx/6983.
+ */
+int scl_apdu_sw_to_err(uint16_t sw, int *ret_tries);
+
+/* Name of a status word from the table ("WRONG_PIN", "FILE_NOT_FOUND"…). */
+const char *scl_apdu_sw_name(uint16_t sw);
+
+#endif

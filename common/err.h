@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_ERR_H
+#define SCL_ERR_H
+
+/*
+ * One code space for common/ and policy/: 0 is success, failures are negative
+ * SCL_ERR_* grouped by range.  scl_err_name() gives a stable upper-case name
+ * used as `reason=` in logs; scl_strerror() gives an English sentence for
+ * administrators.  User-facing sentences live in pam/ and greeter/.
+ */
+enum scl_err {
+	SCL_OK = 0,
+
+	/* generic */
+	SCL_ERR_INTERNAL = -1,
+	SCL_ERR_NOMEM = -2,
+	SCL_ERR_INVALID_ARGUMENT = -3,
+	SCL_ERR_SYSTEM = -4,		/* errno kept by the caller */
+	SCL_ERR_TIMEOUT = -5,
+	SCL_ERR_CANCELLED = -6,
+	SCL_ERR_LIMIT = -7,		/* a cap was reached (loop, size, count) */
+	SCL_ERR_NOT_SUPPORTED = -8,
+	SCL_ERR_BUFFER_TOO_SMALL = -9,
+
+	/* reader / PC/SC */
+	SCL_ERR_NO_SERVICE = -100,	/* pcscd not running */
+	SCL_ERR_NO_READER = -101,
+	SCL_ERR_NO_CARD = -102,
+	SCL_ERR_CARD_REMOVED = -103,
+	SCL_ERR_SHARING = -104,		/* another client holds the card */
+	SCL_ERR_TRANSMIT = -105,
+	SCL_ERR_CARD_RESET = -106,	/* reset (e.g. idle watchdog); state lost */
+	SCL_ERR_READER_GONE = -107,
+
+	/* card / applet */
+	SCL_ERR_NO_APPLET = -200,
+	SCL_ERR_PIN_WRONG = -201,
+	SCL_ERR_PIN_BLOCKED = -202,
+	SCL_ERR_SECURITY_STATUS = -203,
+	SCL_ERR_NO_OBJECT = -204,
+	SCL_ERR_SW_UNEXPECTED = -205,
+	SCL_ERR_WRONG_LENGTH = -206,
+	SCL_ERR_AUTH_FAILED = -207,	/* management/admin key refused */
+	SCL_ERR_CONDITIONS = -208,	/* 6985 conditions of use not satisfied */
+	SCL_ERR_INCORRECT_DATA = -209,	/* 6A80 */
+	SCL_ERR_CARD_BAD_RESPONSE = -210, /* well-formed SW, malformed body */
+	SCL_ERR_PIN_FORMAT = -211,	/* PIN rejected before reaching the card */
+	SCL_ERR_PIN_LAST_TRY = -212,	/* refused to spend the last try */
+
+	/* parse */
+	SCL_ERR_TRUNCATED = -300,
+	SCL_ERR_BAD_TLV = -301,
+	SCL_ERR_TRAILING_DATA = -302,
+	SCL_ERR_TOO_LARGE = -303,
+	SCL_ERR_BAD_DER = -304,
+
+	/* certificate */
+	SCL_ERR_CERT_EXPIRED = -400,
+	SCL_ERR_CERT_NOT_YET_VALID = -401,
+	SCL_ERR_CERT_UNTRUSTED = -402,
+	SCL_ERR_CERT_REVOKED = -403,
+	SCL_ERR_CERT_REVOCATION_UNKNOWN = -404,
+	SCL_ERR_CERT_EKU = -405,
+	SCL_ERR_CERT_KEY_USAGE = -406,
+	SCL_ERR_SIG_INVALID = -407,	/* proof of possession failed */
+	SCL_ERR_CERT_KEY_UNSUPPORTED = -408,
+	SCL_ERR_NO_CERT = -409,		/* card carries no usable certificate */
+
+	/* policy / mapping */
+	SCL_ERR_NO_MAPPING = -500,
+	SCL_ERR_AMBIGUOUS = -501,
+	SCL_ERR_DENIED = -502,
+	SCL_ERR_CONFIG = -503,
+	SCL_ERR_PIN_POLICY = -504,
+	SCL_ERR_BAD_STATE = -505,	/* malformed state / record file */
+	SCL_ERR_WRONG_USER = -506,	/* card maps to someone else */
+};
+
+/* Stable name without prefix ("PIN_WRONG"); "UNKNOWN" for codes not listed. */
+const char *scl_err_name(int r);
+
+/* Administrator-facing English sentence; never NULL. */
+const char *scl_strerror(int r);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_PCSC_H
+#define SCL_PCSC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transport.h"
+
+/*
+ * PC/SC context and card handles over pcsc-lite.
+ *
+ * Threading: one scl_pcsc per thread (pcsc-lite contexts are not shared).
+ * Every call is bounded: connect uses SCardGetStatusChange with a timeout
+ * before SCardConnect so a card held in another client's transaction
+ * (PCSC#254) gives SCL_ERR_SHARING instead of a hang.
+ */
+#define SCL_READERS_MAX 8
+#define SCL_READER_NAME_MAX 128
+#define SCL_ATR_MAX 33
+#define SCL_TX_IDLE_LIMIT_MS 5000	/* Windows' SCardBeginTransaction rule */
+
+struct scl_pcsc;
+struct scl_card;
+
+struct scl_reader_info {
+	char name[SCL_READER_NAME_MAX];	/* NUL-terminated, checked */
+	int card_present;
+	uint8_t atr[SCL_ATR_MAX];
+	size_t atr_len;
+};
+
+/*
+ * Establish a context.  pcscd not running is SCL_ERR_NO_SERVICE (not an
+ * error storm; the caller may retry later, pcscd may start afterwards).
+ */
+int scl_pcsc_open(struct scl_pcsc **ret_ctx);
+void scl_pcsc_free(struct scl_pcsc **ctxp);
+
+/*
+ * Fill up to cap readers (the multi-string is length- and NUL-checked,
+ * capped at SCL_READERS_MAX).  No reader is 0 with *ret_n = 0.
+ */
+int scl_pcsc_list_readers(struct scl_pcsc *ctx, struct scl_reader_info *ret_r,
+    size_t cap, size_t *ret_n);
+
+/*
+ * Connect (shared mode, T=0|T=1) to the card in reader, waiting at most
+ * timeout_ms for other clients' transactions.  SCL_ERR_NO_CARD,
+ * SCL_ERR_SHARING, SCL_ERR_READER_GONE, SCL_ERR_NO_SERVICE.
+ */
+int scl_card_connect(struct scl_pcsc *ctx, const char *reader, int timeout_ms,
+    struct scl_card **ret_card);
+
+/*
+ * Begin / end a transaction.  While held, a watchdog releases the
+ * transaction and resets the card after SCL_TX_IDLE_LIMIT_MS without an
+ * APDU; the next transmit then fails with SCL_ERR_CARD_RESET.  Never hold a
+ * transaction across user think time (the PIN prompt).
+ */
+int scl_card_begin(struct scl_card *card);
+int scl_card_end(struct scl_card *card, int reset);
+
+/* The transport for apdu.c/piv.c; owned by card, valid until disconnect. */
+struct scl_transport *scl_card_transport(struct scl_card *card);
+
+/* Reader name and ATR of a connected card. */
+const char *scl_card_reader(const struct scl_card *card);
+
+/* Disconnect, resetting the card when reset (drops verified PIN state). */
+void scl_card_disconnect(struct scl_card **cardp, int reset);
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_PIV_H
+#define SCL_PIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "secret.h"
+#include "transport.h"
+
+/*
+ * PIV client (NIST SP 800-73-4 Part 2).  Every function sends APDUs through
+ * t and parses responses with the bounded TLV cursor; none logs above
+ * debug.  Card-supplied lengths are checked before use.  The caller owns
+ * transactions (scl_card_begin/end) around a sequence of calls.
+ */
+
+/* Key references (§5.1) */
+#define SCL_PIV_KEY_AUTH	0x9A
+#define SCL_PIV_KEY_MGMT	0x9B
+#define SCL_PIV_KEY_SIGN	0x9C
+#define SCL_PIV_KEY_KEYMGMT	0x9D
+#define SCL_PIV_KEY_CARDAUTH	0x9E
+
+/* PIN references */
+#define SCL_PIV_REF_PIN		0x80
+#define SCL_PIV_REF_PUK		0x81
+
+/* Algorithm identifiers (SP 800-78-4 Table 6-2) */
+#define SCL_PIV_ALG_3DES	0x03
+#define SCL_PIV_ALG_AES128	0x08
+#define SCL_PIV_ALG_AES192	0x0A
+#define SCL_PIV_ALG_AES256	0x0C
+#define SCL_PIV_ALG_RSA1024	0x06
+#define SCL_PIV_ALG_RSA2048	0x07
+#define SCL_PIV_ALG_ECC256	0x11
+#define SCL_PIV_ALG_ECC384	0x14
+
+/* Data object tags (§3, Table 3) */
+#define SCL_PIV_TAG_CHUID	0x5FC102
+#define SCL_PIV_TAG_CCC		0x5FC107
+#define SCL_PIV_TAG_CERT_9A	0x5FC105
+#define SCL_PIV_TAG_CERT_9C	0x5FC10A
+#define SCL_PIV_TAG_CERT_9D	0x5FC10B
+#define SCL_PIV_TAG_CERT_9E	0x5FC101
+#define SCL_PIV_TAG_DISCOVERY	0x7E
+#define SCL_PIV_TAG_PRINTED	0x5FC109
+
+#define SCL_PIV_CERT_MAX	(16u * 1024u)	/* after CertInfo 0x71 inflate */
+
+/* SELECT the PIV application (full AID).  SCL_ERR_NO_APPLET if absent. */
+int scl_piv_select(struct scl_transport *t);
+
+/* Object tag holding the certificate for a key reference, 0 if none. */
+uint32_t scl_piv_cert_tag(uint8_t key_ref);
+
+/*
+ * GET DATA: read the object and strip the outer 53 wrapper.  The content is
+ * copied into buf (cap bytes); *ret_len is its length.  SCL_ERR_NO_OBJECT
+ * when the card has none (6A82) or an empty 53.
+ */
+int scl_piv_read_object(struct scl_transport *t, uint32_t tag, uint8_t *buf,
+    size_t cap, size_t *ret_len);
+
+/*
+ * Read the certificate of key_ref: unwrap 70 (cert) / 71 (CertInfo; bit 0
+ * = gzip, inflated up to SCL_PIV_CERT_MAX) / FE.  On success *ret_der is a
+ * malloc'd DER the caller frees; its X.509 structure is not yet checked.
+ */
+int scl_piv_read_cert(struct scl_transport *t, uint8_t key_ref,
+    uint8_t **ret_der, size_t *ret_len);
+
+/* Card identity from CHUID: the 16-byte GUID (tag 34), hex in ret_id. */
+int scl_piv_read_card_id(struct scl_transport *t, char ret_id[33]);
+
+/*
+ * PIN state without spending a try: VERIFY with no data (§3.2.1).
+ * *ret_tries = tries left (-1 if the card does not say), *ret_verified =
+ * 1 when already verified in this session.  Blocked: 0 with tries = 0.
+ */
+int scl_piv_pin_status(struct scl_transport *t, uint8_t ref, int *ret_tries,
+    int *ret_verified);
+
+/*
+ * VERIFY the PIN (ref 80) or PUK-as-verify is not allowed; pads with FF.
+ * SCL_ERR_PIN_WRONG with *ret_tries, SCL_ERR_PIN_BLOCKED.  ret_tries may be
+ * NULL.  The APDU buffer is wiped.
+ */
+int scl_piv_verify(struct scl_transport *t, const struct scl_pin *pin,
+    int *ret_tries);
+
+/* CHANGE REFERENCE DATA for ref 80 (PIN) or 81 (PUK). */
+int scl_piv_change_reference(struct scl_transport *t, uint8_t ref,
+    const struct scl_pin *old_pin, const struct scl_pin *new_pin,
+    int *ret_tries);
+
+/* RESET RETRY COUNTER: unblock the PIN with the PUK, setting new_pin. */
+int scl_piv_reset_retry(struct scl_transport *t, const struct scl_pin *puk,
+    const struct scl_pin *new_pin, int *ret_tries);
+
+/*
+ * GENERAL AUTHENTICATE with a private key: in is the raw input the card
+ * operates on (for RSA the full PKCS#1 v1.5 padded block of the modulus
+ * size; for ECC the digest).  Result (signature, for ECC DER-encoded
+ * ECDSA-Sig-Value) copied to sig.
+ */
+int scl_piv_general_auth(struct scl_transport *t, uint8_t alg, uint8_t key_ref,
+    const uint8_t *in, size_t in_len, uint8_t *sig, size_t sig_cap,
+    size_t *ret_sig_len);
+
+/*
+ * Management key (9B) mutual authentication (witness + challenge, §3.2.4 /
+ * Appendix A.1).  alg: 3DES (24-byte key) or AES-128/192/256.
+ * SCL_ERR_AUTH_FAILED if the card or we reject the other side.
+ */
+int scl_piv_mgmt_auth(struct scl_transport *t, uint8_t alg, const uint8_t *key,
+    size_t key_len);
+
+/*
+ * GENERATE ASYMMETRIC KEY PAIR (47) in key_ref; the public key (7F49
+ * content: 81 modulus + 82 exponent, or 86 EC point) as malloc'd DER
+ * SubjectPublicKeyInfo in *ret_spki.  Needs management-key auth.
+ */
+int scl_piv_generate(struct scl_transport *t, uint8_t key_ref, uint8_t alg,
+    uint8_t **ret_spki, size_t *ret_len);
+
+/* PUT DATA (DB 3F FF, 5C tag + 53 content). */
+int scl_piv_put_object(struct scl_transport *t, uint32_t tag,
+    const uint8_t *content, size_t len);
+
+/* PUT DATA of a certificate object (70 der, 71 00, FE 00) for key_ref. */
+int scl_piv_put_cert(struct scl_transport *t, uint8_t key_ref,
+    const uint8_t *der, size_t der_len);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_SECRET_H
+#define SCL_SECRET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The one buffer a PIN (or PUK) lives in.  PIV references hold at most 8
+ * bytes (SP 800-73-4 Pt 2 §3.2.1); the card command pads with 0xFF.
+ * Never copy v[] anywhere but into the APDU buffer, which the APDU layer
+ * wipes.  Callers wipe with scl_pin_clear() on every path.
+ */
+#define SCL_PIN_MAX 8
+
+struct scl_pin {
+	uint8_t v[SCL_PIN_MAX];
+	size_t len;
+};
+
+/*
+ * Copy the NUL-terminated string s into pin (length 1..SCL_PIN_MAX, printable
+ * ASCII only).  Returns 0, or SCL_ERR_PIN_FORMAT leaving pin cleared.  Does
+ * not wipe s: the caller owns it and wipes it (see scl_wipe_str()).
+ */
+int scl_pin_set(struct scl_pin *pin, const char *s);
+
+/* explicit_bzero the whole struct. NULL-safe. */
+void scl_pin_clear(struct scl_pin *pin);
+
+/* explicit_bzero(p, len) then free(p). NULL-safe. */
+void scl_freezero(void *p, size_t len);
+
+/* Wipe a NUL-terminated heap string to its end, then free it. NULL-safe. */
+void scl_wipe_str(char *s);
+
+#endif

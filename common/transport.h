@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_TRANSPORT_H
+#define SCL_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The seam between card logic and card I/O.  Two implementations: the
+ * PC/SC backend (pcsc.c) and the scripted fake card of the unit tests and
+ * fuzzers (tests/mock/fake-card.c).
+ *
+ * transmit() sends one raw C-APDU and receives one raw R-APDU including SW1
+ * SW2.  *resp_len holds the capacity on entry and the length on return.  It
+ * must return within the backend's bound: SCL_ERR_TIMEOUT, or
+ * SCL_ERR_CARD_REMOVED / SCL_ERR_NO_SERVICE / SCL_ERR_TRANSMIT on failure.
+ * begin()/end() bracket a transaction (exclusive access); end() may be
+ * asked to reset the card (drops the verified-PIN state).
+ */
+struct scl_transport_ops {
+	int (*transmit)(void *h, const uint8_t *cmd, size_t cmd_len,
+	    uint8_t *resp, size_t *resp_len);
+	int (*begin)(void *h);
+	int (*end)(void *h, int reset);
+};
+
+#define SCL_TRANSPORT_EXTENDED 0x1	/* card takes extended-length APDUs */
+
+struct scl_transport {
+	const struct scl_transport_ops *ops;
+	void *h;
+	unsigned flags;
+	unsigned apdu_count;	/* raw APDUs sent, for benchmarks */
+	int trace;		/* non-zero: trace APDUs (redacted) to the log sink */
+};
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_CONFIG_H
+#define SCL_CONFIG_H
+
+#include <stddef.h>
+
+#include "pinpolicy.h"
+
+/*
+ * /etc/sclogin/sclogin.conf: INI-style.
+ *
+ *   # comment
+ *   [global]            keys for every service
+ *   key = value
+ *   [service sudo]      overrides for PAM service "sudo" (also
+ *                       [service gdm-smartcard] …); later wins
+ *
+ * Every key is documented in data/sclogin.conf.5.  Unknown keys, unknown
+ * sections, malformed values, duplicate keys in a section, a file that is
+ * not a regular root-owned file without group/other write, or larger than
+ * SCL_CONFIG_MAX_SIZE are errors naming file and line (fail closed).
+ */
+#define SCL_CONFIG_PATH_DEFAULT "/etc/sclogin/sclogin.conf"
+#define SCL_CONFIG_MAX_SIZE (256u * 1024u)
+#define SCL_CONFIG_LIST_MAX 32
+
+enum scl_revocation_mode {
+	SCL_REVOCATION_OFF = 0,
+	SCL_REVOCATION_SOFT_FAIL,	/* unknown / unreachable = accept */
+	SCL_REVOCATION_HARD_FAIL,	/* unknown / unreachable = refuse */
+};
+
+enum scl_last_try {
+	SCL_LAST_TRY_REFUSE = 0,	/* never spend the last try at sign-in */
+	SCL_LAST_TRY_CONFIRM,		/* ask "this is your last try" yes/no */
+};
+
+enum scl_removal_action {
+	SCL_REMOVAL_NONE = 0,
+	SCL_REMOVAL_LOCK,
+	SCL_REMOVAL_LOGOUT,
+};
+
+/* Mapping methods, tried in the order listed in `mapping =`. */
+enum scl_map_method {
+	SCL_MAP_UPN = 1,	/* SAN otherName 1.3.6.1.4.1.311.20.2.3, user part */
+	SCL_MAP_CN,		/* subject CN == user name */
+	SCL_MAP_EMAIL,		/* SAN rfc822Name / emailAddress, local part */
+	SCL_MAP_SUBJECT,	/* mapfile "subject:<RFC2253>" lines */
+	SCL_MAP_FINGERPRINT,	/* mapfile "sha256:<hex>" lines */
+	SCL_MAP_MAPFILE,	/* any mapfile line (subject, sha256, upn, email) */
+	SCL_MAP_AUTHORIZED,	/* ~/.config/sclogin/authorized_certs */
+};
+
+struct scl_config {
+	/* trust */
+	char *ca_file;			/* PEM bundle of anchors */
+	char *ca_dir;			/* c_rehash'd directory */
+	int eku_smartcard_logon;	/* accept 1.3.6.1.4.1.311.20.2.2 (default 1) */
+	int eku_client_auth;		/* accept 1.3.6.1.5.5.7.3.2 (default 1) */
+	int eku_allow_none;		/* accept a cert with no EKU ext (default 0) */
+
+	/* revocation */
+	enum scl_revocation_mode crl;	/* default soft-fail */
+	char *crl_dir;			/* *.pem / *.crl files */
+	char *crl_cache_dir;		/* downloaded CDP CRLs (default /var/cache/sclogin/crl) */
+	int crl_fetch;			/* download from CDP http:// URLs (default 0) */
+	enum scl_revocation_mode ocsp;	/* default off */
+	char *ocsp_url;			/* responder; NULL = use the AIA */
+	unsigned revocation_timeout_ms;	/* hard budget for all network (default 3000) */
+
+	/* mapping */
+	enum scl_map_method mapping[8];	/* default: upn, mapfile, authorized, cn */
+	size_t n_mapping;
+	char *mapfile;			/* default /etc/sclogin/mapping */
+	char *upn_domain;		/* if set, UPN must be user@<domain> */
+	int allow_card_only;		/* no user name: take it from the card (default 1) */
+
+	/* card and PIN */
+	unsigned wait_for_card_s;	/* 0: don't wait (default 0) */
+	unsigned card_timeout_ms;	/* bound for connect/transmit (default 10000) */
+	enum scl_last_try last_try;	/* default refuse */
+	unsigned low_tries_warn;	/* show tries left at or below (default 2) */
+	struct scl_pin_policy pin_policy;
+	int empty_pin_unavail;		/* empty PIN = other sign-in option (default 1) */
+
+	/* account */
+	char *require_card_users[SCL_CONFIG_LIST_MAX];
+	size_t n_require_card_users;
+	char *require_card_groups[SCL_CONFIG_LIST_MAX];
+	size_t n_require_card_groups;
+	int require_card;		/* this service requires a card (default 0) */
+	char *exempt_services[SCL_CONFIG_LIST_MAX];	/* default cron, crond, atd, systemd-user */
+	size_t n_exempt_services;
+	char *exempt_users[SCL_CONFIG_LIST_MAX];	/* break-glass accounts */
+	size_t n_exempt_users;
+
+	/* session */
+	enum scl_removal_action removal_action;	/* default none */
+	unsigned removal_debounce_ms;	/* default 1500 */
+	char *state_dir;		/* default /var/lib/sclogin */
+
+	int debug;
+	int apdu_trace;
+};
+
+/*
+ * Load path for service (NULL or "" for global keys only).  A missing file
+ * at the default path gives the built-in defaults; a missing explicitly
+ * named file is an error.  On error returns SCL_ERR_CONFIG (or NOMEM /
+ * SYSTEM) with a message "FILE:LINE: what is wrong" in errbuf; *ret_cfg is
+ * untouched.  check_owner: enforce root ownership and mode (0 for tests and
+ * `sclogin doctor --config` by a user).
+ */
+int scl_config_load(const char *path, const char *service, int check_owner,
+    struct scl_config **ret_cfg, char *errbuf, size_t errlen);
+
+/* Defaults only (never fails except on NOMEM). */
+int scl_config_defaults(struct scl_config **ret_cfg);
+
+/*
+ * Apply one "key=value" override (PAM module argument).  Same keys and
+ * values as the file; SCL_ERR_CONFIG with a message on error.
+ */
+int scl_config_set(struct scl_config *cfg, const char *key, const char *value,
+    char *errbuf, size_t errlen);
+
+void scl_config_free(struct scl_config **cfgp);
+
+/* Helper for list keys. */
+int scl_config_list_has(char *const *list, size_t n, const char *s);
+
+const char *scl_removal_action_name(enum scl_removal_action a);
+
+#endif
