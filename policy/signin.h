@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_SIGNIN_H
+#define SCL_SIGNIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "mapping.h"
+#include "pcsc.h"
+#include "secret.h"
+
+/*
+ * The shared sign-in pipeline of pam_sclogin, `sclogin doctor` and the
+ * greeter.  It never touches a PIN: it only reads public objects and asks
+ * the card for its PIN try counter with an empty VERIFY.
+ *
+ *   scl_signin_scan():
+ *     SERVICE     pcscd reachable (scl_pcsc_open)
+ *     READER      readers listed (or the one asked for)
+ *     CARD        a card present and connectable in each reader
+ *     APPLET      SELECT PIV
+ *     CERT_READ   certificates of the configured key references, card id
+ *                 (CHUID GUID), duplicates filtered (same SHA-256 on two
+ *                 slots of one card: the first key reference in
+ *                 SCL_SIGNIN_KEY_* order wins, the other is reported as a
+ *                 WARN)
+ *     CERT_VALID  scl_certcheck: chain, validity, key usage, EKU
+ *     REVOCATION  the revocation part of scl_certcheck (soft-fail = WARN)
+ *     MAPPING     scl_map_check_user (user given) or scl_map_find_users
+ *                 (card-only)
+ *     POLICY      card-only allowed, supported key algorithm
+ *     PIN_STATE   tries left via empty VERIFY (blocked = FAIL, low = WARN)
+ *   and returns every certificate read as a candidate with its own status;
+ *   usable candidates (status 0) are those a PIN may be asked for.
+ *
+ * Each card is accessed in one short transaction which is ended before
+ * scl_signin_scan() returns: nothing is held across the PIN prompt.  All
+ * card I/O is bounded by cfg->card_timeout_ms; the number of readers,
+ * certificates and report lines is capped (below).
+ *
+ * Threading: no global state; one scan per thread at a time (it opens its
+ * own PC/SC context).  Library code: it does not log above debug.
+ */
+
+#define SCL_SIGNIN_CANDIDATES_MAX	16
+#define SCL_SIGNIN_REPORT_MAX		64
+#define SCL_SIGNIN_DETAIL_MAX		256
+#define SCL_SIGNIN_LABEL_MAX		128
+
+/* Key references to read, as a mask (opts.key_mask); 0 means AUTH only. */
+#define SCL_SIGNIN_KEY_9A	0x1u	/* PIV Authentication (default) */
+#define SCL_SIGNIN_KEY_9E	0x2u	/* Card Authentication */
+#define SCL_SIGNIN_KEY_9C	0x4u	/* Digital Signature (PIN always) */
+
+enum scl_signin_step {
+	SCL_STEP_SERVICE = 0,
+	SCL_STEP_READER,
+	SCL_STEP_CARD,
+	SCL_STEP_APPLET,
+	SCL_STEP_CERT_READ,
+	SCL_STEP_CERT_VALID,
+	SCL_STEP_REVOCATION,
+	SCL_STEP_MAPPING,
+	SCL_STEP_POLICY,
+	SCL_STEP_PIN_STATE,
+	SCL_STEP_N_,
+};
+
+enum scl_verdict {
+	SCL_VERDICT_OK = 0,
+	SCL_VERDICT_WARN,	/* went on, but an admin should look */
+	SCL_VERDICT_FAIL,
+};
+
+/*
+ * One line of the report.  reader/key_ref/cert_sha256 say what the line
+ * is about ("" / 0 when not tied to one).  detail: what was seen, for
+ * administrators ("notAfter 2026-01-01T00:00:00Z"); fix: what an
+ * administrator can do ("Renew the certificate."), "" when none.  All
+ * strings are NUL-terminated and escaped (no control characters).
+ */
+struct scl_signin_entry {
+	enum scl_signin_step step;
+	enum scl_verdict verdict;
+	int reason;			/* 0 or SCL_ERR_* */
+	char reader[SCL_READER_NAME_MAX];
+	uint8_t key_ref;
+	char cert_sha256[65];
+	char detail[SCL_SIGNIN_DETAIL_MAX];
+	char fix[SCL_SIGNIN_DETAIL_MAX];
+};
+
+struct scl_signin_report {
+	struct scl_signin_entry e[SCL_SIGNIN_REPORT_MAX];
+	size_t n;
+	size_t dropped;			/* lines lost to the cap */
+};
+
+/*
+ * A certificate found on a card.  status 0: usable for sign-in (valid,
+ * mapped to the user or, card-only, to >= 1 users, PIN not blocked).
+ * Otherwise status is the SCL_ERR_* of the first failing step and
+ * fail_step that step; the candidate is still listed (for doctor).
+ */
+struct scl_signin_candidate {
+	char reader[SCL_READER_NAME_MAX];
+	char card_id[33];		/* CHUID GUID hex, "" if the card has none */
+	char label[SCL_SIGNIN_LABEL_MAX]; /* for prompts: subject CN, else
+					   * card id, else reader; escaped */
+	uint8_t key_ref;		/* SCL_PIV_KEY_* */
+	uint8_t alg;			/* SCL_PIV_ALG_* of the public key, 0 if
+					 * unsupported */
+	X509 *x509;			/* owned by the result */
+	char subject[256];		/* escaped RFC 2253 */
+	char issuer[256];
+	char serial_hex[81];
+	char sha256_hex[65];
+	struct scl_user_list users;	/* users it maps to (user given: that
+					 * user only); owned by the result */
+	int tries;			/* PIN tries left, -1 unknown */
+	int revocation_soft_failed;	/* accepted without revocation data */
+	int status;			/* 0 or SCL_ERR_* */
+	enum scl_signin_step fail_step;	/* meaningful when status != 0 */
+};
+
+struct scl_signin_result {
+	struct scl_signin_candidate c[SCL_SIGNIN_CANDIDATES_MAX];
+	size_t n;			/* all candidates, usable or not */
+	size_t n_usable;		/* those with status 0 */
+	/*
+	 * When n_usable == 0: the reason of the furthest step reached over
+	 * all readers and cards (e.g. CERT_EXPIRED beats NO_CARD in another
+	 * reader), else 0.  What a PAM module reports and maps.
+	 */
+	int reason;
+	enum scl_signin_step reason_step;
+	struct scl_signin_report report;
+};
+
+struct scl_signin_opts {
+	const struct scl_config *cfg;	/* required */
+	const char *user;		/* NULL or "": card-only, find users */
+	const char *reader;		/* NULL: every reader; else only this */
+	unsigned key_mask;		/* SCL_SIGNIN_KEY_*; 0 = 9A */
+	time_t now;			/* 0: time(NULL) */
+	int skip_revocation;		/* doctor --offline: treat as OFF */
+};
+
+/*
+ * Run the pipeline.  Returns 0 when the scan ran, whatever it found (see
+ * result->n_usable and ->reason; no PC/SC service, no reader and no card
+ * are results, not errors); SCL_ERR_NOMEM or SCL_ERR_INVALID_ARGUMENT
+ * otherwise, *ret_res untouched.  Free with scl_signin_result_free().
+ */
+int scl_signin_scan(const struct scl_signin_opts *opts,
+    struct scl_signin_result **ret_res);
+
+void scl_signin_result_free(struct scl_signin_result **resp);
+
+/* The usable candidate of index i-th among usable ones, NULL past the end. */
+const struct scl_signin_candidate *scl_signin_usable(
+    const struct scl_signin_result *res, size_t i);
+
+/*
+ * Authenticate with a candidate: connect to its reader, begin a
+ * transaction, SELECT PIV, check the card is still the one scanned (card
+ * id, and the certificate of key_ref still has the same SHA-256; otherwise
+ * SCL_ERR_CARD_REMOVED), VERIFY pin, scl_cert_prove_possession with a fresh
+ * challenge, then end the transaction resetting the card (drops the
+ * verified state) and disconnect.
+ *   SCL_ERR_PIN_WRONG (*ret_tries set when the card says), PIN_BLOCKED,
+ *   SIG_INVALID, CARD_REMOVED, NO_CARD, NO_SERVICE, SHARING, TIMEOUT, ...
+ * ret_tries may be NULL; it is set to the tries left after a wrong PIN
+ * (-1 unknown) and is otherwise untouched.  The PIN is not copied; the
+ * caller still owns and wipes it.
+ */
+int scl_signin_authenticate(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, const struct scl_pin *pin,
+    int *ret_tries);
+
+/*
+ * Change the PIN of the card in cand's reader (same identity check as
+ * above): new_pin is checked against cfg->pin_policy first (SCL_ERR_PIN_POLICY,
+ * *ret_policy_reason a static user sentence; no APDU sent), then CHANGE
+ * REFERENCE DATA.  ret_tries / ret_policy_reason may be NULL.
+ */
+int scl_signin_change_pin(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, const struct scl_pin *old_pin,
+    const struct scl_pin *new_pin, int *ret_tries,
+    const char **ret_policy_reason);
+
+/* Stable names ("CERT_VALID", "warn") for reports and --json. */
+const char *scl_signin_step_name(enum scl_signin_step s);
+const char *scl_verdict_name(enum scl_verdict v);
+
+#endif
