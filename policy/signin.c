@@ -1,0 +1,820 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "cert.h"
+#include "certcheck.h"
+#include "err.h"
+#include "log.h"
+#include "mapping.h"
+#include "pcsc.h"
+#include "pinpolicy.h"
+#include "piv.h"
+#include "signin.h"
+
+struct raw_cert {
+	uint8_t key_ref;
+	X509 *x509;
+};
+
+static const uint8_t key_order[] = {
+	SCL_PIV_KEY_AUTH, SCL_PIV_KEY_CARDAUTH, SCL_PIV_KEY_SIGN,
+};
+static const unsigned key_bits[] = {
+	SCL_SIGNIN_KEY_9A, SCL_SIGNIN_KEY_9E, SCL_SIGNIN_KEY_9C,
+};
+
+const char *
+scl_signin_step_name(enum scl_signin_step s)
+{
+	static const char *const names[SCL_STEP_N_] = {
+		[SCL_STEP_SERVICE] = "SERVICE",
+		[SCL_STEP_READER] = "READER",
+		[SCL_STEP_CARD] = "CARD",
+		[SCL_STEP_APPLET] = "APPLET",
+		[SCL_STEP_CERT_READ] = "CERT_READ",
+		[SCL_STEP_CERT_VALID] = "CERT_VALID",
+		[SCL_STEP_REVOCATION] = "REVOCATION",
+		[SCL_STEP_MAPPING] = "MAPPING",
+		[SCL_STEP_POLICY] = "POLICY",
+		[SCL_STEP_PIN_STATE] = "PIN_STATE",
+	};
+
+	if ((unsigned)s >= SCL_STEP_N_)
+		return "UNKNOWN";
+	return names[s];
+}
+
+const char *
+scl_verdict_name(enum scl_verdict v)
+{
+	switch (v) {
+	case SCL_VERDICT_OK:
+		return "ok";
+	case SCL_VERDICT_WARN:
+		return "warn";
+	case SCL_VERDICT_FAIL:
+		return "fail";
+	}
+	return "unknown";
+}
+
+static void
+escape_into(char *dst, size_t cap, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	if (cap == 0)
+		return;
+	for (i = 0; i < len && src[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)src[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = (char)ch;
+		} else {
+			if (o + 4 >= cap)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[ch >> 4];
+			dst[o++] = hex[ch & 0xf];
+		}
+	}
+	dst[o] = '\0';
+}
+
+static void
+track_reason(struct scl_signin_result *res, enum scl_signin_step step,
+    int reason)
+{
+	if (reason == 0)
+		return;
+	if (res->reason == 0 || step > res->reason_step) {
+		res->reason = reason;
+		res->reason_step = step;
+	}
+}
+
+static void __attribute__((format(printf, 8, 9)))
+report(struct scl_signin_result *res, enum scl_signin_step step,
+    enum scl_verdict verdict, int reason, const char *reader, uint8_t key_ref,
+    const char *fix, const char *fmt, ...)
+{
+	struct scl_signin_entry *e;
+	char buf[SCL_SIGNIN_DETAIL_MAX];
+	va_list ap;
+
+	if (verdict == SCL_VERDICT_FAIL)
+		track_reason(res, step, reason);
+	if (res->report.n >= SCL_SIGNIN_REPORT_MAX) {
+		res->report.dropped++;
+		return;
+	}
+	e = &res->report.e[res->report.n++];
+	memset(e, 0, sizeof(*e));
+	e->step = step;
+	e->verdict = verdict;
+	e->reason = reason;
+	e->key_ref = key_ref;
+	if (reader != NULL)
+		escape_into(e->reader, sizeof(e->reader), reader, strlen(reader));
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	escape_into(e->detail, sizeof(e->detail), buf, strlen(buf));
+	if (fix != NULL)
+		escape_into(e->fix, sizeof(e->fix), fix, strlen(fix));
+	scl_debug("signin: %s %s %s reader='%s' key=%02x: %s",
+	    scl_signin_step_name(step), scl_verdict_name(verdict),
+	    reason != 0 ? scl_err_name(reason) : "-", e->reader, key_ref,
+	    e->detail);
+}
+
+/* The sha256 of the last report line, once the candidate is known. */
+static void
+report_tag_sha(struct scl_signin_result *res, const char sha[65])
+{
+	char *dst;
+
+	if (res->report.n == 0)
+		return;
+	dst = res->report.e[res->report.n - 1].cert_sha256;
+	memmove(dst, sha, 64);
+	dst[64] = '\0';
+}
+
+static const char *
+fix_for(int r)
+{
+	switch (r) {
+	case SCL_ERR_NO_SERVICE:
+		return "Start pcscd (systemctl start pcscd.socket).";
+	case SCL_ERR_NO_READER:
+		return "Connect a smart card reader, or check that its "
+		    "driver is installed.";
+	case SCL_ERR_NO_CARD:
+		return "Insert a smart card.";
+	case SCL_ERR_SHARING:
+		return "Another program holds the card; close it or retry.";
+	case SCL_ERR_NO_APPLET:
+		return "The card is not a PIV card.";
+	case SCL_ERR_NO_CERT:
+	case SCL_ERR_NO_OBJECT:
+		return "Enroll a sign-in certificate on the card "
+		    "(sclogin enroll).";
+	case SCL_ERR_BAD_DER:
+	case SCL_ERR_TRAILING_DATA:
+	case SCL_ERR_TOO_LARGE:
+		return "The certificate on the card is damaged; re-enroll it.";
+	case SCL_ERR_CERT_EXPIRED:
+		return "Renew the certificate, or check the system clock.";
+	case SCL_ERR_CERT_NOT_YET_VALID:
+		return "Check the system clock, or wait until the "
+		    "certificate becomes valid.";
+	case SCL_ERR_CERT_UNTRUSTED:
+		return "Add the issuing CA to ca_file or ca_dir in "
+		    "sclogin.conf.";
+	case SCL_ERR_CERT_REVOKED:
+		return "The certificate was revoked; issue a new one.";
+	case SCL_ERR_CERT_REVOCATION_UNKNOWN:
+		return "Make the CRL or OCSP responder reachable, or use "
+		    "soft-fail.";
+	case SCL_ERR_CERT_EKU:
+		return "Issue a certificate with the Smart Card Logon or "
+		    "Client Authentication EKU.";
+	case SCL_ERR_CERT_KEY_USAGE:
+		return "Issue a certificate whose key usage includes "
+		    "digitalSignature.";
+	case SCL_ERR_CERT_KEY_UNSUPPORTED:
+		return "Use an RSA 2048 or ECC P-256/P-384 key.";
+	case SCL_ERR_NO_MAPPING:
+		return "Add a rule to the mapping file, or check the "
+		    "certificate's UPN.";
+	case SCL_ERR_DENIED:
+		return "Card-only sign-in is off (allow_card_only); enter a "
+		    "user name.";
+	case SCL_ERR_PIN_BLOCKED:
+		return "Unblock the PIN with the PUK (sclogin pin unblock).";
+	case SCL_ERR_CONFIG:
+		return "Fix the configuration file named in the detail.";
+	default:
+		return NULL;
+	}
+}
+
+static void
+cn_label(X509 *x, char *dst, size_t cap)
+{
+	X509_NAME *name = X509_get_subject_name(x);
+	unsigned char *utf8 = NULL;
+	int idx, n;
+
+	dst[0] = '\0';
+	if (name == NULL)
+		return;
+	idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	if (idx < 0)
+		return;
+	n = ASN1_STRING_to_UTF8(&utf8,
+	    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
+	if (n > 0)
+		escape_into(dst, cap, (const char *)utf8, (size_t)n);
+	OPENSSL_free(utf8);
+}
+
+static int
+same_cert(X509 *a, X509 *b)
+{
+	return X509_cmp(a, b) == 0;
+}
+
+/*
+ * Read every configured certificate of the card in reader, within one
+ * transaction.  Fills raw[] (caller frees) and *ret_tries / card_id.
+ */
+static int
+read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
+    const struct scl_signin_opts *opts, const char *reader,
+    struct raw_cert *raw, size_t *n_raw, char card_id[33], int *tries,
+    int *verified)
+{
+	struct scl_card *card = NULL;
+	struct scl_transport *t;
+	unsigned mask = opts->key_mask != 0 ? opts->key_mask : SCL_SIGNIN_KEY_9A;
+	uint8_t *der = NULL;
+	size_t der_len = 0, k;
+	int began = 0, r, rr;
+
+	r = scl_card_connect(ctx, reader, (int)opts->cfg->card_timeout_ms, &card);
+	if (r < 0) {
+		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, r, reader, 0,
+		    fix_for(r), "cannot connect: %s", scl_strerror(r));
+		goto out;
+	}
+	if ((r = scl_card_begin(card)) < 0) {
+		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, r, reader, 0,
+		    fix_for(r), "cannot begin a transaction: %s",
+		    scl_strerror(r));
+		goto out;
+	}
+	began = 1;
+	report(res, SCL_STEP_CARD, SCL_VERDICT_OK, 0, reader, 0, NULL,
+	    "card present");
+	t = scl_card_transport(card);
+	if ((r = scl_piv_select(t)) < 0) {
+		report(res, SCL_STEP_APPLET, SCL_VERDICT_FAIL, r, reader, 0,
+		    fix_for(r), "SELECT PIV: %s", scl_strerror(r));
+		goto out;
+	}
+	report(res, SCL_STEP_APPLET, SCL_VERDICT_OK, 0, reader, 0, NULL,
+	    "PIV application selected");
+
+	rr = scl_piv_read_card_id(t, card_id);
+	if (rr < 0) {
+		card_id[0] = '\0';
+		if (rr != SCL_ERR_NO_OBJECT)
+			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN, rr,
+			    reader, 0, NULL, "CHUID unreadable: %s",
+			    scl_strerror(rr));
+	}
+
+	for (k = 0; k < sizeof(key_order); k++) {
+		X509 *x = NULL;
+		size_t j;
+		int dup = 0;
+
+		if ((mask & key_bits[k]) == 0)
+			continue;
+		rr = scl_piv_read_cert(t, key_order[k], &der, &der_len);
+		if (rr == SCL_ERR_CARD_REMOVED || rr == SCL_ERR_NO_SERVICE ||
+		    rr == SCL_ERR_CARD_RESET || rr == SCL_ERR_TIMEOUT) {
+			r = rr;
+			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL, rr,
+			    reader, key_order[k], fix_for(rr),
+			    "reading the certificate: %s", scl_strerror(rr));
+			goto out;
+		}
+		if (rr < 0) {
+			/* An empty slot other than 9A is normal. */
+			int missing = rr == SCL_ERR_NO_OBJECT;
+
+			report(res, SCL_STEP_CERT_READ,
+			    missing && key_order[k] != SCL_PIV_KEY_AUTH ?
+			    SCL_VERDICT_OK : SCL_VERDICT_WARN,
+			    missing ? SCL_ERR_NO_CERT : rr, reader, key_order[k],
+			    fix_for(missing ? SCL_ERR_NO_CERT : rr),
+			    "slot %02X: %s", key_order[k], missing ?
+			    "no certificate" : scl_strerror(rr));
+			continue;
+		}
+		rr = scl_cert_parse_der(der, der_len, &x);
+		free(der);
+		der = NULL;
+		if (rr < 0) {
+			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN, rr,
+			    reader, key_order[k], fix_for(rr),
+			    "slot %02X: certificate does not parse: %s",
+			    key_order[k], scl_strerror(rr));
+			continue;
+		}
+		for (j = 0; j < *n_raw; j++)
+			if (same_cert(raw[j].x509, x))
+				dup = 1;
+		if (dup) {
+			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN, 0,
+			    reader, key_order[k], NULL,
+			    "slot %02X holds a duplicate certificate, ignored",
+			    key_order[k]);
+			X509_free(x);
+			continue;
+		}
+		raw[*n_raw].key_ref = key_order[k];
+		raw[*n_raw].x509 = x;
+		(*n_raw)++;
+	}
+
+	rr = scl_piv_pin_status(t, SCL_PIV_REF_PIN, tries, verified);
+	if (rr < 0) {
+		*tries = -1;
+		*verified = 0;
+		report(res, SCL_STEP_PIN_STATE, SCL_VERDICT_WARN, rr, reader, 0,
+		    NULL, "PIN state unknown: %s", scl_strerror(rr));
+	}
+	r = 0;
+out:
+	free(der);
+	if (began)
+		(void)scl_card_end(card, 0);
+	scl_card_disconnect(&card, 0);
+	return r;
+}
+
+static int
+add_user(struct scl_user_list *l, const char *user)
+{
+	char *s;
+
+	if (l->n >= SCL_MAP_USERS_MAX)
+		return SCL_ERR_LIMIT;
+	if ((s = strdup(user)) == NULL)
+		return SCL_ERR_NOMEM;
+	l->users[l->n++] = s;
+	return 0;
+}
+
+/* CERT_VALID, REVOCATION, MAPPING, POLICY and PIN_STATE of one candidate. */
+static int
+judge(struct scl_signin_result *res, const struct scl_signin_opts *opts,
+    const struct scl_config *cfg, time_t now, struct scl_signin_candidate *c,
+    int verified)
+{
+	char detail[SCL_SIGNIN_DETAIL_MAX] = "";
+	int soft = 0, r, card_only;
+	size_t i;
+
+	card_only = opts->user == NULL || opts->user[0] == '\0';
+
+	r = scl_certcheck(cfg, c->x509, now, detail, sizeof(detail), &soft);
+	if (r == SCL_ERR_CERT_REVOKED || r == SCL_ERR_CERT_REVOCATION_UNKNOWN) {
+		report(res, SCL_STEP_CERT_VALID, SCL_VERDICT_OK, 0, c->reader,
+		    c->key_ref, NULL, "chain, validity and usage accepted");
+		report_tag_sha(res, c->sha256_hex);
+		c->fail_step = SCL_STEP_REVOCATION;
+		goto fail;
+	}
+	if (r == SCL_ERR_NOMEM)
+		return r;
+	if (r < 0) {
+		c->fail_step = SCL_STEP_CERT_VALID;
+		goto fail;
+	}
+	report(res, SCL_STEP_CERT_VALID, SCL_VERDICT_OK, 0, c->reader,
+	    c->key_ref, NULL, "chain, validity and usage accepted");
+	report_tag_sha(res, c->sha256_hex);
+	c->revocation_soft_failed = soft;
+	if (soft)
+		report(res, SCL_STEP_REVOCATION, SCL_VERDICT_WARN,
+		    SCL_ERR_CERT_REVOCATION_UNKNOWN, c->reader, c->key_ref,
+		    fix_for(SCL_ERR_CERT_REVOCATION_UNKNOWN), "%s",
+		    detail[0] != '\0' ? detail :
+		    "revocation unknown, accepted (soft-fail)");
+	else
+		report(res, SCL_STEP_REVOCATION, SCL_VERDICT_OK, 0, c->reader,
+		    c->key_ref, NULL, "%s",
+		    cfg->crl == SCL_REVOCATION_OFF &&
+		    cfg->ocsp == SCL_REVOCATION_OFF ?
+		    "revocation checking is off" : "not revoked");
+	report_tag_sha(res, c->sha256_hex);
+
+	if (card_only) {
+		r = scl_map_find_users(cfg, c->x509, &c->users);
+	} else {
+		r = scl_map_check_user(cfg, c->x509, opts->user);
+		if (r == 0)
+			r = add_user(&c->users, opts->user);
+	}
+	if (r == SCL_ERR_NOMEM)
+		return r;
+	if (r < 0) {
+		snprintf(detail, sizeof(detail), card_only ?
+		    "maps to no user: %s" : "does not map to the user: %s",
+		    scl_strerror(r));
+		c->fail_step = SCL_STEP_MAPPING;
+		goto fail;
+	}
+	{
+		char users[SCL_SIGNIN_DETAIL_MAX] = "";
+		size_t o = 0;
+
+		for (i = 0; i < c->users.n && o < sizeof(users); i++)
+			o += (size_t)snprintf(users + o, sizeof(users) - o,
+			    "%s%s", i > 0 ? "," : "", c->users.users[i]);
+		report(res, SCL_STEP_MAPPING, c->users.n > 1 ?
+		    SCL_VERDICT_WARN : SCL_VERDICT_OK, 0, c->reader,
+		    c->key_ref, NULL, "maps to %s", users);
+		report_tag_sha(res, c->sha256_hex);
+	}
+
+	if (card_only && !cfg->allow_card_only) {
+		r = SCL_ERR_DENIED;
+		snprintf(detail, sizeof(detail), "card-only sign-in is off");
+		c->fail_step = SCL_STEP_POLICY;
+		goto fail;
+	}
+	if (c->alg == 0) {
+		r = SCL_ERR_CERT_KEY_UNSUPPORTED;
+		snprintf(detail, sizeof(detail), "unsupported key algorithm");
+		c->fail_step = SCL_STEP_POLICY;
+		goto fail;
+	}
+	report(res, SCL_STEP_POLICY, SCL_VERDICT_OK, 0, c->reader, c->key_ref,
+	    NULL, "allowed");
+	report_tag_sha(res, c->sha256_hex);
+
+	if (c->tries == 0) {
+		r = SCL_ERR_PIN_BLOCKED;
+		snprintf(detail, sizeof(detail), "PIN blocked");
+		c->fail_step = SCL_STEP_PIN_STATE;
+		goto fail;
+	}
+	if (c->tries > 0 && (unsigned)c->tries <= cfg->low_tries_warn)
+		report(res, SCL_STEP_PIN_STATE, SCL_VERDICT_WARN, 0, c->reader,
+		    c->key_ref, NULL, "%d PIN tr%s left", c->tries,
+		    c->tries == 1 ? "y" : "ies");
+	else
+		report(res, SCL_STEP_PIN_STATE, verified ? SCL_VERDICT_WARN :
+		    SCL_VERDICT_OK, 0, c->reader, c->key_ref, NULL,
+		    "%s%s", c->tries < 0 ? "tries left unknown" : "PIN usable",
+		    verified ? " (already verified by another session)" : "");
+	report_tag_sha(res, c->sha256_hex);
+	c->status = 0;
+	return 0;
+
+fail:
+	c->status = r;
+	report(res, c->fail_step, SCL_VERDICT_FAIL, r, c->reader, c->key_ref,
+	    fix_for(r), "%s", detail[0] != '\0' ? detail : scl_strerror(r));
+	report_tag_sha(res, c->sha256_hex);
+	return 0;
+}
+
+static int
+scan_reader(struct scl_signin_result *res, struct scl_pcsc *ctx,
+    const struct scl_signin_opts *opts, const struct scl_config *cfg,
+    time_t now, const struct scl_reader_info *ri)
+{
+	struct raw_cert raw[sizeof(key_order)];
+	char card_id[33] = "";
+	int tries = -1, verified = 0, r;
+	size_t n_raw = 0, i;
+
+	memset(raw, 0, sizeof(raw));
+	if (!ri->card_present) {
+		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, SCL_ERR_NO_CARD,
+		    ri->name, 0, fix_for(SCL_ERR_NO_CARD), "no card");
+		r = 0;
+		goto out;
+	}
+	r = read_card(res, ctx, opts, ri->name, raw, &n_raw, card_id, &tries,
+	    &verified);
+	if (r < 0) {
+		r = 0;
+		goto out;
+	}
+	if (n_raw == 0) {
+		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL,
+		    SCL_ERR_NO_CERT, ri->name, 0, fix_for(SCL_ERR_NO_CERT),
+		    "no usable certificate on the card");
+		goto out;
+	}
+	for (i = 0; i < n_raw; i++) {
+		struct scl_signin_candidate *c;
+		uint8_t alg = 0;
+
+		if (res->n >= SCL_SIGNIN_CANDIDATES_MAX) {
+			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN,
+			    SCL_ERR_LIMIT, ri->name, raw[i].key_ref, NULL,
+			    "too many certificates, ignored");
+			continue;
+		}
+		c = &res->c[res->n++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->reader, sizeof(c->reader), "%s", ri->name);
+		snprintf(c->card_id, sizeof(c->card_id), "%s", card_id);
+		c->key_ref = raw[i].key_ref;
+		c->x509 = raw[i].x509;
+		raw[i].x509 = NULL;
+		c->tries = tries;
+		c->status = SCL_ERR_INTERNAL;
+		scl_cert_describe(c->x509, c->subject, sizeof(c->subject),
+		    c->issuer, sizeof(c->issuer), c->serial_hex,
+		    sizeof(c->serial_hex), c->sha256_hex);
+		if (scl_cert_piv_alg(c->x509, &alg) == 0)
+			c->alg = alg;
+		cn_label(c->x509, c->label, sizeof(c->label));
+		if (c->label[0] == '\0')
+			escape_into(c->label, sizeof(c->label),
+			    c->card_id[0] != '\0' ? c->card_id : c->reader,
+			    SCL_READER_NAME_MAX);
+		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_OK, 0, c->reader,
+		    c->key_ref, NULL, "slot %02X: %s (serial %s)", c->key_ref,
+		    c->subject, c->serial_hex);
+		report_tag_sha(res, c->sha256_hex);
+		if ((r = judge(res, opts, cfg, now, c, verified)) < 0)
+			goto out;
+		if (c->status == 0)
+			res->n_usable++;
+	}
+	r = 0;
+out:
+	for (i = 0; i < sizeof(key_order); i++)
+		X509_free(raw[i].x509);
+	return r;
+}
+
+int
+scl_signin_scan(const struct scl_signin_opts *opts,
+    struct scl_signin_result **ret_res)
+{
+	struct scl_signin_result *res = NULL;
+	struct scl_reader_info *readers = NULL;
+	struct scl_pcsc *ctx = NULL;
+	struct scl_config cfg;
+	size_t n = 0, i, seen = 0;
+	time_t now;
+	int r = SCL_ERR_INTERNAL;
+
+	if (opts == NULL || opts->cfg == NULL || ret_res == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	cfg = *opts->cfg;
+	if (opts->skip_revocation) {
+		cfg.crl = SCL_REVOCATION_OFF;
+		cfg.ocsp = SCL_REVOCATION_OFF;
+	}
+	now = opts->now != 0 ? opts->now : time(NULL);
+	if ((res = calloc(1, sizeof(*res))) == NULL ||
+	    (readers = calloc(SCL_READERS_MAX, sizeof(*readers))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+
+	r = scl_pcsc_open(&ctx);
+	if (r == SCL_ERR_NOMEM)
+		goto out;
+	if (r < 0) {
+		report(res, SCL_STEP_SERVICE, SCL_VERDICT_FAIL, r, NULL, 0,
+		    fix_for(r == SCL_ERR_NO_SERVICE ? r : SCL_ERR_NO_SERVICE),
+		    "PC/SC service: %s", scl_strerror(r));
+		r = 0;
+		goto done;
+	}
+	report(res, SCL_STEP_SERVICE, SCL_VERDICT_OK, 0, NULL, 0, NULL,
+	    "pcscd reachable");
+
+	r = scl_pcsc_list_readers(ctx, readers, SCL_READERS_MAX, &n);
+	if (r == SCL_ERR_NOMEM)
+		goto out;
+	if (r < 0) {
+		report(res, SCL_STEP_READER, SCL_VERDICT_FAIL, r, NULL, 0,
+		    fix_for(r), "listing readers: %s", scl_strerror(r));
+		r = 0;
+		goto done;
+	}
+	for (i = 0; i < n && i < SCL_READERS_MAX; i++) {
+		readers[i].name[SCL_READER_NAME_MAX - 1] = '\0';
+		if (opts->reader != NULL && opts->reader[0] != '\0' &&
+		    strcmp(opts->reader, readers[i].name) != 0)
+			continue;
+		seen++;
+		report(res, SCL_STEP_READER, SCL_VERDICT_OK, 0,
+		    readers[i].name, 0, NULL, "reader found");
+		if ((r = scan_reader(res, ctx, opts, &cfg, now,
+		    &readers[i])) < 0)
+			goto out;
+	}
+	if (seen == 0)
+		report(res, SCL_STEP_READER, SCL_VERDICT_FAIL, SCL_ERR_NO_READER,
+		    opts->reader, 0, fix_for(SCL_ERR_NO_READER), "%s",
+		    opts->reader != NULL && opts->reader[0] != '\0' ?
+		    "the reader asked for is not connected" :
+		    "no smart card reader");
+	r = 0;
+done:
+	if (res->n_usable > 0) {
+		res->reason = 0;
+		res->reason_step = SCL_STEP_SERVICE;
+	} else if (res->reason == 0) {
+		res->reason = SCL_ERR_NO_CERT;
+		res->reason_step = SCL_STEP_CERT_READ;
+	}
+	*ret_res = res;
+	res = NULL;
+out:
+	scl_pcsc_free(&ctx);
+	free(readers);
+	scl_signin_result_free(&res);
+	return r;
+}
+
+void
+scl_signin_result_free(struct scl_signin_result **resp)
+{
+	struct scl_signin_result *res;
+	size_t i;
+
+	if (resp == NULL || *resp == NULL)
+		return;
+	res = *resp;
+	for (i = 0; i < res->n && i < SCL_SIGNIN_CANDIDATES_MAX; i++) {
+		X509_free(res->c[i].x509);
+		scl_user_list_clear(&res->c[i].users);
+	}
+	free(res);
+	*resp = NULL;
+}
+
+const struct scl_signin_candidate *
+scl_signin_usable(const struct scl_signin_result *res, size_t i)
+{
+	size_t k, seen = 0;
+
+	if (res == NULL)
+		return NULL;
+	for (k = 0; k < res->n && k < SCL_SIGNIN_CANDIDATES_MAX; k++) {
+		if (res->c[k].status != 0)
+			continue;
+		if (seen++ == i)
+			return &res->c[k];
+	}
+	return NULL;
+}
+
+/*
+ * Connect to cand's reader, begin a transaction, SELECT PIV and check that
+ * the card still carries the certificate scanned.  A different or vanished
+ * card is CARD_REMOVED.
+ */
+static int
+open_same_card(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, struct scl_pcsc **ret_ctx,
+    struct scl_card **ret_card)
+{
+	struct scl_pcsc *ctx = NULL;
+	struct scl_card *card = NULL;
+	struct scl_transport *t;
+	uint8_t *der = NULL, md[EVP_MAX_MD_SIZE], md2[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0, md2_len = 0;
+	size_t der_len = 0;
+	char id[33] = "";
+	int began = 0, r;
+
+	if ((r = scl_pcsc_open(&ctx)) < 0)
+		goto out;
+	r = scl_card_connect(ctx, cand->reader, (int)cfg->card_timeout_ms,
+	    &card);
+	if (r == SCL_ERR_NO_CARD || r == SCL_ERR_READER_GONE)
+		r = SCL_ERR_CARD_REMOVED;
+	if (r < 0)
+		goto out;
+	if ((r = scl_card_begin(card)) < 0)
+		goto out;
+	began = 1;
+	t = scl_card_transport(card);
+	if ((r = scl_piv_select(t)) < 0)
+		goto out;
+	if (cand->card_id[0] != '\0') {
+		r = scl_piv_read_card_id(t, id);
+		if (r == SCL_ERR_NO_OBJECT || (r == 0 &&
+		    strcmp(id, cand->card_id) != 0)) {
+			scl_debug("%s: card id changed", __func__);
+			r = SCL_ERR_CARD_REMOVED;
+		}
+		if (r < 0)
+			goto out;
+	}
+	r = scl_piv_read_cert(t, cand->key_ref, &der, &der_len);
+	if (r == SCL_ERR_NO_OBJECT)
+		r = SCL_ERR_CARD_REMOVED;
+	if (r < 0)
+		goto out;
+	if (X509_digest(cand->x509, EVP_sha256(), md, &md_len) != 1 ||
+	    EVP_Digest(der, der_len, md2, &md2_len, EVP_sha256(), NULL) != 1) {
+		r = SCL_ERR_INTERNAL;
+		goto out;
+	}
+	if (md_len != md2_len || memcmp(md, md2, md_len) != 0) {
+		scl_debug("%s: certificate changed", __func__);
+		r = SCL_ERR_CARD_REMOVED;
+		goto out;
+	}
+	*ret_ctx = ctx;
+	*ret_card = card;
+	ctx = NULL;
+	card = NULL;
+	r = 0;
+out:
+	free(der);
+	if (card != NULL && began)
+		(void)scl_card_end(card, 1);
+	scl_card_disconnect(&card, 1);
+	scl_pcsc_free(&ctx);
+	return r;
+}
+
+int
+scl_signin_authenticate(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, const struct scl_pin *pin,
+    int *ret_tries)
+{
+	struct scl_pcsc *ctx = NULL;
+	struct scl_card *card = NULL;
+	struct scl_transport *t;
+	int tries = -1, r = SCL_ERR_INTERNAL;
+
+	if (cfg == NULL || cand == NULL || cand->x509 == NULL || pin == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0)
+		goto out;
+	t = scl_card_transport(card);
+	r = scl_piv_verify(t, pin, &tries);
+	if (r == SCL_ERR_PIN_WRONG && ret_tries != NULL)
+		*ret_tries = tries;
+	if (r < 0)
+		goto out;
+	r = scl_cert_prove_possession(t, cand->key_ref, cand->x509);
+out:
+	if (card != NULL)
+		(void)scl_card_end(card, 1);
+	scl_card_disconnect(&card, 1);
+	scl_pcsc_free(&ctx);
+	return r;
+}
+
+int
+scl_signin_change_pin(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, const struct scl_pin *old_pin,
+    const struct scl_pin *new_pin, int *ret_tries,
+    const char **ret_policy_reason)
+{
+	struct scl_pcsc *ctx = NULL;
+	struct scl_card *card = NULL;
+	const char *why = NULL;
+	int tries = -1, r = SCL_ERR_INTERNAL;
+
+	if (cfg == NULL || cand == NULL || old_pin == NULL || new_pin == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	r = scl_pin_policy_check(&cfg->pin_policy, new_pin->v, new_pin->len,
+	    &why);
+	if (r < 0) {
+		if (ret_policy_reason != NULL)
+			*ret_policy_reason = why;
+		goto out;
+	}
+	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0)
+		goto out;
+	r = scl_piv_change_reference(scl_card_transport(card), SCL_PIV_REF_PIN,
+	    old_pin, new_pin, &tries);
+	if (r == SCL_ERR_PIN_WRONG && ret_tries != NULL)
+		*ret_tries = tries;
+out:
+	if (card != NULL)
+		(void)scl_card_end(card, 1);
+	scl_card_disconnect(&card, 1);
+	scl_pcsc_free(&ctx);
+	return r;
+}
