@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+
+/*
+ * fault-card: a misbehaving card for the vpcd reader driver.  It sits
+ * between pcscd's vpcd port and a real card program (sclogin-vcard run
+ * --port LISTEN), relays the vpcd protocol (2-byte big-endian length +
+ * payload; 1-byte payloads are control messages: 0 off, 1 on, 2 reset,
+ * 4 ATR) and injects one fault.  It also logs every C-APDU (header,
+ * lengths, SW and card time, never data) so benchmarks can count APDUs on
+ * the wire.
+ *
+ *   fault-card --listen PORT --connect PORT [--log FILE] [--fault KIND]
+ *       [--at N | --ins XX [--nth K]] [--arg N] [--trigger-file PATH]
+ *       [--standalone] [--atr HEX] [--once]
+ *
+ * The trigger is the N-th C-APDU (1-based), or the K-th C-APDU with
+ * instruction byte XX.  Faults:
+ *   pass        relay only (default; for APDU counting)
+ *   drop        close both sides before relaying: the card is removed
+ *   hang        never answer (keeps the connection open)
+ *   delay       answer every APDU from the trigger on --arg ms late
+ *   sw61        answer 61 10 to the trigger and every APDU after it
+ *   sw6c        answer 6C 10 to the trigger and every APDU after it
+ *   sw          answer SW --arg (hex, e.g. 6F00) to the trigger APDU
+ *   truncate    keep --arg data bytes of the trigger's answer (+ its SW)
+ *   overlong    set the first TLV length of the answer past the end
+ *   flip        xor 0xFF into the answer byte at offset --arg
+ *   garbage     replace the answer data by pseudo-random bytes + 9000
+ * --standalone: no card behind; answer the ATR with --atr and every APDU
+ * with 6A82 (a card without the PIV applet).  --once: exit when the card
+ * side closes instead of waiting for the next card.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG_MAX		65538
+
+enum fault {
+	F_PASS,
+	F_DROP,
+	F_HANG,
+	F_DELAY,
+	F_SW61,
+	F_SW6C,
+	F_SW,
+	F_TRUNCATE,
+	F_OVERLONG,
+	F_FLIP,
+	F_GARBAGE,
+};
+
+static const char *const fault_names[] = {
+	"pass", "drop", "hang", "delay", "sw61", "sw6c", "sw", "truncate",
+	"overlong", "flip", "garbage",
+};
+
+struct cfg {
+	unsigned listen_port;
+	unsigned connect_port;
+	const char *log_path;
+	enum fault fault;
+	unsigned at;
+	int ins;
+	unsigned nth;
+	unsigned long arg;
+	const char *trigger_file;
+	int standalone;
+	uint8_t atr[33];
+	size_t atr_len;
+	int once;
+};
+
+struct state {
+	FILE *log;
+	unsigned n_apdu;
+	unsigned n_ins;
+	int triggered;
+	uint32_t rng;
+};
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+sleep_ms(unsigned long ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int
+read_full(int fd, uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t k = read(fd, buf + off, len - off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		off += (size_t)k;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t k = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		off += (size_t)k;
+	}
+	return 0;
+}
+
+static int
+recv_msg(int fd, uint8_t *buf, size_t *ret_len)
+{
+	uint8_t hdr[2];
+	size_t len;
+
+	if (read_full(fd, hdr, 2) < 0)
+		return -1;
+	len = (size_t)hdr[0] << 8 | hdr[1];
+	if (read_full(fd, buf, len) < 0)
+		return -1;
+	*ret_len = len;
+	return 0;
+}
+
+static int
+send_msg(int fd, const uint8_t *buf, size_t len)
+{
+	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+
+	if (len > 0xFFFF)
+		return -1;
+	if (write_full(fd, hdr, 2) < 0)
+		return -1;
+	return write_full(fd, buf, len);
+}
+
+static int
+listen_on(unsigned port)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 1) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+connect_to(unsigned port)
+{
+	struct sockaddr_in sa;
+	unsigned i;
+	int one = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 100; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+			return fd;
+		}
+		close(fd);
+		sleep_ms(50);
+	}
+	return -1;
+}
+
+static void
+log_line(struct state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+log_line(struct state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(st->log, fmt, ap);
+	va_end(ap);
+	fflush(st->log);
+}
+
+static int
+is_trigger(const struct cfg *c, struct state *st, uint8_t ins)
+{
+	if (c->fault == F_PASS)
+		return 0;
+	if (c->ins >= 0) {
+		if (ins == (uint8_t)c->ins && ++st->n_ins == c->nth)
+			return 1;
+		return 0;
+	}
+	return st->n_apdu == c->at;
+}
+
+static void
+mark_triggered(const struct cfg *c, struct state *st)
+{
+	int fd;
+
+	st->triggered = 1;
+	if (c->trigger_file == NULL)
+		return;
+	fd = open(c->trigger_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Rewrite an answer (data + SW) for the one-shot faults. */
+static void
+mangle(const struct cfg *c, struct state *st, uint8_t *r, size_t *len)
+{
+	size_t dlen = *len >= 2 ? *len - 2 : 0;
+	uint8_t sw1 = *len >= 2 ? r[*len - 2] : 0x6F;
+	uint8_t sw2 = *len >= 2 ? r[*len - 1] : 0x00;
+	size_t i;
+
+	switch (c->fault) {
+	case F_TRUNCATE:
+		if (c->arg < dlen)
+			dlen = c->arg;
+		break;
+	case F_OVERLONG:
+		if (dlen >= 2) {
+			if (r[1] == 0x82 && dlen >= 4) {
+				r[2] = 0xFF;
+				r[3] = 0xF0;
+			} else if (r[1] == 0x81 && dlen >= 3) {
+				r[2] = 0xFF;
+			} else {
+				r[1] = 0x7F;
+			}
+		}
+		break;
+	case F_FLIP:
+		if (c->arg < dlen)
+			r[c->arg] ^= 0xFF;
+		break;
+	case F_GARBAGE:
+		for (i = 0; i < dlen; i++) {
+			st->rng = st->rng * 1103515245u + 12345u;
+			r[i] = (uint8_t)(st->rng >> 16);
+		}
+		sw1 = 0x90;
+		sw2 = 0x00;
+		break;
+	default:
+		break;
+	}
+	r[dlen] = sw1;
+	r[dlen + 1] = sw2;
+	*len = dlen + 2;
+}
+
+/* Wait until the pcscd side closes (or forever): the "hang" fault. */
+static void
+hang(int up)
+{
+	uint8_t buf[256];
+
+	for (;;) {
+		ssize_t k = read(up, buf, sizeof(buf));
+
+		if (k == 0 || (k < 0 && errno != EINTR))
+			return;
+	}
+}
+
+/*
+ * One card session: relay until either side closes.  Returns 0 when the
+ * card side closed (a new card may come), 1 to exit.
+ */
+static int
+session(const struct cfg *c, struct state *st, int up, int card)
+{
+	static uint8_t msg[MSG_MAX], ans[MSG_MAX];
+	int ret = 1;
+
+	for (;;) {
+		struct pollfd p[2] = { { up, POLLIN, 0 }, { card, POLLIN, 0 } };
+		size_t len = 0, alen = 0;
+		uint64_t t0;
+		uint8_t ins;
+		int np = card >= 0 ? 2 : 1, fired = 0;
+
+		if (poll(p, (nfds_t)np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		if (np == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			log_line(st, "event=card-closed\n");
+			ret = 0;
+			goto out;
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (recv_msg(up, msg, &len) < 0) {
+			log_line(st, "event=pcscd-closed\n");
+			goto out;
+		}
+		if (len == 1) {
+			if (c->standalone) {
+				if (msg[0] == 4 &&
+				    send_msg(up, c->atr, c->atr_len) < 0)
+					goto out;
+				continue;
+			}
+			if (send_msg(card, msg, 1) < 0) {
+				ret = 0;
+				goto out;
+			}
+			if (msg[0] == 4) {
+				if (recv_msg(card, ans, &alen) < 0) {
+					ret = 0;
+					goto out;
+				}
+				if (send_msg(up, ans, alen) < 0)
+					goto out;
+			}
+			continue;
+		}
+		if (len < 4)
+			goto out;
+		st->n_apdu++;
+		ins = msg[1];
+		if (!st->triggered && is_trigger(c, st, ins)) {
+			mark_triggered(c, st);
+			fired = 1;
+		}
+		t0 = now_us();
+		if (fired && c->fault == F_DROP) {
+			log_line(st, "n=%u ins=%02X p1p2=%02X%02X lc=%zu "
+			    "fault=drop\n", st->n_apdu, ins, msg[2], msg[3],
+			    len - 4);
+			goto out;
+		}
+		if (fired && c->fault == F_HANG) {
+			log_line(st, "n=%u ins=%02X p1p2=%02X%02X lc=%zu "
+			    "fault=hang\n", st->n_apdu, ins, msg[2], msg[3],
+			    len - 4);
+			hang(up);
+			goto out;
+		}
+		if (st->triggered && c->fault == F_DELAY)
+			sleep_ms(c->arg);
+		if (st->triggered && (c->fault == F_SW61 ||
+		    c->fault == F_SW6C)) {
+			ans[0] = c->fault == F_SW61 ? 0x61 : 0x6C;
+			ans[1] = 0x10;
+			alen = 2;
+		} else if (fired && c->fault == F_SW) {
+			ans[0] = (uint8_t)(c->arg >> 8);
+			ans[1] = (uint8_t)c->arg;
+			alen = 2;
+		} else if (c->standalone) {
+			ans[0] = 0x6A;
+			ans[1] = 0x82;
+			alen = 2;
+		} else {
+			if (send_msg(card, msg, len) < 0 ||
+			    recv_msg(card, ans, &alen) < 0) {
+				log_line(st, "n=%u ins=%02X event=card-closed\n",
+				    st->n_apdu, ins);
+				ret = 0;
+				goto out;
+			}
+			if (fired && alen >= 2)
+				mangle(c, st, ans, &alen);
+		}
+		log_line(st, "n=%u ins=%02X p1p2=%02X%02X lc=%zu rlen=%zu "
+		    "sw=%02X%02X us=%llu fault=%s\n", st->n_apdu, ins, msg[2],
+		    msg[3], len - 4, alen >= 2 ? alen - 2 : 0,
+		    alen >= 2 ? ans[alen - 2] : 0, alen >= 2 ? ans[alen - 1] : 0,
+		    (unsigned long long)(now_us() - t0),
+		    st->triggered ? fault_names[c->fault] : "none");
+		explicit_bzero(msg, len);
+		if (send_msg(up, ans, alen) < 0)
+			goto out;
+	}
+out:
+	explicit_bzero(msg, sizeof(msg));
+	return ret;
+}
+
+static int
+parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	size_t n = 0;
+
+	while (s[0] != '\0') {
+		unsigned v;
+
+		if (s[0] == ' ' || s[0] == ':') {
+			s++;
+			continue;
+		}
+		if (s[1] == '\0' || n >= cap || sscanf(s, "%2x", &v) != 1)
+			return -1;
+		out[n++] = (uint8_t)v;
+		s += 2;
+	}
+	*ret_len = n;
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: fault-card --listen PORT --connect PORT "
+	    "[--log FILE] [--fault KIND] [--at N | --ins XX [--nth K]]\n"
+	    "       [--arg N] [--trigger-file PATH] [--standalone] "
+	    "[--atr HEX] [--once]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const uint8_t default_atr[] = {
+		0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x09,
+	};
+	struct cfg c;
+	struct state st;
+	int i, lfd = -1, rc = 1;
+	size_t k;
+
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	c.ins = -1;
+	c.nth = 1;
+	memcpy(c.atr, default_atr, sizeof(default_atr));
+	c.atr_len = sizeof(default_atr);
+	st.rng = 0x5C106;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--standalone") == 0) {
+			c.standalone = 1;
+			continue;
+		}
+		if (strcmp(a, "--once") == 0) {
+			c.once = 1;
+			continue;
+		}
+		if (v == NULL)
+			goto usage;
+		i++;
+		if (strcmp(a, "--listen") == 0) {
+			c.listen_port = (unsigned)strtoul(v, NULL, 10);
+		} else if (strcmp(a, "--connect") == 0) {
+			c.connect_port = (unsigned)strtoul(v, NULL, 10);
+		} else if (strcmp(a, "--log") == 0) {
+			c.log_path = v;
+		} else if (strcmp(a, "--at") == 0) {
+			c.at = (unsigned)strtoul(v, NULL, 10);
+		} else if (strcmp(a, "--ins") == 0) {
+			c.ins = (int)strtol(v, NULL, 16);
+		} else if (strcmp(a, "--nth") == 0) {
+			c.nth = (unsigned)strtoul(v, NULL, 10);
+		} else if (strcmp(a, "--arg") == 0) {
+			c.arg = strtoul(v, NULL, 0);
+		} else if (strcmp(a, "--trigger-file") == 0) {
+			c.trigger_file = v;
+		} else if (strcmp(a, "--atr") == 0) {
+			if (parse_hex(v, c.atr, sizeof(c.atr), &c.atr_len) < 0)
+				goto usage;
+		} else if (strcmp(a, "--fault") == 0) {
+			for (k = 0; k < sizeof(fault_names) /
+			    sizeof(fault_names[0]); k++)
+				if (strcmp(v, fault_names[k]) == 0)
+					break;
+			if (k == sizeof(fault_names) / sizeof(fault_names[0]))
+				goto usage;
+			c.fault = (enum fault)k;
+		} else {
+			goto usage;
+		}
+	}
+	if (c.connect_port == 0 || (!c.standalone && c.listen_port == 0))
+		goto usage;
+	if (c.fault == F_SW && c.arg == 0)
+		c.arg = 0x6F00;
+	if (c.fault != F_PASS && c.ins < 0 && c.at == 0)
+		c.at = 1;
+	signal(SIGPIPE, SIG_IGN);
+	if (c.log_path != NULL) {
+		st.log = fopen(c.log_path, "ae");
+		if (st.log == NULL) {
+			perror(c.log_path);
+			goto out;
+		}
+	}
+	if (!c.standalone) {
+		lfd = listen_on(c.listen_port);
+		if (lfd < 0) {
+			perror("listen");
+			goto out;
+		}
+	}
+	for (;;) {
+		int card = -1, up, again;
+
+		if (!c.standalone) {
+			card = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (card < 0) {
+				if (errno == EINTR)
+					continue;
+				perror("accept");
+				goto out;
+			}
+			setsockopt(card, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+			    sizeof(int));
+		}
+		up = connect_to(c.connect_port);
+		if (up < 0) {
+			fprintf(stderr, "fault-card: cannot reach vpcd port "
+			    "%u\n", c.connect_port);
+			if (card >= 0)
+				close(card);
+			goto out;
+		}
+		log_line(&st, "event=card-inserted\n");
+		again = session(&c, &st, up, card);
+		close(up);
+		if (card >= 0)
+			close(card);
+		log_line(&st, "event=card-removed apdus=%u\n", st.n_apdu);
+		if (!again || c.once || c.standalone ||
+		    (st.triggered && c.fault == F_DROP))
+			break;
+	}
+	rc = 0;
+	goto out;
+usage:
+	usage();
+	rc = 2;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	if (st.log != NULL)
+		fclose(st.log);
+	return rc;
+}
