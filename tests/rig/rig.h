@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_RIG_H
+#define SCL_RIG_H
+
+/*
+ * The end-to-end rig: a private pcscd with the vsmartcard vpcd driver in a
+ * private mount + network namespace, and virtual cards connected to it.
+ *
+ * rig_start() unshares the CALLING PROCESS (mount + network namespace), so
+ * call it first in main(), before any thread exists, and call the other
+ * functions from the same (main) thread: every child is started with
+ * PR_SET_PDEATHSIG, which fires when the thread that forked it exits.
+ * A crashing test therefore takes pcscd and its cards with it.
+ *
+ * Inside the namespace /run/pcscd is a private tmpfs (pcscd 1.9.9 ignores
+ * PCSCLITE_CSOCK_NAME for its own socket) and lo is up, so vpcd's ports
+ * 40000/40001 never clash with another rig or the host.
+ *
+ * Every wait is bounded (RIG_WAIT_MS).  Functions return 0 or -1 and print
+ * a reason to stderr; rig_start returns 77 (meson's "skip") when the rig
+ * cannot run here (not root, no pcscd, no vpcd driver, no namespaces).
+ *
+ * Readers: "Virtual PCD 00 00" (slot 0, port 40000) and "Virtual PCD 00 01"
+ * (slot 1, port 40001).  pcscd 1.9.9 as built by Debian (libudev hotplug)
+ * reads reader.conf.d only at start-up: SIGUSR1 / `pcscd -H` does not
+ * rescan it.  Reader hotplug on the rig is therefore rig_readers_set()
+ * followed by a pcscd restart (rig_pcscd_stop + rig_pcscd_start), which a
+ * client sees as service down, then up with a different reader list.
+ */
+#include <stdint.h>
+
+#define RIG_WAIT_MS 10000
+#define RIG_SLOTS 2
+#define RIG_READER_0 "Virtual PCD 00 00"
+#define RIG_READER_1 "Virtual PCD 00 01"
+
+struct rig;
+
+int rig_start(struct rig **ret);
+
+/*
+ * Start `$SCL_VCARD run --state state_path --port 4000<slot> --seal-key
+ * <rig seal key>` and wait until pcscd reports a card in the slot's reader.
+ */
+int rig_card_insert(struct rig *r, unsigned slot, const char *state_path);
+
+/*
+ * The same with any vpcd-protocol card program: argv is executed as is
+ * (the port is rig_card_port(slot)).  Used by tests that need a card that
+ * misbehaves, and by the rig's own test before the vcard existed.
+ */
+int rig_card_insert_argv(struct rig *r, unsigned slot, const char *const argv[]);
+
+/*
+ * As rig_card_insert / _argv but without waiting for pcscd to see it; the
+ * caller measures or waits itself.
+ */
+int rig_card_spawn(struct rig *r, unsigned slot, const char *const argv[]);
+
+/* SIGTERM the slot's card process, reap it, wait until pcscd sees no card. */
+int rig_card_remove(struct rig *r, unsigned slot);
+
+/* As rig_card_remove without waiting for pcscd (for latency tests). */
+int rig_card_kill(struct rig *r, unsigned slot);
+
+/* Wait (bounded by timeout_ms) until the slot's reader shows present. */
+int rig_wait_card(struct rig *r, unsigned slot, int present, int timeout_ms);
+
+unsigned rig_card_port(unsigned slot);
+const char *rig_reader_name(unsigned slot);
+
+/* Stop pcscd (SIGTERM, bounded, then SIGKILL) / start it again. */
+int rig_pcscd_stop(struct rig *r);
+int rig_pcscd_start(struct rig *r);
+int rig_pcscd_pid(const struct rig *r);
+
+/*
+ * Rewrite the rig's reader.conf.d: vpcd channels (e.g. 0x9C40 for ports
+ * 40000/40001, 0x9C50 for 40016/40017).  n == 0 leaves no reader.  Takes
+ * effect at the next rig_pcscd_start().  Channel i > 0 is named "Virtual
+ * PCD B" (C, D): its readers are "Virtual PCD B 00 00" and "... 00 01".
+ */
+int rig_readers_set(struct rig *r, const unsigned *channels, unsigned n);
+
+const char *rig_dir(struct rig *r);
+const char *rig_conf_dir(struct rig *r);
+const char *rig_seal_key(struct rig *r);
+
+/* Path of the vcard binary ($SCL_VCARD), NULL if unset or not executable. */
+const char *rig_vcard_path(void);
+
+/* Current monotonic time in ms (for latency measurements). */
+uint64_t rig_now_ms(void);
+
+void rig_stop(struct rig **rp);
+
+#endif
