@@ -1,4 +1,1242 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
-/* XXX: not yet written */
-typedef int scl_placeholder_config;
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cursor.h"
+#include "err.h"
+
+enum key_type {
+	T_PATH,		/* absolute path, empty = unset */
+	T_STR,		/* free string, empty = unset */
+	T_URL,		/* http:// URL, empty = unset */
+	T_DOMAIN,	/* DNS domain, empty = unset */
+	T_BOOL,
+	T_UINT,
+	T_REVOCATION,
+	T_LAST_TRY,
+	T_REMOVAL,
+	T_MAPPING,
+	T_LIST,		/* comma-separated names */
+	T_PIN_MIN,
+	T_PIN_MAX,
+	T_CLASS,
+};
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t off;
+	size_t off_n;		/* T_LIST: the count */
+	unsigned min, max;	/* T_UINT */
+};
+
+#define F(f) offsetof(struct scl_config, f)
+#define PP(f) (offsetof(struct scl_config, pin_policy) + \
+    offsetof(struct scl_pin_policy, f))
+
+static const struct key keys[] = {
+	{ "ca_file", T_PATH, F(ca_file), 0, 0, 0 },
+	{ "ca_dir", T_PATH, F(ca_dir), 0, 0, 0 },
+	{ "eku_smartcard_logon", T_BOOL, F(eku_smartcard_logon), 0, 0, 0 },
+	{ "eku_client_auth", T_BOOL, F(eku_client_auth), 0, 0, 0 },
+	{ "eku_allow_none", T_BOOL, F(eku_allow_none), 0, 0, 0 },
+	{ "crl", T_REVOCATION, F(crl), 0, 0, 0 },
+	{ "crl_dir", T_PATH, F(crl_dir), 0, 0, 0 },
+	{ "crl_cache_dir", T_PATH, F(crl_cache_dir), 0, 0, 0 },
+	{ "crl_fetch", T_BOOL, F(crl_fetch), 0, 0, 0 },
+	{ "ocsp", T_REVOCATION, F(ocsp), 0, 0, 0 },
+	{ "ocsp_url", T_URL, F(ocsp_url), 0, 0, 0 },
+	{ "revocation_timeout_ms", T_UINT, F(revocation_timeout_ms), 0,
+	    100, 60000 },
+	{ "mapping", T_MAPPING, F(mapping), F(n_mapping), 0, 0 },
+	{ "mapfile", T_PATH, F(mapfile), 0, 0, 0 },
+	{ "upn_domain", T_DOMAIN, F(upn_domain), 0, 0, 0 },
+	{ "allow_card_only", T_BOOL, F(allow_card_only), 0, 0, 0 },
+	{ "wait_for_card", T_UINT, F(wait_for_card_s), 0, 0, 3600 },
+	{ "card_timeout_ms", T_UINT, F(card_timeout_ms), 0, 100, 120000 },
+	{ "last_try", T_LAST_TRY, F(last_try), 0, 0, 0 },
+	{ "low_tries_warn", T_UINT, F(low_tries_warn), 0, 0, 15 },
+	{ "pin_min_length", T_PIN_MIN, PP(min_len), 0, 1, 8 },
+	{ "pin_max_length", T_PIN_MAX, PP(max_len), 0, 1, 127 },
+	{ "pin_upper", T_CLASS, PP(upper), 0, 0, 0 },
+	{ "pin_lower", T_CLASS, PP(lower), 0, 0, 0 },
+	{ "pin_digit", T_CLASS, PP(digit), 0, 0, 0 },
+	{ "pin_special", T_CLASS, PP(special), 0, 0, 0 },
+	{ "empty_pin_unavail", T_BOOL, F(empty_pin_unavail), 0, 0, 0 },
+	{ "require_card", T_BOOL, F(require_card), 0, 0, 0 },
+	{ "require_card_users", T_LIST, F(require_card_users),
+	    F(n_require_card_users), 0, 0 },
+	{ "require_card_groups", T_LIST, F(require_card_groups),
+	    F(n_require_card_groups), 0, 0 },
+	{ "exempt_services", T_LIST, F(exempt_services),
+	    F(n_exempt_services), 0, 0 },
+	{ "exempt_users", T_LIST, F(exempt_users), F(n_exempt_users), 0, 0 },
+	{ "removal_action", T_REMOVAL, F(removal_action), 0, 0, 0 },
+	{ "removal_debounce_ms", T_UINT, F(removal_debounce_ms), 0, 0,
+	    60000 },
+	{ "state_dir", T_PATH, F(state_dir), 0, 0, 0 },
+	{ "debug", T_BOOL, F(debug), 0, 0, 0 },
+	{ "apdu_trace", T_BOOL, F(apdu_trace), 0, 0, 0 },
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+#define N_MAP_MAX (sizeof(((struct scl_config *)0)->mapping) / \
+    sizeof(((struct scl_config *)0)->mapping[0]))
+#define SERVICES_MAX 64
+#define SERVICE_NAME_MAX 64
+
+static const char *const revocation_names[] = {
+	[SCL_REVOCATION_OFF] = "off",
+	[SCL_REVOCATION_SOFT_FAIL] = "soft-fail",
+	[SCL_REVOCATION_HARD_FAIL] = "hard-fail",
+};
+
+static const char *const last_try_names[] = {
+	[SCL_LAST_TRY_REFUSE] = "refuse",
+	[SCL_LAST_TRY_CONFIRM] = "confirm",
+};
+
+static const char *const removal_names[] = {
+	[SCL_REMOVAL_NONE] = "none",
+	[SCL_REMOVAL_LOCK] = "lock",
+	[SCL_REMOVAL_LOGOUT] = "logout",
+};
+
+static const char *const map_names[] = {
+	[SCL_MAP_UPN] = "upn",
+	[SCL_MAP_CN] = "cn",
+	[SCL_MAP_EMAIL] = "email",
+	[SCL_MAP_SUBJECT] = "subject",
+	[SCL_MAP_FINGERPRINT] = "fingerprint",
+	[SCL_MAP_MAPFILE] = "mapfile",
+	[SCL_MAP_AUTHORIZED] = "authorized",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A parsed value, not yet stored. */
+struct val {
+	char *s;
+	char *list[SCL_CONFIG_LIST_MAX];
+	size_t n;
+	enum scl_map_method map[8];
+	unsigned u;
+	int i;
+};
+
+const char *
+scl_config_key_name(size_t i)
+{
+	return i < N_KEYS ? keys[i].name : NULL;
+}
+
+const char *
+scl_revocation_mode_name(enum scl_revocation_mode m)
+{
+	return (size_t)m < NELEM(revocation_names) ? revocation_names[m] : "?";
+}
+
+const char *
+scl_last_try_name(enum scl_last_try t)
+{
+	return (size_t)t < NELEM(last_try_names) ? last_try_names[t] : "?";
+}
+
+const char *
+scl_removal_action_name(enum scl_removal_action a)
+{
+	return (size_t)a < NELEM(removal_names) ? removal_names[a] : "?";
+}
+
+const char *
+scl_map_method_name(enum scl_map_method m)
+{
+	if ((size_t)m < NELEM(map_names) && map_names[m] != NULL)
+		return map_names[m];
+	return "?";
+}
+
+int
+scl_config_list_has(char *const *list, size_t n, const char *s)
+{
+	if (list == NULL || s == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (list[i] != NULL && strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+list_clear(char **list, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++) {
+		free(list[i]);
+		list[i] = NULL;
+	}
+	*n = 0;
+}
+
+static void
+val_clear(struct val *v)
+{
+	free(v->s);
+	v->s = NULL;
+	list_clear(v->list, &v->n);
+	memset(v, 0, sizeof(*v));
+}
+
+static void
+free_fields(struct scl_config *c)
+{
+	for (size_t k = 0; k < N_KEYS; k++) {
+		uint8_t *base = (uint8_t *)c;
+
+		switch (keys[k].type) {
+		case T_PATH:
+		case T_STR:
+		case T_URL:
+		case T_DOMAIN: {
+			char **sp = (char **)(void *)(base + keys[k].off);
+
+			free(*sp);
+			*sp = NULL;
+			break;
+		}
+		case T_LIST:
+			list_clear((char **)(void *)(base + keys[k].off),
+			    (size_t *)(void *)(base + keys[k].off_n));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void
+scl_config_free(struct scl_config **cfgp)
+{
+	if (cfgp == NULL || *cfgp == NULL)
+		return;
+	free_fields(*cfgp);
+	free(*cfgp);
+	*cfgp = NULL;
+}
+
+/* Write "prefix: message" into errbuf; user strings are escaped by callers. */
+static void
+seterr(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Printable, quoted-safe copy of untrusted bytes for messages. */
+static void
+escape(const char *s, size_t n, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (outlen == 0)
+		return;
+	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+		uint8_t c = (uint8_t)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+		if (o >= 60 && i + 1 < n) {
+			if (o + 4 < outlen) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+	}
+	out[o] = '\0';
+}
+
+static int
+parse_bool(const char *s, int *ret)
+{
+	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
+	    strcmp(s, "1") == 0) {
+		*ret = 1;
+		return 0;
+	}
+	if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
+	    strcmp(s, "0") == 0) {
+		*ret = 0;
+		return 0;
+	}
+	return SCL_ERR_CONFIG;
+}
+
+static int
+parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return SCL_ERR_CONFIG;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return SCL_ERR_CONFIG;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > max)
+			return SCL_ERR_CONFIG;
+	}
+	if (v < min)
+		return SCL_ERR_CONFIG;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_name(const char *const *names, size_t n, const char *s, int *ret)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (names[i] != NULL && strcmp(names[i], s) == 0) {
+			*ret = (int)i;
+			return 0;
+		}
+	}
+	return SCL_ERR_CONFIG;
+}
+
+static int
+is_list_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+	    c == '@' || c == '+' || c == '$' || c == '\\';
+}
+
+static int
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((uint8_t)*s < 0x20 && *s != '\t') || (uint8_t)*s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * Split a comma-separated list into trimmed items; each item goes through
+ * check().  why gets a static reason on error.
+ */
+static int
+split_list(const char *s, size_t max, char **out, size_t *ret_n,
+    int (*check)(const char *, size_t), const char **why)
+{
+	size_t n = 0;
+	int r = SCL_ERR_INTERNAL;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0') {
+		*ret_n = 0;
+		return 0;
+	}
+	for (;;) {
+		const char *end = strchr(s, ',');
+		size_t len;
+
+		if (end == NULL)
+			end = s + strlen(s);
+		len = (size_t)(end - s);
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (len == 0) {
+			*why = "empty list item";
+			r = SCL_ERR_CONFIG;
+			goto out;
+		}
+		if (n >= max) {
+			*why = "too many list items";
+			r = SCL_ERR_CONFIG;
+			goto out;
+		}
+		if (!check(s, len)) {
+			*why = "invalid list item";
+			r = SCL_ERR_CONFIG;
+			goto out;
+		}
+		if ((out[n] = strndup(s, len)) == NULL) {
+			r = SCL_ERR_NOMEM;
+			goto out;
+		}
+		n++;
+		if (*end == '\0')
+			break;
+		s = end + 1;
+		while (*s == ' ' || *s == '\t')
+			s++;
+	}
+	*ret_n = n;
+	r = 0;
+out:
+	if (r != 0)
+		list_clear(out, &n);
+	return r;
+}
+
+static int
+check_name(const char *s, size_t len)
+{
+	if (len > 256)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!is_list_char(s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+check_map(const char *s, size_t len)
+{
+	for (size_t i = 0; i < NELEM(map_names); i++)
+		if (map_names[i] != NULL && strlen(map_names[i]) == len &&
+		    memcmp(map_names[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+check_domain(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return 0;
+		if (c == '.' && s[i + 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Parse value for key k into *ret.  On error returns SCL_ERR_CONFIG with a
+ * static explanation in *why (or SCL_ERR_NOMEM); *ret then holds nothing.
+ */
+static int
+parse_value(const struct key *k, const char *value, struct val *ret,
+    const char **why)
+{
+	struct val v;
+	int r = SCL_ERR_CONFIG;
+
+	memset(&v, 0, sizeof(v));
+	*why = "invalid value";
+	if (has_ctl(value)) {
+		*why = "control character in value";
+		goto out;
+	}
+	switch (k->type) {
+	case T_PATH:
+		if (*value != '\0' && *value != '/') {
+			*why = "expected an absolute path";
+			goto out;
+		}
+		if (strlen(value) >= 4096) {
+			*why = "path too long";
+			goto out;
+		}
+		break;
+	case T_STR:
+		break;
+	case T_URL:
+		if (*value != '\0' && (strncmp(value, "http://", 7) != 0 ||
+		    value[7] == '\0' || strchr(value, ' ') != NULL)) {
+			*why = "expected an http:// URL";
+			goto out;
+		}
+		break;
+	case T_DOMAIN:
+		if (*value != '\0' && !check_domain(value)) {
+			*why = "expected a domain name (example.com)";
+			goto out;
+		}
+		break;
+	case T_BOOL:
+		if (parse_bool(value, &v.i) != 0) {
+			*why = "expected yes, no, true, false, 1 or 0";
+			goto out;
+		}
+		break;
+	case T_UINT:
+	case T_PIN_MIN:
+	case T_PIN_MAX:
+		if (parse_uint(value, k->min, k->max, &v.u) != 0) {
+			*why = "expected a whole number in the allowed range";
+			goto out;
+		}
+		break;
+	case T_REVOCATION:
+		if (parse_name(revocation_names, NELEM(revocation_names),
+		    value, &v.i) != 0) {
+			*why = "expected off, soft-fail or hard-fail";
+			goto out;
+		}
+		break;
+	case T_LAST_TRY:
+		if (parse_name(last_try_names, NELEM(last_try_names), value,
+		    &v.i) != 0) {
+			*why = "expected refuse or confirm";
+			goto out;
+		}
+		break;
+	case T_REMOVAL:
+		if (parse_name(removal_names, NELEM(removal_names), value,
+		    &v.i) != 0) {
+			*why = "expected none, lock or logout";
+			goto out;
+		}
+		break;
+	case T_CLASS: {
+		enum scl_class_rule cr;
+
+		if (scl_class_rule_parse(value, &cr) != 0) {
+			*why = "expected allowed, required or disallowed";
+			goto out;
+		}
+		v.i = (int)cr;
+		break;
+	}
+	case T_LIST:
+		if ((r = split_list(value, SCL_CONFIG_LIST_MAX, v.list, &v.n,
+		    check_name, why)) != 0)
+			goto out;
+		break;
+	case T_MAPPING: {
+		char *items[SCL_CONFIG_LIST_MAX];
+		size_t n = 0;
+
+		if ((r = split_list(value, N_MAP_MAX, items, &n, check_map,
+		    why)) != 0) {
+			if (r == SCL_ERR_CONFIG)
+				*why = "expected a list of upn, cn, email, "
+				    "subject, fingerprint, mapfile, authorized "
+				    "(at most 8)";
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int m = 0;
+
+			(void)parse_name(map_names, NELEM(map_names), items[i],
+			    &m);
+			for (size_t j = 0; j < i; j++)
+				if ((int)v.map[j] == m)
+					r = SCL_ERR_CONFIG;
+			v.map[i] = (enum scl_map_method)m;
+		}
+		v.n = n;
+		list_clear(items, &n);
+		if (r == SCL_ERR_CONFIG) {
+			*why = "mapping method listed twice";
+			v.n = 0;
+			goto out;
+		}
+		if (v.n == 0) {
+			*why = "at least one mapping method is needed";
+			r = SCL_ERR_CONFIG;
+			goto out;
+		}
+		break;
+	}
+	}
+	if (k->type == T_PATH || k->type == T_STR || k->type == T_URL ||
+	    k->type == T_DOMAIN) {
+		if (*value != '\0' && (v.s = strdup(value)) == NULL) {
+			r = SCL_ERR_NOMEM;
+			goto out;
+		}
+	}
+	*ret = v;
+	memset(&v, 0, sizeof(v));
+	r = 0;
+out:
+	val_clear(&v);
+	return r;
+}
+
+/* Store v (consumed) into c. */
+static void
+store_value(const struct key *k, struct scl_config *c, struct val *v)
+{
+	uint8_t *p = (uint8_t *)c + k->off;
+
+	switch (k->type) {
+	case T_PATH:
+	case T_STR:
+	case T_URL:
+	case T_DOMAIN:
+		free(*(char **)(void *)p);
+		*(char **)(void *)p = v->s;
+		v->s = NULL;
+		break;
+	case T_BOOL:
+		*(int *)(void *)p = v->i;
+		break;
+	case T_UINT:
+	case T_PIN_MIN:
+	case T_PIN_MAX:
+		*(unsigned *)(void *)p = v->u;
+		break;
+	case T_REVOCATION:
+		*(enum scl_revocation_mode *)(void *)p =
+		    (enum scl_revocation_mode)v->i;
+		break;
+	case T_LAST_TRY:
+		*(enum scl_last_try *)(void *)p = (enum scl_last_try)v->i;
+		break;
+	case T_REMOVAL:
+		*(enum scl_removal_action *)(void *)p =
+		    (enum scl_removal_action)v->i;
+		break;
+	case T_CLASS:
+		*(enum scl_class_rule *)(void *)p = (enum scl_class_rule)v->i;
+		break;
+	case T_LIST: {
+		char **list = (char **)(void *)p;
+		size_t *n = (size_t *)(void *)((uint8_t *)c + k->off_n);
+
+		list_clear(list, n);
+		memcpy(list, v->list, v->n * sizeof(v->list[0]));
+		*n = v->n;
+		memset(v->list, 0, sizeof(v->list));
+		v->n = 0;
+		break;
+	}
+	case T_MAPPING:
+		memset(c->mapping, 0, sizeof(c->mapping));
+		memcpy(c->mapping, v->map, v->n * sizeof(v->map[0]));
+		c->n_mapping = v->n;
+		v->n = 0;
+		break;
+	}
+}
+
+/* Move key k's value from src to dst (src keeps no ownership). */
+static void
+move_value(const struct key *k, struct scl_config *dst,
+    struct scl_config *src)
+{
+	uint8_t *d = (uint8_t *)dst + k->off, *s = (uint8_t *)src + k->off;
+
+	switch (k->type) {
+	case T_PATH:
+	case T_STR:
+	case T_URL:
+	case T_DOMAIN:
+		free(*(char **)(void *)d);
+		*(char **)(void *)d = *(char **)(void *)s;
+		*(char **)(void *)s = NULL;
+		break;
+	case T_LIST: {
+		size_t *dn = (size_t *)(void *)((uint8_t *)dst + k->off_n);
+		size_t *sn = (size_t *)(void *)((uint8_t *)src + k->off_n);
+
+		list_clear((char **)(void *)d, dn);
+		memcpy(d, s, SCL_CONFIG_LIST_MAX * sizeof(char *));
+		*dn = *sn;
+		memset(s, 0, SCL_CONFIG_LIST_MAX * sizeof(char *));
+		*sn = 0;
+		break;
+	}
+	case T_MAPPING:
+		memcpy(dst->mapping, src->mapping, sizeof(dst->mapping));
+		dst->n_mapping = src->n_mapping;
+		break;
+	case T_BOOL:
+	case T_UINT:
+	case T_PIN_MIN:
+	case T_PIN_MAX:
+	case T_REVOCATION:
+	case T_LAST_TRY:
+	case T_REMOVAL:
+	case T_CLASS:
+		/* all these are int-sized scalars */
+		memcpy(d, s, sizeof(int));
+		break;
+	}
+}
+
+static const struct key *
+find_key(const char *name, size_t *ret_idx)
+{
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (strcmp(keys[i].name, name) == 0) {
+			if (ret_idx != NULL)
+				*ret_idx = i;
+			return &keys[i];
+		}
+	}
+	return NULL;
+}
+
+static int
+set_defaults(struct scl_config *c)
+{
+	static const char *const exempt[] = {
+		"cron", "crond", "atd", "systemd-user",
+	};
+
+	memset(c, 0, sizeof(*c));
+	c->eku_smartcard_logon = 1;
+	c->eku_client_auth = 1;
+	c->eku_allow_none = 0;
+	c->crl = SCL_REVOCATION_SOFT_FAIL;
+	c->crl_fetch = 0;
+	c->ocsp = SCL_REVOCATION_OFF;
+	c->revocation_timeout_ms = 3000;
+	c->mapping[0] = SCL_MAP_UPN;
+	c->mapping[1] = SCL_MAP_MAPFILE;
+	c->mapping[2] = SCL_MAP_AUTHORIZED;
+	c->mapping[3] = SCL_MAP_CN;
+	c->n_mapping = 4;
+	c->allow_card_only = 1;
+	c->wait_for_card_s = 0;
+	c->card_timeout_ms = 10000;
+	c->last_try = SCL_LAST_TRY_REFUSE;
+	c->low_tries_warn = 2;
+	scl_pin_policy_default(&c->pin_policy);
+	c->empty_pin_unavail = 1;
+	c->require_card = 0;
+	c->removal_action = SCL_REMOVAL_NONE;
+	c->removal_debounce_ms = 1500;
+	if ((c->ca_file = strdup("/etc/sclogin/ca.pem")) == NULL ||
+	    (c->crl_dir = strdup("/etc/sclogin/crl")) == NULL ||
+	    (c->crl_cache_dir = strdup("/var/cache/sclogin/crl")) == NULL ||
+	    (c->mapfile = strdup("/etc/sclogin/mapping")) == NULL ||
+	    (c->state_dir = strdup("/var/lib/sclogin")) == NULL)
+		return SCL_ERR_NOMEM;
+	for (size_t i = 0; i < NELEM(exempt); i++) {
+		if ((c->exempt_services[i] = strdup(exempt[i])) == NULL)
+			return SCL_ERR_NOMEM;
+		c->n_exempt_services = i + 1;
+	}
+	return 0;
+}
+
+int
+scl_config_defaults(struct scl_config **ret_cfg)
+{
+	struct scl_config *c = NULL;
+	int r = SCL_ERR_INTERNAL;
+
+	if (ret_cfg == NULL)
+		return SCL_ERR_INVALID_ARGUMENT;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = set_defaults(c)) != 0)
+		goto out;
+	*ret_cfg = c;
+	c = NULL;
+	r = 0;
+out:
+	scl_config_free(&c);
+	return r;
+}
+
+int
+scl_config_set(struct scl_config *cfg, const char *key, const char *value,
+    char *errbuf, size_t errlen)
+{
+	const struct key *k;
+	struct val v;
+	const char *why = NULL;
+	char ek[80], ev[80];
+	int r = SCL_ERR_INTERNAL;
+
+	memset(&v, 0, sizeof(v));
+	if (cfg == NULL || key == NULL || value == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	escape(key, strlen(key), ek, sizeof(ek));
+	if ((k = find_key(key, NULL)) == NULL) {
+		seterr(errbuf, errlen, "unknown key '%s'", ek);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if ((r = parse_value(k, value, &v, &why)) != 0) {
+		escape(value, strlen(value), ev, sizeof(ev));
+		if (r == SCL_ERR_CONFIG)
+			seterr(errbuf, errlen, "%s = '%s': %s", ek, ev, why);
+		goto out;
+	}
+	if (k->type == T_PIN_MIN && v.u > cfg->pin_policy.max_len) {
+		seterr(errbuf, errlen, "%s = %u: greater than pin_max_length "
+		    "%u", ek, v.u, cfg->pin_policy.max_len);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (k->type == T_PIN_MAX && v.u < cfg->pin_policy.min_len) {
+		seterr(errbuf, errlen, "%s = %u: less than pin_min_length %u",
+		    ek, v.u, cfg->pin_policy.min_len);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	store_value(k, cfg, &v);
+	r = 0;
+out:
+	val_clear(&v);
+	return r;
+}
+
+enum section {
+	SEC_NONE,
+	SEC_GLOBAL,
+	SEC_SERVICE_MATCH,
+	SEC_SERVICE_OTHER,
+};
+
+struct parser {
+	const char *name;
+	const char *service;
+	struct scl_config *cfg;		/* global values */
+	struct scl_config *ovr;		/* the matching service section */
+	struct scl_config *scratch;	/* other services (validated only) */
+	enum section sec;
+	size_t sec_line;
+	size_t key_line[N_KEYS];	/* in this section; 0 = not seen */
+	size_t eff_line[N_KEYS];	/* where the effective value is */
+	int ovr_set[N_KEYS];
+	size_t global_line;
+	char services[SERVICES_MAX][SERVICE_NAME_MAX + 1];
+	size_t service_lines[SERVICES_MAX];
+	size_t n_services;
+	char *errbuf;
+	size_t errlen;
+};
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+is_service_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+	    c == '@' || c == '+';
+}
+
+static int
+parse_section(struct parser *ps, size_t lineno, char *s, size_t len)
+{
+	char esc[96];
+	char *name;
+	size_t nlen;
+
+	/* s[0] == '[' */
+	if (len < 2 || s[len - 1] != ']') {
+		escape(s, len, esc, sizeof(esc));
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: malformed section "
+		    "header '%s' (expected [global] or [service NAME])",
+		    ps->name, lineno, esc);
+		return SCL_ERR_CONFIG;
+	}
+	s[len - 1] = '\0';
+	s++;
+	while (is_space(*s))
+		s++;
+	nlen = strlen(s);
+	while (nlen > 0 && is_space(s[nlen - 1]))
+		s[--nlen] = '\0';
+	memset(ps->key_line, 0, sizeof(ps->key_line));
+	ps->sec_line = lineno;
+	if (strcmp(s, "global") == 0) {
+		if (ps->global_line != 0) {
+			seterr(ps->errbuf, ps->errlen, "%s:%zu: duplicate "
+			    "section [global] (first at line %zu)", ps->name,
+			    lineno, ps->global_line);
+			return SCL_ERR_CONFIG;
+		}
+		ps->global_line = lineno;
+		ps->sec = SEC_GLOBAL;
+		return 0;
+	}
+	if (strncmp(s, "service", 7) != 0 || !is_space(s[7])) {
+		escape(s, nlen, esc, sizeof(esc));
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: unknown section "
+		    "[%s] (expected [global] or [service NAME])", ps->name,
+		    lineno, esc);
+		return SCL_ERR_CONFIG;
+	}
+	name = s + 7;
+	while (is_space(*name))
+		name++;
+	nlen = strlen(name);
+	for (size_t i = 0; i < nlen; i++) {
+		if (!is_service_char(name[i])) {
+			escape(name, nlen, esc, sizeof(esc));
+			seterr(ps->errbuf, ps->errlen, "%s:%zu: invalid "
+			    "service name '%s' (one PAM service name per "
+			    "section)", ps->name, lineno, esc);
+			return SCL_ERR_CONFIG;
+		}
+	}
+	if (nlen == 0 || nlen > SERVICE_NAME_MAX) {
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: service name %s",
+		    ps->name, lineno, nlen == 0 ? "missing" : "too long");
+		return SCL_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < ps->n_services; i++) {
+		if (strcmp(ps->services[i], name) == 0) {
+			seterr(ps->errbuf, ps->errlen, "%s:%zu: duplicate "
+			    "section [service %s] (first at line %zu)",
+			    ps->name, lineno, name, ps->service_lines[i]);
+			return SCL_ERR_CONFIG;
+		}
+	}
+	if (ps->n_services >= SERVICES_MAX) {
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: too many service "
+		    "sections (at most %d)", ps->name, lineno, SERVICES_MAX);
+		return SCL_ERR_CONFIG;
+	}
+	memcpy(ps->services[ps->n_services], name, nlen + 1);
+	ps->service_lines[ps->n_services++] = lineno;
+	ps->sec = (ps->service != NULL && strcmp(ps->service, name) == 0) ?
+	    SEC_SERVICE_MATCH : SEC_SERVICE_OTHER;
+	return 0;
+}
+
+static int
+parse_keyval(struct parser *ps, size_t lineno, char *s, size_t len)
+{
+	const struct key *k;
+	struct scl_config *target;
+	struct val v;
+	const char *why = NULL;
+	char *eq, *key, *value, esc[96], escv[96];
+	size_t klen, idx = 0;
+	int r = SCL_ERR_INTERNAL;
+
+	memset(&v, 0, sizeof(v));
+	if ((eq = memchr(s, '=', len)) == NULL) {
+		escape(s, len, esc, sizeof(esc));
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: expected 'key = "
+		    "value', got '%s'", ps->name, lineno, esc);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	*eq = '\0';
+	key = s;
+	klen = strlen(key);
+	while (klen > 0 && is_space(key[klen - 1]))
+		key[--klen] = '\0';
+	value = eq + 1;
+	while (is_space(*value))
+		value++;
+	if (klen == 0) {
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: missing key before "
+		    "'='", ps->name, lineno);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	escape(key, klen, esc, sizeof(esc));
+	if ((k = find_key(key, &idx)) == NULL) {
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: unknown key '%s'",
+		    ps->name, lineno, esc);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (ps->sec == SEC_NONE) {
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: key '%s' outside a "
+		    "section (put it under [global])", ps->name, lineno, esc);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (ps->key_line[idx] != 0) {
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: duplicate key '%s' "
+		    "(first set at line %zu)", ps->name, lineno, esc,
+		    ps->key_line[idx]);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	ps->key_line[idx] = lineno;
+	if ((r = parse_value(k, value, &v, &why)) != 0) {
+		escape(value, strlen(value), escv, sizeof(escv));
+		if (r == SCL_ERR_CONFIG)
+			seterr(ps->errbuf, ps->errlen, "%s:%zu: %s = '%s': %s",
+			    ps->name, lineno, esc, escv, why);
+		else
+			seterr(ps->errbuf, ps->errlen, "%s:%zu: %s",
+			    ps->name, lineno, scl_strerror(r));
+		goto out;
+	}
+	switch (ps->sec) {
+	case SEC_GLOBAL:
+		target = ps->cfg;
+		if (!ps->ovr_set[idx])
+			ps->eff_line[idx] = lineno;
+		break;
+	case SEC_SERVICE_MATCH:
+		target = ps->ovr;
+		ps->ovr_set[idx] = 1;
+		ps->eff_line[idx] = lineno;
+		break;
+	default:
+		target = ps->scratch;
+		break;
+	}
+	store_value(k, target, &v);
+	r = 0;
+out:
+	val_clear(&v);
+	return r;
+}
+
+static int
+parse_line(struct parser *ps, size_t lineno, const uint8_t *p, size_t len)
+{
+	char line[SCL_CONFIG_LINE_MAX + 1];
+	char *s;
+	size_t n;
+
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len > SCL_CONFIG_LINE_MAX) {
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: line longer than %d "
+		    "bytes", ps->name, lineno, SCL_CONFIG_LINE_MAX);
+		return SCL_ERR_CONFIG;
+	}
+	if (memchr(p, '\0', len) != NULL) {
+		seterr(ps->errbuf, ps->errlen, "%s:%zu: NUL byte in line",
+		    ps->name, lineno);
+		return SCL_ERR_CONFIG;
+	}
+	memcpy(line, p, len);
+	line[len] = '\0';
+	s = line;
+	while (is_space(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && is_space(s[n - 1]))
+		s[--n] = '\0';
+	if (n == 0 || s[0] == '#' || s[0] == ';')
+		return 0;
+	if (s[0] == '[')
+		return parse_section(ps, lineno, s, n);
+	return parse_keyval(ps, lineno, s, n);
+}
+
+static size_t
+key_index(enum key_type t)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].type == t)
+			return i;
+	return 0;
+}
+
+int
+scl_config_parse_buffer(const char *name, const void *buf, size_t len,
+    const char *service, struct scl_config **ret_cfg, char *errbuf,
+    size_t errlen)
+{
+	struct parser *ps = NULL;
+	struct scl_config *cfg = NULL, *ovr = NULL, *scratch = NULL;
+	struct scl_cursor cur;
+	size_t lineno = 0;
+	int r = SCL_ERR_INTERNAL;
+
+	if (ret_cfg == NULL || (buf == NULL && len > 0)) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if (name == NULL)
+		name = "(config)";
+	if (len > SCL_CONFIG_MAX_SIZE) {
+		seterr(errbuf, errlen, "%s: larger than %u bytes", name,
+		    SCL_CONFIG_MAX_SIZE);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if ((r = scl_config_defaults(&cfg)) != 0 ||
+	    (r = scl_config_defaults(&ovr)) != 0 ||
+	    (r = scl_config_defaults(&scratch)) != 0)
+		goto out;
+	if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	ps->name = name;
+	ps->service = (service != NULL && *service != '\0') ? service : NULL;
+	ps->cfg = cfg;
+	ps->ovr = ovr;
+	ps->scratch = scratch;
+	ps->errbuf = errbuf;
+	ps->errlen = errlen;
+	scl_cur_init(&cur, buf, len);
+	while (cur.len > 0) {
+		const uint8_t *nl = memchr(cur.p, '\n', cur.len), *line;
+		size_t llen = nl != NULL ? (size_t)(nl - cur.p) : cur.len;
+
+		lineno++;
+		if ((r = scl_cur_get_bytes(&cur, llen, &line)) != 0)
+			goto out;
+		if (nl != NULL && (r = scl_cur_skip(&cur, 1)) != 0)
+			goto out;
+		if ((r = parse_line(ps, lineno, line, llen)) != 0)
+			goto out;
+	}
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (ps->ovr_set[i])
+			move_value(&keys[i], cfg, ovr);
+	if (cfg->pin_policy.min_len > cfg->pin_policy.max_len) {
+		size_t imin = key_index(T_PIN_MIN), imax = key_index(T_PIN_MAX);
+		size_t at = ps->eff_line[imax] > ps->eff_line[imin] ?
+		    ps->eff_line[imax] : ps->eff_line[imin];
+
+		seterr(errbuf, errlen, "%s:%zu: pin_min_length %u is greater "
+		    "than pin_max_length %u", name, at,
+		    cfg->pin_policy.min_len, cfg->pin_policy.max_len);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	*ret_cfg = cfg;
+	cfg = NULL;
+	r = 0;
+out:
+	free(ps);
+	scl_config_free(&scratch);
+	scl_config_free(&ovr);
+	scl_config_free(&cfg);
+	return r;
+}
+
+int
+scl_config_load(const char *path, const char *service, int check_owner,
+    struct scl_config **ret_cfg, char *errbuf, size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd = -1, is_default, r = SCL_ERR_INTERNAL;
+
+	if (ret_cfg == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if (path == NULL || *path == '\0')
+		path = SCL_CONFIG_PATH_DEFAULT;
+	is_default = strcmp(path, SCL_CONFIG_PATH_DEFAULT) == 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT && is_default) {
+			r = scl_config_defaults(ret_cfg);
+			goto out;
+		}
+		seterr(errbuf, errlen, "%s: cannot open: %s", path,
+		    e == ELOOP ? "is a symbolic link" : strerror(e));
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		seterr(errbuf, errlen, "%s: cannot stat: %s", path,
+		    strerror(errno));
+		r = SCL_ERR_SYSTEM;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		seterr(errbuf, errlen, "%s: not a regular file", path);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (check_owner && st.st_uid != 0) {
+		seterr(errbuf, errlen, "%s: owned by uid %u, must be owned "
+		    "by root", path, (unsigned)st.st_uid);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (check_owner && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		seterr(errbuf, errlen, "%s: mode %04o is group or world "
+		    "writable (chmod go-w)", path,
+		    (unsigned)(st.st_mode & 07777));
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size > SCL_CONFIG_MAX_SIZE) {
+		seterr(errbuf, errlen, "%s: larger than %u bytes", path,
+		    SCL_CONFIG_MAX_SIZE);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	/* Read one byte more than allowed to notice a file that grew. */
+	if ((buf = malloc(SCL_CONFIG_MAX_SIZE + 1)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	while (len <= SCL_CONFIG_MAX_SIZE) {
+		ssize_t n = read(fd, buf + len, SCL_CONFIG_MAX_SIZE + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			seterr(errbuf, errlen, "%s: read error: %s", path,
+			    strerror(errno));
+			r = SCL_ERR_SYSTEM;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > SCL_CONFIG_MAX_SIZE) {
+		seterr(errbuf, errlen, "%s: larger than %u bytes", path,
+		    SCL_CONFIG_MAX_SIZE);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	r = scl_config_parse_buffer(path, buf, len, service, ret_cfg, errbuf,
+	    errlen);
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}

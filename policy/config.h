@@ -128,6 +128,31 @@ int scl_config_set(struct scl_config *cfg, const char *key, const char *value,
 
 void scl_config_free(struct scl_config **cfgp);
 
+/*
+ * Same as scl_config_load on a memory buffer (untrusted bytes, need not be
+ * NUL-terminated); name is used in messages ("NAME:LINE: ...").  No owner,
+ * mode or size checks beyond SCL_CONFIG_MAX_SIZE.  Used by the fuzzer and
+ * by tests.  *ret_cfg untouched on failure.
+ */
+int scl_config_parse_buffer(const char *name, const void *buf, size_t len,
+    const char *service, struct scl_config **ret_cfg, char *errbuf,
+    size_t errlen);
+
+/* Longest line accepted (without the newline). */
+#define SCL_CONFIG_LINE_MAX 4096
+
+/*
+ * The key table, for documentation checks and `sclogin doctor`: the name of
+ * key i, NULL when i is past the end.  Static strings.
+ */
+const char *scl_config_key_name(size_t i);
+
+/* Names as written in the file ("soft-fail", "upn", "confirm"); "?" if
+ * out of range.  Static strings. */
+const char *scl_revocation_mode_name(enum scl_revocation_mode m);
+const char *scl_map_method_name(enum scl_map_method m);
+const char *scl_last_try_name(enum scl_last_try t);
+
 /* Helper for list keys. */
 int scl_config_list_has(char *const *list, size_t n, const char *s);
 

@@ -4,6 +4,7 @@
 #define SCL_MAPPING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/x509.h>
 
@@ -43,5 +44,60 @@ int scl_map_check_user(const struct scl_config *cfg, X509 *cert,
     const char *user);
 
 void scl_user_list_clear(struct scl_user_list *l);
+
+/*
+ * Notes on the methods:
+ *  - upn: the user part of every SAN UPN; with cfg->upn_domain set the
+ *    domain part must match it (case-insensitive).
+ *  - email: the local part of SAN rfc822Name and subject emailAddress.
+ *  - authorized: consulted only when the user is known
+ *    (scl_map_check_user); card-only sign-in cannot search every home.
+ * A mapfile that is not a regular file owned by root (or the caller's
+ * euid), is group/other writable, larger than SCL_MAPFILE_MAX_SIZE or has
+ * a malformed line makes both functions return SCL_ERR_CONFIG: an admin
+ * must fix it.  A missing mapfile maps nothing.  An authorized_certs file
+ * that fails its checks maps nothing (the reason goes to scl_debug).
+ */
+#define SCL_MAPFILE_MAX_SIZE (1024u * 1024u)
+
+enum scl_mapfile_kind {
+	SCL_MAPFILE_SHA256 = 1,
+	SCL_MAPFILE_SUBJECT,
+	SCL_MAPFILE_UPN,
+	SCL_MAPFILE_EMAIL,
+};
+
+struct scl_mapfile_rule {
+	const char *user;		/* NUL-terminated, checked user name */
+	enum scl_mapfile_kind kind;
+	const char *value;		/* as written (trimmed) */
+	uint8_t sha256[32];		/* SCL_MAPFILE_SHA256 only */
+	size_t line;
+};
+
+/* Return 0 to go on, a negative SCL_ERR_* to stop (returned as is). */
+typedef int scl_mapfile_cb(void *ctx, const struct scl_mapfile_rule *rule);
+
+/*
+ * Parse mapfile bytes (untrusted, need not be NUL-terminated) and call cb
+ * for each rule.  SCL_ERR_CONFIG with "NAME:LINE: what" in errbuf on a
+ * malformed line.  cb may be NULL (syntax check only).
+ */
+int scl_mapfile_parse_buffer(const char *name, const void *buf, size_t len,
+    scl_mapfile_cb *cb, void *ctx, char *errbuf, size_t errlen);
+
+/*
+ * scl_map_find_users / scl_map_check_user with an explanation for
+ * administrators in detail (may be NULL): the mapfile error, or which
+ * methods were tried.
+ */
+int scl_map_find_users_ex(const struct scl_config *cfg, X509 *cert,
+    char *detail, size_t detail_len, struct scl_user_list *ret_list);
+int scl_map_check_user_ex(const struct scl_config *cfg, X509 *cert,
+    const char *user, char *detail, size_t detail_len);
+
+/* Path of user's authorized_certs under home ("HOME/.config/sclogin/
+ * authorized_certs"). */
+#define SCL_AUTHORIZED_CERTS_PATH ".config/sclogin/authorized_certs"
 
 #endif
