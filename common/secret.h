@@ -21,8 +21,12 @@ struct scl_pin {
 
 /*
  * Copy the NUL-terminated string s into pin (length 1..SCL_PIN_MAX, printable
- * ASCII only).  Returns 0, or SCL_ERR_PIN_FORMAT leaving pin cleared.  Does
- * not wipe s: the caller owns it and wipes it (see scl_wipe_str()).
+ * ASCII 0x20..0x7E only; the 6..8 length and character-class rules are the
+ * PIN policy's job, policy/pinpolicy.h).  s is read at most SCL_PIN_MAX + 1
+ * bytes far.  Returns 0, SCL_ERR_PIN_FORMAT (s NULL, empty, too long or
+ * with other bytes) leaving pin cleared, or SCL_ERR_INVALID_ARGUMENT when
+ * pin is NULL.  Does not wipe s: the caller owns it and wipes it (see
+ * scl_wipe_str()).
  */
 int scl_pin_set(struct scl_pin *pin, const char *s);
 

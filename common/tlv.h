@@ -33,7 +33,7 @@ int scl_tlv_next(struct scl_cursor *c, struct scl_tlv *ret_tlv);
 
 /*
  * Find the first TLV with this tag among the top-level TLVs of buf (no
- * recursion).  Returns 0, SCL_ERR_NO_OBJECT if absent, or a parse error if
+ * recursion; *ret_val points into buf).  Returns 0, SCL_ERR_NO_OBJECT if absent, or a parse error if
  * the walk hits malformed data before finding it.
  */
 int scl_tlv_find(const uint8_t *buf, size_t len, uint32_t tag,
@@ -46,12 +46,16 @@ int scl_tlv_find(const uint8_t *buf, size_t len, uint32_t tag,
 int scl_tlv_expect(const uint8_t *buf, size_t len, uint32_t tag,
     const uint8_t **ret_val, size_t *ret_len);
 
-/* Append tag + length header / a whole TLV to w (sets w->err on overflow). */
+/*
+ * Append tag + length header / a whole TLV to w, using the shortest length
+ * form.  Sets w->err to SCL_ERR_BUFFER_TOO_SMALL on overflow, or to
+ * SCL_ERR_TOO_LARGE for a tag or length above 0xFFFFFF (nothing written).
+ */
 void scl_tlv_put_header(struct scl_wbuf *w, uint32_t tag, size_t len);
 void scl_tlv_put(struct scl_wbuf *w, uint32_t tag, const uint8_t *val,
     size_t len);
 
-/* Encoded size of a tag+length header. */
+/* Encoded size of a tag+length header; 0 if tag or len exceed 0xFFFFFF. */
 size_t scl_tlv_header_size(uint32_t tag, size_t len);
 
 #endif
