@@ -1,4 +1,976 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
-/* XXX: not yet written */
-typedef int scl_placeholder_mapping;
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "cursor.h"
+#include "err.h"
+#include "log.h"
+#include "mapping.h"
+
+#define NAMES_MAX 16		/* UPNs, e-mails or CNs taken from one cert */
+#define NAME_LEN_MAX 256
+#define AUTH_MAX_SIZE (256u * 1024u)
+#define PWBUF_MAX (1024u * 1024u)
+
+/* Identity facts taken from the certificate once. */
+struct facts {
+	char *upn[NAMES_MAX];
+	size_t n_upn;
+	char *email[NAMES_MAX];
+	size_t n_email;
+	char *cn[NAMES_MAX];
+	size_t n_cn;
+	char *subject;
+	uint8_t sha256[32];
+};
+
+struct ctx {
+	const struct scl_config *cfg;
+	const struct facts *f;
+	const char *only_user;
+	unsigned kinds;			/* 1 << SCL_MAPFILE_* accepted */
+	struct scl_user_list *out;
+};
+
+static void
+setdetail(char *d, size_t dlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+setdetail(char *d, size_t dlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d == NULL || dlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d, dlen, fmt, ap);
+	va_end(ap);
+}
+
+void
+scl_user_list_clear(struct scl_user_list *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n && i < SCL_MAP_USERS_MAX; i++) {
+		free(l->users[i]);
+		l->users[i] = NULL;
+	}
+	l->n = 0;
+}
+
+static void
+facts_clear(struct facts *f)
+{
+	for (size_t i = 0; i < f->n_upn; i++)
+		free(f->upn[i]);
+	for (size_t i = 0; i < f->n_email; i++)
+		free(f->email[i]);
+	for (size_t i = 0; i < f->n_cn; i++)
+		free(f->cn[i]);
+	free(f->subject);
+	explicit_bzero(f, sizeof(*f));
+}
+
+/* A plausible POSIX user name: no '/', ':', whitespace or controls. */
+static int
+valid_user(const char *s, size_t n)
+{
+	if (n == 0 || n > NAME_LEN_MAX || s[0] == '-' || s[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+
+		if (c <= 0x20 || c >= 0x7f || c == '/' || c == ':' ||
+		    c == ',' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+/* Copy an ASN1 string; embedded NULs or controls make it unusable. */
+static int
+asn1_dup(const unsigned char *p, int len, char **ret)
+{
+	char *s;
+
+	if (len <= 0 || len > NAME_LEN_MAX * 2)
+		return SCL_ERR_BAD_DER;
+	for (int i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return SCL_ERR_BAD_DER;
+	if ((s = strndup((const char *)p, (size_t)len)) == NULL)
+		return SCL_ERR_NOMEM;
+	*ret = s;
+	return 0;
+}
+
+static int
+add_name(char **arr, size_t *n, const unsigned char *p, int len)
+{
+	char *s = NULL;
+	int r;
+
+	if (*n >= NAMES_MAX)
+		return 0;
+	if ((r = asn1_dup(p, len, &s)) == SCL_ERR_NOMEM)
+		return r;
+	if (r != 0)
+		return 0;	/* unusable name: skipped, never matched */
+	arr[(*n)++] = s;
+	return 0;
+}
+
+static int
+collect_facts(X509 *cert, struct facts *f)
+{
+	GENERAL_NAMES *gens = NULL;
+	const X509_NAME *subj;
+	BIO *bio = NULL;
+	unsigned mdlen = 0;
+	char *mem;
+	long mlen;
+	int idx, r = SCL_ERR_INTERNAL;
+
+	memset(f, 0, sizeof(*f));
+	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) &&
+	    i < 64; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (g->type == GEN_OTHERNAME &&
+		    OBJ_obj2nid(g->d.otherName->type_id) == NID_ms_upn &&
+		    g->d.otherName->value->type == V_ASN1_UTF8STRING) {
+			const ASN1_STRING *a = g->d.otherName->value->value.
+			    utf8string;
+
+			if ((r = add_name(f->upn, &f->n_upn,
+			    ASN1_STRING_get0_data(a), ASN1_STRING_length(a)))
+			    != 0)
+				goto out;
+		} else if (g->type == GEN_EMAIL) {
+			if ((r = add_name(f->email, &f->n_email,
+			    ASN1_STRING_get0_data(g->d.rfc822Name),
+			    ASN1_STRING_length(g->d.rfc822Name))) != 0)
+				goto out;
+		}
+	}
+	subj = X509_get_subject_name(cert);
+	for (int pass = 0; pass < 2; pass++) {
+		int nid = pass == 0 ? NID_commonName : NID_pkcs9_emailAddress;
+
+		idx = -1;
+		while ((idx = X509_NAME_get_index_by_NID(subj, nid, idx))
+		    >= 0) {
+			const ASN1_STRING *a = X509_NAME_ENTRY_get_data(
+			    X509_NAME_get_entry(subj, idx));
+			unsigned char *u = NULL;
+			int ulen = ASN1_STRING_to_UTF8(&u, a);
+
+			if (ulen < 0)
+				continue;
+			r = pass == 0 ? add_name(f->cn, &f->n_cn, u, ulen) :
+			    add_name(f->email, &f->n_email, u, ulen);
+			OPENSSL_free(u);
+			if (r != 0)
+				goto out;
+		}
+	}
+	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	if (X509_NAME_print_ex(bio, subj, 0, XN_FLAG_RFC2253) < 0) {
+		r = SCL_ERR_BAD_DER;
+		goto out;
+	}
+	mlen = BIO_get_mem_data(bio, &mem);
+	if (mlen < 0 || (f->subject = strndup(mlen > 0 ? mem : "",
+	    (size_t)mlen)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	if (X509_digest(cert, EVP_sha256(), f->sha256, &mdlen) != 1 ||
+	    mdlen != sizeof(f->sha256)) {
+		r = SCL_ERR_BAD_DER;
+		goto out;
+	}
+	r = 0;
+out:
+	BIO_free(bio);
+	GENERAL_NAMES_free(gens);
+	if (r != 0)
+		facts_clear(f);
+	return r;
+}
+
+static int
+user_exists(const char *user)
+{
+	struct passwd pw, *res = NULL;
+	char *buf = NULL;
+	size_t blen = 4096;
+	int e, ok = 0;
+
+	for (;;) {
+		char *nb;
+
+		if ((nb = realloc(buf, blen)) == NULL)
+			break;
+		buf = nb;
+		e = getpwnam_r(user, &pw, buf, blen, &res);
+		if (e == ERANGE && blen < PWBUF_MAX) {
+			blen *= 2;
+			continue;
+		}
+		ok = (e == 0 && res != NULL);
+		break;
+	}
+	free(buf);
+	return ok;
+}
+
+/* Add user (n bytes) to the list if it exists and is not there yet. */
+static int
+add_user(struct ctx *c, const char *user, size_t n)
+{
+	struct scl_user_list *l = c->out;
+	char *u = NULL;
+	int r = SCL_ERR_INTERNAL;
+
+	if (!valid_user(user, n)) {
+		r = 0;
+		goto out;
+	}
+	if ((u = strndup(user, n)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	if (c->only_user != NULL && strcmp(c->only_user, u) != 0) {
+		r = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->users[i], u) == 0) {
+			r = 0;
+			goto out;
+		}
+	}
+	if (!user_exists(u)) {
+		scl_debug("%s: user '%s' does not exist, ignoring", __func__,
+		    u);
+		r = 0;
+		goto out;
+	}
+	if (l->n >= SCL_MAP_USERS_MAX) {
+		r = SCL_ERR_LIMIT;
+		goto out;
+	}
+	l->users[l->n++] = u;
+	u = NULL;
+	r = 0;
+out:
+	free(u);
+	return r;
+}
+
+static int
+map_upn(struct ctx *c)
+{
+	const char *dom = c->cfg->upn_domain;
+	int r;
+
+	for (size_t i = 0; i < c->f->n_upn; i++) {
+		const char *upn = c->f->upn[i], *at = strrchr(upn, '@');
+
+		if (at == NULL)
+			continue;
+		if (dom != NULL && strcasecmp(at + 1, dom) != 0)
+			continue;
+		if ((r = add_user(c, upn, (size_t)(at - upn))) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+map_email(struct ctx *c)
+{
+	int r;
+
+	for (size_t i = 0; i < c->f->n_email; i++) {
+		const char *e = c->f->email[i], *at = strrchr(e, '@');
+
+		if (at == NULL)
+			continue;
+		if ((r = add_user(c, e, (size_t)(at - e))) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+map_cn(struct ctx *c)
+{
+	int r;
+
+	for (size_t i = 0; i < c->f->n_cn; i++)
+		if ((r = add_user(c, c->f->cn[i], strlen(c->f->cn[i]))) != 0)
+			return r;
+	return 0;
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* 64 hex digits, optional ':' between bytes. */
+static int
+parse_sha256(const char *s, uint8_t out[32])
+{
+	size_t n = 0;
+
+	while (*s != '\0') {
+		int hi, lo;
+
+		if (n > 0 && *s == ':')
+			s++;
+		if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0)
+			return SCL_ERR_CONFIG;
+		if (n >= 32)
+			return SCL_ERR_CONFIG;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	return n == 32 ? 0 : SCL_ERR_CONFIG;
+}
+
+static int
+is_space(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static int
+parse_map_line(const char *name, size_t lineno, char *s,
+    struct scl_mapfile_rule *rule, char *errbuf, size_t errlen)
+{
+	static const struct {
+		const char *prefix;
+		enum scl_mapfile_kind kind;
+	} kinds[] = {
+		{ "sha256:", SCL_MAPFILE_SHA256 },
+		{ "subject:", SCL_MAPFILE_SUBJECT },
+		{ "upn:", SCL_MAPFILE_UPN },
+		{ "email:", SCL_MAPFILE_EMAIL },
+	};
+	char *colon, *user, *val;
+	size_t n;
+
+	if ((colon = strchr(s, ':')) == NULL) {
+		setdetail(errbuf, errlen, "%s:%zu: expected 'user: "
+		    "kind:value'", name, lineno);
+		return SCL_ERR_CONFIG;
+	}
+	*colon = '\0';
+	user = s;
+	n = strlen(user);
+	while (n > 0 && is_space(user[n - 1]))
+		user[--n] = '\0';
+	if (!valid_user(user, n)) {
+		setdetail(errbuf, errlen, "%s:%zu: invalid user name", name,
+		    lineno);
+		return SCL_ERR_CONFIG;
+	}
+	val = colon + 1;
+	while (is_space(*val))
+		val++;
+	memset(rule, 0, sizeof(*rule));
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t pl = strlen(kinds[i].prefix);
+
+		if (strncasecmp(val, kinds[i].prefix, pl) != 0)
+			continue;
+		rule->kind = kinds[i].kind;
+		val += pl;
+		while (is_space(*val))
+			val++;
+		break;
+	}
+	if (rule->kind == 0) {
+		setdetail(errbuf, errlen, "%s:%zu: unknown rule kind (expected "
+		    "sha256:, subject:, upn: or email:)", name, lineno);
+		return SCL_ERR_CONFIG;
+	}
+	if (*val == '\0') {
+		setdetail(errbuf, errlen, "%s:%zu: empty value", name, lineno);
+		return SCL_ERR_CONFIG;
+	}
+	if (rule->kind == SCL_MAPFILE_SHA256 &&
+	    parse_sha256(val, rule->sha256) != 0) {
+		setdetail(errbuf, errlen, "%s:%zu: sha256 needs 64 hex digits",
+		    name, lineno);
+		return SCL_ERR_CONFIG;
+	}
+	if ((rule->kind == SCL_MAPFILE_UPN || rule->kind == SCL_MAPFILE_EMAIL)
+	    && strchr(val, '@') == NULL) {
+		setdetail(errbuf, errlen, "%s:%zu: expected an address with "
+		    "'@'", name, lineno);
+		return SCL_ERR_CONFIG;
+	}
+	rule->user = user;
+	rule->value = val;
+	rule->line = lineno;
+	return 0;
+}
+
+int
+scl_mapfile_parse_buffer(const char *name, const void *buf, size_t len,
+    scl_mapfile_cb *cb, void *ctx, char *errbuf, size_t errlen)
+{
+	struct scl_cursor cur;
+	char *line = NULL;
+	size_t lineno = 0;
+	int r = SCL_ERR_INTERNAL;
+
+	if (buf == NULL && len > 0) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if (name == NULL)
+		name = "(mapfile)";
+	if (len > SCL_MAPFILE_MAX_SIZE) {
+		setdetail(errbuf, errlen, "%s: larger than %u bytes", name,
+		    SCL_MAPFILE_MAX_SIZE);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if ((line = malloc(4097)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	scl_cur_init(&cur, buf, len);
+	while (cur.len > 0) {
+		const uint8_t *nl = memchr(cur.p, '\n', cur.len), *p;
+		size_t llen = nl != NULL ? (size_t)(nl - cur.p) : cur.len;
+		struct scl_mapfile_rule rule;
+		char *s;
+		size_t n;
+
+		lineno++;
+		if ((r = scl_cur_get_bytes(&cur, llen, &p)) != 0 ||
+		    (nl != NULL && (r = scl_cur_skip(&cur, 1)) != 0))
+			goto out;
+		if (llen > 0 && p[llen - 1] == '\r')
+			llen--;
+		if (llen > 4096) {
+			setdetail(errbuf, errlen, "%s:%zu: line too long",
+			    name, lineno);
+			r = SCL_ERR_CONFIG;
+			goto out;
+		}
+		for (size_t i = 0; i < llen; i++) {
+			if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
+				setdetail(errbuf, errlen, "%s:%zu: control "
+				    "character in line", name, lineno);
+				r = SCL_ERR_CONFIG;
+				goto out;
+			}
+		}
+		memcpy(line, p, llen);
+		line[llen] = '\0';
+		s = line;
+		while (is_space(*s))
+			s++;
+		n = strlen(s);
+		while (n > 0 && is_space(s[n - 1]))
+			s[--n] = '\0';
+		if (n == 0 || s[0] == '#')
+			continue;
+		if ((r = parse_map_line(name, lineno, s, &rule, errbuf,
+		    errlen)) != 0)
+			goto out;
+		if (cb != NULL && (r = cb(ctx, &rule)) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(line);
+	return r;
+}
+
+static int
+mapfile_match(void *arg, const struct scl_mapfile_rule *rule)
+{
+	struct ctx *c = arg;
+	const struct facts *f = c->f;
+	int hit = 0;
+
+	if ((c->kinds & (1u << rule->kind)) == 0)
+		return 0;
+	switch (rule->kind) {
+	case SCL_MAPFILE_SHA256:
+		hit = memcmp(rule->sha256, f->sha256, 32) == 0;
+		break;
+	case SCL_MAPFILE_SUBJECT:
+		hit = f->subject != NULL && strcmp(rule->value, f->subject)
+		    == 0;
+		break;
+	case SCL_MAPFILE_UPN:
+		for (size_t i = 0; !hit && i < f->n_upn; i++)
+			hit = strcasecmp(rule->value, f->upn[i]) == 0;
+		break;
+	case SCL_MAPFILE_EMAIL:
+		for (size_t i = 0; !hit && i < f->n_email; i++)
+			hit = strcasecmp(rule->value, f->email[i]) == 0;
+		break;
+	}
+	if (!hit)
+		return 0;
+	return add_user(c, rule->user, strlen(rule->user));
+}
+
+/* Read at most max bytes of an already opened regular file. */
+static int
+read_fd(int fd, size_t max, uint8_t **ret_buf, size_t *ret_len)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r = SCL_ERR_INTERNAL;
+
+	if ((buf = malloc(max + 1)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	while (len <= max) {
+		ssize_t n = read(fd, buf + len, max + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = SCL_ERR_SYSTEM;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		r = SCL_ERR_TOO_LARGE;
+		goto out;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	return r;
+}
+
+static int
+map_mapfile(struct ctx *c, char *detail, size_t dlen)
+{
+	const char *path = c->cfg->mapfile;
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd = -1, r = SCL_ERR_INTERNAL;
+
+	if (path == NULL) {
+		r = 0;
+		goto out;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY))
+	    < 0) {
+		if (errno == ENOENT) {
+			r = 0;
+			goto out;
+		}
+		setdetail(detail, dlen, "%s: cannot open: %s", path,
+		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		setdetail(detail, dlen, "%s: not a regular file", path);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		setdetail(detail, dlen, "%s: owned by uid %u, must be owned "
+		    "by root", path, (unsigned)st.st_uid);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		setdetail(detail, dlen, "%s: group or world writable "
+		    "(chmod go-w)", path);
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if ((r = read_fd(fd, SCL_MAPFILE_MAX_SIZE, &buf, &len)) != 0) {
+		if (r == SCL_ERR_TOO_LARGE) {
+			setdetail(detail, dlen, "%s: larger than %u bytes",
+			    path, SCL_MAPFILE_MAX_SIZE);
+			r = SCL_ERR_CONFIG;
+		} else if (r == SCL_ERR_SYSTEM)
+			setdetail(detail, dlen, "%s: read error", path);
+		goto out;
+	}
+	r = scl_mapfile_parse_buffer(path, buf, len, mapfile_match, c, detail,
+	    dlen);
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Owned by uid or root, not group/other writable. */
+static int
+safe_stat(int fd, uid_t uid, int want_dir, const char *what)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return SCL_ERR_SYSTEM;
+	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		scl_debug("authorized_certs: %s is not a %s", what,
+		    want_dir ? "directory" : "regular file");
+		return SCL_ERR_DENIED;
+	}
+	if (st.st_uid != uid && st.st_uid != 0) {
+		scl_debug("authorized_certs: %s owned by uid %u", what,
+		    (unsigned)st.st_uid);
+		return SCL_ERR_DENIED;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		scl_debug("authorized_certs: %s is group or world writable",
+		    what);
+		return SCL_ERR_DENIED;
+	}
+	return 0;
+}
+
+/*
+ * Open HOME/.config/sclogin/authorized_certs one component at a time
+ * with O_NOFOLLOW, checking owner and mode of each (pam_u2f does the same
+ * for its authfile; OpenSSH StrictModes).
+ */
+static int
+open_authorized(const struct passwd *pw, int *ret_fd)
+{
+	static const char *const comp[] = { ".config", "sclogin",
+	    "authorized_certs" };
+	int dfd = -1, fd = -1, r = SCL_ERR_INTERNAL;
+
+	if (pw->pw_dir == NULL || pw->pw_dir[0] != '/') {
+		r = SCL_ERR_DENIED;
+		goto out;
+	}
+	if ((dfd = open(pw->pw_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		r = SCL_ERR_NO_MAPPING;
+		goto out;
+	}
+	if ((r = safe_stat(dfd, pw->pw_uid, 1, "home directory")) != 0)
+		goto out;
+	for (size_t i = 0; i < 3; i++) {
+		int last = i == 2;
+		int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+		    (last ? O_NONBLOCK : O_DIRECTORY);
+
+		if ((fd = openat(dfd, comp[i], flags)) < 0) {
+			if (errno == ELOOP || errno == ENOTDIR)
+				scl_debug("authorized_certs: %s is a symbolic "
+				    "link or not a directory", comp[i]);
+			r = (errno == ENOENT) ? SCL_ERR_NO_MAPPING :
+			    SCL_ERR_DENIED;
+			goto out;
+		}
+		if ((r = safe_stat(fd, pw->pw_uid, !last, comp[i])) != 0)
+			goto out;
+		close(dfd);
+		dfd = fd;
+		fd = -1;
+	}
+	*ret_fd = dfd;
+	dfd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
+
+static int
+authorized_match(const uint8_t *buf, size_t len, const uint8_t sha[32])
+{
+	struct scl_cursor cur;
+	const uint8_t *pem_start = NULL;
+	size_t certs = 0;
+
+	scl_cur_init(&cur, buf, len);
+	while (cur.len > 0) {
+		const uint8_t *nl = memchr(cur.p, '\n', cur.len), *p;
+		size_t llen = nl != NULL ? (size_t)(nl - cur.p) : cur.len;
+		char line[256];
+		size_t n;
+
+		if (scl_cur_get_bytes(&cur, llen, &p) != 0 ||
+		    (nl != NULL && scl_cur_skip(&cur, 1) != 0))
+			return 0;
+		n = llen < sizeof(line) - 1 ? llen : sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		while (n > 0 && (line[n - 1] == '\r' || is_space(line[n - 1])))
+			line[--n] = '\0';
+		if (pem_start == NULL && strcmp(line,
+		    "-----BEGIN CERTIFICATE-----") == 0) {
+			pem_start = p;
+			continue;
+		}
+		if (pem_start != NULL) {
+			BIO *bio;
+			X509 *x = NULL;
+			uint8_t md[32];
+			unsigned mdlen = 0;
+			int hit;
+
+			if (strcmp(line, "-----END CERTIFICATE-----") != 0)
+				continue;
+			if (++certs > 64)
+				return 0;
+			bio = BIO_new_mem_buf(pem_start,
+			    (int)(p + llen - pem_start));
+			if (bio != NULL)
+				x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+			BIO_free(bio);
+			hit = x != NULL && X509_digest(x, EVP_sha256(), md,
+			    &mdlen) == 1 && mdlen == 32 &&
+			    memcmp(md, sha, 32) == 0;
+			X509_free(x);
+			if (hit)
+				return 1;
+			pem_start = NULL;
+			continue;
+		}
+		if (strncasecmp(line, "sha256:", 7) == 0) {
+			uint8_t want[32];
+			char *v = line + 7;
+
+			while (is_space(*v))
+				v++;
+			if (parse_sha256(v, want) == 0 &&
+			    memcmp(want, sha, 32) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+map_authorized(struct ctx *c)
+{
+	struct passwd pw, *res = NULL;
+	char *pwbuf = NULL;
+	uint8_t *buf = NULL;
+	size_t blen = 16384, len = 0;
+	uid_t old_uid = 0;
+	gid_t old_gid = 0;
+	int fd = -1, dropped = 0, r = SCL_ERR_INTERNAL;
+
+	if (c->only_user == NULL) {
+		r = 0;
+		goto out;
+	}
+	if ((pwbuf = malloc(blen)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	if (getpwnam_r(c->only_user, &pw, pwbuf, blen, &res) != 0 ||
+	    res == NULL) {
+		r = 0;
+		goto out;
+	}
+	/*
+	 * Read as the user (NFS root_squash, and so root never follows a
+	 * path the user controls with root's rights); per-thread fsuid.
+	 */
+	if (geteuid() == 0 && pw.pw_uid != 0) {
+		old_gid = (gid_t)setfsgid(pw.pw_gid);
+		old_uid = (uid_t)setfsuid(pw.pw_uid);
+		dropped = 1;
+	}
+	r = open_authorized(&pw, &fd);
+	if (r == 0)
+		r = read_fd(fd, AUTH_MAX_SIZE, &buf, &len);
+	if (r != 0) {
+		if (r != SCL_ERR_NO_MAPPING)
+			scl_debug("%s: authorized_certs of '%s' not used: %s",
+			    __func__, c->only_user, scl_err_name(r));
+		r = r == SCL_ERR_NOMEM ? r : 0;
+		goto out;
+	}
+	if (authorized_match(buf, len, c->f->sha256))
+		r = add_user(c, c->only_user, strlen(c->only_user));
+	else
+		r = 0;
+out:
+	if (dropped) {
+		setfsuid(old_uid);
+		setfsgid(old_gid);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(pwbuf);
+	return r;
+}
+
+static int
+run_methods(const struct scl_config *cfg, X509 *cert, const char *only_user,
+    char *detail, size_t dlen, struct scl_user_list *ret_list)
+{
+	struct scl_user_list l;
+	struct facts f;
+	struct ctx c;
+	int have_facts = 0, r = SCL_ERR_INTERNAL;
+
+	memset(&l, 0, sizeof(l));
+	if (cfg == NULL || cert == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if ((r = collect_facts(cert, &f)) != 0) {
+		setdetail(detail, dlen, "cannot read the certificate names");
+		goto out;
+	}
+	have_facts = 1;
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.f = &f;
+	c.only_user = only_user;
+	c.out = &l;
+	for (size_t i = 0; i < cfg->n_mapping && i < 8; i++) {
+		switch (cfg->mapping[i]) {
+		case SCL_MAP_UPN:
+			r = map_upn(&c);
+			break;
+		case SCL_MAP_CN:
+			r = map_cn(&c);
+			break;
+		case SCL_MAP_EMAIL:
+			r = map_email(&c);
+			break;
+		case SCL_MAP_SUBJECT:
+			c.kinds = 1u << SCL_MAPFILE_SUBJECT;
+			r = map_mapfile(&c, detail, dlen);
+			break;
+		case SCL_MAP_FINGERPRINT:
+			c.kinds = 1u << SCL_MAPFILE_SHA256;
+			r = map_mapfile(&c, detail, dlen);
+			break;
+		case SCL_MAP_MAPFILE:
+			c.kinds = 1u << SCL_MAPFILE_SUBJECT |
+			    1u << SCL_MAPFILE_SHA256 | 1u << SCL_MAPFILE_UPN |
+			    1u << SCL_MAPFILE_EMAIL;
+			r = map_mapfile(&c, detail, dlen);
+			break;
+		case SCL_MAP_AUTHORIZED:
+			r = map_authorized(&c);
+			break;
+		default:
+			r = SCL_ERR_CONFIG;
+			setdetail(detail, dlen, "unknown mapping method %d",
+			    (int)cfg->mapping[i]);
+			break;
+		}
+		if (r != 0)
+			goto out;
+	}
+	if (l.n == 0) {
+		setdetail(detail, dlen, "no mapping for subject '%s'%s%s",
+		    f.subject, only_user != NULL ? " to " : "",
+		    only_user != NULL ? only_user : "");
+		r = SCL_ERR_NO_MAPPING;
+		goto out;
+	}
+	if (l.n > 1)
+		setdetail(detail, dlen, "maps to %zu users", l.n);
+	else
+		setdetail(detail, dlen, "maps to '%s'", l.users[0]);
+	*ret_list = l;
+	memset(&l, 0, sizeof(l));
+	r = 0;
+out:
+	scl_user_list_clear(&l);
+	if (have_facts)
+		facts_clear(&f);
+	return r;
+}
+
+int
+scl_map_find_users_ex(const struct scl_config *cfg, X509 *cert,
+    char *detail, size_t detail_len, struct scl_user_list *ret_list)
+{
+	if (ret_list == NULL)
+		return SCL_ERR_INVALID_ARGUMENT;
+	return run_methods(cfg, cert, NULL, detail, detail_len, ret_list);
+}
+
+int
+scl_map_find_users(const struct scl_config *cfg, X509 *cert,
+    struct scl_user_list *ret_list)
+{
+	return scl_map_find_users_ex(cfg, cert, NULL, 0, ret_list);
+}
+
+int
+scl_map_check_user_ex(const struct scl_config *cfg, X509 *cert,
+    const char *user, char *detail, size_t detail_len)
+{
+	struct scl_user_list l;
+	int r;
+
+	if (user == NULL || *user == '\0')
+		return SCL_ERR_INVALID_ARGUMENT;
+	memset(&l, 0, sizeof(l));
+	r = run_methods(cfg, cert, user, detail, detail_len, &l);
+	scl_user_list_clear(&l);
+	return r;
+}
+
+int
+scl_map_check_user(const struct scl_config *cfg, X509 *cert,
+    const char *user)
+{
+	return scl_map_check_user_ex(cfg, cert, user, NULL, 0);
+}
