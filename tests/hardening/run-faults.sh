@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (c) 2026 The sclogin authors
+#
+# run-faults.sh [CASE...]: fault injection on the rig (issue 6).  Each case
+# puts tests/hardening/fault-card between pcscd and the virtual card (alice,
+# PIN 123456), injects one fault, and runs pam_authenticate through
+# pam_sclogin (bench/pam-bench, a fresh process, killed at the bound).  A
+# case passes when the fault really fired, the host process neither hung
+# nor crashed, the result is the expected one (never PAM_SUCCESS for a
+# broken card) and it came within the case's bound.  Then: pcscd killed
+# mid-way, and two PAM conversations at once (threads and processes) on one
+# card.  Runs itself inside tests/rig/rig-run.  SCL_HARDENING_VALGRIND=1
+# also runs every failing case's PAM client under valgrind (definite leaks
+# and invalid accesses fail the case).
+# Needs SCL_BUILD_ROOT (pam/pam_sclogin.so, vcard/sclogin-vcard).
+set -uo pipefail
+
+src=${SCL_SOURCE_ROOT:-$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)}
+build=${SCL_BUILD_ROOT:-$src/build}
+export SCL_SOURCE_ROOT=$src SCL_BUILD_ROOT=$build
+
+if [ -z "${SCL_RIG_DIR:-}" ]; then
+	exec "$src/tests/rig/rig-run" -- bash "$(readlink -f "$0")" "$@"
+fi
+
+[ -f "$build/pam/pam_sclogin.so" ] || { echo "SKIP: $build/pam/pam_sclogin.so not built"; exit 77; }
+[ -x "${SCL_VCARD:-$build/vcard/sclogin-vcard}" ] || { echo "SKIP: sclogin-vcard not built"; exit 77; }
+
+work=$SCL_RIG_DIR/hardening
+mkdir -p "$work"
+# shellcheck source=bench/setup.sh
+. "$src/bench/setup.sh"
+bench_tools "$work/bin"
+bench_pki "$work/pki"
+bench_users "$work/nss"
+# A 2 s card bound keeps the hang cases short; the PAM call is bounded by
+# the sum of its card steps, so every case gets a generous 20 s.
+bench_pam_sclogin "$work/conf" "$work/pki" "card_timeout_ms=2000"
+export LD_PRELOAD=$NSS_WRAPPER_LIB
+export NSS_WRAPPER_PASSWD=$work/nss/passwd NSS_WRAPPER_GROUP=$work/nss/group
+
+pass=0
+fail=0
+failed_cases=()
+fc_pid=
+
+ok() { echo "ok   - $*"; pass=$((pass + 1)); }
+not_ok() { echo "FAIL - $*"; fail=$((fail + 1)); failed_cases+=("$1"); }
+
+card_fresh() {
+	bench_card "$work/card" "$work/pki" alice
+}
+
+# card_in FAULT-CARD-ARGS...: fault-card on 41000 -> 40000, vcard behind it
+card_in() {
+	rm -f "$work/trigger" "$work/wire.log"
+	"$work/bin/fault-card" --listen 41000 --connect 40000 --once \
+	    --log "$work/wire.log" --trigger-file "$work/trigger" "$@" \
+	    >"$work/fault-card.out" 2>&1 &
+	fc_pid=$!
+	"$SCL_RIG_CARD" insert-cmd 0 "$SCL_VCARD" run \
+	    --state "$work/card/alice.state" --port 41000 \
+	    --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
+}
+
+card_out() {
+	"$SCL_RIG_CARD" remove 0 >/dev/null 2>&1 || true
+	if [ -n "$fc_pid" ]; then
+		kill "$fc_pid" 2>/dev/null
+		wait "$fc_pid" 2>/dev/null
+		fc_pid=
+	fi
+	# let pcscd notice before the next case
+	"$SCL_RIG_CARD" wait 0 absent >/dev/null 2>&1 || true
+}
+
+# signin BOUND_S [pam-bench args...]: one sign-in; sets res, status, secs, msg
+signin() {
+	local bound=$1 line
+	shift
+	line=$("$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+	    --service bench-sclogin --user alice --runs 1 \
+	    --timeout-ms $((bound * 1000)) "$@" | grep '^run=' | head -1)
+	res=$(sed -n 's/.* name=\([A-Z_]*\).*/\1/p' <<<"$line")
+	status=$(sed -n 's/.* status=\([^ ]*\).*/\1/p' <<<"$line")
+	secs=$(sed -n 's/.* wall_us=\([0-9]*\).*/\1/p' <<<"$line" |
+	    awk '{ printf "%.2f", $1 / 1e6 }')
+	msg=$(sed -n "s/.* msg='\\([^']*\\)'.*/\\1/p" <<<"$line")
+	echo "$line" >>"$work/results.txt"
+}
+
+valgrind_check() {
+	local name=$1
+	[ "${SCL_HARDENING_VALGRIND:-0}" = 1 ] || return 0
+	command -v valgrind >/dev/null || return 0
+	if ! timeout 120 valgrind -q --leak-check=full \
+	    --errors-for-leak-kinds=definite --error-exitcode=99 \
+	    "$work/bin/pam-bench" --one --confdir "$work/conf/pam.d" \
+	    --service bench-sclogin --user alice --pin 123456 \
+	    >"$work/valgrind-$name.out" 2>&1; then
+		not_ok "$name" "valgrind: see $work/valgrind-$name.out"
+		sed -n '1,40p' "$work/valgrind-$name.out"
+	fi
+}
+
+# fault_case NAME EXPECT BOUND_S FAULT-CARD-ARGS...
+# EXPECT: a PAM result name, or "!PAM_SUCCESS" for any clear failure.
+fault_case() {
+	local name=$1 expect=$2 bound=$3
+	shift 3
+	if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then
+		return 0
+	fi
+	card_fresh
+	if ! card_in "$@"; then
+		not_ok "$name" "card did not come up"
+		card_out
+		return
+	fi
+	signin "$bound" --pin 123456
+	local why=
+	[ -f "$work/trigger" ] || [ "${*/--fault pass/}" != "$*" ] ||
+	    why="fault never fired (flow changed?)"
+	[ "$status" = ok ] || why="${why:+$why; }host process: $status"
+	case $expect in
+	!PAM_SUCCESS)
+		if [ "$res" = PAM_SUCCESS ]; then
+			why="${why:+$why; }signed in on a broken card"
+		elif [ -z "$msg" ] && [ "$res" != PAM_AUTHINFO_UNAVAIL ]; then
+			why="${why:+$why; }no message for the user"
+		fi
+		;;
+	*)
+		[ "$res" = "$expect" ] ||
+		    why="${why:+$why; }got ${res:-nothing}, expected $expect"
+		;;
+	esac
+	if [ -z "$why" ]; then
+		ok "$name" "-> $res in ${secs}s: $msg"
+	else
+		not_ok "$name" "-> ${res:-?} in ${secs}s: $why (msg: $msg)"
+		sed 's/^/    wire: /' "$work/wire.log" | tail -n 12
+	fi
+	[ -n "$why" ] || [ "$res" = PAM_SUCCESS ] || {
+		card_out
+		card_in "$@" && valgrind_check "$name"
+	}
+	card_out
+}
+
+only=("$@")
+
+# ---- baseline: the flow this run measures against
+card_fresh
+card_in --fault pass
+signin 20 --pin 123456
+card_out
+if [ "$res" != PAM_SUCCESS ]; then
+	not_ok baseline "-> $res ($status): $msg; the card must sign in first"
+	echo "$fail failed, $pass passed"
+	exit 1
+fi
+ok baseline "-> PAM_SUCCESS in ${secs}s"
+grep '^n=' "$work/wire.log" >"$work/baseline-apdus.txt"
+n_apdus=$(wc -l <"$work/baseline-apdus.txt")
+echo "# baseline sign-in: $n_apdus APDUs"
+sed 's/^/#   /' "$work/baseline-apdus.txt"
+
+# ---- the card removed at each step
+for n in $(seq 1 "$n_apdus"); do
+	fault_case "drop-at-$n" '!PAM_SUCCESS' 20 --fault drop --at "$n"
+done
+
+# ---- a card that never answers, answers slowly, or loops on SW
+fault_case hang-select '!PAM_SUCCESS' 20 --fault hang --ins A4
+fault_case hang-getdata '!PAM_SUCCESS' 20 --fault hang --ins CB
+fault_case hang-verify '!PAM_SUCCESS' 20 --fault hang --ins 20 --nth 2
+fault_case hang-sign '!PAM_SUCCESS' 20 --fault hang --ins 87
+fault_case slow-200ms PAM_SUCCESS 20 --fault delay --arg 200 --at 1
+fault_case slow-3s-sign '!PAM_SUCCESS' 20 --fault delay --arg 3000 --ins 87
+fault_case sw61-select '!PAM_SUCCESS' 20 --fault sw61 --ins A4
+fault_case sw61-getdata '!PAM_SUCCESS' 20 --fault sw61 --ins CB
+fault_case sw6c-getdata '!PAM_SUCCESS' 20 --fault sw6c --ins CB
+fault_case sw6c-sign '!PAM_SUCCESS' 20 --fault sw6c --ins 87
+fault_case sw-6F00-sign '!PAM_SUCCESS' 20 --fault sw --arg 0x6F00 --ins 87
+fault_case sw-6A82-select '!PAM_SUCCESS' 20 --fault sw --arg 0x6A82 --ins A4
+fault_case sw-6982-sign '!PAM_SUCCESS' 20 --fault sw --arg 0x6982 --ins 87
+
+# ---- malformed TLV and certificates (first GET DATA is the 9A cert or CHUID:
+# mangle every GET DATA in turn)
+for k in 1 2 3; do
+	fault_case "overlong-getdata-$k" '!PAM_SUCCESS' 20 --fault overlong --ins CB --nth "$k"
+	fault_case "truncate-getdata-$k" '!PAM_SUCCESS' 20 --fault truncate --arg 40 --ins CB --nth "$k"
+	fault_case "garbage-getdata-$k" '!PAM_SUCCESS' 20 --fault garbage --ins CB --nth "$k"
+done
+fault_case flip-cert-sig '!PAM_SUCCESS' 20 --fault flip --arg 900 --ins CB
+fault_case flip-cert-tbs '!PAM_SUCCESS' 20 --fault flip --arg 300 --ins CB
+fault_case flip-cert-der '!PAM_SUCCESS' 20 --fault flip --arg 9 --ins CB
+fault_case garbage-sign '!PAM_SUCCESS' 20 --fault garbage --ins 87
+fault_case flip-sign '!PAM_SUCCESS' 20 --fault flip --arg 40 --ins 87
+fault_case overlong-sign '!PAM_SUCCESS' 20 --fault overlong --ins 87
+fault_case truncate-sign '!PAM_SUCCESS' 20 --fault truncate --arg 10 --ins 87
+
+# ---- a card without the PIV applet
+if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx not-piv; then
+	"$SCL_RIG_CARD" insert-cmd 0 "$work/bin/fault-card" --standalone \
+	    --connect 40000 --log "$work/wire.log" >/dev/null
+	signin 20 --pin 123456
+	if [ "$status" = ok ] && [ "$res" != PAM_SUCCESS ] && [ -n "$res" ]; then
+		ok not-piv "-> $res in ${secs}s: $msg"
+	else
+		not_ok not-piv "-> ${res:-?} ($status) in ${secs}s: $msg"
+	fi
+	card_out
+fi
+
+# ---- two PAM conversations at once on one card: right and wrong PIN
+if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx concurrent; then
+	card_fresh
+	"$SCL_RIG_CARD" insert 0 "$work/card/alice.state" >/dev/null
+	for round in 1 2 3 4 5; do
+		out=$("$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+		    --service bench-sclogin --user alice --pins 123456,654321 \
+		    --runs 1 --timeout-ms 40000 \
+		    --expect PAM_SUCCESS,PAM_AUTH_ERR 2>&1)
+		if [ $? -eq 0 ]; then
+			ok "concurrent-threads-$round" "right PIN signed in, wrong PIN refused"
+		else
+			not_ok "concurrent-threads-$round" "$(echo "$out" | grep -v '^summary' | tr '\n' ' ')"
+		fi
+		"$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+		    --service bench-sclogin --user alice --pin 123456 --runs 1 \
+		    --timeout-ms 40000 --expect PAM_SUCCESS \
+		    >"$work/procA.out" 2>&1 &
+		a=$!
+		"$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+		    --service bench-sclogin --user alice --pin 654321 --runs 1 \
+		    --timeout-ms 40000 --expect PAM_AUTH_ERR \
+		    >"$work/procB.out" 2>&1 &
+		b=$!
+		wait $a; ra=$?
+		wait $b; rb=$?
+		if [ $ra -eq 0 ] && [ $rb -eq 0 ]; then
+			ok "concurrent-procs-$round" "right PIN signed in, wrong PIN refused"
+		else
+			not_ok "concurrent-procs-$round" "$(grep '^run=' "$work/procA.out" "$work/procB.out" | tr '\n' ' ')"
+		fi
+	done
+	# the card is still usable and its counter intact afterwards
+	signin 20 --pin 123456
+	[ "$res" = PAM_SUCCESS ] && ok concurrent-after "card still signs in" ||
+	    not_ok concurrent-after "-> $res: $msg"
+	card_out
+fi
+
+# ---- pcscd killed mid-way (last: it restarts pcscd)
+if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx pcscd-killed; then
+	card_fresh
+	card_in --fault delay --arg 1500 --ins 87
+	"$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+	    --service bench-sclogin --user alice --pin 123456 --runs 1 \
+	    --timeout-ms 20000 >"$work/pcscd-kill.out" 2>&1 &
+	pb=$!
+	i=0
+	while [ ! -f "$work/trigger" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	fired=0
+	[ -f "$work/trigger" ] && fired=1
+	kill "$SCL_RIG_PCSCD_PID" 2>/dev/null
+	wait $pb
+	line=$(grep '^run=' "$work/pcscd-kill.out" | head -1)
+	res=$(sed -n 's/.* name=\([A-Z_]*\).*/\1/p' <<<"$line")
+	status=$(sed -n 's/.* status=\([^ ]*\).*/\1/p' <<<"$line")
+	if [ $fired = 1 ] && [ "$status" = ok ] && [ -n "$res" ] &&
+	    [ "$res" != PAM_SUCCESS ]; then
+		ok pcscd-killed "-> $res: $(sed -n "s/.* msg='\\([^']*\\)'.*/\\1/p" <<<"$line")"
+	else
+		not_ok pcscd-killed "fired=$fired $line"
+	fi
+	kill "$fc_pid" 2>/dev/null
+	fc_pid=
+	# no pcscd at all: a clear, immediate answer
+	"$SCL_RIG_CARD" remove 0 >/dev/null 2>&1
+	signin 20 --pin 123456
+	if [ "$status" = ok ] && [ "$res" != PAM_SUCCESS ] && [ -n "$res" ]; then
+		ok no-pcscd "-> $res in ${secs}s: $msg"
+	else
+		not_ok no-pcscd "-> ${res:-?} ($status) in ${secs}s"
+	fi
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ] || echo "failed: ${failed_cases[*]}"
+[ $fail -eq 0 ]
