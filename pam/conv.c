@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "err.h"
+#include "scl-pam.h"
+#include "secret.h"
+
+static void
+say(pam_handle_t *pamh, int flags, int style, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	if (flags & PAM_SILENT)
+		return;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	(void)pam_prompt(pamh, style, NULL, "%s", buf);
+}
+
+void
+scl_pam_info(pam_handle_t *pamh, int flags, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(pamh, flags, PAM_TEXT_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+scl_pam_error(pam_handle_t *pamh, int flags, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(pamh, flags, PAM_ERROR_MSG, fmt, ap);
+	va_end(ap);
+}
+
+int
+scl_pam_read_pin(pam_handle_t *pamh, const char *prompt, struct scl_pin *pin,
+    int *ret_empty)
+{
+	char *resp = NULL;
+	int r = SCL_ERR_INTERNAL;
+
+	scl_pin_clear(pin);
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt) !=
+	    PAM_SUCCESS || resp == NULL) {
+		r = SCL_ERR_CANCELLED;
+		goto out;
+	}
+	if (resp[0] == '\0') {
+		*ret_empty = 1;
+		r = 0;
+		goto out;
+	}
+	if ((r = scl_pin_set(pin, resp)) < 0)
+		goto out;
+	*ret_empty = 0;
+	r = 0;
+out:
+	scl_wipe_str(resp);
+	return r;
+}
+
+int
+scl_pam_confirm(pam_handle_t *pamh, const char *question, int *ret_yes)
+{
+	char *resp = NULL;
+	int r = SCL_ERR_INTERNAL;
+
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &resp, "%s", question) !=
+	    PAM_SUCCESS || resp == NULL) {
+		r = SCL_ERR_CANCELLED;
+		goto out;
+	}
+	*ret_yes = strcasecmp(resp, "yes") == 0 || strcasecmp(resp, "y") == 0;
+	r = 0;
+out:
+	scl_wipe_str(resp);
+	return r;
+}
+
+void
+scl_pam_escape(char *dst, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (cap == 0)
+		return;
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\' && ch != '\'') {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = (char)ch;
+		} else {
+			if (o + 4 >= cap)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[ch >> 4];
+			dst[o++] = hex[ch & 0xf];
+		}
+	}
+	dst[o] = '\0';
+}
+
+void
+scl_pam_log_sink(void *ctx, const char *msg)
+{
+	pam_syslog((pam_handle_t *)ctx, LOG_DEBUG, "%s", msg);
+}

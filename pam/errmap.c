@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <stdio.h>
+
+#include <security/pam_modules.h>
+
+#include "err.h"
+#include "scl-pam.h"
+
+/*
+ * Card missing or unusable is AUTHINFO_UNAVAIL so a stack can fall back to
+ * the password; anything that says "this is not you" is AUTH_ERR (STYLE
+ * B3).  The switch has no default: -Wswitch flags a new code.
+ */
+static int
+auth_code(enum scl_err e)
+{
+	switch (e) {
+	case SCL_OK:
+		return PAM_SUCCESS;
+	case SCL_ERR_INTERNAL:
+	case SCL_ERR_INVALID_ARGUMENT:
+	case SCL_ERR_BUFFER_TOO_SMALL:
+	case SCL_ERR_CONFIG:
+	case SCL_ERR_BAD_STATE:
+		return PAM_SERVICE_ERR;
+	case SCL_ERR_NOMEM:
+		return PAM_BUF_ERR;
+	case SCL_ERR_SYSTEM:
+		return PAM_SYSTEM_ERR;
+	case SCL_ERR_TIMEOUT:
+	case SCL_ERR_CANCELLED:
+	case SCL_ERR_NOT_SUPPORTED:
+	case SCL_ERR_NO_SERVICE:
+	case SCL_ERR_NO_READER:
+	case SCL_ERR_NO_CARD:
+	case SCL_ERR_CARD_REMOVED:
+	case SCL_ERR_SHARING:
+	case SCL_ERR_TRANSMIT:
+	case SCL_ERR_CARD_RESET:
+	case SCL_ERR_READER_GONE:
+	case SCL_ERR_NO_APPLET:
+	case SCL_ERR_NO_OBJECT:
+	case SCL_ERR_NO_CERT:
+		return PAM_AUTHINFO_UNAVAIL;
+	case SCL_ERR_PIN_BLOCKED:
+		return PAM_MAXTRIES;
+	case SCL_ERR_LIMIT:
+	case SCL_ERR_PIN_WRONG:
+	case SCL_ERR_SECURITY_STATUS:
+	case SCL_ERR_SW_UNEXPECTED:
+	case SCL_ERR_WRONG_LENGTH:
+	case SCL_ERR_AUTH_FAILED:
+	case SCL_ERR_CONDITIONS:
+	case SCL_ERR_INCORRECT_DATA:
+	case SCL_ERR_CARD_BAD_RESPONSE:
+	case SCL_ERR_PIN_FORMAT:
+	case SCL_ERR_PIN_LAST_TRY:
+	case SCL_ERR_TRUNCATED:
+	case SCL_ERR_BAD_TLV:
+	case SCL_ERR_TRAILING_DATA:
+	case SCL_ERR_TOO_LARGE:
+	case SCL_ERR_BAD_DER:
+	case SCL_ERR_CERT_EXPIRED:
+	case SCL_ERR_CERT_NOT_YET_VALID:
+	case SCL_ERR_CERT_UNTRUSTED:
+	case SCL_ERR_CERT_REVOKED:
+	case SCL_ERR_CERT_REVOCATION_UNKNOWN:
+	case SCL_ERR_CERT_EKU:
+	case SCL_ERR_CERT_KEY_USAGE:
+	case SCL_ERR_SIG_INVALID:
+	case SCL_ERR_CERT_KEY_UNSUPPORTED:
+	case SCL_ERR_NO_MAPPING:
+	case SCL_ERR_AMBIGUOUS:
+	case SCL_ERR_DENIED:
+	case SCL_ERR_PIN_POLICY:
+	case SCL_ERR_WRONG_USER:
+		return PAM_AUTH_ERR;
+	}
+	return PAM_SERVICE_ERR;
+}
+
+int
+scl_pam_from_err(int r, enum scl_pam_phase phase)
+{
+	int rc;
+
+	if (r == SCL_PAM_NOT_APPLICABLE)
+		return PAM_IGNORE;
+	if (r > 0)
+		return PAM_SERVICE_ERR;
+	rc = auth_code((enum scl_err)r);
+	switch (phase) {
+	case SCL_PAM_AUTH:
+		break;
+	case SCL_PAM_ACCOUNT:
+		if (rc == PAM_AUTH_ERR || rc == PAM_MAXTRIES ||
+		    rc == PAM_AUTHINFO_UNAVAIL)
+			rc = PAM_PERM_DENIED;
+		break;
+	case SCL_PAM_SESSION:
+		if (rc != PAM_SUCCESS && rc != PAM_BUF_ERR)
+			rc = PAM_SESSION_ERR;
+		break;
+	case SCL_PAM_PASSWORD:
+		if (r == SCL_ERR_PIN_WRONG || r == SCL_ERR_PIN_POLICY ||
+		    r == SCL_ERR_PIN_FORMAT || r == SCL_ERR_PIN_LAST_TRY ||
+		    r == SCL_ERR_CANCELLED)
+			rc = PAM_AUTHTOK_ERR;
+		else if (r == SCL_ERR_PIN_BLOCKED)
+			rc = PAM_MAXTRIES;
+		else if (rc == PAM_AUTH_ERR)
+			rc = PAM_AUTHTOK_ERR;
+		break;
+	}
+	return rc;
+}
+
+/* What the user reads.  No internal names, one sentence with an action. */
+static const char *
+user_sentence(enum scl_err e)
+{
+	switch (e) {
+	case SCL_OK:
+		return "Signed in with your smart card.";
+	case SCL_ERR_INTERNAL:
+	case SCL_ERR_INVALID_ARGUMENT:
+	case SCL_ERR_BUFFER_TOO_SMALL:
+	case SCL_ERR_SYSTEM:
+	case SCL_ERR_LIMIT:
+		return "Smart card sign-in failed because of an internal "
+		    "error. Contact your administrator.";
+	case SCL_ERR_NOMEM:
+		return "Smart card sign-in failed: the system is out of "
+		    "memory.";
+	case SCL_ERR_TIMEOUT:
+		return "No smart card was inserted in time.";
+	case SCL_ERR_CANCELLED:
+		return "Smart card sign-in was cancelled.";
+	case SCL_ERR_NOT_SUPPORTED:
+		return "This smart card is not supported.";
+	case SCL_ERR_NO_SERVICE:
+		return "The smart card service is not running. Contact your "
+		    "administrator.";
+	case SCL_ERR_NO_READER:
+		return "No smart card reader was found. Connect a reader.";
+	case SCL_ERR_NO_CARD:
+		return "No smart card was found. Insert your smart card.";
+	case SCL_ERR_CARD_REMOVED:
+	case SCL_ERR_READER_GONE:
+		return "The smart card was removed. Insert it again and retry.";
+	case SCL_ERR_SHARING:
+		return "The smart card is in use by another program. Try again.";
+	case SCL_ERR_TRANSMIT:
+	case SCL_ERR_CARD_RESET:
+		return "The smart card did not respond. Re-insert it and retry.";
+	case SCL_ERR_NO_APPLET:
+		return "This card cannot be used to sign in.";
+	case SCL_ERR_NO_OBJECT:
+	case SCL_ERR_NO_CERT:
+		return "This card has no sign-in certificate.";
+	case SCL_ERR_PIN_WRONG:
+		return "Wrong PIN.";
+	case SCL_ERR_PIN_BLOCKED:
+		return "Your smart card PIN is blocked. Unblock it with the PUK "
+		    "or contact your administrator.";
+	case SCL_ERR_SECURITY_STATUS:
+	case SCL_ERR_AUTH_FAILED:
+	case SCL_ERR_CONDITIONS:
+		return "The smart card refused the operation.";
+	case SCL_ERR_SW_UNEXPECTED:
+	case SCL_ERR_WRONG_LENGTH:
+	case SCL_ERR_INCORRECT_DATA:
+	case SCL_ERR_CARD_BAD_RESPONSE:
+	case SCL_ERR_TRUNCATED:
+	case SCL_ERR_BAD_TLV:
+	case SCL_ERR_TRAILING_DATA:
+	case SCL_ERR_TOO_LARGE:
+		return "The smart card gave an unexpected answer.";
+	case SCL_ERR_PIN_FORMAT:
+		return "That cannot be your PIN (wrong length or characters); "
+		    "no try was used.";
+	case SCL_ERR_PIN_LAST_TRY:
+		return "Only one PIN try is left. To protect your card it was "
+		    "not used; unblock or reset the PIN first.";
+	case SCL_ERR_BAD_DER:
+		return "The certificate on your smart card is damaged.";
+	case SCL_ERR_CERT_EXPIRED:
+		return "The certificate on your smart card has expired.";
+	case SCL_ERR_CERT_NOT_YET_VALID:
+		return "The certificate on your smart card is not valid yet.";
+	case SCL_ERR_CERT_UNTRUSTED:
+		return "The certificate on your smart card is not trusted by "
+		    "this computer.";
+	case SCL_ERR_CERT_REVOKED:
+		return "The certificate on your smart card has been revoked.";
+	case SCL_ERR_CERT_REVOCATION_UNKNOWN:
+		return "The revocation status of your certificate could not be "
+		    "checked.";
+	case SCL_ERR_CERT_EKU:
+	case SCL_ERR_CERT_KEY_USAGE:
+		return "The certificate on your smart card is not meant for "
+		    "signing in.";
+	case SCL_ERR_SIG_INVALID:
+		return "The smart card could not prove it holds the "
+		    "certificate's key.";
+	case SCL_ERR_CERT_KEY_UNSUPPORTED:
+		return "The key type of your smart card is not supported.";
+	case SCL_ERR_NO_MAPPING:
+		return "This smart card is not linked to an account on this "
+		    "computer.";
+	case SCL_ERR_AMBIGUOUS:
+		return "This smart card is linked to several accounts. Enter "
+		    "your user name first.";
+	case SCL_ERR_DENIED:
+		return "Smart card sign-in is not allowed here.";
+	case SCL_ERR_CONFIG:
+	case SCL_ERR_BAD_STATE:
+		return "Smart card sign-in is misconfigured. Contact your "
+		    "administrator.";
+	case SCL_ERR_PIN_POLICY:
+		return "The new PIN does not meet the PIN policy.";
+	case SCL_ERR_WRONG_USER:
+		return "This smart card belongs to another account.";
+	}
+	return "Smart card sign-in failed.";
+}
+
+const char *
+scl_pam_message(int r, int tries, char *buf, size_t len)
+{
+	const char *s = user_sentence((enum scl_err)r);
+
+	if (buf == NULL || len == 0)
+		return "";
+	if (r == SCL_ERR_PIN_WRONG && tries == 1)
+		snprintf(buf, len, "Wrong PIN. 1 try left: if the next PIN is "
+		    "wrong too, the card will be blocked.");
+	else if (r == SCL_ERR_PIN_WRONG && tries > 1)
+		snprintf(buf, len, "Wrong PIN. %d tries left.", tries);
+	else if (r == SCL_ERR_PIN_WRONG && tries == 0)
+		snprintf(buf, len, "%s", user_sentence(SCL_ERR_PIN_BLOCKED));
+	else
+		snprintf(buf, len, "%s", s);
+	return buf;
+}

@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "monitor.h"
+#include "pinpolicy.h"
+#include "record.h"
+#include "scl-config.h"
+#include "scl-pam.h"
+#include "secret.h"
+#include "signin.h"
+
+#ifndef SCL_REMOVAL_MONITOR
+#define SCL_REMOVAL_MONITOR "/usr/libexec/sclogin-removal-monitor"
+#endif
+
+#define WAIT_SLICE_MS 1000
+#define WAIT_EVENTS_MAX 4096
+
+/* What the outcome line says. */
+struct outcome {
+	const char *what;		/* "auth", "account", "chauthtok" */
+	int r;
+	int empty_pin;
+	char user[256];
+	char reader[SCL_READER_NAME_MAX];
+	char serial[81];
+	char issuer[256];
+	char sha256[65];
+	int tries;
+};
+
+/* Per call: arguments, configuration and the debug sink. */
+struct call {
+	pam_handle_t *pamh;
+	int flags;
+	const char *service;
+	const char *user;		/* PAM_USER or NULL */
+	struct scl_pam_args args;
+	struct scl_config *cfg;
+};
+
+static void
+outcome_init(struct outcome *o, const char *what)
+{
+	memset(o, 0, sizeof(*o));
+	o->what = what;
+	o->r = SCL_ERR_INTERNAL;
+	o->tries = -1;
+}
+
+static void
+outcome_cand(struct outcome *o, const struct scl_signin_candidate *c)
+{
+	if (c == NULL)
+		return;
+	snprintf(o->reader, sizeof(o->reader), "%s", c->reader);
+	snprintf(o->serial, sizeof(o->serial), "%s", c->serial_hex);
+	snprintf(o->issuer, sizeof(o->issuer), "%s", c->issuer);
+	snprintf(o->sha256, sizeof(o->sha256), "%s", c->sha256_hex);
+	o->tries = c->tries;
+}
+
+/* The one LOG_NOTICE line per outcome.  Never a PIN. */
+static void
+log_outcome(pam_handle_t *pamh, const struct outcome *o)
+{
+	char user[256], reader[SCL_READER_NAME_MAX * 4], issuer[1024];
+	char serial[128], sha[80];
+
+	scl_pam_escape(user, sizeof(user), o->user);
+	scl_pam_escape(reader, sizeof(reader), o->reader);
+	scl_pam_escape(issuer, sizeof(issuer), o->issuer);
+	scl_pam_escape(serial, sizeof(serial), o->serial);
+	scl_pam_escape(sha, sizeof(sha), o->sha256);
+	pam_syslog(pamh, LOG_NOTICE, "%s: result=%s reason=%s user='%s' "
+	    "reader='%s' cert_serial=%s cert_issuer='%s' cert_sha256=%s "
+	    "tries_left=%d", o->what, o->r == 0 ? "ok" : "fail",
+	    o->r == 0 ? "OK" : o->empty_pin ? "EMPTY_PIN" : scl_err_name(o->r),
+	    user, reader, serial[0] != '\0' ? serial : "-", issuer,
+	    sha[0] != '\0' ? sha : "-", o->tries);
+}
+
+/* Tell the user why, in one sentence. */
+static void
+tell_failure(struct call *c, int r, int tries)
+{
+	char msg[512];
+
+	scl_pam_error(c->pamh, c->flags, "%s",
+	    scl_pam_message(r, tries, msg, sizeof(msg)));
+}
+
+/*
+ * Arguments and configuration.  A bad argument or file is LOG_ERR and
+ * SCL_ERR_CONFIG (PAM_SERVICE_ERR): fail closed, name the problem.
+ */
+static int
+call_begin(struct call *c, pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	const void *item = NULL;
+	char errbuf[512] = "";
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->pamh = pamh;
+	c->flags = flags;
+	if (pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS &&
+	    item != NULL)
+		c->service = item;
+	item = NULL;
+	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS &&
+	    item != NULL && ((const char *)item)[0] != '\0')
+		c->user = item;
+
+	r = scl_pam_args_parse(argc, argv, &c->args, errbuf, sizeof(errbuf));
+	if (r < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s", errbuf);
+		goto out;
+	}
+	if (c->args.debug)
+		scl_log_set_handler(scl_pam_log_sink, pamh);
+	r = scl_pam_config(&c->args, c->service, &c->cfg, errbuf,
+	    sizeof(errbuf));
+	if (r < 0) {
+		pam_syslog(pamh, LOG_ERR, "configuration: %s",
+		    errbuf[0] != '\0' ? errbuf : scl_strerror(r));
+		goto out;
+	}
+	if (c->cfg->debug)
+		scl_log_set_handler(scl_pam_log_sink, pamh);
+	r = 0;
+out:
+	return r;
+}
+
+static void
+call_end(struct call *c)
+{
+	scl_config_free(&c->cfg);
+	scl_log_set_handler(NULL, NULL);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int
+waitable(int reason)
+{
+	return reason == SCL_ERR_NO_CARD || reason == SCL_ERR_NO_READER ||
+	    reason == SCL_ERR_NO_SERVICE;
+}
+
+/*
+ * Wait (bounded by wait_for_card) for a card and scan again.  Each monitor
+ * wait is a short slice so the whole wait stays bounded even if events
+ * keep coming; the application cancels it by interrupting the process.
+ */
+static int
+wait_for_card(struct call *c, const struct scl_signin_opts *opts,
+    struct scl_signin_result **resp)
+{
+	struct scl_monitor *mon = NULL;
+	struct scl_reader_info snap[SCL_READERS_MAX];
+	struct scl_signin_result *res = NULL;
+	struct scl_event ev;
+	uint64_t deadline;
+	size_t n = 0, i, k;
+	int r, rescan = 0;
+
+	deadline = mono_ms() + (uint64_t)c->cfg->wait_for_card_s * 1000u;
+	scl_pam_info(c->pamh, c->flags, "Insert your smart card");
+	if ((r = scl_monitor_new(0, &mon)) < 0)
+		goto out;
+	if (scl_monitor_snapshot(mon, snap, SCL_READERS_MAX, &n) == 0)
+		for (i = 0; i < n; i++)
+			if (snap[i].card_present)
+				rescan = 1;
+	for (k = 0; k < WAIT_EVENTS_MAX; k++) {
+		uint64_t now = mono_ms();
+		int slice;
+
+		if (rescan) {
+			rescan = 0;
+			if ((r = scl_signin_scan(opts, &res)) < 0)
+				goto out;
+			scl_signin_result_free(resp);
+			*resp = res;
+			res = NULL;
+			if ((*resp)->n_usable > 0 || !waitable((*resp)->reason)) {
+				r = 0;
+				goto out;
+			}
+		}
+		if (now >= deadline) {
+			r = SCL_ERR_TIMEOUT;
+			goto out;
+		}
+		slice = deadline - now > WAIT_SLICE_MS ? WAIT_SLICE_MS :
+		    (int)(deadline - now);
+		r = scl_monitor_wait(mon, slice, &ev);
+		if (r == SCL_ERR_TIMEOUT)
+			continue;
+		if (r < 0)
+			goto out;
+		if (ev.kind == SCL_EV_CARD_INSERTED ||
+		    ev.kind == SCL_EV_READER_ADDED ||
+		    ev.kind == SCL_EV_SERVICE_UP)
+			rescan = 1;
+	}
+	r = SCL_ERR_TIMEOUT;
+out:
+	scl_monitor_free(&mon);
+	return r;
+}
+
+/* The first failing candidate with the summary reason, for the log line. */
+static const struct scl_signin_candidate *
+failed_candidate(const struct scl_signin_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->n; i++)
+		if (res->c[i].status == res->reason)
+			return &res->c[i];
+	return NULL;
+}
+
+static void
+free_auth_data(pam_handle_t *pamh, void *data, int error_status)
+{
+	free(data);
+}
+
+static int
+set_auth_data(pam_handle_t *pamh, const struct scl_signin_candidate *cand)
+{
+	struct scl_pam_auth_data *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return SCL_ERR_NOMEM;
+	snprintf(d->reader, sizeof(d->reader), "%s", cand->reader);
+	snprintf(d->card_id, sizeof(d->card_id), "%s",
+	    cand->card_id[0] != '\0' ? cand->card_id : cand->sha256_hex);
+	snprintf(d->cert_sha256, sizeof(d->cert_sha256), "%s",
+	    cand->sha256_hex);
+	if (pam_set_data(pamh, SCL_PAM_DATA_AUTH, d, free_auth_data) !=
+	    PAM_SUCCESS) {
+		free(d);
+		return SCL_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+/*
+ * Card-only: every usable candidate must name the same single user.
+ * Returns that user (owned by res) or AMBIGUOUS.
+ */
+static int
+card_only_user(const struct scl_signin_result *res, const char **ret_user)
+{
+	const struct scl_signin_candidate *cand;
+	const char *user = NULL;
+	size_t i, k;
+
+	for (i = 0; (cand = scl_signin_usable(res, i)) != NULL; i++)
+		for (k = 0; k < cand->users.n; k++) {
+			if (user == NULL)
+				user = cand->users.users[k];
+			else if (strcmp(user, cand->users.users[k]) != 0)
+				return SCL_ERR_AMBIGUOUS;
+		}
+	if (user == NULL)
+		return SCL_ERR_NO_MAPPING;
+	*ret_user = user;
+	return 0;
+}
+
+/*
+ * The last try: refused, or spent only after an explicit "yes".
+ * SCL_ERR_PIN_LAST_TRY / SCL_ERR_CANCELLED otherwise.
+ */
+static int
+guard_last_try(struct call *c, const struct scl_signin_candidate *cand)
+{
+	char q[512];
+	int yes = 0, r;
+
+	if (cand->tries != 1)
+		return 0;
+	if (c->cfg->last_try != SCL_LAST_TRY_CONFIRM)
+		return SCL_ERR_PIN_LAST_TRY;
+	snprintf(q, sizeof(q), "Only 1 PIN try is left on %s. If this PIN is "
+	    "wrong, the card will be blocked. Continue? (yes/no) ",
+	    cand->label);
+	if ((r = scl_pam_confirm(c->pamh, q, &yes)) < 0)
+		return r;
+	return yes ? 0 : SCL_ERR_CANCELLED;
+}
+
+static void
+pin_prompt(char *buf, size_t len, const char *what,
+    const struct scl_signin_candidate *cand, unsigned low)
+{
+	if (cand->tries == 1)
+		snprintf(buf, len, "%s %s (last try): ", what, cand->label);
+	else if (cand->tries > 1 && (unsigned)cand->tries <= low)
+		snprintf(buf, len, "%s %s (%d tries left): ", what, cand->label,
+		    cand->tries);
+	else
+		snprintf(buf, len, "%s %s: ", what, cand->label);
+}
+
+/* Read a PIN and check it locally: empty, length, character classes. */
+static int
+ask_pin(struct call *c, const char *prompt, struct scl_pin *pin,
+    int check_policy, int *ret_empty)
+{
+	int empty = 0, r;
+
+	r = scl_pam_read_pin(c->pamh, prompt, pin, &empty);
+	if (r < 0)
+		goto out;
+	if (empty) {
+		*ret_empty = 1;
+		r = c->cfg->empty_pin_unavail ? SCL_ERR_CANCELLED :
+		    SCL_ERR_PIN_FORMAT;
+		goto out;
+	}
+	if (check_policy &&
+	    (pin->len < c->cfg->pin_policy.min_len ||
+	    pin->len > c->cfg->pin_policy.max_len)) {
+		r = SCL_ERR_PIN_FORMAT;
+		goto out;
+	}
+	r = 0;
+out:
+	if (r < 0)
+		scl_pin_clear(pin);
+	return r;
+}
+
+int
+scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	struct call c;
+	struct scl_signin_opts opts;
+	struct scl_signin_result *res = NULL;
+	const struct scl_signin_candidate *cand = NULL;
+	struct scl_pin pin;
+	struct outcome o;
+	const char *user = NULL;
+	char prompt[512];
+	int empty = 0, tries = -1, quiet = 0, r;
+
+	memset(&pin, 0, sizeof(pin));
+	memset(&opts, 0, sizeof(opts));
+	outcome_init(&o, "auth");
+	if ((r = call_begin(&c, pamh, flags, argc, argv)) < 0)
+		goto out;
+	user = c.user;
+	snprintf(o.user, sizeof(o.user), "%s", user != NULL ? user : "");
+
+	opts.cfg = c.cfg;
+	opts.user = user;
+	if ((r = scl_signin_scan(&opts, &res)) < 0)
+		goto out;
+	if (res->n_usable == 0 && waitable(res->reason) &&
+	    c.cfg->wait_for_card_s > 0) {
+		r = wait_for_card(&c, &opts, &res);
+		if (r < 0)
+			goto out;
+	} else if (res->n_usable == 0 && waitable(res->reason) &&
+	    user != NULL && !c.cfg->require_card) {
+		/* Everyday password sign-in: no card, no noise. */
+		quiet = 1;
+	}
+	if (res->n_usable == 0) {
+		r = res->reason;
+		outcome_cand(&o, failed_candidate(res));
+		goto out;
+	}
+
+	cand = scl_signin_usable(res, 0);
+	outcome_cand(&o, cand);
+	if (user == NULL) {
+		if ((r = card_only_user(res, &user)) < 0)
+			goto out;
+		snprintf(o.user, sizeof(o.user), "%s", user);
+	}
+	if ((r = guard_last_try(&c, cand)) < 0)
+		goto out;
+	pin_prompt(prompt, sizeof(prompt), "PIN for", cand,
+	    c.cfg->low_tries_warn);
+	if ((r = ask_pin(&c, prompt, &pin, 1, &empty)) < 0)
+		goto out;
+	r = scl_signin_authenticate(c.cfg, cand, &pin, &tries);
+	scl_pin_clear(&pin);
+	if (r == SCL_ERR_PIN_WRONG)
+		o.tries = tries;
+	else if (r == SCL_ERR_PIN_BLOCKED)
+		o.tries = 0;
+	if (r < 0)
+		goto out;
+	if (c.user == NULL &&
+	    pam_set_item(pamh, PAM_USER, user) != PAM_SUCCESS) {
+		r = SCL_ERR_INTERNAL;
+		goto out;
+	}
+	if ((r = set_auth_data(pamh, cand)) < 0)
+		goto out;
+	r = 0;
+out:
+	scl_pin_clear(&pin);
+	o.r = r;
+	o.empty_pin = empty;
+	if (r < 0 && !empty && !quiet)
+		tell_failure(&c, r, r == SCL_ERR_PIN_WRONG ? tries : -1);
+	log_outcome(pamh, &o);
+	scl_signin_result_free(&res);
+	call_end(&c);
+	return r;
+}
+
+static int
+user_in_any_group(pam_handle_t *pamh, const struct scl_config *cfg,
+    const char *user)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_require_card_groups; i++)
+		if (pam_modutil_user_in_group_nam_nam(pamh, user,
+		    cfg->require_card_groups[i]))
+			return 1;
+	return 0;
+}
+
+int
+scl_pam_flow_account(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	struct call c;
+	struct outcome o;
+	const void *data = NULL;
+	int r;
+
+	outcome_init(&o, "account");
+	if ((r = call_begin(&c, pamh, flags, argc, argv)) < 0)
+		goto out;
+	if (c.user == NULL || (c.service != NULL &&
+	    scl_config_list_has(c.cfg->exempt_services,
+	    c.cfg->n_exempt_services, c.service)) ||
+	    scl_config_list_has(c.cfg->exempt_users, c.cfg->n_exempt_users,
+	    c.user)) {
+		r = SCL_PAM_NOT_APPLICABLE;
+		goto out;
+	}
+	if (!c.cfg->require_card &&
+	    !scl_config_list_has(c.cfg->require_card_users,
+	    c.cfg->n_require_card_users, c.user) &&
+	    !user_in_any_group(pamh, c.cfg, c.user)) {
+		r = SCL_PAM_NOT_APPLICABLE;
+		goto out;
+	}
+	if (pam_get_data(pamh, SCL_PAM_DATA_AUTH, &data) == PAM_SUCCESS &&
+	    data != NULL) {
+		r = 0;
+		goto out;
+	}
+	r = SCL_ERR_DENIED;
+	scl_pam_error(pamh, flags, "A smart card is required to sign in to "
+	    "this account.");
+out:
+	o.r = r;
+	snprintf(o.user, sizeof(o.user), "%s", c.user != NULL ? c.user : "");
+	if (r < 0)
+		log_outcome(pamh, &o);
+	call_end(&c);
+	return r;
+}
+
+static int
+make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	return SCL_ERR_SYSTEM;
+}
+
+static void
+spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
+{
+	char prog[] = SCL_REMOVAL_MONITOR;
+	char o_reader[] = "--reader", o_card[] = "--card-id";
+	char o_action[] = "--action", o_session[] = "--session";
+	char o_debounce[] = "--debounce-ms";
+	char env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	char reader[sizeof(d->reader)], card_id[sizeof(d->card_id)];
+	char action[16], session[64], debounce[16];
+	char *argv[] = { prog, o_reader, reader, o_card, card_id, o_action,
+		action, o_session, session, o_debounce, debounce, NULL };
+	char *envp[] = { env_path, NULL };
+	const char *sid;
+	pid_t pid, w;
+	int status, fd;
+
+	snprintf(action, sizeof(action), "%s",
+	    scl_removal_action_name(c->cfg->removal_action));
+	if (access(prog, X_OK) != 0) {
+		pam_syslog(c->pamh, LOG_WARNING, "removal_action=%s but %s is "
+		    "not installed, ignoring", action, prog);
+		return;
+	}
+	sid = pam_getenv(c->pamh, "XDG_SESSION_ID");
+	if (sid == NULL || sid[0] == '\0' ||
+	    (size_t)snprintf(session, sizeof(session), "%s", sid) >=
+	    sizeof(session)) {
+		pam_syslog(c->pamh, LOG_WARNING, "removal_action=%s but no "
+		    "usable XDG_SESSION_ID (is pam_systemd before pam_sclogin "
+		    "in the session stack?), ignoring", action);
+		return;
+	}
+	snprintf(reader, sizeof(reader), "%s", d->reader);
+	snprintf(card_id, sizeof(card_id), "%s", d->card_id);
+	snprintf(debounce, sizeof(debounce), "%u",
+	    c->cfg->removal_debounce_ms);
+	pid = fork();
+	if (pid < 0) {
+		pam_syslog(c->pamh, LOG_WARNING, "fork: %m, removal monitor "
+		    "not started, ignoring");
+		return;
+	}
+	if (pid == 0) {
+		/* Detach twice so the host never has to reap it. */
+		if (setsid() < 0 || fork() != 0)
+			_exit(0);
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			(void)dup2(fd, 0);
+			(void)dup2(fd, 1);
+			(void)dup2(fd, 2);
+		}
+		for (fd = 3; fd < 1024; fd++)
+			(void)close(fd);
+		execve(prog, argv, envp);
+		_exit(127);
+	}
+	do {
+		w = waitpid(pid, &status, 0);
+	} while (w < 0 && errno == EINTR);
+	scl_debug("%s: removal monitor started for session %s", __func__,
+	    session);
+}
+
+/* Record the method of this sign-in; shared by session and setcred. */
+static int
+record_method(struct call *c)
+{
+	const struct scl_pam_auth_data *d = NULL;
+	const void *data = NULL;
+	struct scl_record rec;
+	char dir[4096];
+	int r;
+
+	if (pam_get_data(c->pamh, SCL_PAM_DATA_AUTH, &data) == PAM_SUCCESS)
+		d = data;
+	memset(&rec, 0, sizeof(rec));
+	rec.method = d != NULL ? SCL_METHOD_CARD : SCL_METHOD_PASSWORD;
+	rec.when = (int64_t)time(NULL);
+	if (d != NULL)
+		snprintf(rec.card_id, sizeof(rec.card_id), "%s", d->card_id);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/users",
+	    c->cfg->state_dir) >= sizeof(dir)) {
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if ((r = make_dir(c->cfg->state_dir, 0755)) < 0 ||
+	    (r = make_dir(dir, 0700)) < 0)
+		goto out;
+	r = scl_record_write(dir, c->user, &rec);
+out:
+	if (r < 0)
+		pam_syslog(c->pamh, LOG_WARNING, "cannot record the sign-in "
+		    "method of '%s' under %s: %s, ignoring", c->user,
+		    c->cfg->state_dir, scl_strerror(r));
+	return d != NULL;
+}
+
+int
+scl_pam_flow_open_session(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	const void *data = NULL;
+	struct call c;
+	int r;
+
+	if ((r = call_begin(&c, pamh, flags, argc, argv)) < 0)
+		goto out;
+	if (c.user == NULL || (c.service != NULL &&
+	    scl_config_list_has(c.cfg->exempt_services,
+	    c.cfg->n_exempt_services, c.service))) {
+		r = SCL_PAM_NOT_APPLICABLE;
+		goto out;
+	}
+	if (record_method(&c) &&
+	    c.cfg->removal_action != SCL_REMOVAL_NONE &&
+	    pam_get_data(pamh, SCL_PAM_DATA_AUTH, &data) == PAM_SUCCESS &&
+	    data != NULL)
+		spawn_removal_monitor(&c, data);
+	r = 0;
+out:
+	call_end(&c);
+	return r;
+}
+
+int
+scl_pam_flow_setcred(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	const void *data = NULL;
+	struct call c;
+	int r;
+
+	if (pam_get_data(pamh, SCL_PAM_DATA_AUTH, &data) != PAM_SUCCESS ||
+	    data == NULL)
+		return SCL_PAM_NOT_APPLICABLE;
+	if ((r = call_begin(&c, pamh, flags, argc, argv)) < 0)
+		goto out;
+	/* A screen unlock opens no session: record it here. */
+	if ((flags & (PAM_REINITIALIZE_CRED | PAM_REFRESH_CRED)) != 0 &&
+	    c.user != NULL)
+		(void)record_method(&c);
+	r = 0;
+out:
+	call_end(&c);
+	return r;
+}
+
+static int
+pins_equal(const struct scl_pin *a, const struct scl_pin *b)
+{
+	unsigned char d = 0;
+	size_t i;
+
+	if (a->len != b->len)
+		return 0;
+	for (i = 0; i < SCL_PIN_MAX; i++)
+		d |= (unsigned char)(a->v[i] ^ b->v[i]);
+	return d == 0;
+}
+
+int
+scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	struct call c;
+	struct scl_signin_opts opts;
+	struct scl_signin_result *res = NULL;
+	const struct scl_signin_candidate *cand = NULL;
+	struct scl_pin old_pin, new_pin, again;
+	struct outcome o;
+	const char *why = NULL;
+	char prompt[512];
+	int empty = 0, tries = -1, r;
+
+	memset(&old_pin, 0, sizeof(old_pin));
+	memset(&new_pin, 0, sizeof(new_pin));
+	memset(&again, 0, sizeof(again));
+	memset(&opts, 0, sizeof(opts));
+	memset(&c, 0, sizeof(c));
+	outcome_init(&o, "chauthtok");
+	if (flags & PAM_CHANGE_EXPIRED_AUTHTOK) {
+		/* A card PIN never expires; leave it to the password. */
+		r = SCL_PAM_NOT_APPLICABLE;
+		goto out;
+	}
+	if ((r = call_begin(&c, pamh, flags, argc, argv)) < 0)
+		goto out;
+	snprintf(o.user, sizeof(o.user), "%s", c.user != NULL ? c.user : "");
+	opts.cfg = c.cfg;
+	opts.user = c.user;
+	if ((r = scl_signin_scan(&opts, &res)) < 0)
+		goto out;
+	if ((cand = scl_signin_usable(res, 0)) == NULL) {
+		r = res->reason;
+		outcome_cand(&o, failed_candidate(res));
+		goto out;
+	}
+	outcome_cand(&o, cand);
+	if (flags & PAM_PRELIM_CHECK) {
+		r = 0;
+		goto out;
+	}
+	if ((r = guard_last_try(&c, cand)) < 0)
+		goto out;
+	pin_prompt(prompt, sizeof(prompt), "Current PIN for", cand,
+	    c.cfg->low_tries_warn);
+	if ((r = ask_pin(&c, prompt, &old_pin, 0, &empty)) < 0)
+		goto out;
+	if ((r = ask_pin(&c, "New PIN: ", &new_pin, 0, &empty)) < 0 ||
+	    (r = ask_pin(&c, "Repeat the new PIN: ", &again, 0, &empty)) < 0)
+		goto out;
+	if (!pins_equal(&new_pin, &again)) {
+		r = SCL_ERR_PIN_POLICY;
+		why = "The new PINs do not match.";
+		goto out;
+	}
+	r = scl_signin_change_pin(c.cfg, cand, &old_pin, &new_pin, &tries,
+	    &why);
+	if (r == SCL_ERR_PIN_WRONG)
+		o.tries = tries;
+	if (r < 0)
+		goto out;
+	scl_pam_info(pamh, flags, "The PIN of your smart card was changed.");
+	r = 0;
+out:
+	scl_pin_clear(&old_pin);
+	scl_pin_clear(&new_pin);
+	scl_pin_clear(&again);
+	o.r = r;
+	o.empty_pin = empty;
+	if (r < 0 && why != NULL)
+		scl_pam_error(pamh, flags, "%s", why);
+	else if (r < 0 && !empty)
+		tell_failure(&c, r, r == SCL_ERR_PIN_WRONG ? tries : -1);
+	if (r != SCL_PAM_NOT_APPLICABLE && !(r == 0 &&
+	    (flags & PAM_PRELIM_CHECK)))
+		log_outcome(pamh, &o);
+	scl_signin_result_free(&res);
+	call_end(&c);
+	return r;
+}
