@@ -58,6 +58,18 @@ int scl_card_connect(struct scl_pcsc *ctx, const char *reader, int timeout_ms,
  * transaction and resets the card after SCL_TX_IDLE_LIMIT_MS without an
  * APDU; the next transmit then fails with SCL_ERR_CARD_RESET.  Never hold a
  * transaction across user think time (the PIN prompt).
+ * begin waits at most 6 s for another client's transaction (pcsc-lite
+ * would wait forever): SCL_ERR_SHARING, and the card handle is then
+ * unusable (disconnect it).  end after the watchdog already ended the
+ * transaction returns SCL_ERR_CARD_RESET once (the reset not yet reported
+ * by a transmit); the transaction is not held afterwards in any case.
+ *
+ * Implementation note: each connected card has one thread that makes all
+ * of its PC/SC calls (so the blocking ones can be bounded) and runs the
+ * watchdog.  It is joined by scl_card_disconnect(), except after a call
+ * was abandoned at its deadline: then it is detached and frees the card
+ * when pcsc-lite returns.  A host that dlclose()s code linking this (a PAM
+ * module) should be linked with -Wl,-z,nodelete.
  */
 int scl_card_begin(struct scl_card *card);
 int scl_card_end(struct scl_card *card, int reset);
