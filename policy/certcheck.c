@@ -1,4 +1,1085 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
-/* XXX: not yet written */
-typedef int scl_placeholder_certcheck;
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/http.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "certcheck.h"
+#include "err.h"
+#include "log.h"
+
+#define CRL_FILES_MAX 256
+#define CRL_FILE_MAX_SIZE (8u * 1024u * 1024u)
+#define CRLS_PER_FILE_MAX 16
+#define HTTP_RESP_MAX (8u * 1024u * 1024u)
+#define OCSP_RESP_MAX (256u * 1024u)
+#define URLS_MAX 4
+#define OCSP_SKEW_S 300
+#define OCSP_MAX_AGE_S 86400	/* when the response has no nextUpdate */
+#define CHAIN_DEPTH_MAX 8
+
+enum rev { REV_UNKNOWN = 0, REV_GOOD, REV_REVOKED };
+
+struct chk {
+	const struct scl_config *cfg;
+	X509 *cert;
+	X509 *issuer;
+	X509_STORE *store;
+	time_t now;
+	long long deadline;		/* CLOCK_MONOTONIC ms */
+	unsigned flags;
+	char *detail;
+	size_t dlen;
+	char rev_detail[256];		/* why the revocation status is what
+					 * it is */
+};
+
+static void
+setdetail(char *d, size_t dlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+setdetail(char *d, size_t dlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d == NULL || dlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d, dlen, fmt, ap);
+	va_end(ap);
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+remaining_ms(long long deadline)
+{
+	long long d = deadline - mono_ms();
+
+	if (d <= 0)
+		return 0;
+	return d > INT_MAX ? INT_MAX : (int)d;
+}
+
+static void
+fmt_time(const ASN1_TIME *t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "(invalid time)");
+}
+
+static void
+fmt_name(const X509_NAME *n, char *buf, size_t len)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long l;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (bio == NULL)
+		return;
+	if (X509_NAME_print_ex(bio, n, 0, XN_FLAG_RFC2253) >= 0 &&
+	    (l = BIO_get_mem_data(bio, &p)) > 0)
+		snprintf(buf, len, "%.*s", (int)(l > INT_MAX ? INT_MAX : l),
+		    p);
+	BIO_free(bio);
+}
+
+/* ---- trust store and chain ---- */
+
+static int
+load_store(const struct scl_config *cfg, time_t now, X509_STORE **ret,
+    char *detail, size_t dlen)
+{
+	X509_STORE *st = NULL;
+	int loaded = 0, r = SCL_ERR_INTERNAL;
+
+	if ((st = X509_STORE_new()) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	if (cfg->ca_file != NULL) {
+		if (X509_STORE_load_file(st, cfg->ca_file) == 1)
+			loaded = 1;
+		else {
+			setdetail(detail, dlen, "cannot read ca_file '%s'",
+			    cfg->ca_file);
+			r = SCL_ERR_CERT_UNTRUSTED;
+			goto out;
+		}
+	}
+	if (cfg->ca_dir != NULL) {
+		struct stat sb;
+
+		if (stat(cfg->ca_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			setdetail(detail, dlen, "cannot read ca_dir '%s'",
+			    cfg->ca_dir);
+			r = SCL_ERR_CERT_UNTRUSTED;
+			goto out;
+		}
+		if (X509_STORE_load_path(st, cfg->ca_dir) == 1)
+			loaded = 1;
+	}
+	ERR_clear_error();
+	if (!loaded) {
+		setdetail(detail, dlen, "no trust anchors configured (ca_file, "
+		    "ca_dir)");
+		r = SCL_ERR_CERT_UNTRUSTED;
+		goto out;
+	}
+	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(st), now);
+	X509_VERIFY_PARAM_set_depth(X509_STORE_get0_param(st),
+	    CHAIN_DEPTH_MAX);
+	*ret = st;
+	st = NULL;
+	r = 0;
+out:
+	X509_STORE_free(st);
+	return r;
+}
+
+static int
+check_validity(X509 *cert, time_t now, char *detail, size_t dlen)
+{
+	char t[40];
+	time_t tnow = now;
+
+	if (X509_cmp_time(X509_get0_notBefore(cert), &tnow) >= 0) {
+		fmt_time(X509_get0_notBefore(cert), t, sizeof(t));
+		setdetail(detail, dlen, "notBefore %s", t);
+		return SCL_ERR_CERT_NOT_YET_VALID;
+	}
+	if (X509_cmp_time(X509_get0_notAfter(cert), &tnow) <= 0) {
+		fmt_time(X509_get0_notAfter(cert), t, sizeof(t));
+		setdetail(detail, dlen, "notAfter %s", t);
+		return SCL_ERR_CERT_EXPIRED;
+	}
+	return 0;
+}
+
+static int
+verify_chain(struct chk *c)
+{
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *chain;
+	char name[256], t[40];
+	int err, depth, r = SCL_ERR_INTERNAL;
+
+	if ((ctx = X509_STORE_CTX_new()) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	if (X509_STORE_CTX_init(ctx, c->store, c->cert, NULL) != 1) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), c->now);
+	if (X509_verify_cert(ctx) == 1) {
+		chain = X509_STORE_CTX_get0_chain(ctx);
+		if (chain != NULL && sk_X509_num(chain) >= 2) {
+			c->issuer = sk_X509_value(chain, 1);
+			X509_up_ref(c->issuer);
+		}
+		r = 0;
+		goto out;
+	}
+	err = X509_STORE_CTX_get_error(ctx);
+	depth = X509_STORE_CTX_get_error_depth(ctx);
+	switch (err) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID: {
+		X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
+
+		fmt_name(bad != NULL ? X509_get_subject_name(bad) : NULL,
+		    name, sizeof(name));
+		fmt_time(bad == NULL ? NULL : err == X509_V_ERR_CERT_HAS_EXPIRED
+		    ? X509_get0_notAfter(bad) : X509_get0_notBefore(bad), t,
+		    sizeof(t));
+		setdetail(c->detail, c->dlen, "issuer '%s' at depth %d: %s %s",
+		    name, depth, err == X509_V_ERR_CERT_HAS_EXPIRED ?
+		    "notAfter" : "notBefore", t);
+		r = err == X509_V_ERR_CERT_HAS_EXPIRED ? SCL_ERR_CERT_EXPIRED :
+		    SCL_ERR_CERT_NOT_YET_VALID;
+		break;
+	}
+	default:
+		fmt_name(X509_get_issuer_name(c->cert), name, sizeof(name));
+		setdetail(c->detail, c->dlen, "%s (depth %d, issuer '%s')",
+		    X509_verify_cert_error_string(err), depth, name);
+		r = SCL_ERR_CERT_UNTRUSTED;
+		break;
+	}
+out:
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	return r;
+}
+
+/* RFC 5280 §4.2.1.3 and §4.2.1.12; MS smart card logon EKU (D6). */
+static int
+check_usage(struct chk *c)
+{
+	const struct scl_config *cfg = c->cfg;
+	EXTENDED_KEY_USAGE *eku = NULL;
+	uint32_t ku;
+	int crit = 0, ok = 0, r = SCL_ERR_INTERNAL;
+
+	ku = X509_get_key_usage(c->cert);
+	if (ku != UINT32_MAX && (ku & KU_DIGITAL_SIGNATURE) == 0) {
+		setdetail(c->detail, c->dlen, "keyUsage lacks "
+		    "digitalSignature");
+		r = SCL_ERR_CERT_KEY_USAGE;
+		goto out;
+	}
+	eku = X509_get_ext_d2i(c->cert, NID_ext_key_usage, &crit, NULL);
+	if (eku == NULL) {
+		if (crit == -1 && cfg->eku_allow_none) {
+			r = 0;
+			goto out;
+		}
+		setdetail(c->detail, c->dlen, crit == -1 ? "no "
+		    "extendedKeyUsage (eku_allow_none = no)" :
+		    "malformed extendedKeyUsage");
+		r = SCL_ERR_CERT_EKU;
+		goto out;
+	}
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+		int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+
+		if ((nid == NID_ms_smartcard_login && cfg->eku_smartcard_logon)
+		    || (nid == NID_client_auth && cfg->eku_client_auth) ||
+		    (nid == NID_anyExtendedKeyUsage && cfg->eku_allow_none))
+			ok = 1;
+	}
+	if (!ok) {
+		setdetail(c->detail, c->dlen, "extendedKeyUsage has no "
+		    "accepted purpose (%s%s%s)", cfg->eku_smartcard_logon ?
+		    "smart card logon" : "", cfg->eku_smartcard_logon &&
+		    cfg->eku_client_auth ? ", " : "", cfg->eku_client_auth ?
+		    "clientAuth" : "");
+		r = SCL_ERR_CERT_EKU;
+		goto out;
+	}
+	r = 0;
+out:
+	EXTENDED_KEY_USAGE_free(eku);
+	return r;
+}
+
+/* ---- CRL ---- */
+
+static int
+read_all_fd(int fd, size_t max, uint8_t **ret_buf, size_t *ret_len)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r = SCL_ERR_INTERNAL;
+
+	if ((buf = malloc(max + 1)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	while (len <= max) {
+		ssize_t n = read(fd, buf + len, max + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = SCL_ERR_SYSTEM;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		r = SCL_ERR_TOO_LARGE;
+		goto out;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	return r;
+}
+
+/* PEM (one or more CRLs) or a single DER CRL that fills the buffer. */
+static void
+parse_crls(const uint8_t *buf, size_t len, STACK_OF(X509_CRL) *out)
+{
+	if (len > INT_MAX)
+		return;
+	if (len >= 10 && memcmp(buf, "-----BEGIN", 10) == 0) {
+		BIO *bio = BIO_new_mem_buf(buf, (int)len);
+		X509_CRL *crl;
+
+		for (int i = 0; bio != NULL && i < CRLS_PER_FILE_MAX; i++) {
+			if ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL,
+			    NULL)) == NULL)
+				break;
+			if (!sk_X509_CRL_push(out, crl))
+				X509_CRL_free(crl);
+		}
+		BIO_free(bio);
+	} else {
+		const unsigned char *p = buf;
+		X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+
+		if (crl != NULL && p == buf + len) {
+			if (!sk_X509_CRL_push(out, crl))
+				X509_CRL_free(crl);
+		} else
+			X509_CRL_free(crl);
+	}
+	ERR_clear_error();
+}
+
+static void
+load_crl_dir(const char *dir, STACK_OF(X509_CRL) *out)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	int dfd, n = 0;
+
+	if (dir == NULL || (d = opendir(dir)) == NULL)
+		return;
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL && n < CRL_FILES_MAX) {
+		struct stat st;
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    read_all_fd(fd, CRL_FILE_MAX_SIZE, &buf, &len) == 0)
+			parse_crls(buf, len, out);
+		free(buf);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* The issuer's CRL, signature checked.  1 current, 0 stale, -1 not ours. */
+static int
+crl_usable(X509_CRL *crl, X509 *issuer, time_t now)
+{
+	const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+	time_t tnow = now;
+	EVP_PKEY *pk = X509_get0_pubkey(issuer);
+
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+	    X509_get_subject_name(issuer)) != 0)
+		return -1;
+	if (pk == NULL || X509_CRL_verify(crl, pk) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	if (X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &tnow) > 0)
+		return 0;
+	if (next != NULL && X509_cmp_time(next, &tnow) < 0)
+		return 0;
+	return 1;
+}
+
+static const char *
+reason_name(int reason)
+{
+	switch (reason) {
+	case 0: return "unspecified";
+	case 1: return "keyCompromise";
+	case 2: return "cACompromise";
+	case 3: return "affiliationChanged";
+	case 4: return "superseded";
+	case 5: return "cessationOfOperation";
+	case 6: return "certificateHold";
+	case 8: return "removeFromCRL";
+	case 9: return "privilegeWithdrawn";
+	case 10: return "aACompromise";
+	default: return "no reason";
+	}
+}
+
+static enum rev
+crl_lookup(struct chk *c, STACK_OF(X509_CRL) *crls, int *ret_current)
+{
+	int current = 0;
+
+	for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
+		X509_CRL *crl = sk_X509_CRL_value(crls, i);
+		X509_REVOKED *rev = NULL;
+		int u = crl_usable(crl, c->issuer, c->now);
+
+		if (u < 0)
+			continue;
+		if (X509_CRL_get0_by_cert(crl, &rev, c->cert) == 1) {
+			ASN1_ENUMERATED *re;
+			char t[40];
+			long reason = -1;
+
+			re = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL,
+			    NULL);
+			if (re != NULL)
+				reason = ASN1_ENUMERATED_get(re);
+			ASN1_ENUMERATED_free(re);
+			fmt_time(X509_REVOKED_get0_revocationDate(rev), t,
+			    sizeof(t));
+			setdetail(c->rev_detail, sizeof(c->rev_detail),
+			    "revoked %s (%s), per CRL", t,
+			    reason_name((int)reason));
+			return REV_REVOKED;
+		}
+		if (u == 1)
+			current = 1;
+	}
+	*ret_current = current;
+	return current ? REV_GOOD : REV_UNKNOWN;
+}
+
+/* ---- HTTP with a hard deadline ---- */
+
+static int
+resolve(const char *host, const char *port, long long deadline,
+    struct addrinfo **ret)
+{
+	struct addrinfo hints;
+	struct gaicb *req = NULL;
+	struct {
+		struct gaicb cb;
+		struct addrinfo hints;
+		char host[256];
+		char port[16];
+	} *a = NULL;
+	struct timespec ts;
+	int ms, e, r = SCL_ERR_INTERNAL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((e = getaddrinfo(host, port, &hints, ret)) == 0)
+		return 0;
+	if (e != EAI_NONAME)
+		return SCL_ERR_SYSTEM;
+	/* A name: resolve asynchronously so the deadline holds. */
+	if (strlen(host) >= sizeof(a->host) || strlen(port) >= sizeof(a->port))
+		return SCL_ERR_INVALID_ARGUMENT;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return SCL_ERR_NOMEM;
+	strcpy(a->host, host);
+	strcpy(a->port, port);
+	a->hints.ai_socktype = SOCK_STREAM;
+	a->hints.ai_flags = AI_NUMERICSERV;
+	a->cb.ar_name = a->host;
+	a->cb.ar_service = a->port;
+	a->cb.ar_request = &a->hints;
+	req = &a->cb;
+	if (getaddrinfo_a(GAI_NOWAIT, &req, 1, NULL) != 0) {
+		free(a);
+		return SCL_ERR_SYSTEM;
+	}
+	for (;;) {
+		const struct gaicb *const list[1] = { req };
+
+		if ((e = gai_error(req)) != EAI_INPROGRESS)
+			break;
+		if ((ms = remaining_ms(deadline)) == 0) {
+			if (gai_cancel(req) == EAI_NOTCANCELED) {
+				/*
+				 * XXX: the resolver thread still owns a; it is
+				 * leaked (a few hundred bytes) rather than
+				 * freed under it.
+				 */
+				return SCL_ERR_TIMEOUT;
+			}
+			e = gai_error(req);
+			if (e == EAI_CANCELED || e == EAI_INPROGRESS) {
+				if (e == EAI_INPROGRESS)
+					return SCL_ERR_TIMEOUT;
+				free(a);
+				return SCL_ERR_TIMEOUT;
+			}
+			break;
+		}
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		(void)gai_suspend(list, 1, &ts);
+	}
+	if (e == 0) {
+		*ret = req->ar_result;
+		r = 0;
+	} else {
+		if (req->ar_result != NULL)
+			freeaddrinfo(req->ar_result);
+		r = SCL_ERR_SYSTEM;
+	}
+	free(a);
+	return r;
+}
+
+static int
+connect_deadline(const char *host, const char *port, long long deadline,
+    int *ret_fd)
+{
+	struct addrinfo *ai = NULL, *p;
+	int fd = -1, r;
+
+	if ((r = resolve(host, port, deadline, &ai)) != 0)
+		return r;
+	r = SCL_ERR_SYSTEM;
+	for (p = ai; p != NULL; p = p->ai_next) {
+		struct pollfd pfd;
+		socklen_t sl = sizeof(int);
+		int soerr = 0, ms;
+
+		fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, p->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, p->ai_addr, p->ai_addrlen) == 0)
+			break;
+		if (errno != EINPROGRESS)
+			goto next;
+		if ((ms = remaining_ms(deadline)) == 0) {
+			r = SCL_ERR_TIMEOUT;
+			goto next;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, ms) <= 0) {
+			r = SCL_ERR_TIMEOUT;
+			goto next;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr == 0)
+			break;
+next:
+		close(fd);
+		fd = -1;
+		if (r == SCL_ERR_TIMEOUT)
+			break;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return r;
+	*ret_fd = fd;
+	return 0;
+}
+
+/*
+ * One HTTP/1.0 exchange (POST of req when it != NULL, else GET) whose
+ * ASN.1 body is decoded as ret_it.  Every wait is a poll() bounded by
+ * deadline.
+ */
+static int
+http_asn1(const char *url, const ASN1_ITEM *req_it, const ASN1_VALUE *req,
+    const char *req_ct, const ASN1_ITEM *ret_it, size_t max_resp,
+    long long deadline, ASN1_VALUE **ret)
+{
+	OSSL_HTTP_REQ_CTX *rctx = NULL;
+	BIO *bio = NULL, *mem;
+	ASN1_VALUE *v = NULL;
+	char *host = NULL, *port = NULL, *path = NULL;
+	int ssl = 0, fd = -1, r = SCL_ERR_INTERNAL;
+
+	if (OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path,
+	    NULL, NULL) != 1 || ssl) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if ((r = connect_deadline(host, port, deadline, &fd)) != 0)
+		goto out;
+	if ((bio = BIO_new_socket(fd, BIO_NOCLOSE)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	BIO_set_nbio(bio, 1);
+	if ((rctx = OSSL_HTTP_REQ_CTX_new(bio, bio, 8192)) == NULL ||
+	    !OSSL_HTTP_REQ_CTX_set_request_line(rctx, req != NULL, NULL, NULL,
+	    path) ||
+	    !OSSL_HTTP_REQ_CTX_add1_header(rctx, "Host", host) ||
+	    !OSSL_HTTP_REQ_CTX_set_expected(rctx, NULL, 1, 0, 0) ||
+	    (req != NULL && !OSSL_HTTP_REQ_CTX_set1_req(rctx, req_ct, req_it,
+	    req))) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	OSSL_HTTP_REQ_CTX_set_max_response_length(rctx, max_resp);
+	for (;;) {
+		struct pollfd pfd;
+		int rv = OSSL_HTTP_REQ_CTX_nbio(rctx), ms;
+
+		if (rv == 1)
+			break;
+		if (rv == 0) {
+			r = SCL_ERR_TRANSMIT;
+			goto out;
+		}
+		if ((ms = remaining_ms(deadline)) == 0) {
+			r = SCL_ERR_TIMEOUT;
+			goto out;
+		}
+		pfd.fd = fd;
+		pfd.events = BIO_should_write(bio) ? POLLOUT : POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, ms) == 0) {
+			r = SCL_ERR_TIMEOUT;
+			goto out;
+		}
+	}
+	if ((mem = OSSL_HTTP_REQ_CTX_get0_mem_bio(rctx)) == NULL ||
+	    (v = ASN1_item_d2i_bio(ret_it, mem, NULL)) == NULL) {
+		r = SCL_ERR_BAD_DER;
+		goto out;
+	}
+	*ret = v;
+	r = 0;
+out:
+	ERR_clear_error();
+	OSSL_HTTP_REQ_CTX_free(rctx);
+	BIO_free(bio);
+	if (fd >= 0)
+		close(fd);
+	OPENSSL_free(host);
+	OPENSSL_free(port);
+	OPENSSL_free(path);
+	return r;
+}
+
+/* http:// URLs of the CRL distribution points (RFC 5280 §4.2.1.13). */
+static size_t
+cdp_urls(X509 *cert, char *urls[URLS_MAX])
+{
+	STACK_OF(DIST_POINT) *dps;
+	size_t n = 0;
+
+	dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+	for (int i = 0; dps != NULL && i < sk_DIST_POINT_num(dps); i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;
+		for (int j = 0; j < sk_GENERAL_NAME_num(
+		    dp->distpoint->name.fullname) && n < URLS_MAX; j++) {
+			GENERAL_NAME *g = sk_GENERAL_NAME_value(
+			    dp->distpoint->name.fullname, j);
+			const unsigned char *u;
+			int ul;
+
+			if (g->type != GEN_URI)
+				continue;
+			u = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+			ul = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+			if (ul < 8 || ul > 2048 || strncasecmp((const char *)u,
+			    "http://", 7) != 0 || memchr(u, '\0', (size_t)ul))
+				continue;
+			if ((urls[n] = strndup((const char *)u, (size_t)ul))
+			    != NULL)
+				n++;
+		}
+	}
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	return n;
+}
+
+static void
+cache_crl(const char *dir, const char *url, X509_CRL *crl)
+{
+	unsigned char md[32], *der = NULL;
+	char name[80], tmp[96];
+	unsigned mdlen = 0;
+	int dfd = -1, fd = -1, len;
+
+	if (dir == NULL || EVP_Digest(url, strlen(url), md, &mdlen,
+	    EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return;
+	for (size_t i = 0; i < 16; i++)
+		snprintf(name + 2 * i, 3, "%02x", md[i]);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	strcat(name, ".crl");
+	if ((len = i2d_X509_CRL(crl, &der)) <= 0)
+		goto out;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		goto out;
+	(void)unlinkat(dfd, tmp, 0);
+	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) < 0)
+		goto out;
+	if (write(fd, der, (size_t)len) != len || fsync(fd) != 0) {
+		(void)unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	if (renameat(dfd, tmp, dfd, name) != 0)
+		(void)unlinkat(dfd, tmp, 0);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	OPENSSL_free(der);
+}
+
+static enum rev
+check_crl(struct chk *c)
+{
+	STACK_OF(X509_CRL) *crls = NULL;
+	char *urls[URLS_MAX] = { NULL };
+	size_t nurls = 0;
+	int current = 0;
+	enum rev res = REV_UNKNOWN;
+
+	if ((crls = sk_X509_CRL_new_null()) == NULL) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "out of "
+		    "memory");
+		goto out;
+	}
+	load_crl_dir(c->cfg->crl_dir, crls);
+	load_crl_dir(c->cfg->crl_cache_dir, crls);
+	if ((res = crl_lookup(c, crls, &current)) != REV_UNKNOWN)
+		goto out;
+	setdetail(c->rev_detail, sizeof(c->rev_detail), "no current CRL from "
+	    "the issuer in crl_dir or crl_cache_dir");
+	if (!c->cfg->crl_fetch || (c->flags & SCL_CERTCHECK_NO_NETWORK))
+		goto out;
+	nurls = cdp_urls(c->cert, urls);
+	if (nurls == 0)
+		goto out;
+	for (size_t i = 0; i < nurls; i++) {
+		ASN1_VALUE *v = NULL;
+		STACK_OF(X509_CRL) *one;
+		int rr;
+
+		rr = http_asn1(urls[i], NULL, NULL, NULL,
+		    ASN1_ITEM_rptr(X509_CRL), HTTP_RESP_MAX, c->deadline, &v);
+		if (rr != 0) {
+			setdetail(c->rev_detail, sizeof(c->rev_detail), "CRL "
+			    "download from %s failed: %s", urls[i],
+			    scl_err_name(rr));
+			if (rr == SCL_ERR_TIMEOUT)
+				break;
+			continue;
+		}
+		if ((one = sk_X509_CRL_new_null()) == NULL ||
+		    !sk_X509_CRL_push(one, (X509_CRL *)v)) {
+			X509_CRL_free((X509_CRL *)v);
+			sk_X509_CRL_free(one);
+			continue;
+		}
+		res = crl_lookup(c, one, &current);
+		if (current || res == REV_REVOKED)
+			cache_crl(c->cfg->crl_cache_dir, urls[i],
+			    (X509_CRL *)v);
+		sk_X509_CRL_pop_free(one, X509_CRL_free);
+		if (res != REV_UNKNOWN)
+			goto out;
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "CRL from %s "
+		    "is stale or not signed by the issuer", urls[i]);
+	}
+out:
+	for (size_t i = 0; i < nurls; i++)
+		free(urls[i]);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	return res;
+}
+
+/* ---- OCSP (RFC 6960) ---- */
+
+static char *
+ocsp_url(struct chk *c)
+{
+	STACK_OF(OPENSSL_STRING) *aia;
+	char *url = NULL;
+
+	if (c->cfg->ocsp_url != NULL)
+		return strdup(c->cfg->ocsp_url);
+	aia = X509_get1_ocsp(c->cert);
+	for (int i = 0; aia != NULL && i < sk_OPENSSL_STRING_num(aia); i++) {
+		const char *u = sk_OPENSSL_STRING_value(aia, i);
+
+		if (strncasecmp(u, "http://", 7) == 0 && strlen(u) < 2048) {
+			url = strdup(u);
+			break;
+		}
+	}
+	X509_email_free(aia);
+	return url;
+}
+
+/* thisUpdate/nextUpdate against the injected clock (§4.2.2.1). */
+static int
+ocsp_fresh(const ASN1_GENERALIZEDTIME *thisupd,
+    const ASN1_GENERALIZEDTIME *nextupd, time_t now)
+{
+	time_t lo = now - OCSP_SKEW_S, hi = now + OCSP_SKEW_S;
+	time_t oldest = now - OCSP_MAX_AGE_S;
+
+	if (thisupd == NULL || X509_cmp_time(thisupd, &hi) > 0)
+		return 0;
+	if (nextupd != NULL)
+		return X509_cmp_time(nextupd, &lo) >= 0;
+	return X509_cmp_time(thisupd, &oldest) >= 0;
+}
+
+static enum rev
+check_ocsp(struct chk *c)
+{
+	OCSP_REQUEST *req = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_CERTID *id = NULL;
+	STACK_OF(X509) *issuers = NULL;
+	ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL,
+	    *nextupd = NULL;
+	char *url = NULL, t[40];
+	int status = -1, reason = -1, rr;
+	enum rev res = REV_UNKNOWN;
+
+	if ((url = ocsp_url(c)) == NULL) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "no OCSP "
+		    "responder (no ocsp_url, no AIA OCSP URL)");
+		goto out;
+	}
+	if (c->flags & SCL_CERTCHECK_NO_NETWORK) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP not "
+		    "queried (offline)");
+		goto out;
+	}
+	if ((req = OCSP_REQUEST_new()) == NULL ||
+	    (id = OCSP_cert_to_id(EVP_sha1(), c->cert, c->issuer)) == NULL) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "cannot build "
+		    "the OCSP request");
+		goto out;
+	}
+	if (OCSP_request_add0_id(req, id) == NULL) {
+		OCSP_CERTID_free(id);
+		id = NULL;
+		goto out;
+	}
+	if ((id = OCSP_cert_to_id(EVP_sha1(), c->cert, c->issuer)) == NULL ||
+	    OCSP_request_add1_nonce(req, NULL, -1) != 1)
+		goto out;
+	rr = http_asn1(url, ASN1_ITEM_rptr(OCSP_REQUEST), (ASN1_VALUE *)req,
+	    "application/ocsp-request", ASN1_ITEM_rptr(OCSP_RESPONSE),
+	    OCSP_RESP_MAX, c->deadline, (ASN1_VALUE **)&resp);
+	if (rr != 0) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "responder %s %s", url, rr == SCL_ERR_TIMEOUT ?
+		    "did not answer within revocation_timeout_ms" :
+		    rr == SCL_ERR_BAD_DER ? "sent a malformed response" :
+		    "unreachable");
+		goto out;
+	}
+	if ((rr = OCSP_response_status(resp)) !=
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "responder %s: %s", url, OCSP_response_status_str(rr));
+		goto out;
+	}
+	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "response without basic response");
+		goto out;
+	}
+	if (OCSP_check_nonce(req, bs) == 0) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP nonce "
+		    "mismatch (replayed response?)");
+		goto out;
+	}
+	if ((issuers = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(issuers, c->issuer))
+		goto out;
+	X509_up_ref(c->issuer);
+	if (OCSP_basic_verify(bs, issuers, c->store, 0) != 1) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
+		    "signature or signer not trusted");
+		goto out;
+	}
+	if (OCSP_resp_find_status(bs, id, &status, &reason, &revtime,
+	    &thisupd, &nextupd) != 1) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
+		    "does not cover the certificate");
+		goto out;
+	}
+	if (!ocsp_fresh(thisupd, nextupd, c->now)) {
+		fmt_time(thisupd, t, sizeof(t));
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
+		    "not fresh (thisUpdate %s)", t);
+		goto out;
+	}
+	switch (status) {
+	case V_OCSP_CERTSTATUS_GOOD:
+		res = REV_GOOD;
+		break;
+	case V_OCSP_CERTSTATUS_REVOKED:
+		fmt_time(revtime, t, sizeof(t));
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "revoked %s "
+		    "(%s), per OCSP %s", t, reason_name(reason), url);
+		res = REV_REVOKED;
+		break;
+	default:
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "responder does not know the certificate");
+		break;
+	}
+out:
+	ERR_clear_error();
+	sk_X509_pop_free(issuers, X509_free);
+	OCSP_CERTID_free(id);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	OCSP_REQUEST_free(req);
+	free(url);
+	return res;
+}
+
+/*
+ * Combine CRL and OCSP: revoked by either is revoked; good from either
+ * is known; otherwise a hard-fail source refuses and soft-fail accepts.
+ */
+static int
+check_revocation(struct chk *c, int *ret_soft)
+{
+	const struct scl_config *cfg = c->cfg;
+	enum rev crl = REV_UNKNOWN, ocsp = REV_UNKNOWN;
+	char crl_why[256] = "", ocsp_why[256] = "";
+	int hard = 0;
+
+	*ret_soft = 0;
+	if ((cfg->crl == SCL_REVOCATION_OFF && cfg->ocsp == SCL_REVOCATION_OFF)
+	    || (c->flags & SCL_CERTCHECK_NO_REVOCATION))
+		return 0;
+	if (c->issuer == NULL) {
+		setdetail(c->detail, c->dlen, "self-signed trust anchor, no "
+		    "revocation check");
+		return 0;
+	}
+	c->deadline = mono_ms() + cfg->revocation_timeout_ms;
+	if (cfg->crl != SCL_REVOCATION_OFF) {
+		c->rev_detail[0] = '\0';
+		crl = check_crl(c);
+		snprintf(crl_why, sizeof(crl_why), "%s", c->rev_detail);
+		if (crl == REV_REVOKED) {
+			setdetail(c->detail, c->dlen, "%s", crl_why);
+			return SCL_ERR_CERT_REVOKED;
+		}
+		if (crl == REV_UNKNOWN && cfg->crl == SCL_REVOCATION_HARD_FAIL)
+			hard = 1;
+	}
+	if (cfg->ocsp != SCL_REVOCATION_OFF) {
+		c->rev_detail[0] = '\0';
+		ocsp = check_ocsp(c);
+		snprintf(ocsp_why, sizeof(ocsp_why), "%s", c->rev_detail);
+		if (ocsp == REV_REVOKED) {
+			setdetail(c->detail, c->dlen, "%s", ocsp_why);
+			return SCL_ERR_CERT_REVOKED;
+		}
+		if (ocsp == REV_UNKNOWN &&
+		    cfg->ocsp == SCL_REVOCATION_HARD_FAIL)
+			hard = 1;
+	}
+	if (crl == REV_GOOD || ocsp == REV_GOOD) {
+		setdetail(c->detail, c->dlen, "valid; revocation: %s",
+		    crl == REV_GOOD && ocsp == REV_GOOD ? "CRL and OCSP good" :
+		    crl == REV_GOOD ? "CRL good" : "OCSP good");
+		return 0;
+	}
+	setdetail(c->detail, c->dlen, "%s%s%s%s", crl_why,
+	    crl_why[0] != '\0' && ocsp_why[0] != '\0' ? "; " : "", ocsp_why,
+	    hard ? ", hard-fail" : ", soft-fail");
+	if (hard)
+		return SCL_ERR_CERT_REVOCATION_UNKNOWN;
+	*ret_soft = 1;
+	return 0;
+}
+
+int
+scl_certcheck_ex(const struct scl_config *cfg, X509 *cert, time_t now,
+    unsigned flags, char *detail, size_t detail_len, int *ret_soft_failed)
+{
+	struct chk c;
+	int soft = 0, r = SCL_ERR_INTERNAL;
+
+	memset(&c, 0, sizeof(c));
+	if (detail != NULL && detail_len > 0)
+		detail[0] = '\0';
+	if (cfg == NULL || cert == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	c.cfg = cfg;
+	c.cert = cert;
+	c.now = now != 0 ? now : time(NULL);
+	c.flags = flags;
+	c.detail = detail;
+	c.dlen = detail_len;
+	if ((r = check_validity(cert, c.now, detail, detail_len)) != 0)
+		goto out;
+	if ((r = load_store(cfg, c.now, &c.store, detail, detail_len)) != 0)
+		goto out;
+	if ((r = verify_chain(&c)) != 0)
+		goto out;
+	if ((r = check_usage(&c)) != 0)
+		goto out;
+	setdetail(detail, detail_len, "valid");
+	if ((r = check_revocation(&c, &soft)) != 0)
+		goto out;
+	if (ret_soft_failed != NULL)
+		*ret_soft_failed = soft;
+	r = 0;
+out:
+	ERR_clear_error();
+	X509_free(c.issuer);
+	X509_STORE_free(c.store);
+	scl_debug("%s: %s: %s", __func__, scl_err_name(r),
+	    detail != NULL ? detail : "");
+	return r;
+}
+
+int
+scl_certcheck(const struct scl_config *cfg, X509 *cert, time_t now,
+    char *detail, size_t detail_len, int *ret_soft_failed)
+{
+	return scl_certcheck_ex(cfg, cert, now, 0, detail, detail_len,
+	    ret_soft_failed);
+}

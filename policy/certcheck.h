@@ -29,4 +29,32 @@
 int scl_certcheck(const struct scl_config *cfg, X509 *cert, time_t now,
     char *detail, size_t detail_len, int *ret_soft_failed);
 
+/*
+ * scl_certcheck with flags:
+ *   SCL_CERTCHECK_NO_REVOCATION  skip CRL and OCSP (as if both were off);
+ *                                `sclogin doctor --offline`.
+ *   SCL_CERTCHECK_NO_NETWORK     local CRLs (crl_dir, cache) only: no CDP
+ *                                download, no OCSP query (OCSP counts as
+ *                                unknown, so its mode applies).
+ * now == 0 means time(NULL).  Revocation rules: revoked by a CRL (current
+ * or stale, signed by the issuer) or by OCSP is SCL_ERR_CERT_REVOKED; a
+ * "good" answer from either source settles it; otherwise any hard-fail
+ * source gives SCL_ERR_CERT_REVOCATION_UNKNOWN and soft-fail accepts with
+ * *ret_soft_failed = 1.  Only the end-entity certificate is checked for
+ * revocation.  OCSP: SHA-1 CertID, a nonce (a response without one is
+ * accepted, a mismatching one is not), the signer must be the issuer or
+ * carry id-kp-OCSPSigning from it, thisUpdate no later than now + 300 s,
+ * nextUpdate no earlier than now - 300 s (without nextUpdate: thisUpdate
+ * within the last 24 h).  Downloaded CRLs that verify are cached in
+ * crl_cache_dir (when it exists and is writable).
+ * Network: DNS (getaddrinfo_a), connect and every read/write are bounded
+ * by one deadline of revocation_timeout_ms from the start of the
+ * revocation step.  Thread-safe; no global state.
+ */
+#define SCL_CERTCHECK_NO_REVOCATION	0x1u
+#define SCL_CERTCHECK_NO_NETWORK	0x2u
+
+int scl_certcheck_ex(const struct scl_config *cfg, X509 *cert, time_t now,
+    unsigned flags, char *detail, size_t detail_len, int *ret_soft_failed);
+
 #endif
