@@ -11,17 +11,27 @@
 #include "transport.h"
 
 /*
- * Certificate helpers shared by pam/, tools/ and the greeter.
+ * Certificate helpers shared by pam/, tools/ and the greeter.  No logging
+ * above debug; every OpenSSL object is freed and the OpenSSL error queue
+ * cleared on every path.  Thread-safe (no shared state).
  */
 
-/* Parse DER that must fill the whole buffer: SCL_ERR_BAD_DER,
- * SCL_ERR_TRAILING_DATA.  The caller frees *ret_x509 with X509_free. */
+/*
+ * Parse DER that must fill the whole buffer (untrusted input).  Returns 0,
+ * SCL_ERR_BAD_DER (NULL/empty/not a certificate), SCL_ERR_TRAILING_DATA
+ * (a certificate followed by more bytes) or SCL_ERR_TOO_LARGE (len >
+ * SCL_OBJ_MAX).  On success the caller frees *ret_x509 with X509_free;
+ * untouched on failure.
+ */
 int scl_cert_parse_der(const uint8_t *der, size_t len, X509 **ret_x509);
 
 /*
- * Identity strings for logs and display, escaped (RFC 2253, non-printable
- * bytes as \xx).  Any of the outputs may be NULL.  serial_hex: up to 40
- * bytes → 81 chars; sha256_hex: 65 chars.
+ * Identity strings for logs and display, escaped (RFC 2253, control and
+ * non-ASCII bytes as \XX, so the output is printable ASCII) and truncated
+ * to fit.  Any of the outputs may be NULL; each non-NULL one is always
+ * NUL-terminated ("" when x is NULL or on failure).  serial_hex: lower-case
+ * hex of the serial's content bytes (up to 40 bytes -> 81 chars);
+ * sha256_hex: lower-case SHA-256 of the DER, 65 chars.
  */
 void scl_cert_describe(X509 *x, char *subject, size_t subject_len,
     char *issuer, size_t issuer_len, char *serial_hex, size_t serial_len,
@@ -33,11 +43,19 @@ int scl_cert_piv_alg(X509 *x, uint8_t *ret_alg);
 
 /*
  * Prove possession: generate a fresh 32-byte random challenge
- * (RAND_bytes), have the card sign its SHA-256 with key_ref through
- * GENERAL AUTHENTICATE (RSA: PKCS#1 v1.5 DigestInfo padding built here;
- * ECC: the digest), and verify the signature with the certificate's public
- * key.  The PIN must have been verified already.  Returns 0 only if the
- * signature verifies; SCL_ERR_SIG_INVALID otherwise.
+ * (RAND_bytes), hash it (SHA-256; SHA-384 for P-384 keys, SP 800-78-4),
+ * have the card sign through GENERAL AUTHENTICATE with key_ref
+ * (scl_piv_general_auth; RSA: the EMSA-PKCS1-v1_5 block 00 01 FF.. 00
+ * DigestInfo(SHA-256) of the modulus size is built here; ECC: the digest),
+ * and verify the signature over the challenge with the certificate's
+ * public key (EVP_DigestVerify, so our padding is checked independently).
+ * The PIN must have been verified already (key 9C: right before).
+ *
+ * Returns 0 only if the signature verifies.  SCL_ERR_SIG_INVALID when the
+ * card answered with a signature that does not verify (wrong key, forged,
+ * garbage); SCL_ERR_CERT_KEY_UNSUPPORTED for other key types; errors of
+ * scl_piv_general_auth() (card removed, SECURITY_STATUS, ...) are passed
+ * through unchanged so the caller can tell a removed card from a bad one.
  */
 int scl_cert_prove_possession(struct scl_transport *t, uint8_t key_ref, X509 *x);
 
