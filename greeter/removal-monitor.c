@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+/*
+ * sclogin-removal-monitor: spawned by pam_sclogin's session hook for a
+ * session signed in with a card.  Acts (lock or terminate the session
+ * through loginctl) when the card used to sign in leaves its reader, and
+ * exits when the session ends.  No GLib: links common/ only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cert.h"
+#include "err.h"
+#include "log.h"
+#include "monitor.h"
+#include "pcsc.h"
+#include "piv.h"
+
+#define LOGINCTL_DEFAULT "/usr/bin/loginctl"
+#define SESSIONS_DIR_DEFAULT "/run/systemd/sessions"
+#define LOGINCTL_TIMEOUT_MS 10000
+#define CARD_TIMEOUT_MS 3000
+#define EVENTS_MAX 100000	/* a card-driven loop is capped */
+
+extern char **environ;
+
+enum action {
+	ACTION_NONE,
+	ACTION_LOCK,
+	ACTION_LOGOUT,
+};
+
+struct opts {
+	const char *reader;
+	const char *card_id;
+	enum action action;
+	const char *session;
+	unsigned debounce_ms;
+	const char *loginctl;
+	const char *sessions_dir;
+	int verbose;
+};
+
+static struct scl_monitor *g_mon;
+static volatile sig_atomic_t g_stop;
+static int g_wake[2] = { -1, -1 };
+static int g_verbose;
+
+static void
+say(int prio, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (prio <= LOG_NOTICE)
+		syslog(prio, "%s", buf);
+	if (g_verbose || prio <= LOG_ERR)
+		fprintf(stderr, "sclogin-removal-monitor: %s\n", buf);
+}
+
+static void
+debug_sink(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "sclogin-removal-monitor: debug: %s\n", msg);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+	if (g_mon != NULL)
+		scl_monitor_cancel(g_mon);
+	if (g_wake[1] >= 0)
+		(void)!write(g_wake[1], "x", 1);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The identity of the card in reader: CHUID GUID, else cert 9A SHA-256. */
+static int
+card_matches(const char *reader, const char *want)
+{
+	struct scl_pcsc *ctx = NULL;
+	struct scl_card *card = NULL;
+	struct scl_transport *t;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	X509 *x = NULL;
+	char id[33], sha[65];
+	int began = 0, match = 0, r;
+
+	if (scl_pcsc_open(&ctx) < 0)
+		goto out;
+	if (scl_card_connect(ctx, reader, CARD_TIMEOUT_MS, &card) < 0)
+		goto out;
+	if (scl_card_begin(card) < 0)
+		goto out;
+	began = 1;
+	t = scl_card_transport(card);
+	if (scl_piv_select(t) < 0)
+		goto out;
+	if (strlen(want) == 32) {
+		r = scl_piv_read_card_id(t, id);
+		match = r == 0 && strcasecmp(id, want) == 0;
+	} else if (strlen(want) == 64) {
+		if (scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &der, &der_len) < 0)
+			goto out;
+		if (scl_cert_parse_der(der, der_len, &x) < 0)
+			goto out;
+		scl_cert_describe(x, NULL, 0, NULL, 0, NULL, 0, sha);
+		match = strcasecmp(sha, want) == 0;
+	}
+out:
+	X509_free(x);
+	free(der);
+	if (began)
+		(void)scl_card_end(card, 0);
+	scl_card_disconnect(&card, 0);
+	scl_pcsc_free(&ctx);
+	return match;
+}
+
+static int
+run_loginctl(const struct opts *o)
+{
+	const char *verb = o->action == ACTION_LOCK ? "lock-session" :
+	    "terminate-session";
+	char *argv[] = { (char *)(uintptr_t)"loginctl", (char *)(uintptr_t)verb,
+	    (char *)(uintptr_t)o->session, NULL };
+	uint64_t deadline = now_ms() + LOGINCTL_TIMEOUT_MS;
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	pid_t pid, w;
+	int st = 0, r;
+
+	r = posix_spawn(&pid, o->loginctl, NULL, NULL, argv, environ);
+	if (r != 0) {
+		say(LOG_ERR, "cannot run '%s': %s", o->loginctl, strerror(r));
+		return -1;
+	}
+	/* loginctl talks to logind over D-Bus: bound the wait, then kill. */
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
+		nanosleep(&tick, NULL);
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		(void)waitpid(pid, &st, 0);
+		say(LOG_ERR, "'%s %s %s' timed out", o->loginctl, verb,
+		    o->session);
+		return -1;
+	}
+	if (w < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		say(LOG_ERR, "'%s %s %s' failed (status %d)", o->loginctl,
+		    verb, o->session, st);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+act(const struct opts *o, const char *why)
+{
+	if (o->action == ACTION_NONE) {
+		say(LOG_NOTICE, "event=removal action=none session=%s "
+		    "reader='%s' (%s)", o->session, o->reader, why);
+		return;
+	}
+	say(LOG_NOTICE, "event=removal action=%s session=%s reader='%s' (%s)",
+	    o->action == ACTION_LOCK ? "lock" : "logout", o->session,
+	    o->reader, why);
+	(void)run_loginctl(o);
+}
+
+/* Waits for the session file to go, then stops the monitor. */
+static void *
+session_watch(void *arg)
+{
+	const struct opts *o = arg;
+	char path[PATH_MAX];
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct pollfd pfd[2];
+	struct stat st;
+	int fd;
+
+	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (fd < 0 || inotify_add_watch(fd, o->sessions_dir,
+	    IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF) < 0) {
+		say(LOG_ERR, "cannot watch '%s': %s", o->sessions_dir,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", o->sessions_dir, o->session);
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = g_wake[0];
+	pfd[1].events = POLLIN;
+	while (!g_stop) {
+		if (stat(path, &st) < 0 && errno == ENOENT)
+			break;
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+	}
+	say(LOG_INFO, "session %s ended", o->session);
+out:
+	if (fd >= 0)
+		close(fd);
+	g_stop = 1;
+	if (g_mon != NULL)
+		scl_monitor_cancel(g_mon);
+	return NULL;
+}
+
+static int
+reader_card_present(struct scl_monitor *mon, const char *reader,
+    int *ret_reader_present)
+{
+	struct scl_reader_info ri[SCL_READERS_MAX];
+	size_t n = 0, i;
+
+	*ret_reader_present = 0;
+	if (scl_monitor_snapshot(mon, ri, SCL_READERS_MAX, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (strcmp(ri[i].name, reader) != 0)
+			continue;
+		*ret_reader_present = 1;
+		return ri[i].card_present;
+	}
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sclogin-removal-monitor --reader R --card-id ID "
+	    "--session SID\n"
+	    "           [--action none|lock|logout] [--debounce-ms N]\n"
+	    "           [--loginctl PATH] [--sessions-dir DIR] [--verbose]\n");
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "reader", required_argument, NULL, 'r' },
+		{ "card-id", required_argument, NULL, 'c' },
+		{ "action", required_argument, NULL, 'a' },
+		{ "session", required_argument, NULL, 's' },
+		{ "debounce-ms", required_argument, NULL, 'd' },
+		{ "loginctl", required_argument, NULL, 'l' },
+		{ "sessions-dir", required_argument, NULL, 'D' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	unsigned long v;
+	int c;
+
+	o->action = ACTION_LOCK;
+	o->debounce_ms = 1500;
+	o->loginctl = LOGINCTL_DEFAULT;
+	o->sessions_dir = SESSIONS_DIR_DEFAULT;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->reader = optarg;
+			break;
+		case 'c':
+			o->card_id = optarg;
+			break;
+		case 's':
+			o->session = optarg;
+			break;
+		case 'l':
+			o->loginctl = optarg;
+			break;
+		case 'D':
+			o->sessions_dir = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'a':
+			if (strcmp(optarg, "none") == 0)
+				o->action = ACTION_NONE;
+			else if (strcmp(optarg, "lock") == 0)
+				o->action = ACTION_LOCK;
+			else if (strcmp(optarg, "logout") == 0)
+				o->action = ACTION_LOGOUT;
+			else {
+				fprintf(stderr, "unknown --action '%s' (none, "
+				    "lock or logout)\n", optarg);
+				return -1;
+			}
+			break;
+		case 'd':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    v > 60000) {
+				fprintf(stderr, "--debounce-ms must be 0..60000"
+				    "\n");
+				return -1;
+			}
+			o->debounce_ms = (unsigned)v;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || o->reader == NULL || o->card_id == NULL ||
+	    o->session == NULL || o->session[0] == '\0' ||
+	    strchr(o->session, '/') != NULL ||
+	    (strlen(o->card_id) != 32 && strlen(o->card_id) != 64)) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct scl_event ev;
+	struct sigaction sa;
+	pthread_t th;
+	char path[PATH_MAX];
+	struct stat st;
+	int armed = 0, reader_present = 0, th_ok = 0, rc = 1, r;
+	unsigned n_ev;
+
+	memset(&o, 0, sizeof(o));
+	if (parse_args(argc, argv, &o) < 0)
+		return 2;
+	g_verbose = o.verbose;
+	openlog("sclogin-removal-monitor", LOG_PID, LOG_AUTHPRIV);
+	if (getenv("SCL_DEBUG") != NULL)
+		scl_log_set_handler(debug_sink, NULL);
+
+	snprintf(path, sizeof(path), "%s/%s", o.sessions_dir, o.session);
+	if (stat(path, &st) < 0) {
+		say(LOG_WARNING, "session %s not found in '%s', exiting",
+		    o.session, o.sessions_dir);
+		rc = 0;
+		goto out;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if ((r = scl_monitor_new(o.debounce_ms, &g_mon)) < 0) {
+		say(LOG_ERR, "cannot start the card monitor: %s",
+		    scl_strerror(r));
+		goto out;
+	}
+	if (pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pthread_create(&th, NULL, session_watch, &o) != 0) {
+		say(LOG_ERR, "cannot start the session watch");
+		goto out;
+	}
+	th_ok = 1;
+
+	if (reader_card_present(g_mon, o.reader, &reader_present))
+		armed = card_matches(o.reader, o.card_id);
+	else {
+		/*
+		 * The card left between sign-in and our start: give it the
+		 * debounce window to come back, then treat it as removed.
+		 */
+		uint64_t until = now_ms() + o.debounce_ms;
+
+		armed = 1;
+		while (!g_stop && now_ms() < until) {
+			r = scl_monitor_wait(g_mon, (int)(until - now_ms()),
+			    &ev);
+			if (r == 0 && ev.kind == SCL_EV_CARD_INSERTED &&
+			    strcmp(ev.reader, o.reader) == 0) {
+				armed = card_matches(o.reader, o.card_id);
+				break;
+			}
+			if (r < 0 && r != SCL_ERR_TIMEOUT)
+				break;
+		}
+		if (!g_stop && armed && !reader_card_present(g_mon, o.reader,
+		    &reader_present)) {
+			act(&o, "card absent at start");
+			armed = 0;
+		}
+	}
+	say(LOG_INFO, "watching reader '%s' for session %s (%s)", o.reader,
+	    o.session, armed ? "login card present" : "login card not present");
+
+	for (n_ev = 0; !g_stop && n_ev < EVENTS_MAX; n_ev++) {
+		r = scl_monitor_wait(g_mon, -1, &ev);
+		if (r == SCL_ERR_CANCELLED || g_stop)
+			break;
+		if (r == SCL_ERR_TIMEOUT)
+			continue;
+		if (r < 0) {
+			say(LOG_ERR, "card monitor failed: %s", scl_strerror(r));
+			goto out;
+		}
+		if (strcmp(ev.reader, o.reader) != 0 &&
+		    ev.kind != SCL_EV_SERVICE_UP)
+			continue;
+		switch (ev.kind) {
+		case SCL_EV_CARD_INSERTED:
+			armed = card_matches(o.reader, o.card_id);
+			say(LOG_INFO, "card inserted (%s)", armed ?
+			    "the login card" : "another card");
+			break;
+		case SCL_EV_CARD_REMOVED:
+		case SCL_EV_READER_REMOVED:
+			if (armed)
+				act(&o, ev.kind == SCL_EV_CARD_REMOVED ?
+				    "card removed" : "reader removed");
+			armed = 0;
+			break;
+		case SCL_EV_SERVICE_UP:
+			/* pcscd restarted: did the login card stay? */
+			if (armed && !reader_card_present(g_mon, o.reader,
+			    &reader_present)) {
+				act(&o, "card gone after pcscd restart");
+				armed = 0;
+			}
+			break;
+		case SCL_EV_READER_ADDED:
+		case SCL_EV_SERVICE_DOWN:
+			break;
+		}
+	}
+	rc = 0;
+out:
+	g_stop = 1;
+	if (th_ok) {
+		(void)!write(g_wake[1], "x", 1);
+		pthread_join(th, NULL);
+	}
+	scl_monitor_free(&g_mon);
+	closelog();
+	return rc;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <gio/gio.h>
+
+#include "err.h"
+#include "monitor.h"
+#include "pcsc.h"
+#include "scl-card-watch.h"
+
+#define G_LOG_DOMAIN_WATCH "scl-greeter"
+
+struct _SclCardWatch {
+	GObject parent_instance;
+	struct scl_monitor *mon;
+	GThread *thread;
+	GMainContext *context;
+	gint stopping;
+};
+
+enum {
+	SIGNAL_READER_ADDED,
+	SIGNAL_READER_REMOVED,
+	SIGNAL_CARD_INSERTED,
+	SIGNAL_CARD_REMOVED,
+	SIGNAL_SERVICE_DOWN,
+	N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE(SclCardWatch, scl_card_watch, G_TYPE_OBJECT)
+
+typedef struct {
+	SclCardWatch *self;	/* strong ref */
+	guint signal;
+	char *reader;
+} Delivery;
+
+static gboolean
+deliver(gpointer data)
+{
+	Delivery *d = data;
+
+	if (!g_atomic_int_get(&d->self->stopping)) {
+		if (d->signal == SIGNAL_SERVICE_DOWN)
+			g_signal_emit(d->self, signals[d->signal], 0);
+		else
+			g_signal_emit(d->self, signals[d->signal], 0, d->reader);
+	}
+	g_object_unref(d->self);
+	g_free(d->reader);
+	g_free(d);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+post(SclCardWatch *self, guint signal, const char *reader)
+{
+	Delivery *d = g_new0(Delivery, 1);
+
+	d->self = g_object_ref(self);
+	d->signal = signal;
+	d->reader = g_strdup(reader);
+	g_main_context_invoke(self->context, deliver, d);
+}
+
+static gpointer
+watch_thread(gpointer data)
+{
+	SclCardWatch *self = data;
+	struct scl_event ev;
+	int r;
+
+	while (!g_atomic_int_get(&self->stopping)) {
+		r = scl_monitor_wait(self->mon, -1, &ev);
+		if (r == SCL_ERR_CANCELLED)
+			break;
+		if (r == SCL_ERR_TIMEOUT)
+			continue;
+		if (r < 0) {
+			g_log(G_LOG_DOMAIN_WATCH, G_LOG_LEVEL_WARNING,
+			    "card monitor: %s, stopping", scl_strerror(r));
+			post(self, SIGNAL_SERVICE_DOWN, NULL);
+			break;
+		}
+		switch (ev.kind) {
+		case SCL_EV_READER_ADDED:
+			post(self, SIGNAL_READER_ADDED, ev.reader);
+			break;
+		case SCL_EV_READER_REMOVED:
+			post(self, SIGNAL_READER_REMOVED, ev.reader);
+			break;
+		case SCL_EV_CARD_INSERTED:
+			post(self, SIGNAL_CARD_INSERTED, ev.reader);
+			break;
+		case SCL_EV_CARD_REMOVED:
+			post(self, SIGNAL_CARD_REMOVED, ev.reader);
+			break;
+		case SCL_EV_SERVICE_DOWN:
+			post(self, SIGNAL_SERVICE_DOWN, NULL);
+			break;
+		case SCL_EV_SERVICE_UP:
+			break;
+		}
+	}
+	return NULL;
+}
+
+gboolean
+scl_card_watch_start(SclCardWatch *self, GError **error)
+{
+	struct scl_reader_info ri[SCL_READERS_MAX];
+	size_t n = 0, i;
+	int r;
+
+	g_return_val_if_fail(SCL_IS_CARD_WATCH(self), FALSE);
+	g_return_val_if_fail(self->thread == NULL, FALSE);
+
+	r = scl_monitor_new(0, &self->mon);
+	if (r < 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "Cannot watch smart card readers: %s", scl_strerror(r));
+		return FALSE;
+	}
+	/* Before the thread exists, so the snapshot is ours alone. */
+	if (scl_monitor_snapshot(self->mon, ri, SCL_READERS_MAX, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			g_signal_emit(self, signals[SIGNAL_READER_ADDED], 0,
+			    ri[i].name);
+			if (ri[i].card_present)
+				g_signal_emit(self,
+				    signals[SIGNAL_CARD_INSERTED], 0,
+				    ri[i].name);
+		}
+	}
+	self->thread = g_thread_new("scl-card-watch", watch_thread, self);
+	return TRUE;
+}
+
+static void
+scl_card_watch_dispose(GObject *object)
+{
+	SclCardWatch *self = SCL_CARD_WATCH(object);
+
+	g_atomic_int_set(&self->stopping, 1);
+	if (self->mon != NULL)
+		scl_monitor_cancel(self->mon);
+	if (self->thread != NULL)
+		g_thread_join(g_steal_pointer(&self->thread));
+	G_OBJECT_CLASS(scl_card_watch_parent_class)->dispose(object);
+}
+
+static void
+scl_card_watch_finalize(GObject *object)
+{
+	SclCardWatch *self = SCL_CARD_WATCH(object);
+
+	scl_monitor_free(&self->mon);
+	g_main_context_unref(self->context);
+	G_OBJECT_CLASS(scl_card_watch_parent_class)->finalize(object);
+}
+
+static void
+scl_card_watch_init(SclCardWatch *self)
+{
+	self->context = g_main_context_ref_thread_default();
+}
+
+static void
+scl_card_watch_class_init(SclCardWatchClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	static const char *const names[] = { "reader-added", "reader-removed",
+	    "card-inserted", "card-removed" };
+	guint i;
+
+	object_class->dispose = scl_card_watch_dispose;
+	object_class->finalize = scl_card_watch_finalize;
+	for (i = 0; i < G_N_ELEMENTS(names); i++)
+		signals[i] = g_signal_new(names[i], G_TYPE_FROM_CLASS(klass),
+		    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+		    G_TYPE_STRING);
+	signals[SIGNAL_SERVICE_DOWN] = g_signal_new("service-down",
+	    G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+	    G_TYPE_NONE, 0);
+}
+
+SclCardWatch *
+scl_card_watch_new(void)
+{
+	return g_object_new(SCL_TYPE_CARD_WATCH, NULL);
+}
