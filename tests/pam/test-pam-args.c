@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "err.h"
+#include "scl-pam.h"
+
+#define MAXA 8
+
+struct args_case {
+	const char *argv[MAXA];
+	int want;		/* 0 or SCL_ERR_CONFIG */
+	int debug;
+	const char *config;
+	size_t n_overrides;
+};
+
+#define OK(dbg, cfg, nov, ...) { { __VA_ARGS__ }, 0, dbg, cfg, nov }
+#define BAD(...) { { __VA_ARGS__ }, SCL_ERR_CONFIG, 0, NULL, 0 }
+
+static const struct args_case cases[] = {
+	OK(0, NULL, 0, NULL),
+	OK(1, NULL, 0, "debug"),
+	OK(1, NULL, 0, "debug=yes"),
+	OK(0, NULL, 0, "debug", "debug=no"),
+	OK(0, "/etc/x.conf", 0, "config=/etc/x.conf"),
+	OK(0, NULL, 1, "wait_for_card=10"),
+	OK(1, "/a", 2, "debug", "config=/a", "ocsp=hard-fail", "last_try=confirm"),
+	BAD("nodebug"),
+	BAD("debug=maybe"),
+	BAD("config=relative.conf"),
+	BAD("config="),
+	BAD("=value"),
+	BAD("Wait_for_card=1"),
+	BAD("wait-for-card=1"),
+	BAD("use_first_pass"),
+	BAD(""),
+	BAD("debug", "bogus"),
+	BAD("1key=1"),
+};
+
+static int
+count(const char *const *v)
+{
+	int n = 0;
+
+	while (n < MAXA && v[n] != NULL)
+		n++;
+	return n;
+}
+
+static void
+test_table(void **state)
+{
+	struct scl_pam_args a;
+	char err[256];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct args_case *c = &cases[i];
+		const char *argv[MAXA];
+
+		memcpy(argv, c->argv, sizeof(argv));
+		memset(&a, 0x5a, sizeof(a));
+		err[0] = '\0';
+		r = scl_pam_args_parse(count(c->argv), argv, &a, err,
+		    sizeof(err));
+		if (r != c->want)
+			fail_msg("case %zu (%s): got %d want %d (%s)", i,
+			    c->argv[0] != NULL ? c->argv[0] : "-", r, c->want,
+			    err);
+		if (r < 0) {
+			/* untouched on failure, and a message given */
+			assert_int_equal(a.n_overrides,
+			    (size_t)0x5a5a5a5a5a5a5a5aull);
+			assert_true(err[0] != '\0');
+			continue;
+		}
+		assert_int_equal(a.debug, c->debug);
+		if (c->config == NULL)
+			assert_null(a.config);
+		else
+			assert_string_equal(a.config, c->config);
+		assert_int_equal(a.n_overrides, c->n_overrides);
+	}
+}
+
+static void
+test_too_many(void **state)
+{
+	const char *argv[SCL_PAM_ARGS_MAX + 1];
+	struct scl_pam_args a;
+	char err[128];
+	int i;
+
+	for (i = 0; i <= SCL_PAM_ARGS_MAX; i++)
+		argv[i] = "low_tries_warn=2";
+	assert_int_equal(scl_pam_args_parse(SCL_PAM_ARGS_MAX, argv, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(scl_pam_args_parse(SCL_PAM_ARGS_MAX + 1, argv, &a,
+	    err, sizeof(err)), SCL_ERR_CONFIG);
+}
+
+/* Overrides go through scl_config_set: a bad key or value fails closed. */
+static void
+test_config_overrides(void **state)
+{
+	char path[] = "/tmp/scl-test-args-XXXXXX";
+	const char *good[] = { "config=", "wait_for_card=7", "last_try=confirm",
+		"debug" };
+	const char *badkey[] = { "config=", "ocsp_mode=hard-fail" };
+	const char *badval[] = { "config=", "ocsp=requried" };
+	char cfgarg[64];
+	struct scl_pam_args a;
+	struct scl_config *cfg = NULL;
+	char err[512];
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "[global]\nlow_tries_warn = 2\n", 28) == 28);
+	close(fd);
+	snprintf(cfgarg, sizeof(cfgarg), "config=%s", path);
+	good[0] = badkey[0] = badval[0] = cfgarg;
+
+	assert_int_equal(scl_pam_args_parse(4, good, &a, err, sizeof(err)), 0);
+	assert_int_equal(scl_pam_config(&a, "login", &cfg, err, sizeof(err)),
+	    0);
+	assert_int_equal(cfg->wait_for_card_s, 7);
+	assert_int_equal(cfg->last_try, SCL_LAST_TRY_CONFIRM);
+	assert_int_equal(cfg->debug, 1);
+	scl_config_free(&cfg);
+
+	assert_int_equal(scl_pam_args_parse(2, badkey, &a, err, sizeof(err)),
+	    0);
+	assert_int_equal(scl_pam_config(&a, "login", &cfg, err, sizeof(err)),
+	    SCL_ERR_CONFIG);
+	assert_null(cfg);
+	assert_non_null(strstr(err, "ocsp_mode"));
+
+	assert_int_equal(scl_pam_args_parse(2, badval, &a, err, sizeof(err)),
+	    0);
+	assert_int_equal(scl_pam_config(&a, "login", &cfg, err, sizeof(err)),
+	    SCL_ERR_CONFIG);
+	assert_null(cfg);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_config_overrides),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
