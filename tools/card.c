@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "piv.h"
+#include "tool.h"
+
+#define CONNECT_TIMEOUT_MS 5000
+
+static int
+pick_reader(struct tool *tl, const struct scl_reader_info *r, size_t n,
+    size_t *ret_i)
+{
+	char esc[SCL_READER_NAME_MAX * 4];
+	size_t i, hits = 0, hit = 0;
+
+	if (tl->reader == NULL) {
+		for (i = 0; i < n; i++) {
+			if (r[i].card_present) {
+				*ret_i = i;
+				return 0;
+			}
+		}
+		return tool_fail(tl, SCL_EXIT_NO_CARD, SCL_ERR_NO_CARD,
+		    "no card in any of %zu reader(s); insert a card", n);
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(r[i].name, tl->reader) == 0) {
+			hits = 1;
+			hit = i;
+			break;
+		}
+		if (strstr(r[i].name, tl->reader) != NULL) {
+			hits++;
+			hit = i;
+		}
+	}
+	tool_escape(tl->reader, esc, sizeof(esc));
+	if (hits == 0)
+		return tool_fail(tl, SCL_EXIT_NO_CARD, SCL_ERR_NO_READER,
+		    "no reader matches '%s' (see 'sclogin readers')", esc);
+	if (hits > 1)
+		return tool_fail(tl, SCL_EXIT_USAGE, SCL_ERR_INVALID_ARGUMENT,
+		    "'%s' matches several readers; give the full name", esc);
+	if (!r[hit].card_present) {
+		tool_escape(r[hit].name, esc, sizeof(esc));
+		return tool_fail(tl, SCL_EXIT_NO_CARD, SCL_ERR_NO_CARD,
+		    "no card in reader '%s'", esc);
+	}
+	*ret_i = hit;
+	return 0;
+}
+
+int
+tool_card_open(struct tool *tl, struct tool_card *c)
+{
+	struct scl_reader_info readers[SCL_READERS_MAX];
+	char esc[SCL_READER_NAME_MAX * 4];
+	size_t n = 0, k = 0;
+	int r, ex = SCL_EXIT_FAIL;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = scl_pcsc_open(&c->ctx)) != 0) {
+		ex = tool_fail(tl, tool_exit_code(r), r,
+		    "cannot reach pcscd: %s (is pcscd running?)",
+		    scl_strerror(r));
+		goto out;
+	}
+	if ((r = scl_pcsc_list_readers(c->ctx, readers, SCL_READERS_MAX,
+	    &n)) != 0) {
+		ex = tool_fail(tl, tool_exit_code(r), r,
+		    "cannot list readers: %s", scl_strerror(r));
+		goto out;
+	}
+	if (n == 0) {
+		ex = tool_fail(tl, SCL_EXIT_NO_CARD, SCL_ERR_NO_READER,
+		    "no smart card reader found");
+		goto out;
+	}
+	if ((ex = pick_reader(tl, readers, n, &k)) != 0)
+		goto out;
+	snprintf(c->reader, sizeof(c->reader), "%s", readers[k].name);
+	memcpy(c->atr, readers[k].atr, sizeof(c->atr));
+	c->atr_len = readers[k].atr_len <= SCL_ATR_MAX ? readers[k].atr_len : 0;
+	tool_escape(c->reader, esc, sizeof(esc));
+	if ((r = scl_card_connect(c->ctx, c->reader, CONNECT_TIMEOUT_MS,
+	    &c->card)) != 0) {
+		ex = tool_fail(tl, tool_exit_code(r), r,
+		    "cannot connect to the card in '%s': %s", esc,
+		    scl_strerror(r));
+		goto out;
+	}
+	c->t = scl_card_transport(c->card);
+	if ((ex = tool_card_begin(tl, c)) != 0)
+		goto out;
+	if ((r = scl_piv_select(c->t)) != 0) {
+		ex = tool_fail(tl, r == SCL_ERR_NO_APPLET ? SCL_EXIT_NO_CARD :
+		    tool_exit_code(r), r,
+		    "the card in '%s' has no PIV application: %s", esc,
+		    scl_strerror(r));
+		goto out;
+	}
+	ex = 0;
+out:
+	if (ex != 0)
+		tool_card_close(c, 0);
+	return ex;
+}
+
+int
+tool_card_begin(struct tool *tl, struct tool_card *c)
+{
+	int r;
+
+	if (c->in_tx)
+		return 0;
+	if ((r = scl_card_begin(c->card)) != 0)
+		return tool_fail(tl, tool_exit_code(r), r,
+		    "cannot get exclusive access to the card: %s",
+		    scl_strerror(r));
+	c->in_tx = 1;
+	return 0;
+}
+
+void
+tool_card_close(struct tool_card *c, int reset)
+{
+	if (c->card != NULL && c->in_tx)
+		(void)scl_card_end(c->card, reset);
+	c->in_tx = 0;
+	if (c->card != NULL)
+		scl_card_disconnect(&c->card, reset);
+	scl_pcsc_free(&c->ctx);
+	c->t = NULL;
+}

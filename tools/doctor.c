@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "signin.h"
+#include "tool.h"
+
+static int
+parse_slots(const char *s, unsigned *ret_mask)
+{
+	char buf[64], *tok, *save = NULL;
+	unsigned mask = 0;
+	uint8_t ref;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return SCL_ERR_INVALID_ARGUMENT;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (tool_parse_slot(tok, &ref) != 0)
+			return SCL_ERR_INVALID_ARGUMENT;
+		if (ref == 0x9a)
+			mask |= SCL_SIGNIN_KEY_9A;
+		else if (ref == 0x9e)
+			mask |= SCL_SIGNIN_KEY_9E;
+		else if (ref == 0x9c)
+			mask |= SCL_SIGNIN_KEY_9C;
+		else
+			return SCL_ERR_INVALID_ARGUMENT;
+	}
+	if (mask == 0)
+		return SCL_ERR_INVALID_ARGUMENT;
+	*ret_mask = mask;
+	return 0;
+}
+
+static const char *
+verdict_tag(enum scl_verdict v)
+{
+	switch (v) {
+	case SCL_VERDICT_OK:
+		return "[ ok ]";
+	case SCL_VERDICT_WARN:
+		return "[warn]";
+	default:
+		return "[FAIL]";
+	}
+}
+
+static int
+exit_for(const struct scl_signin_result *res)
+{
+	if (res->n_usable > 0)
+		return SCL_EXIT_OK;
+	switch (res->reason_step) {
+	case SCL_STEP_SERVICE:
+	case SCL_STEP_READER:
+	case SCL_STEP_CARD:
+	case SCL_STEP_APPLET:
+		return SCL_EXIT_NO_CARD;
+	default:
+		return SCL_EXIT_CHECK;
+	}
+}
+
+static void
+print_json(struct tool *tl, const char *service, const char *user,
+    const char *config, const struct scl_signin_result *res, int ex)
+{
+	const struct scl_signin_entry *e;
+	const struct scl_signin_candidate *c;
+	struct json j;
+	size_t i, k;
+
+	json_init(&j, tl->out, 0);
+	json_begin_object(&j, NULL);
+	json_str(&j, "service", service);
+	json_str(&j, "user", user);
+	json_str(&j, "config", config);
+	json_bool(&j, "ok", ex == SCL_EXIT_OK);
+	json_int(&j, "exit", ex);
+	json_str(&j, "reason", res->n_usable == 0 ?
+	    scl_err_name(res->reason) : NULL);
+	json_str(&j, "reason_step", res->n_usable == 0 ?
+	    scl_signin_step_name(res->reason_step) : NULL);
+	json_begin_array(&j, "steps");
+	for (i = 0; i < res->report.n; i++) {
+		e = &res->report.e[i];
+		json_begin_object(&j, NULL);
+		json_str(&j, "step", scl_signin_step_name(e->step));
+		json_str(&j, "verdict", scl_verdict_name(e->verdict));
+		json_str(&j, "reason", e->reason != 0 ?
+		    scl_err_name(e->reason) : NULL);
+		json_str(&j, "reader", e->reader[0] != '\0' ? e->reader :
+		    NULL);
+		json_str(&j, "slot", e->key_ref != 0 ?
+		    tool_slot_name(e->key_ref) : NULL);
+		json_str(&j, "cert_sha256", e->cert_sha256[0] != '\0' ?
+		    e->cert_sha256 : NULL);
+		json_str(&j, "detail", e->detail);
+		json_str(&j, "fix", e->fix[0] != '\0' ? e->fix : NULL);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_int(&j, "steps_dropped", (long long)res->report.dropped);
+	json_begin_array(&j, "candidates");
+	for (i = 0; i < res->n; i++) {
+		c = &res->c[i];
+		json_begin_object(&j, NULL);
+		json_str(&j, "reader", c->reader);
+		json_str(&j, "card_id", c->card_id[0] != '\0' ? c->card_id :
+		    NULL);
+		json_str(&j, "slot", tool_slot_name(c->key_ref));
+		json_str(&j, "subject", c->subject);
+		json_str(&j, "issuer", c->issuer);
+		json_str(&j, "serial", c->serial_hex);
+		json_str(&j, "sha256", c->sha256_hex);
+		json_begin_array(&j, "users");
+		for (k = 0; k < c->users.n; k++)
+			json_str(&j, NULL, c->users.users[k]);
+		json_end_array(&j);
+		if (c->tries >= 0)
+			json_int(&j, "tries_left", c->tries);
+		else
+			json_null(&j, "tries_left");
+		json_bool(&j, "usable", c->status == 0);
+		json_str(&j, "status", c->status != 0 ?
+		    scl_err_name(c->status) : NULL);
+		json_str(&j, "fail_step", c->status != 0 ?
+		    scl_signin_step_name(c->fail_step) : NULL);
+		json_bool(&j, "revocation_soft_failed",
+		    c->revocation_soft_failed);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	json_finish(&j);
+}
+
+static void
+print_human(struct tool *tl, const char *service, const char *user,
+    const char *config, const struct scl_signin_result *res)
+{
+	const struct scl_signin_entry *e;
+	const struct scl_signin_candidate *c;
+	char where[SCL_READER_NAME_MAX * 4 + 16], uesc[256];
+	FILE *f = tl->out;
+	size_t i, k;
+
+	tool_escape(user != NULL ? user : "", uesc, sizeof(uesc));
+	fprintf(f, "Checking sign-in for service '%s', %s%s%s, config %s\n",
+	    service, user != NULL ? "user '" : "card-only (any user)",
+	    user != NULL ? uesc : "", user != NULL ? "'" : "", config);
+	for (i = 0; i < res->report.n; i++) {
+		e = &res->report.e[i];
+		where[0] = '\0';
+		if (e->reader[0] != '\0') {
+			tool_escape(e->reader, where, sizeof(where) - 16);
+			if (e->key_ref != 0) {
+				size_t n = strlen(where);
+
+				snprintf(where + n, sizeof(where) - n,
+				    " slot %s", tool_slot_name(e->key_ref));
+			}
+		}
+		fprintf(f, "%s %-11s %s%s%s%s%s\n", verdict_tag(e->verdict),
+		    scl_signin_step_name(e->step), where,
+		    where[0] != '\0' ? ": " : "", e->detail,
+		    e->reason != 0 && e->verdict != SCL_VERDICT_OK ? " " : "",
+		    e->reason != 0 && e->verdict != SCL_VERDICT_OK ?
+		    scl_err_name(e->reason) : "");
+		if (e->fix[0] != '\0' && e->verdict != SCL_VERDICT_OK)
+			fprintf(f, "       %-11s fix: %s\n", "", e->fix);
+	}
+	if (res->report.dropped > 0)
+		fprintf(f, "(%zu more lines not shown)\n", res->report.dropped);
+	if (res->n_usable == 0) {
+		fprintf(f, "Result: sign-in would FAIL at %s (%s): %s\n",
+		    scl_signin_step_name(res->reason_step),
+		    scl_err_name(res->reason), scl_strerror(res->reason));
+		return;
+	}
+	for (i = 0; i < res->n; i++) {
+		c = &res->c[i];
+		if (c->status != 0)
+			continue;
+		tool_escape(c->reader, where, sizeof(where));
+		fprintf(f, "Result: OK: '%s' slot %s (%s) signs in as",
+		    where, tool_slot_name(c->key_ref), c->subject);
+		for (k = 0; k < c->users.n; k++) {
+			tool_escape(c->users.users[k], uesc, sizeof(uesc));
+			fprintf(f, "%s %s", k > 0 ? "," : "", uesc);
+		}
+		if (c->tries >= 0)
+			fprintf(f, "; PIN tries left %d", c->tries);
+		fprintf(f, "\n");
+	}
+}
+
+int
+tool_doctor(struct tool *tl, int argc, char **argv)
+{
+	enum {
+		OPT_USER = TOOL_OPT_VERB, OPT_SERVICE, OPT_SLOTS, OPT_OFFLINE,
+	};
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "slots", required_argument, NULL, OPT_SLOTS },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		TOOL_COMMON_OPTS
+	};
+	struct scl_signin_opts so;
+	struct scl_signin_result *res = NULL;
+	struct scl_config *cfg = NULL;
+	const char *user = NULL, *service = "login", *config;
+	char errbuf[512];
+	unsigned mask = SCL_SIGNIN_KEY_9A;
+	int c, r, ex = SCL_EXIT_FAIL, offline = 0;
+	struct json j;
+
+	tool_getopt_reset();
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_USER:
+			user = optarg[0] != '\0' ? optarg : NULL;
+			break;
+		case OPT_SERVICE:
+			service = optarg;
+			break;
+		case OPT_SLOTS:
+			if (parse_slots(optarg, &mask) != 0)
+				return tool_usage_error(tl, "bad --slots '%s' "
+				    "(e.g. 9a,9e)", optarg);
+			break;
+		case OPT_OFFLINE:
+			offline = 1;
+			break;
+		default:
+			if ((ex = tool_other_opt(tl, c, argv)) != 0)
+				return ex < 0 ? 0 : ex;
+		}
+	}
+	if (optind < argc)
+		return tool_usage_error(tl, "unexpected argument '%s'",
+		    argv[optind]);
+	config = tl->config != NULL ? tl->config : SCL_CONFIG_PATH_DEFAULT;
+	errbuf[0] = '\0';
+	/* Same ownership rules as the PAM module for the system file. */
+	r = scl_config_load(config, service, tl->config == NULL &&
+	    geteuid() == 0, &cfg, errbuf, sizeof(errbuf));
+	if (r != 0) {
+		if (tl->json) {
+			json_init(&j, tl->out, 0);
+			json_begin_object(&j, NULL);
+			json_str(&j, "service", service);
+			json_str(&j, "user", user);
+			json_str(&j, "config", config);
+			json_bool(&j, "ok", 0);
+			json_int(&j, "exit", SCL_EXIT_CHECK);
+			json_str(&j, "reason", scl_err_name(r));
+			json_str(&j, "reason_step", "CONFIG");
+			json_begin_array(&j, "steps");
+			json_begin_object(&j, NULL);
+			json_str(&j, "step", "CONFIG");
+			json_str(&j, "verdict", "fail");
+			json_str(&j, "reason", scl_err_name(r));
+			json_str(&j, "detail", errbuf);
+			json_str(&j, "fix", "Correct the configuration file "
+			    "(see sclogin.conf(5)).");
+			json_end_object(&j);
+			json_end_array(&j);
+			json_end_object(&j);
+			json_finish(&j);
+		} else {
+			fprintf(tl->out, "[FAIL] CONFIG      %s %s\n", errbuf,
+			    scl_err_name(r));
+			fprintf(tl->out, "       %-11s fix: Correct the "
+			    "configuration file (see sclogin.conf(5)).\n", "");
+			fprintf(tl->out, "Result: sign-in would FAIL at CONFIG "
+			    "(%s)\n", scl_err_name(r));
+		}
+		ex = SCL_EXIT_CHECK;
+		goto out;
+	}
+	memset(&so, 0, sizeof(so));
+	so.cfg = cfg;
+	so.user = user;
+	so.reader = tl->reader;
+	so.key_mask = mask;
+	so.skip_revocation = offline;
+	if ((r = scl_signin_scan(&so, &res)) != 0) {
+		ex = tool_fail(tl, SCL_EXIT_FAIL, r, "the checks could not "
+		    "run: %s", scl_strerror(r));
+		goto out;
+	}
+	ex = exit_for(res);
+	if (tl->json)
+		print_json(tl, service, user, config, res, ex);
+	else
+		print_human(tl, service, user, config, res);
+out:
+	scl_signin_result_free(&res);
+	scl_config_free(&cfg);
+	return ex;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apdu.h"
+#include "err.h"
+#include "piv.h"
+#include "tool.h"
+
+enum pin_action { PIN_CHANGE, PIN_UNBLOCK, PIN_RESET };
+
+struct pin_opts {
+	enum pin_action action;
+	int pin_fd;
+	const char *policy;
+	int allow_last_try;
+	uint8_t admin_key[32];
+	size_t admin_key_len;
+	uint8_t admin_alg;
+	int have_admin_key;
+};
+
+struct pin_secrets {
+	struct scl_pin old;	/* current PIN, or PUK for unblock */
+	struct scl_pin new_;
+	struct scl_pin again;
+};
+
+static int
+parse(struct tool *tl, int argc, char **argv, struct pin_opts *o)
+{
+	enum {
+		OPT_PIN_FD = TOOL_OPT_VERB, OPT_POLICY, OPT_LAST, OPT_KEY,
+		OPT_ALG,
+	};
+	static const struct option opts[] = {
+		{ "pin-fd", required_argument, NULL, OPT_PIN_FD },
+		{ "pin-policy", required_argument, NULL, OPT_POLICY },
+		{ "allow-last-try", no_argument, NULL, OPT_LAST },
+		{ "admin-key", required_argument, NULL, OPT_KEY },
+		{ "admin-alg", required_argument, NULL, OPT_ALG },
+		TOOL_COMMON_OPTS
+	};
+	const char *alg = NULL;
+	char *key = NULL;
+	unsigned long v;
+	int c, ex;
+
+	tool_getopt_reset();
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PIN_FD:
+			if (tool_parse_uint(optarg, 0, 1024, &v) != 0)
+				return tool_usage_error(tl, "bad --pin-fd '%s'",
+				    optarg);
+			o->pin_fd = (int)v;
+			break;
+		case OPT_POLICY:
+			o->policy = optarg;
+			break;
+		case OPT_LAST:
+			o->allow_last_try = 1;
+			break;
+		case OPT_KEY:
+			key = optarg;
+			break;
+		case OPT_ALG:
+			alg = optarg;
+			break;
+		default:
+			if ((ex = tool_other_opt(tl, c, argv)) != 0)
+				return ex;
+		}
+	}
+	if (optind < argc)
+		return tool_usage_error(tl, "unexpected argument '%s'",
+		    argv[optind]);
+	if (o->action != PIN_RESET && (key != NULL || alg != NULL))
+		return tool_usage_error(tl, "--admin-key and --admin-alg are "
+		    "for 'pin reset'");
+	if (o->action == PIN_RESET) {
+		if (key == NULL)
+			return tool_usage_error(tl, "--admin-key is required");
+		if (alg != NULL && tool_parse_mgmt_alg(alg, &o->admin_alg) != 0)
+			return tool_usage_error(tl, "bad --admin-alg '%s' "
+			    "(3des, aes128, aes192, aes256)", alg);
+		if (tool_parse_hex(key, o->admin_key, sizeof(o->admin_key),
+		    &o->admin_key_len) != 0)
+			return tool_usage_error(tl, "bad --admin-key (hex, "
+			    "or 'default')");
+		/* Keep the key out of /proc/PID/cmdline from now on. */
+		explicit_bzero(key, strlen(key));
+		if (o->admin_key_len != tool_mgmt_key_len(o->admin_alg))
+			return tool_usage_error(tl, "the admin key has %zu "
+			    "bytes; %s needs %zu", o->admin_key_len,
+			    alg != NULL ? alg : "3des",
+			    tool_mgmt_key_len(o->admin_alg));
+		o->have_admin_key = 1;
+	}
+	return 0;
+}
+
+static int
+read_secret(struct tool *tl, const struct pin_opts *o, const char *prompt,
+    struct scl_pin *pin)
+{
+	const char *reason = NULL;
+	int r;
+
+	if ((r = tool_read_pin(o->pin_fd, prompt, pin, &reason)) != 0)
+		return tool_fail(tl, r == SCL_ERR_PIN_FORMAT ? SCL_EXIT_CHECK :
+		    SCL_EXIT_FAIL, r, "%s", reason);
+	return 0;
+}
+
+/*
+ * All secrets are read and the new PIN is checked against the policy
+ * here, before any PC/SC call: a refused PIN never reaches the card.
+ */
+static int
+gather(struct tool *tl, const struct pin_opts *o, struct pin_secrets *s)
+{
+	struct scl_pin_policy pol;
+	const char *reason = NULL;
+	int ex;
+
+	if ((ex = tool_pin_policy(tl, o->policy, &pol)) != 0)
+		return ex;
+	if (o->action == PIN_CHANGE &&
+	    (ex = read_secret(tl, o, "Current PIN: ", &s->old)) != 0)
+		return ex;
+	if (o->action == PIN_UNBLOCK &&
+	    (ex = read_secret(tl, o, "PUK: ", &s->old)) != 0)
+		return ex;
+	if ((ex = read_secret(tl, o, "New PIN: ", &s->new_)) != 0)
+		return ex;
+	if (scl_pin_policy_check(&pol, s->new_.v, s->new_.len, &reason) != 0)
+		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_POLICY,
+		    "the new PIN is refused by the PIN policy: %s", reason);
+	if (o->pin_fd < 0) {
+		if ((ex = read_secret(tl, o, "New PIN again: ",
+		    &s->again)) != 0)
+			return ex;
+		if (s->again.len != s->new_.len ||
+		    memcmp(s->again.v, s->new_.v, s->new_.len) != 0)
+			return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_FORMAT,
+			    "the two new PINs differ; nothing was changed");
+	}
+	if (o->action == PIN_CHANGE && s->old.len == s->new_.len &&
+	    memcmp(s->old.v, s->new_.v, s->new_.len) == 0)
+		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_POLICY,
+		    "the new PIN is the same as the current one");
+	return 0;
+}
+
+/*
+ * Guard the last try of ref (PIN or PUK): tries via an empty VERIFY.  On a
+ * terminal the user confirms (outside the transaction: no think time
+ * inside one); otherwise --allow-last-try is required.
+ */
+static int
+guard_last_try(struct tool *tl, struct tool_card *card,
+    const struct pin_opts *o, uint8_t ref)
+{
+	const char *what = ref == SCL_PIV_REF_PUK ? "PUK" : "PIN";
+	int r, tries = -1, verified = 0, ex;
+
+	r = scl_piv_pin_status(card->t, ref, &tries, &verified);
+	if (r != 0)
+		return ref == SCL_PIV_REF_PUK ? 0 : tool_fail(tl,
+		    tool_exit_code(r), r, "cannot read the PIN state: %s",
+		    scl_strerror(r));
+	if (tries == 0)
+		return tool_fail(tl, SCL_EXIT_AUTH, SCL_ERR_PIN_BLOCKED,
+		    "the %s is blocked%s", what, ref == SCL_PIV_REF_PIN ?
+		    "; unblock it with 'sclogin pin unblock' (PUK) or "
+		    "'sclogin pin reset' (admin key)" : "; reset the PIN with "
+		    "'sclogin pin reset' (admin key)");
+	if (tries != 1 || o->allow_last_try)
+		return 0;
+	if (o->pin_fd >= 0)
+		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_LAST_TRY,
+		    "only one %s try is left; a wrong %s blocks the card. "
+		    "Add --allow-last-try to go ahead", what, what);
+	(void)scl_card_end(card->card, 0);
+	card->in_tx = 0;
+	if (!tool_confirm(ref == SCL_PIV_REF_PUK ?
+	    "Only one PUK try is left; a wrong PUK blocks the card for good. "
+	    "Go ahead?" : "Only one PIN try is left; a wrong PIN blocks the "
+	    "card. Go ahead?"))
+		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_LAST_TRY,
+		    "stopped before the last %s try", what);
+	if ((ex = tool_card_begin(tl, card)) != 0)
+		return ex;
+	if ((r = scl_piv_select(card->t)) != 0)
+		return tool_fail(tl, tool_exit_code(r), r, "%s",
+		    scl_strerror(r));
+	return 0;
+}
+
+/*
+ * Admin reset of the PIN after 9B mutual authentication: ISO/IEC 7816-4
+ * §11.5.10 RESET RETRY COUNTER with P1 = 02 ("new reference data only"),
+ * whose security condition on the card is the authenticated admin key.
+ */
+static int
+admin_reset_pin(struct scl_transport *t, const struct scl_pin *new_pin)
+{
+	uint8_t data[SCL_PIN_MAX], resp[16];
+	struct scl_apdu cmd;
+	size_t rlen = 0;
+	uint16_t sw = 0;
+	int r;
+
+	memset(data, 0xff, sizeof(data));
+	memcpy(data, new_pin->v, new_pin->len);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.ins = 0x2c;
+	cmd.p1 = 0x02;
+	cmd.p2 = SCL_PIV_REF_PIN;
+	cmd.data = data;
+	cmd.data_len = sizeof(data);
+	r = scl_apdu_transmit(t, &cmd, resp, sizeof(resp), &rlen, &sw);
+	explicit_bzero(data, sizeof(data));
+	if (r == 0)
+		r = scl_apdu_sw_to_err(sw, NULL);
+	return r;
+}
+
+static int
+report_card_error(struct tool *tl, int r, int tries, const char *what)
+{
+	if (r == SCL_ERR_PIN_WRONG && tries >= 0)
+		return tool_fail(tl, SCL_EXIT_AUTH, r, "wrong %s; %d %s left%s",
+		    what, tries, tries == 1 ? "try" : "tries",
+		    tries == 1 ? " (the next wrong one blocks it)" : "");
+	if (r == SCL_ERR_PIN_WRONG)
+		return tool_fail(tl, SCL_EXIT_AUTH, r, "wrong %s", what);
+	if (r == SCL_ERR_PIN_BLOCKED)
+		return tool_fail(tl, SCL_EXIT_AUTH, r, "the %s is blocked",
+		    what);
+	if (r == SCL_ERR_INCORRECT_DATA || r == SCL_ERR_CONDITIONS)
+		return tool_fail(tl, SCL_EXIT_CHECK, r, "the card refused the "
+		    "new PIN (its own PIN policy?): %s", scl_strerror(r));
+	return tool_fail(tl, tool_exit_code(r), r, "%s", scl_strerror(r));
+}
+
+static void
+print_ok(struct tool *tl, const char *action, const char *msg)
+{
+	struct json j;
+
+	if (!tl->json) {
+		fprintf(tl->out, "%s\n", msg);
+		return;
+	}
+	json_init(&j, tl->out, 0);
+	json_begin_object(&j, NULL);
+	json_str(&j, "result", "ok");
+	json_str(&j, "action", action);
+	json_end_object(&j);
+	json_finish(&j);
+}
+
+static int
+run(struct tool *tl, struct pin_opts *o)
+{
+	struct pin_secrets s;
+	struct tool_card card;
+	int ex = SCL_EXIT_FAIL, r, tries = -1;
+
+	memset(&s, 0, sizeof(s));
+	memset(&card, 0, sizeof(card));
+	if ((ex = gather(tl, o, &s)) != 0)
+		goto out;
+	if ((ex = tool_card_open(tl, &card)) != 0)
+		goto out;
+	switch (o->action) {
+	case PIN_CHANGE:
+		if ((ex = guard_last_try(tl, &card, o, SCL_PIV_REF_PIN)) != 0)
+			goto out;
+		r = scl_piv_change_reference(card.t, SCL_PIV_REF_PIN, &s.old,
+		    &s.new_, &tries);
+		if (r != 0) {
+			ex = report_card_error(tl, r, tries, "PIN");
+			goto out;
+		}
+		print_ok(tl, "pin change", "PIN changed.");
+		break;
+	case PIN_UNBLOCK:
+		if ((ex = guard_last_try(tl, &card, o, SCL_PIV_REF_PUK)) != 0)
+			goto out;
+		r = scl_piv_reset_retry(card.t, &s.old, &s.new_, &tries);
+		if (r != 0) {
+			ex = report_card_error(tl, r, tries, "PUK");
+			goto out;
+		}
+		print_ok(tl, "pin unblock", "PIN unblocked and set.");
+		break;
+	case PIN_RESET:
+		r = scl_piv_mgmt_auth(card.t, o->admin_alg, o->admin_key,
+		    o->admin_key_len);
+		if (r != 0) {
+			ex = tool_fail(tl, r == SCL_ERR_AUTH_FAILED ||
+			    r == SCL_ERR_SECURITY_STATUS ? SCL_EXIT_AUTH :
+			    tool_exit_code(r), r, "admin key authentication "
+			    "failed: %s", scl_strerror(r));
+			goto out;
+		}
+		if ((r = admin_reset_pin(card.t, &s.new_)) != 0) {
+			ex = report_card_error(tl, r, -1, "admin key");
+			goto out;
+		}
+		print_ok(tl, "pin reset", "PIN reset with the admin key.");
+		break;
+	}
+	ex = SCL_EXIT_OK;
+out:
+	/* Reset: drop the verified PIN and admin-key state on the card. */
+	tool_card_close(&card, 1);
+	scl_pin_clear(&s.old);
+	scl_pin_clear(&s.new_);
+	scl_pin_clear(&s.again);
+	explicit_bzero(o->admin_key, sizeof(o->admin_key));
+	return ex;
+}
+
+int
+tool_pin(struct tool *tl, int argc, char **argv)
+{
+	static const char *const names[] = { "change", "unblock", "reset" };
+	static const char *const verbs[] = {
+		"pin change", "pin unblock", "pin reset",
+	};
+	struct pin_opts o;
+	size_t i;
+	int ex;
+
+	memset(&o, 0, sizeof(o));
+	o.pin_fd = -1;
+	o.admin_alg = SCL_PIV_ALG_3DES;
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0)) {
+			tool_help(tl, tl->out);
+			return SCL_EXIT_OK;
+		}
+		return tool_usage_error(tl, "say change, unblock or reset");
+	}
+	for (i = 0; i < 3; i++)
+		if (strcmp(argv[1], names[i]) == 0)
+			break;
+	if (i == 3)
+		return tool_usage_error(tl, "unknown pin action '%s' (change, "
+		    "unblock, reset)", argv[1]);
+	o.action = (enum pin_action)i;
+	tl->verb = verbs[i];
+	if ((ex = parse(tl, argc - 1, argv + 1, &o)) != 0) {
+		explicit_bzero(o.admin_key, sizeof(o.admin_key));
+		return ex < 0 ? SCL_EXIT_OK : ex;
+	}
+	return run(tl, &o);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "tool.h"
+
+/*
+ * Read one line byte by byte straight into pin->v: no stdio buffer or line
+ * buffer ever holds the secret.  Bounded: at most 4096 bytes are consumed.
+ */
+static int
+read_line(int fd, struct scl_pin *pin, const char **ret_reason)
+{
+	unsigned char ch;
+	size_t total = 0;
+	int bad = 0, r = SCL_ERR_INTERNAL;
+	ssize_t k;
+
+	scl_pin_clear(pin);
+	for (;;) {
+		k = read(fd, &ch, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (total == 0) {
+				r = k == 0 ? SCL_ERR_CANCELLED : SCL_ERR_SYSTEM;
+				goto out;
+			}
+			break;
+		}
+		if (ch == '\n')
+			break;
+		if (ch == '\r')
+			continue;
+		if (++total > 4096) {
+			bad = 2;
+			break;
+		}
+		if (ch < 0x20 || ch > 0x7e)
+			bad = 1;
+		if (pin->len < SCL_PIN_MAX)
+			pin->v[pin->len++] = ch;
+	}
+	ch = 0;
+	if (total == 0) {
+		*ret_reason = "The PIN is empty.";
+		r = SCL_ERR_PIN_FORMAT;
+	} else if (bad == 1) {
+		*ret_reason = "The PIN may contain only printable ASCII "
+		    "characters.";
+		r = SCL_ERR_PIN_FORMAT;
+	} else if (bad == 2 || total > SCL_PIN_MAX) {
+		*ret_reason = "The PIN must have at most 8 characters.";
+		r = SCL_ERR_PIN_FORMAT;
+	} else
+		r = 0;
+out:
+	if (r != 0)
+		scl_pin_clear(pin);
+	return r;
+}
+
+int
+tool_read_pin(int fd, const char *prompt, struct scl_pin *pin,
+    const char **ret_reason)
+{
+	struct termios old, noecho;
+	int tty = -1, restore = 0, r = SCL_ERR_INTERNAL;
+	const char *reason = NULL;
+
+	if (fd >= 0) {
+		r = read_line(fd, pin, &reason);
+		goto out;
+	}
+	if ((tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		reason = "No terminal to read the PIN from; use --pin-fd.";
+		r = SCL_ERR_SYSTEM;
+		goto out;
+	}
+	if (tcgetattr(tty, &old) == 0) {
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		noecho.c_lflag |= ICANON;
+		if (tcsetattr(tty, TCSAFLUSH, &noecho) == 0)
+			restore = 1;
+	}
+	if (write(tty, prompt, strlen(prompt)) < 0) {
+		r = SCL_ERR_SYSTEM;
+		goto out;
+	}
+	r = read_line(tty, pin, &reason);
+	if (write(tty, "\n", 1) < 0) {
+		/* nothing useful to do */
+	}
+out:
+	if (restore)
+		(void)tcsetattr(tty, TCSAFLUSH, &old);
+	if (tty >= 0)
+		close(tty);
+	if (r != 0 && ret_reason != NULL)
+		*ret_reason = reason != NULL ? reason :
+		    r == SCL_ERR_CANCELLED ? "No PIN given." :
+		    "Cannot read the PIN.";
+	return r;
+}
+
+int
+tool_confirm(const char *question)
+{
+	char ans[16];
+	FILE *f;
+	int yes = 0;
+
+	if ((f = fopen("/dev/tty", "r+e")) == NULL)
+		return 0;
+	fprintf(f, "%s [y/N] ", question);
+	fflush(f);
+	if (fgets(ans, sizeof(ans), f) != NULL)
+		yes = ans[0] == 'y' || ans[0] == 'Y';
+	fclose(f);
+	return yes;
+}
+
+int
+tool_pin_policy(struct tool *tl, const char *policy_str,
+    struct scl_pin_policy *ret)
+{
+	struct scl_config *cfg = NULL;
+	char errbuf[512];
+	int r;
+
+	if (policy_str != NULL) {
+		if (scl_pin_policy_parse(policy_str, ret) != 0)
+			return tool_usage_error(tl, "bad --pin-policy '%s' "
+			    "(e.g. min=6,max=8,digit=required)", policy_str);
+		return 0;
+	}
+	errbuf[0] = '\0';
+	r = scl_config_load(tl->config != NULL ? tl->config :
+	    SCL_CONFIG_PATH_DEFAULT, /* service= */ NULL,
+	    /* check_owner= */ 0, &cfg, errbuf, sizeof(errbuf));
+	if (r != 0)
+		return tool_fail(tl, SCL_EXIT_FAIL, r, "%s",
+		    errbuf[0] != '\0' ? errbuf : scl_strerror(r));
+	*ret = cfg->pin_policy;
+	scl_config_free(&cfg);
+	return 0;
+}
