@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef VC_APPLET_H
+#define VC_APPLET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seal.h"
+#include "state.h"
+
+/*
+ * The PIV card application (SP 800-73-4 Part 2) plus the Yubico extensions
+ * yubico-piv-tool relies on (FD version, F8 serial, F7 metadata, FE import,
+ * FF set management key, FA set retries, FB reset).  It takes C-APDUs as
+ * bytes and always answers with an R-APDU (data + SW); malformed input gets
+ * an ISO status word, never a crash.
+ *
+ * Command chaining (CLA 0x10) and extended length are accepted; responses
+ * longer than the short Le (256) are chained with 61xx + GET RESPONSE.
+ *
+ * Security status (PIN verified, management key authenticated) lives only
+ * in memory and is dropped on power off, reset and any SELECT.  Every change
+ * of the persistent state is saved before the answer is given; a VERIFY
+ * decrements and saves the retry counter BEFORE comparing, so a crash or a
+ * pulled card never gives a free try.  If saving fails the card answers
+ * 6581 (memory failure) and vc_applet_error() says why.
+ */
+#define VC_APDU_MAX 65544	/* an extended C-APDU with 65535 data bytes */
+#define VC_RAPDU_MAX 65535	/* what one vpcd message can carry */
+
+enum vc_power {
+	VC_POWER_OFF = 0,
+	VC_POWER_ON = 1,
+	VC_POWER_RESET = 2,
+};
+
+struct vc_applet;
+
+/*
+ * Build an applet over st (takes ownership, also on failure).  path is
+ * where changes are saved; NULL keeps everything in memory (fuzzing only).
+ * Unseals the admin key and the slot keys with seal_key; a key that does
+ * not unseal fails with SCL_ERR_BAD_STATE and a sentence in err.
+ */
+int vc_applet_new(struct vc_state *st, const char *path,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], struct vc_applet **ret,
+    char *err, size_t errlen);
+void vc_applet_free(struct vc_applet **ap);
+
+/* The card's ATR (a generic T=1 card; historical bytes "sclogin-PIV"). */
+const uint8_t *vc_applet_atr(size_t *ret_len);
+
+void vc_applet_power(struct vc_applet *a, enum vc_power ev);
+
+/*
+ * Process one C-APDU.  resp must hold at least 2 bytes; the R-APDU is
+ * written there (at most cap bytes).  Returns 0, or SCL_ERR_INVALID_ARGUMENT
+ * when cap < 2.
+ */
+int vc_applet_process(struct vc_applet *a, const uint8_t *cmd, size_t len,
+    uint8_t *resp, size_t cap, size_t *ret_len);
+
+/* The last persistence error since the previous call, or NULL. */
+const char *vc_applet_error(struct vc_applet *a);
+
+/* The state the applet works on (owned by the applet). */
+struct vc_state *vc_applet_state(struct vc_applet *a);
+
+#endif

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "applet.h"
+#include "crypto.h"
+#include "err.h"
+#include "personalize.h"
+#include "piv.h"
+#include "seal.h"
+#include "secret.h"
+#include "state.h"
+#include "tlv.h"
+#include "vpcd.h"
+
+struct args {
+	const char *state, *name, *pin, *puk, *admin_key, *admin_alg;
+	const char *pin_policy, *seal_key, *slot, *key, *cert, *host;
+	unsigned pin_tries, puk_tries, port;
+	int json, verbose, once;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sclogin-vcard init --state FILE [--name NAME] [--pin PIN] "
+	    "[--puk PUK]\n"
+	    "           [--admin-key HEX] [--admin-alg 3des|aes128|aes192|"
+	    "aes256]\n"
+	    "           [--pin-policy STR] [--pin-tries N] [--puk-tries N] "
+	    "[--seal-key FILE]\n"
+	    "       sclogin-vcard import --state FILE --slot 9a|9c|9d|9e "
+	    "[--key KEY.pem] [--cert CERT.pem]\n"
+	    "           [--seal-key FILE]\n"
+	    "       sclogin-vcard run --state FILE [--host 127.0.0.1] "
+	    "[--port 40000] [--seal-key FILE]\n"
+	    "           [--verbose] [--once]\n"
+	    "       sclogin-vcard show --state FILE [--json]\n"
+	    "The seal key defaults to " VC_SEAL_DEFAULT_PATH ".\n");
+}
+
+static int
+parse_uint(const char *s, unsigned max, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v > max)
+		return -1;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "pin", required_argument, NULL, 'p' },
+		{ "puk", required_argument, NULL, 'u' },
+		{ "admin-key", required_argument, NULL, 'k' },
+		{ "admin-alg", required_argument, NULL, 'a' },
+		{ "pin-policy", required_argument, NULL, 'P' },
+		{ "pin-tries", required_argument, NULL, 't' },
+		{ "puk-tries", required_argument, NULL, 'T' },
+		{ "seal-key", required_argument, NULL, 'S' },
+		{ "slot", required_argument, NULL, 'l' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "once", no_argument, NULL, '1' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	a->seal_key = VC_SEAL_DEFAULT_PATH;
+	a->host = "127.0.0.1";
+	a->port = 40000;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': a->state = optarg; break;
+		case 'n': a->name = optarg; break;
+		case 'p': a->pin = optarg; break;
+		case 'u': a->puk = optarg; break;
+		case 'k': a->admin_key = optarg; break;
+		case 'a': a->admin_alg = optarg; break;
+		case 'P': a->pin_policy = optarg; break;
+		case 'S': a->seal_key = optarg; break;
+		case 'l': a->slot = optarg; break;
+		case 'K': a->key = optarg; break;
+		case 'c': a->cert = optarg; break;
+		case 'H': a->host = optarg; break;
+		case 'j': a->json = 1; break;
+		case 'v': a->verbose = 1; break;
+		case '1': a->once = 1; break;
+		case 't':
+			if (parse_uint(optarg, VC_TRIES_MAX, &a->pin_tries) != 0 ||
+			    a->pin_tries == 0) {
+				fprintf(stderr, "sclogin-vcard: --pin-tries "
+				    "must be 1..%d\n", VC_TRIES_MAX);
+				return -1;
+			}
+			break;
+		case 'T':
+			if (parse_uint(optarg, VC_TRIES_MAX, &a->puk_tries) != 0 ||
+			    a->puk_tries == 0) {
+				fprintf(stderr, "sclogin-vcard: --puk-tries "
+				    "must be 1..%d\n", VC_TRIES_MAX);
+				return -1;
+			}
+			break;
+		case 'o':
+			if (parse_uint(optarg, 65535, &a->port) != 0 ||
+			    a->port == 0) {
+				fprintf(stderr, "sclogin-vcard: --port must be "
+				    "1..65535\n");
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (a->state == NULL) {
+		fprintf(stderr, "sclogin-vcard: --state FILE is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_init(struct args *a)
+{
+	struct vc_init_opts o = { 0 };
+	struct vc_state *s = NULL;
+	uint8_t seal[VC_SEAL_KEY_LEN], admin[32];
+	char err[512];
+	struct stat st;
+	int r = 1;
+
+	if (stat(a->state, &st) == 0 || errno != ENOENT) {
+		fprintf(stderr, "sclogin-vcard: '%s' already exists; delete "
+		    "it first to create a new card\n", a->state);
+		goto out;
+	}
+	o.name = a->name;
+	o.pin = a->pin;
+	o.puk = a->puk;
+	o.pin_policy = a->pin_policy;
+	o.pin_tries = a->pin_tries;
+	o.puk_tries = a->puk_tries;
+	if (a->admin_alg != NULL && (vc_alg_parse(a->admin_alg,
+	    &o.admin_alg) != 0 || vc_crypto_sym_key_len(o.admin_alg) == 0)) {
+		fprintf(stderr, "sclogin-vcard: --admin-alg must be 3des, "
+		    "aes128, aes192 or aes256\n");
+		goto out;
+	}
+	if (a->admin_key != NULL) {
+		if (vc_hex_parse(a->admin_key, admin, sizeof(admin),
+		    &o.admin_key_len) != 0) {
+			fprintf(stderr, "sclogin-vcard: --admin-key must be "
+			    "hex\n");
+			goto out;
+		}
+		o.admin_key = admin;
+	} else if (o.admin_alg != 0 && o.admin_alg != SCL_PIV_ALG_3DES) {
+		fprintf(stderr, "sclogin-vcard: --admin-alg %s needs "
+		    "--admin-key\n", a->admin_alg);
+		goto out;
+	}
+	if (vc_seal_key_load(a->seal_key, 1, seal, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		goto out;
+	}
+	if (vc_personalize_new(&o, seal, &s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: cannot create the card: %s\n",
+		    err);
+		goto out;
+	}
+	if (vc_state_save(a->state, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		goto out;
+	}
+	printf("created virtual card '%s' (serial %u) in %s\n", s->name,
+	    s->serial, a->state);
+	r = 0;
+out:
+	explicit_bzero(seal, sizeof(seal));
+	explicit_bzero(admin, sizeof(admin));
+	vc_state_free(&s);
+	return r;
+}
+
+static int
+load_card(struct args *a, struct vc_state **ret_s,
+    uint8_t seal[VC_SEAL_KEY_LEN])
+{
+	uint8_t admin[32];
+	size_t n;
+	char err[640];
+
+	if (vc_state_load(a->state, ret_s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		return -1;
+	}
+	if (seal == NULL)
+		return 0;
+	if (vc_seal_key_load(a->seal_key, 0, seal, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		vc_state_free(ret_s);
+		return -1;
+	}
+	if (vc_personalize_open_admin(*ret_s, seal, admin, &n) != 0) {
+		fprintf(stderr, "sclogin-vcard: the seal key '%s' does not "
+		    "open card '%s' (wrong --seal-key?)\n", a->seal_key,
+		    a->state);
+		vc_state_free(ret_s);
+		return -1;
+	}
+	explicit_bzero(admin, sizeof(admin));
+	return 0;
+}
+
+static int
+cmd_import(struct args *a)
+{
+	struct vc_state *s = NULL;
+	EVP_PKEY *pk = NULL;
+	X509 *x = NULL;
+	FILE *f = NULL;
+	uint8_t seal[VC_SEAL_KEY_LEN], *der = NULL, *obj = NULL, slot;
+	struct scl_wbuf w;
+	char err[512];
+	unsigned v;
+	int n, r = 1;
+
+	if (a->slot == NULL || sscanf(a->slot, "%2x", &v) != 1 ||
+	    strlen(a->slot) != 2 || !vc_slot_valid((uint8_t)v)) {
+		fprintf(stderr, "sclogin-vcard: --slot must be 9a, 9c, 9d, 9e "
+		    "or 82..95\n");
+		goto out;
+	}
+	slot = (uint8_t)v;
+	if (a->key == NULL && a->cert == NULL) {
+		fprintf(stderr, "sclogin-vcard: import needs --key and/or "
+		    "--cert\n");
+		goto out;
+	}
+	if (a->key != NULL) {
+		if ((f = fopen(a->key, "re")) == NULL ||
+		    (pk = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL) {
+			fprintf(stderr, "sclogin-vcard: cannot read a PEM "
+			    "private key from '%s'\n", a->key);
+			goto out;
+		}
+		fclose(f);
+		f = NULL;
+		if (vc_crypto_alg(pk) == 0) {
+			fprintf(stderr, "sclogin-vcard: '%s': only RSA 2048 "
+			    "(e=65537), ECC P-256 and P-384 keys fit a PIV "
+			    "card\n", a->key);
+			goto out;
+		}
+	}
+	if (a->cert != NULL) {
+		if ((f = fopen(a->cert, "re")) == NULL ||
+		    (x = PEM_read_X509(f, NULL, NULL, NULL)) == NULL) {
+			fprintf(stderr, "sclogin-vcard: cannot read a PEM "
+			    "certificate from '%s'\n", a->cert);
+			goto out;
+		}
+		if (pk != NULL && EVP_PKEY_eq(X509_get0_pubkey(x), pk) != 1) {
+			fprintf(stderr, "sclogin-vcard: the certificate '%s' "
+			    "does not belong to the key '%s'\n", a->cert,
+			    a->key);
+			goto out;
+		}
+	}
+	if (load_card(a, &s, seal) != 0)
+		goto out;
+	if (pk != NULL && vc_personalize_set_key(s, seal, slot, pk,
+	    VC_ORIGIN_IMPORTED, VC_PINPOL_DEFAULT, 0) != 0) {
+		fprintf(stderr, "sclogin-vcard: cannot store the key\n");
+		goto out;
+	}
+	if (x != NULL) {
+		if ((n = i2d_X509(x, &der)) <= 0 ||
+		    (size_t)n > SCL_PIV_CERT_MAX ||
+		    (obj = malloc((size_t)n + 16)) == NULL) {
+			fprintf(stderr, "sclogin-vcard: certificate too large "
+			    "for a PIV object\n");
+			goto out;
+		}
+		scl_wbuf_init(&w, obj, (size_t)n + 16);
+		scl_tlv_put(&w, 0x70, der, (size_t)n);
+		scl_tlv_put(&w, 0x71, (const uint8_t *)"", 1);
+		scl_tlv_put(&w, 0xfe, NULL, 0);
+		if (w.err != 0 || vc_state_set_object(s, vc_slot_cert_tag(slot),
+		    obj, w.len) != 0) {
+			fprintf(stderr, "sclogin-vcard: cannot store the "
+			    "certificate\n");
+			goto out;
+		}
+	}
+	if (vc_state_save(a->state, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		goto out;
+	}
+	printf("imported%s%s into slot %02x of %s\n", pk ? " key" : "",
+	    x ? (pk ? " and certificate" : " certificate") : "", slot,
+	    a->state);
+	r = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	explicit_bzero(seal, sizeof(seal));
+	EVP_PKEY_free(pk);
+	X509_free(x);
+	OPENSSL_free(der);
+	free(obj);
+	vc_state_free(&s);
+	return r;
+}
+
+static int
+cmd_run(struct args *a)
+{
+	struct vc_state *s = NULL;
+	struct vc_applet *ap = NULL;
+	struct vc_vpcd_opts o = { 0 };
+	uint8_t seal[VC_SEAL_KEY_LEN];
+	char err[512];
+	int r = 1;
+
+	if (load_card(a, &s, seal) != 0)
+		goto out;
+	if (vc_applet_new(s, a->state, seal, &ap, err, sizeof(err)) != 0) {
+		s = NULL;
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		goto out;
+	}
+	s = NULL;
+	o.host = a->host;
+	o.port = (uint16_t)a->port;
+	o.verbose = a->verbose;
+	o.once = a->once;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (vc_vpcd_run(ap, &o) != 0) {
+		fprintf(stderr, "sclogin-vcard: cannot set up the vpcd loop\n");
+		goto out;
+	}
+	r = 0;
+out:
+	explicit_bzero(seal, sizeof(seal));
+	vc_applet_free(&ap);
+	vc_state_free(&s);
+	return r;
+}
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static int
+cert_info(const struct vc_object *o, char *subj, size_t slen, char *until,
+    size_t ulen)
+{
+	const uint8_t *der, *p;
+	size_t len;
+	X509 *x = NULL;
+	BIO *b = NULL;
+	int r = -1, n;
+
+	if (scl_tlv_find(o->data, o->len, 0x70, &der, &len) != 0)
+		return -1;
+	p = der;
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len)
+		goto out;
+	if (X509_NAME_oneline(X509_get_subject_name(x), subj, (int)slen) == NULL)
+		goto out;
+	if ((b = BIO_new(BIO_s_mem())) == NULL ||
+	    ASN1_TIME_print(b, X509_get0_notAfter(x)) != 1 ||
+	    (n = BIO_read(b, until, (int)ulen - 1)) <= 0)
+		goto out;
+	until[n] = '\0';
+	r = 0;
+out:
+	BIO_free(b);
+	X509_free(x);
+	return r;
+}
+
+static int
+cmd_show(struct args *a)
+{
+	static const uint8_t slots[] = { 0x9a, 0x9c, 0x9d, 0x9e };
+	struct vc_state *s = NULL;
+	int first = 1;
+
+	if (load_card(a, &s, NULL) != 0)
+		return 1;
+	if (a->json) {
+		printf("{\"name\":");
+		json_str(s->name);
+		printf(",\"serial\":%u,\"guid\":\"", s->serial);
+		for (size_t i = 0; i < 16; i++)
+			printf("%02x", s->guid[i]);
+		printf("\",\"pin_tries_left\":%u,\"pin_tries\":%u,"
+		    "\"puk_tries_left\":%u,\"puk_tries\":%u,"
+		    "\"pin_blocked\":%s,\"pin_default\":%s,\"puk_default\":%s,"
+		    "\"admin_alg\":\"%s\",\"admin_default\":%s,\"pin_policy\":",
+		    s->pin_left, s->pin_max, s->puk_left, s->puk_max,
+		    s->pin_left == 0 ? "true" : "false",
+		    s->pin_default ? "true" : "false",
+		    s->puk_default ? "true" : "false",
+		    vc_alg_name(s->admin_alg),
+		    s->admin_default ? "true" : "false");
+		json_str(s->pin_policy);
+		printf(",\"slots\":[");
+	} else {
+		printf("name: %s\nserial: %u\nguid: ", s->name, s->serial);
+		for (size_t i = 0; i < 16; i++)
+			printf("%02x", s->guid[i]);
+		printf("\nPIN tries left: %u of %u%s\nPUK tries left: %u of %u\n"
+		    "admin key: %s%s\nPIN policy: %s\n", s->pin_left,
+		    s->pin_max, s->pin_left == 0 ? " (blocked)" : "",
+		    s->puk_left, s->puk_max, vc_alg_name(s->admin_alg),
+		    s->admin_default ? " (default key)" : "", s->pin_policy);
+	}
+	for (size_t i = 0; i < sizeof(slots); i++) {
+		struct vc_key *k = vc_state_key(s, slots[i]);
+		struct vc_object *o = vc_state_object(s,
+		    vc_slot_cert_tag(slots[i]));
+		char subj[256] = "", until[64] = "";
+		int have_cert = o != NULL && cert_info(o, subj, sizeof(subj),
+		    until, sizeof(until)) == 0;
+
+		if (k == NULL && o == NULL)
+			continue;
+		if (a->json) {
+			printf("%s{\"slot\":\"%02x\",\"key\":\"%s\","
+			    "\"origin\":\"%s\",\"certificate\":", first ? "" :
+			    ",", slots[i], k ? vc_alg_name(k->alg) : "none",
+			    k == NULL ? "none" : k->origin ==
+			    VC_ORIGIN_GENERATED ? "generated" : "imported");
+			if (have_cert) {
+				printf("{\"subject\":");
+				json_str(subj);
+				printf(",\"not_after\":");
+				json_str(until);
+				printf("}}");
+			} else {
+				printf("%s}", o != NULL ? "\"unreadable\"" :
+				    "null");
+			}
+			first = 0;
+		} else {
+			printf("slot %02x: key %s%s", slots[i],
+			    k ? vc_alg_name(k->alg) : "none", k == NULL ? "" :
+			    k->origin == VC_ORIGIN_GENERATED ? " (generated)" :
+			    " (imported)");
+			if (have_cert)
+				printf(", certificate %s (until %s)", subj,
+				    until);
+			else if (o != NULL)
+				printf(", certificate object unreadable");
+			printf("\n");
+		}
+	}
+	if (a->json)
+		printf("]}\n");
+	vc_state_free(&s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	const char *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (parse_args(argc - 1, argv + 1, &a) != 0)
+		return 2;
+	if (optind != argc - 1) {
+		fprintf(stderr, "sclogin-vcard: unexpected argument '%s'\n",
+		    argv[optind + 1]);
+		return 2;
+	}
+	umask(077);
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(&a);
+	if (strcmp(cmd, "import") == 0)
+		return cmd_import(&a);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(&a);
+	if (strcmp(cmd, "show") == 0)
+		return cmd_show(&a);
+	fprintf(stderr, "sclogin-vcard: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

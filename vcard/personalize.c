@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "err.h"
+#include "personalize.h"
+#include "pinpolicy.h"
+#include "piv.h"
+#include "secret.h"
+
+/* FASC-N of a card outside the US federal scheme (agency code 9999). */
+static const uint8_t fascn[25] = {
+	0xd4, 0xe7, 0x39, 0xda, 0x73, 0x9c, 0xed, 0x39, 0xce, 0x73, 0x9d,
+	0x83, 0x68, 0x58, 0x21, 0x08, 0x42, 0x10, 0x84, 0x21, 0xc8, 0x42,
+	0x10, 0xc3, 0xeb,
+};
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+vc_hex_parse(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 != 0 || n / 2 > cap)
+		return SCL_ERR_INVALID_ARGUMENT;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return SCL_ERR_INVALID_ARGUMENT;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*ret_len = n / 2;
+	return 0;
+}
+
+uint8_t
+vc_slot_default_pin_policy(uint8_t slot)
+{
+	if (slot == 0x9c)
+		return VC_PINPOL_ALWAYS;
+	if (slot == 0x9e)
+		return VC_PINPOL_NEVER;
+	return VC_PINPOL_ONCE;
+}
+
+uint32_t
+vc_slot_cert_tag(uint8_t slot)
+{
+	switch (slot) {
+	case 0x9a:
+		return SCL_PIV_TAG_CERT_9A;
+	case 0x9c:
+		return SCL_PIV_TAG_CERT_9C;
+	case 0x9d:
+		return SCL_PIV_TAG_CERT_9D;
+	case 0x9e:
+		return SCL_PIV_TAG_CERT_9E;
+	default:
+		if (slot >= 0x82 && slot <= 0x95)
+			return 0x5fc10du + (uint32_t)(slot - 0x82);
+		return 0;
+	}
+}
+
+static int
+put_chuid_ccc(struct vc_state *s)
+{
+	uint8_t buf[128];
+	size_t n = 0;
+	int r;
+
+	buf[n++] = 0x30;
+	buf[n++] = sizeof(fascn);
+	memcpy(buf + n, fascn, sizeof(fascn));
+	n += sizeof(fascn);
+	buf[n++] = 0x34;
+	buf[n++] = 16;
+	memcpy(buf + n, s->guid, 16);
+	n += 16;
+	buf[n++] = 0x35;
+	buf[n++] = 8;
+	memcpy(buf + n, "20991231", 8);
+	n += 8;
+	buf[n++] = 0x3e;
+	buf[n++] = 0;
+	buf[n++] = 0xfe;
+	buf[n++] = 0;
+	if ((r = vc_state_set_object(s, SCL_PIV_TAG_CHUID, buf, n)) != 0)
+		return r;
+	n = 0;
+	buf[n++] = 0xf0;
+	buf[n++] = 21;
+	memcpy(buf + n, "\xa0\x00\x00\x01\x16\xff\x02", 7);
+	n += 7;
+	memcpy(buf + n, s->guid, 14);
+	n += 14;
+	memcpy(buf + n, "\xf1\x01\x21\xf2\x01\x21\xf3\x00\xf4\x01\x00\xf5\x01"
+	    "\x10\xf6\x00\xf7\x00\xfa\x00\xfb\x00\xfc\x00\xfd\x00\xfe\x00", 28);
+	n += 28;
+	return vc_state_set_object(s, SCL_PIV_TAG_CCC, buf, n);
+}
+
+int
+vc_personalize_set_admin(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t alg, const uint8_t *key,
+    size_t len)
+{
+	uint8_t *blob = NULL;
+	size_t blob_len;
+	int r;
+
+	if (vc_crypto_sym_key_len(alg) == 0 || vc_crypto_sym_key_len(alg) != len)
+		return SCL_ERR_INVALID_ARGUMENT;
+	if ((r = vc_seal(seal_key, s->serial, "admin", key, len, &blob,
+	    &blob_len)) != 0)
+		return r;
+	free(s->admin_sealed);
+	s->admin_sealed = blob;
+	s->admin_sealed_len = blob_len;
+	s->admin_alg = alg;
+	return 0;
+}
+
+int
+vc_personalize_open_admin(const struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t key[32],
+    size_t *ret_len)
+{
+	uint8_t *pt = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = vc_unseal(seal_key, s->serial, "admin", s->admin_sealed,
+	    s->admin_sealed_len, &pt, &len)) != 0)
+		goto out;
+	r = SCL_ERR_BAD_STATE;
+	if (len != vc_crypto_sym_key_len(s->admin_alg))
+		goto out;
+	memcpy(key, pt, len);
+	*ret_len = len;
+	r = 0;
+out:
+	scl_freezero(pt, len);
+	return r;
+}
+
+int
+vc_personalize_set_key(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t slot, EVP_PKEY *pk,
+    uint8_t origin, uint8_t pin_policy, uint8_t touch_policy)
+{
+	struct vc_key k = { 0 };
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	char label[16];
+	int r;
+
+	if (!vc_slot_valid(slot) || (k.alg = vc_crypto_alg(pk)) == 0) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	snprintf(label, sizeof(label), "key %02x", slot);
+	if ((r = vc_crypto_to_der(pk, &der, &der_len)) != 0 ||
+	    (r = vc_seal(seal_key, s->serial, label, der, der_len, &k.sealed,
+	    &k.sealed_len)) != 0)
+		goto out;
+	k.slot = slot;
+	k.origin = origin;
+	k.pin_policy = pin_policy != VC_PINPOL_DEFAULT ? pin_policy :
+	    vc_slot_default_pin_policy(slot);
+	k.touch_policy = touch_policy != 0 ? touch_policy : 1;
+	if ((r = vc_state_set_key(s, &k)) != 0)
+		goto out;
+	k.sealed = NULL;
+	r = 0;
+out:
+	free(k.sealed);
+	if (der != NULL)
+		scl_freezero(der, der_len);
+	return r;
+}
+
+int
+vc_personalize_open_key(const struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], const struct vc_key *k,
+    EVP_PKEY **ret)
+{
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	EVP_PKEY *pk = NULL;
+	char label[16];
+	int r;
+
+	snprintf(label, sizeof(label), "key %02x", k->slot);
+	if ((r = vc_unseal(seal_key, s->serial, label, k->sealed, k->sealed_len,
+	    &der, &der_len)) != 0)
+		goto out;
+	r = SCL_ERR_BAD_STATE;
+	if (vc_crypto_from_der(der, der_len, &pk) != 0 ||
+	    vc_crypto_alg(pk) != k->alg)
+		goto out;
+	*ret = pk;
+	pk = NULL;
+	r = 0;
+out:
+	EVP_PKEY_free(pk);
+	scl_freezero(der, der_len);
+	return r;
+}
+
+static int
+set_secret(struct vc_hash *h, const char *s, uint32_t iter)
+{
+	uint8_t ref[8];
+	int r;
+
+	if ((r = vc_ref_from_string(s, ref)) == 0)
+		r = vc_hash_set(h, ref, iter);
+	explicit_bzero(ref, sizeof(ref));
+	return r;
+}
+
+static int
+factory_secrets(struct vc_state *s, const uint8_t seal_key[VC_SEAL_KEY_LEN],
+    uint32_t iter)
+{
+	uint8_t admin[24];
+	size_t n;
+	int r;
+
+	if ((r = set_secret(&s->pin, VC_DEFAULT_PIN, iter)) != 0 ||
+	    (r = set_secret(&s->puk, VC_DEFAULT_PUK, iter)) != 0 ||
+	    (r = vc_hex_parse(VC_DEFAULT_ADMIN_HEX, admin, sizeof(admin),
+	    &n)) != 0 ||
+	    (r = vc_personalize_set_admin(s, seal_key, SCL_PIV_ALG_3DES, admin,
+	    n)) != 0)
+		return r;
+	s->pin_left = s->pin_max = VC_DEFAULT_TRIES;
+	s->puk_left = s->puk_max = VC_DEFAULT_TRIES;
+	s->pin_default = s->puk_default = s->admin_default = 1;
+	return 0;
+}
+
+int
+vc_personalize_factory_reset(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN])
+{
+	uint32_t iter = s->pin.iter;
+	int r;
+
+	while (s->n_key > 0)
+		vc_state_del_key(s, s->key[0].slot);
+	while (s->n_obj > 0)
+		vc_state_set_object(s, s->obj[0].tag, NULL, 0);
+	if ((r = vc_crypto_random(s->guid, sizeof(s->guid))) != 0 ||
+	    (r = factory_secrets(s, seal_key, iter)) != 0)
+		return r;
+	return put_chuid_ccc(s);
+}
+
+int
+vc_personalize_new(const struct vc_init_opts *o,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], struct vc_state **ret,
+    char *err, size_t errlen)
+{
+	struct vc_state *s = NULL;
+	struct scl_pin_policy pol;
+	const char *name = o->name != NULL ? o->name : "sclogin virtual card";
+	const char *pin = o->pin != NULL ? o->pin : VC_DEFAULT_PIN;
+	const char *puk = o->puk != NULL ? o->puk : VC_DEFAULT_PUK;
+	const char *reason = NULL;
+	uint32_t iter = o->hash_iter != 0 ? o->hash_iter : VC_HASH_ITER_DEFAULT;
+	uint8_t ser[4];
+	int r = SCL_ERR_INVALID_ARGUMENT;
+
+	if (strlen(name) > VC_NAME_MAX) {
+		snprintf(err, errlen, "name: longer than %d bytes", VC_NAME_MAX);
+		goto out;
+	}
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p < 0x20 || *p > 0x7e) {
+			snprintf(err, errlen, "name: only printable ASCII is "
+			    "allowed");
+			goto out;
+		}
+	}
+	if (o->pin_policy != NULL && (strlen(o->pin_policy) > VC_POLICY_MAX ||
+	    strchr(o->pin_policy, ' ') != NULL ||
+	    scl_pin_policy_parse(o->pin_policy, &pol) != 0)) {
+		snprintf(err, errlen, "pin policy: cannot parse '%s' (expected "
+		    "e.g. min=6,max=8,digit=required)", o->pin_policy);
+		goto out;
+	}
+	if (o->pin_policy == NULL)
+		scl_pin_policy_default(&pol);
+	if (scl_pin_policy_check(&pol, (const uint8_t *)pin, strlen(pin),
+	    &reason) != 0) {
+		snprintf(err, errlen, "PIN: %s", reason != NULL ? reason :
+		    "does not follow the PIN policy");
+		goto out;
+	}
+	if (strlen(puk) < 6 || strlen(puk) > 8) {
+		snprintf(err, errlen, "PUK: must have 6 to 8 characters");
+		goto out;
+	}
+	if ((o->pin_tries != 0 && o->pin_tries > VC_TRIES_MAX) ||
+	    (o->puk_tries != 0 && o->puk_tries > VC_TRIES_MAX)) {
+		snprintf(err, errlen, "tries: must be 1 to %d", VC_TRIES_MAX);
+		goto out;
+	}
+	if (o->admin_key != NULL && (vc_crypto_sym_key_len(o->admin_alg ?
+	    o->admin_alg : SCL_PIV_ALG_3DES) != o->admin_key_len)) {
+		snprintf(err, errlen, "admin key: %zu bytes do not fit "
+		    "algorithm %s", o->admin_key_len,
+		    vc_alg_name(o->admin_alg ? o->admin_alg : SCL_PIV_ALG_3DES));
+		goto out;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	if (o->pin_policy != NULL)
+		snprintf(s->pin_policy, sizeof(s->pin_policy), "%s",
+		    o->pin_policy);
+	else
+		scl_pin_policy_format(&pol, s->pin_policy,
+		    sizeof(s->pin_policy));
+	if ((r = vc_crypto_random(ser, sizeof(ser))) != 0 ||
+	    (r = vc_crypto_random(s->guid, sizeof(s->guid))) != 0)
+		goto out;
+	s->serial = (uint32_t)ser[0] << 24 | (uint32_t)ser[1] << 16 |
+	    (uint32_t)ser[2] << 8 | ser[3];
+	s->serial &= 0x7fffffff;
+	if ((r = factory_secrets(s, seal_key, iter)) != 0 ||
+	    (r = set_secret(&s->pin, pin, iter)) != 0 ||
+	    (r = set_secret(&s->puk, puk, iter)) != 0)
+		goto out;
+	if (o->admin_key != NULL && (r = vc_personalize_set_admin(s, seal_key,
+	    o->admin_alg ? o->admin_alg : SCL_PIV_ALG_3DES, o->admin_key,
+	    o->admin_key_len)) != 0)
+		goto out;
+	s->pin_default = strcmp(pin, VC_DEFAULT_PIN) == 0;
+	s->puk_default = strcmp(puk, VC_DEFAULT_PUK) == 0;
+	s->admin_default = o->admin_key == NULL;
+	if (o->pin_tries != 0)
+		s->pin_left = s->pin_max = (uint8_t)o->pin_tries;
+	if (o->puk_tries != 0)
+		s->puk_left = s->puk_max = (uint8_t)o->puk_tries;
+	if ((r = put_chuid_ccc(s)) != 0)
+		goto out;
+	*ret = s;
+	s = NULL;
+	r = 0;
+out:
+	vc_state_free(&s);
+	return r;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef VC_PERSONALIZE_H
+#define VC_PERSONALIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "seal.h"
+#include "state.h"
+
+/*
+ * Card personalisation: a fresh card (random serial and GUID, CHUID and
+ * CCC objects, hashed PIN/PUK, sealed admin key), the Yubico factory reset,
+ * and sealing/unsealing of slot keys and the admin key.
+ */
+#define VC_DEFAULT_PIN "123456"
+#define VC_DEFAULT_PUK "12345678"
+#define VC_DEFAULT_ADMIN_HEX "010203040506070801020304050607080102030405060708"
+#define VC_DEFAULT_TRIES 3
+
+struct vc_init_opts {
+	const char *name;		/* NULL: "sclogin virtual card" */
+	const char *pin;		/* NULL: VC_DEFAULT_PIN */
+	const char *puk;		/* NULL: VC_DEFAULT_PUK */
+	uint8_t admin_alg;		/* 0: 3DES */
+	const uint8_t *admin_key;	/* NULL: the default 3DES key */
+	size_t admin_key_len;
+	const char *pin_policy;		/* NULL: policy defaults */
+	unsigned pin_tries, puk_tries;	/* 0: 3 */
+	uint32_t hash_iter;		/* 0: VC_HASH_ITER_DEFAULT */
+};
+
+/* err names the bad option ("PIN: The PIN must have at least 6 ..."). */
+int vc_personalize_new(const struct vc_init_opts *o,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], struct vc_state **ret,
+    char *err, size_t errlen);
+
+/* Yubico RESET (FB): factory PIN/PUK/admin key/tries, no keys, new GUID. */
+int vc_personalize_factory_reset(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN]);
+
+/* Seal and store a management key (checks the length for alg). */
+int vc_personalize_set_admin(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t alg, const uint8_t *key,
+    size_t len);
+
+/* Seal pk into slot (pin_policy VC_PINPOL_DEFAULT picks the slot default). */
+int vc_personalize_set_key(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t slot, EVP_PKEY *pk,
+    uint8_t origin, uint8_t pin_policy, uint8_t touch_policy);
+
+int vc_personalize_open_key(const struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], const struct vc_key *k,
+    EVP_PKEY **ret);
+
+/* Unsealed admin key into key (32 bytes room); *ret_len its length. */
+int vc_personalize_open_admin(const struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t key[32],
+    size_t *ret_len);
+
+/* Default PIN policy of a slot: 9C always, 9E never, others once. */
+uint8_t vc_slot_default_pin_policy(uint8_t slot);
+
+/* Certificate object tag of a slot, 0 if none. */
+uint32_t vc_slot_cert_tag(uint8_t slot);
+
+/* Parse even-length hex into out (cap); SCL_ERR_INVALID_ARGUMENT if bad. */
+int vc_hex_parse(const char *s, uint8_t *out, size_t cap, size_t *ret_len);
+
+#endif
