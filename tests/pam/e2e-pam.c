@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+/*
+ * End-to-end: the real pam_sclogin.so in a real PAM stack (pam_wrapper +
+ * libpamtest), users from nss_wrapper, a private pcscd with the vpcd
+ * reader (the rig), virtual PIV cards (sclogin-vcard) carrying the test PKI
+ * (tests/pki/mkpki.sh).  Every case of issue 3.
+ *
+ * Needs root (namespaces); exits 77 otherwise.  Arguments:
+ *   e2e-pam MODULE PKI_DIR
+ * Environment (meson): LD_PRELOAD=libpam_wrapper.so:libnss_wrapper.so,
+ * PAM_WRAPPER=1, SCL_VCARD.  PAM_WRAPPER_SERVICE_DIR and NSS_WRAPPER_* are
+ * set here before the first PAM / NSS call.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpamtest.h>
+#include <security/pam_appl.h>
+
+#include "rig.h"
+
+#define OCSP_PORT 18888
+#define PAM_PERMIT "/lib/x86_64-linux-gnu/security/pam_permit.so"
+#define PAM_MATRIX "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
+
+static struct rig *rig;
+static const char *module, *pki, *vcard;
+static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
+static char statedir[PATH_MAX + 32];
+static pid_t ocsp_pid = -1;
+static unsigned card_seq;
+
+/* ---- helpers ---- */
+
+static void __attribute__((format(printf, 2, 3)))
+write_file(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		perror(path);
+		exit(1);
+	}
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+	chmod(path, 0644);
+}
+
+static int __attribute__((format(printf, 1, 2)))
+sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "command failed (%d): %s\n", st, cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A fresh virtual card carrying PKI leaf `leaf` in 9A; extra: more init
+ * arguments.  Returns a static path (valid until the next call).
+ */
+static const char *
+make_card(const char *leaf, const char *extra)
+{
+	static char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/card-%u-%s.state", dir, ++card_seq,
+	    leaf);
+	if (sh("'%s' init --state '%s' --seal-key '%s' --name '%s card' %s "
+	    ">/dev/null", vcard, path, rig_seal_key(rig), leaf,
+	    extra != NULL ? extra : "") < 0 ||
+	    sh("'%s' import --state '%s' --slot 9a --key '%s/%s.key.pem' "
+	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", vcard, path,
+	    pki, leaf, pki, leaf, rig_seal_key(rig)) < 0)
+		fail_msg("cannot make a card with %s", leaf);
+	return path;
+}
+
+static void
+insert(unsigned slot, const char *leaf)
+{
+	if (rig_card_insert(rig, slot, make_card(leaf, NULL)) != 0)
+		fail_msg("cannot insert a %s card in slot %u", leaf, slot);
+}
+
+/* ---- the conversation ---- */
+
+struct conv {
+	const char *pins[6];		/* ECHO_OFF replies, in order */
+	const char *answers[4];		/* ECHO_ON replies, in order */
+	size_t i_pin, i_answer;
+	int pin_prompts;
+	int remove_on_prompt;		/* pull the card at the first PIN prompt */
+	const char *insert_on_info;	/* spawn this card at "Insert ..." */
+	char transcript[8192];
+};
+
+static void
+note(struct conv *cv, const char *kind, const char *msg)
+{
+	size_t o = strlen(cv->transcript);
+
+	if (o < sizeof(cv->transcript))
+		snprintf(cv->transcript + o, sizeof(cv->transcript) - o,
+		    "  [%s] %s\n", kind, msg);
+}
+
+static int
+conv_fn(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *data)
+{
+	struct conv *cv = data;
+	struct pam_response *r;
+	const char *reply;
+	int i;
+
+	if (n <= 0 || n > PAM_MAX_NUM_MSG ||
+	    (r = calloc((size_t)n, sizeof(*r))) == NULL)
+		return PAM_CONV_ERR;
+	for (i = 0; i < n; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+			note(cv, "secret", msg[i]->msg);
+			cv->pin_prompts++;
+			if (cv->remove_on_prompt) {
+				cv->remove_on_prompt = 0;
+				rig_card_remove(rig, 0);
+			}
+			if (cv->i_pin >= 6 || cv->pins[cv->i_pin] == NULL)
+				goto fail;
+			reply = cv->pins[cv->i_pin++];
+			break;
+		case PAM_PROMPT_ECHO_ON:
+			note(cv, "ask", msg[i]->msg);
+			if (cv->i_answer >= 4 ||
+			    cv->answers[cv->i_answer] == NULL)
+				goto fail;
+			reply = cv->answers[cv->i_answer++];
+			break;
+		case PAM_ERROR_MSG:
+			note(cv, "error", msg[i]->msg);
+			reply = NULL;
+			break;
+		case PAM_TEXT_INFO:
+			note(cv, "info", msg[i]->msg);
+			if (cv->insert_on_info != NULL &&
+			    strstr(msg[i]->msg, "Insert your smart card")) {
+				const char *argv[] = { vcard, "run", "--state",
+					cv->insert_on_info, "--port", "40000",
+					"--seal-key", rig_seal_key(rig), NULL };
+
+				cv->insert_on_info = NULL;
+				if (rig_card_spawn(rig, 0, argv) != 0)
+					goto fail;
+			}
+			reply = NULL;
+			break;
+		default:
+			goto fail;
+		}
+		if (reply != NULL && (r[i].resp = strdup(reply)) == NULL)
+			goto fail;
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < n; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+/*
+ * Run one PAM operation on service for user and check its result.  With
+ * ret_user, also return PAM_USER after the operation.
+ */
+static int
+run_op(const char *service, const char *user, struct conv *cv,
+    enum pamtest_ops op, int want, char *ret_user, size_t user_len)
+{
+	struct pam_testcase tc[2] = {
+		pam_test(op, want),
+		pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+	};
+	enum pamtest_err e;
+	const void *item = NULL;
+	size_t n = ret_user != NULL ? 2 : 1;
+	uint64_t t0 = rig_now_ms();
+
+	e = _pamtest_conv(service, user, conv_fn, cv, tc, n, NULL);
+	fprintf(stderr, "%s %s user=%s: rv=%d (%s) in %llu ms\n%s",
+	    service, op == PAMTEST_AUTHENTICATE ? "auth" :
+	    op == PAMTEST_ACCOUNT ? "account" : op == PAMTEST_CHAUTHTOK ?
+	    "chauthtok" : "op", user != NULL ? user : "(none)", tc[0].op_rv,
+	    pam_strerror(NULL, tc[0].op_rv),
+	    (unsigned long long)(rig_now_ms() - t0), cv->transcript);
+	if (ret_user != NULL && tc[1].case_out.ph != NULL) {
+		if (pam_get_item(tc[1].case_out.ph, PAM_USER, &item) ==
+		    PAM_SUCCESS && item != NULL)
+			snprintf(ret_user, user_len, "%s", (const char *)item);
+		pam_end(tc[1].case_out.ph, tc[0].op_rv);
+	}
+	if (e != PAMTEST_ERR_OK)
+		fail_msg("%s: want %s (%d), got %s (%d): %s", service,
+		    pam_strerror(NULL, want), want,
+		    pam_strerror(NULL, tc[0].op_rv), tc[0].op_rv,
+		    pamtest_strerror(e));
+	return tc[0].op_rv;
+}
+
+static int
+auth(const char *service, const char *user, struct conv *cv, int want)
+{
+	return run_op(service, user, cv, PAMTEST_AUTHENTICATE, want, NULL, 0);
+}
+
+static void
+expect_text(const struct conv *cv, const char *s)
+{
+	if (strstr(cv->transcript, s) == NULL)
+		fail_msg("conversation lacks \"%s\"", s);
+}
+
+static void
+expect_no_pin_prompt(const struct conv *cv)
+{
+	if (cv->pin_prompts != 0)
+		fail_msg("a PIN was asked for a card that cannot sign in");
+}
+
+/* ---- fixtures ---- */
+
+static void
+write_service(const char *name, const char *auth_lines_fmt, ...)
+{
+	char path[PATH_MAX + 64], lines[4096];
+	va_list ap;
+
+	va_start(ap, auth_lines_fmt);
+	vsnprintf(lines, sizeof(lines), auth_lines_fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", svcdir, name);
+	write_file(path, "%s", lines);
+}
+
+static void
+write_services(void)
+{
+	const char *m = module;
+
+	write_service("sc",
+	    "auth required %s config=%s\n"
+	    "account required %s config=%s\n"
+	    "account required " PAM_PERMIT "\n"
+	    "session required %s config=%s\n"
+	    "password required %s config=%s\n", m, conf, m, conf, m, conf, m,
+	    conf);
+	write_service("sc-fallback",
+	    "auth sufficient %s config=%s\n"
+	    "auth required " PAM_MATRIX " passdb=%s/passdb\n", m, conf, dir);
+	write_service("sc-wait",
+	    "auth required %s config=%s wait_for_card=3\n", m, conf);
+	write_service("sc-refuse",
+	    "auth required %s config=%s last_try=refuse\n", m, conf);
+	write_service("sc-crl",
+	    "auth required %s config=%s crl=hard-fail crl_dir=%s/crl\n", m,
+	    conf, pki);
+	write_service("sc-ocsp",
+	    "auth required %s config=%s ocsp=hard-fail "
+	    "ocsp_url=http://127.0.0.1:%d\n", m, conf, OCSP_PORT);
+	write_service("sc-badconf",
+	    "auth required %s config=%s/bad.conf\n", m, dir);
+	write_service("sc-badarg",
+	    "auth required %s config=%s bogus_flag\n", m, conf);
+	write_service("sc-required",
+	    "auth sufficient %s config=%s\n"
+	    "auth required " PAM_MATRIX " passdb=%s/passdb\n"
+	    "account required %s config=%s require_card_users=bob\n"
+	    "account required " PAM_PERMIT "\n", m, conf, dir, m, conf);
+	write_service("cron",
+	    "account required %s config=%s require_card=yes\n"
+	    "account required " PAM_PERMIT "\n", m, conf);
+	write_service("sc-nocardonly",
+	    "auth required %s config=%s allow_card_only=no\n", m, conf);
+}
+
+static int
+start_ocsp(void)
+{
+	char index[PATH_MAX], ca[PATH_MAX], signer[PATH_MAX], key[PATH_MAX];
+	char port[16];
+	struct sockaddr_in sa;
+	uint64_t deadline;
+	int fd;
+
+	snprintf(index, sizeof(index), "%s/index.txt", pki);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", pki);
+	snprintf(signer, sizeof(signer), "%s/ocsp.pem", pki);
+	snprintf(key, sizeof(key), "%s/ocsp.key", pki);
+	snprintf(port, sizeof(port), "%d", OCSP_PORT);
+	if ((ocsp_pid = fork()) < 0)
+		return -1;
+	if (ocsp_pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		unsetenv("LD_PRELOAD");
+		execlp("openssl", "openssl", "ocsp", "-index", index, "-CA", ca,
+		    "-rsigner", signer, "-rkey", key, "-port", port, "-ignore_err",
+		    (char *)NULL);
+		_exit(127);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(OCSP_PORT);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	deadline = rig_now_ms() + 10000;
+	while (rig_now_ms() < deadline) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa,
+		    sizeof(sa)) == 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		usleep(50 * 1000);
+	}
+	return -1;
+}
+
+static int
+teardown_cards(void **state)
+{
+	unsigned s;
+
+	for (s = 0; s < RIG_SLOTS; s++)
+		(void)rig_card_remove(rig, s);
+	return 0;
+}
+
+/* ---- the cases of issue 3 ---- */
+
+static void
+test_success(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	char rec[PATH_MAX + 64], buf[256] = "";
+	FILE *f;
+
+	insert(0, "alice");
+	auth("sc", "alice", &cv, PAM_SUCCESS);
+	expect_text(&cv, "PIN for alice:");
+	assert_int_equal(cv.pin_prompts, 1);
+
+	/* account + session in one handle: the last-method record is card */
+	{
+		struct conv cv2 = { .pins = { "123456" } };
+		struct pam_testcase tc[] = {
+			pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+			pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+			pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+			pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
+		};
+
+		assert_int_equal(_pamtest_conv("sc", "alice", conv_fn, &cv2,
+		    tc, 4, NULL), PAMTEST_ERR_OK);
+	}
+	snprintf(rec, sizeof(rec), "%s/users/alice", statedir);
+	f = fopen(rec, "r");
+	assert_non_null(f);
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	if (strstr(buf, "card") == NULL)
+		fail_msg("record says: %s", buf);
+}
+
+static void
+test_ecc(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct conv cv2 = { .pins = { "123456" } };
+
+	insert(0, "carol");
+	auth("sc", "carol", &cv, PAM_SUCCESS);
+	teardown_cards(NULL);
+	insert(0, "dave");
+	auth("sc", "dave", &cv2, PAM_SUCCESS);
+}
+
+static void
+test_wrong_pin(void **state)
+{
+	struct conv cv = { .pins = { "654321" } };
+	struct conv cv2 = { .pins = { "123456" } };
+
+	insert(0, "alice");
+	auth("sc", "alice", &cv, PAM_AUTH_ERR);
+	expect_text(&cv, "Wrong PIN. 2 tries left.");
+	/* the next prompt says so too, and the right PIN still works */
+	auth("sc", "alice", &cv2, PAM_SUCCESS);
+	expect_text(&cv2, "(2 tries left)");
+}
+
+static void
+test_last_try_and_blocked(void **state)
+{
+	struct conv w1 = { .pins = { "000000" } };
+	struct conv w2 = { .pins = { "000000" } };
+	struct conv refuse = { .pins = { "123456" } };
+	struct conv decline = { .answers = { "no" }, .pins = { "123456" } };
+	struct conv burn = { .answers = { "yes" }, .pins = { "000000" } };
+	struct conv after = { .pins = { "123456" } };
+
+	insert(0, "alice");
+	auth("sc", "alice", &w1, PAM_AUTH_ERR);
+	auth("sc", "alice", &w2, PAM_AUTH_ERR);
+	expect_text(&w2, "1 try left");
+
+	/* last_try=refuse: no prompt, no try spent */
+	auth("sc-refuse", "alice", &refuse, PAM_AUTH_ERR);
+	expect_text(&refuse, "Only one PIN try is left");
+	expect_no_pin_prompt(&refuse);
+
+	/* last_try=confirm, answered no: nothing spent, falls through */
+	auth("sc", "alice", &decline, PAM_AUTHINFO_UNAVAIL);
+	expect_text(&decline, "If this PIN is wrong, the card will be blocked");
+	expect_no_pin_prompt(&decline);
+
+	/* confirmed and wrong: blocked */
+	auth("sc", "alice", &burn, PAM_MAXTRIES);
+	expect_text(&burn, "(last try)");
+	expect_text(&burn, "blocked");
+
+	/* blocked: refused before any prompt */
+	auth("sc", "alice", &after, PAM_MAXTRIES);
+	expect_no_pin_prompt(&after);
+	expect_text(&after, "PIN is blocked");
+}
+
+static void
+test_last_try_confirmed_ok(void **state)
+{
+	struct conv w1 = { .pins = { "000000", NULL } };
+	struct conv w2 = { .pins = { "000000", NULL } };
+	struct conv ok = { .answers = { "yes" }, .pins = { "123456" } };
+	struct conv again = { .pins = { "123456" } };
+
+	insert(0, "alice");
+	auth("sc", "alice", &w1, PAM_AUTH_ERR);
+	auth("sc", "alice", &w2, PAM_AUTH_ERR);
+	auth("sc", "alice", &ok, PAM_SUCCESS);
+	/* the counter is back to full: no warning now */
+	auth("sc", "alice", &again, PAM_SUCCESS);
+	if (strstr(again.transcript, "tries left") != NULL ||
+	    strstr(again.transcript, "last try") != NULL)
+		fail_msg("tries were not reset");
+}
+
+static void
+test_empty_pin_falls_through(void **state)
+{
+	struct conv cv = { .pins = { "", "secret" } };
+	struct conv wrong = { .pins = { "999999" } };
+
+	insert(0, "alice");
+	auth("sc-fallback", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(cv.pin_prompts, 2);	/* PIN, then the password */
+	if (strstr(cv.transcript, "[error]") != NULL)
+		fail_msg("an empty PIN must not show an error");
+	/* the counter was not touched: a wrong PIN now leaves 2 */
+	auth("sc", "alice", &wrong, PAM_AUTH_ERR);
+	expect_text(&wrong, "2 tries left");
+}
+
+static void
+test_no_card(void **state)
+{
+	struct conv cv = { 0 };
+	struct conv co = { 0 };
+	uint64_t t0 = rig_now_ms();
+
+	/* user known, nothing requires a card: silent, at once */
+	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	assert_true(rig_now_ms() - t0 < 3000);
+	expect_no_pin_prompt(&cv);
+	assert_null(strstr(cv.transcript, "[error]"));
+	/* card-only (greeter card service): says what is missing */
+	auth("sc", NULL, &co, PAM_AUTHINFO_UNAVAIL);
+	expect_text(&co, "Insert your smart card");
+}
+
+static void
+test_no_card_wait(void **state)
+{
+	struct conv cv = { 0 };
+	struct conv ins = { .pins = { "123456" } };
+	uint64_t t0 = rig_now_ms(), dt;
+
+	auth("sc-wait", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	dt = rig_now_ms() - t0;
+	fprintf(stderr, "waited %llu ms\n", (unsigned long long)dt);
+	assert_true(dt >= 2900 && dt < 8000);
+	expect_text(&cv, "Insert your smart card");
+	expect_text(&cv, "No smart card was inserted in time.");
+
+	/* inserted while waiting: signs in */
+	ins.insert_on_info = make_card("alice", NULL);
+	auth("sc-wait", "alice", &ins, PAM_SUCCESS);
+}
+
+static void
+test_card_removed(void **state)
+{
+	struct conv cv = { .pins = { "123456" }, .remove_on_prompt = 1 };
+
+	insert(0, "alice");
+	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	expect_text(&cv, "The smart card was removed");
+}
+
+static void
+bad_cert(const char *leaf, const char *service, const char *text)
+{
+	struct conv cv = { .pins = { "123456" } };
+
+	insert(0, leaf);
+	auth(service, "alice", &cv, PAM_AUTH_ERR);
+	expect_no_pin_prompt(&cv);
+	expect_text(&cv, text);
+	teardown_cards(NULL);
+}
+
+static void
+test_bad_certs(void **state)
+{
+	bad_cert("alice-expired", "sc", "has expired");
+	bad_cert("alice-notyet", "sc", "not valid yet");
+	bad_cert("alice-noeku", "sc", "not meant for signing in");
+	bad_cert("alice-untrusted", "sc", "not trusted");
+}
+
+static void
+test_revoked_crl(void **state)
+{
+	struct conv good = { .pins = { "123456" } };
+
+	bad_cert("alice-revoked", "sc-crl", "revoked");
+	insert(0, "alice");
+	auth("sc-crl", "alice", &good, PAM_SUCCESS);
+}
+
+static void
+test_revoked_ocsp(void **state)
+{
+	struct conv good = { .pins = { "123456" } };
+
+	if (ocsp_pid < 0 && start_ocsp() < 0)
+		fail_msg("cannot start openssl ocsp on port %d", OCSP_PORT);
+	bad_cert("alice-revoked", "sc-ocsp", "revoked");
+	insert(0, "alice");
+	auth("sc-ocsp", "alice", &good, PAM_SUCCESS);
+}
+
+static void
+test_unmapped(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct conv other = { .pins = { "123456" } };
+
+	insert(0, "stranger");
+	auth("sc", "alice", &cv, PAM_AUTH_ERR);
+	expect_no_pin_prompt(&cv);
+	expect_text(&cv, "not linked to an account");
+	teardown_cards(NULL);
+	/* bob's card cannot sign alice in */
+	insert(0, "bob");
+	auth("sc", "alice", &other, PAM_AUTH_ERR);
+	expect_no_pin_prompt(&other);
+}
+
+static void
+test_card_only(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct conv amb = { .pins = { "123456" } };
+	struct conv off = { .pins = { "123456" } };
+	char user[64] = "";
+
+	insert(0, "alice");
+	run_op("sc", NULL, &cv, PAMTEST_AUTHENTICATE, PAM_SUCCESS, user,
+	    sizeof(user));
+	assert_string_equal(user, "alice");
+	auth("sc-nocardonly", NULL, &off, PAM_AUTH_ERR);
+	expect_no_pin_prompt(&off);
+	teardown_cards(NULL);
+
+	/* shared maps to alice and bob: a clear error, not a guess */
+	insert(0, "shared");
+	auth("sc", NULL, &amb, PAM_AUTH_ERR);
+	expect_no_pin_prompt(&amb);
+	expect_text(&amb, "linked to several accounts");
+}
+
+static void
+test_two_cards(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+
+	/* bob's card in the first reader is skipped for alice */
+	insert(0, "bob");
+	insert(1, "alice");
+	auth("sc", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(cv.pin_prompts, 1);
+}
+
+static void
+test_bad_config(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct conv cv2 = { .pins = { "123456" } };
+
+	insert(0, "alice");
+	auth("sc-badconf", "alice", &cv, PAM_SERVICE_ERR);
+	expect_no_pin_prompt(&cv);
+	expect_text(&cv, "misconfigured");
+	auth("sc-badarg", "alice", &cv2, PAM_SERVICE_ERR);
+	expect_no_pin_prompt(&cv2);
+}
+
+static void
+test_no_pcscd(void **state)
+{
+	struct conv cv = { 0 };
+	struct conv co = { 0 };
+	uint64_t t0;
+
+	assert_int_equal(rig_pcscd_stop(rig), 0);
+	t0 = rig_now_ms();
+	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	auth("sc", NULL, &co, PAM_AUTHINFO_UNAVAIL);
+	expect_text(&co, "smart card service is not running");
+	assert_true(rig_now_ms() - t0 < 5000);
+	assert_int_equal(rig_pcscd_start(rig), 0);
+}
+
+static void
+test_account_required(void **state)
+{
+	struct conv bob = { .pins = { "secret" } };
+	struct conv bobcard = { .pins = { "123456" } };
+	struct conv alice = { .pins = { "secret" } };
+	struct conv cron = { 0 };
+	struct pam_testcase pw[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED),
+	};
+	struct pam_testcase pw_ok[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+	};
+
+	/* bob must use a card: password sign-in is refused at account */
+	assert_int_equal(_pamtest_conv("sc-required", "bob", conv_fn, &bob,
+	    pw, 2, NULL), PAMTEST_ERR_OK);
+	expect_text(&bob, "A smart card is required");
+	/* alice may use her password */
+	assert_int_equal(_pamtest_conv("sc-required", "alice", conv_fn,
+	    &alice, pw_ok, 2, NULL), PAMTEST_ERR_OK);
+	/* bob with his card is fine */
+	insert(0, "bob");
+	assert_int_equal(_pamtest_conv("sc-required", "bob", conv_fn,
+	    &bobcard, pw_ok, 2, NULL), PAMTEST_ERR_OK);
+	/* cron is never affected */
+	run_op("cron", "bob", &cron, PAMTEST_ACCOUNT, PAM_SUCCESS, NULL, 0);
+}
+
+static void
+test_change_pin(void **state)
+{
+	struct conv bad = { .pins = { "123456", "12", "12" } };
+	struct conv mism = { .pins = { "123456", "24681357", "24681358" } };
+	struct conv ok = { .pins = { "123456", "24681357", "24681357" } };
+	struct conv oldfail = { .pins = { "123456" } };
+	struct conv newok = { .pins = { "24681357" } };
+
+	insert(0, "alice");
+	run_op("sc", "alice", &bad, PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR, NULL,
+	    0);
+	run_op("sc", "alice", &mism, PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR, NULL,
+	    0);
+	expect_text(&mism, "do not match");
+	run_op("sc", "alice", &ok, PAMTEST_CHAUTHTOK, PAM_SUCCESS, NULL, 0);
+	expect_text(&ok, "was changed");
+	auth("sc", "alice", &oldfail, PAM_AUTH_ERR);
+	auth("sc", "alice", &newok, PAM_SUCCESS);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_success, teardown_cards),
+		cmocka_unit_test_teardown(test_ecc, teardown_cards),
+		cmocka_unit_test_teardown(test_wrong_pin, teardown_cards),
+		cmocka_unit_test_teardown(test_last_try_and_blocked,
+		    teardown_cards),
+		cmocka_unit_test_teardown(test_last_try_confirmed_ok,
+		    teardown_cards),
+		cmocka_unit_test_teardown(test_empty_pin_falls_through,
+		    teardown_cards),
+		cmocka_unit_test_teardown(test_no_card, teardown_cards),
+		cmocka_unit_test_teardown(test_no_card_wait, teardown_cards),
+		cmocka_unit_test_teardown(test_card_removed, teardown_cards),
+		cmocka_unit_test_teardown(test_bad_certs, teardown_cards),
+		cmocka_unit_test_teardown(test_revoked_crl, teardown_cards),
+		cmocka_unit_test_teardown(test_revoked_ocsp, teardown_cards),
+		cmocka_unit_test_teardown(test_unmapped, teardown_cards),
+		cmocka_unit_test_teardown(test_card_only, teardown_cards),
+		cmocka_unit_test_teardown(test_two_cards, teardown_cards),
+		cmocka_unit_test_teardown(test_bad_config, teardown_cards),
+		cmocka_unit_test_teardown(test_no_pcscd, teardown_cards),
+		cmocka_unit_test_teardown(test_account_required, teardown_cards),
+		cmocka_unit_test_teardown(test_change_pin, teardown_cards),
+	};
+	char path[PATH_MAX + 64];
+	int r;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s pam_sclogin.so PKI_DIR\n", argv[0]);
+		return 2;
+	}
+	module = argv[1];
+	pki = argv[2];
+	if ((vcard = rig_vcard_path()) == NULL) {
+		fprintf(stderr, "SKIP: SCL_VCARD not set or not executable\n");
+		return 77;
+	}
+	if (getenv("PAM_WRAPPER") == NULL) {
+		fprintf(stderr, "SKIP: run under pam_wrapper (meson test)\n");
+		return 77;
+	}
+	if ((r = rig_start(&rig)) != 0)
+		return r;
+
+	snprintf(dir, sizeof(dir), "%s/pam", rig_dir(rig));
+	snprintf(svcdir, sizeof(svcdir), "%s/services", dir);
+	snprintf(statedir, sizeof(statedir), "%s/state", dir);
+	snprintf(conf, sizeof(conf), "%s/sclogin.conf", dir);
+	if (mkdir(dir, 0755) < 0 || mkdir(svcdir, 0755) < 0) {
+		perror(dir);
+		rig_stop(&rig);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	write_file(path,
+	    "root:x:0:0:root:/root:/bin/sh\n"
+	    "alice:x:1001:1001:Alice:%s/home/alice:/bin/sh\n"
+	    "bob:x:1002:1002:Bob:%s/home/bob:/bin/sh\n"
+	    "carol:x:1003:1003:Carol:%s/home/carol:/bin/sh\n"
+	    "dave:x:1004:1004:Dave:%s/home/dave:/bin/sh\n", dir, dir, dir, dir);
+	setenv("NSS_WRAPPER_PASSWD", path, 1);
+	snprintf(path, sizeof(path), "%s/group", dir);
+	write_file(path, "root:x:0:\nalice:x:1001:\nbob:x:1002:\n"
+	    "carol:x:1003:\ndave:x:1004:\nsmartcard:x:2001:alice\n");
+	setenv("NSS_WRAPPER_GROUP", path, 1);
+	snprintf(path, sizeof(path), "%s/passdb", dir);
+	write_file(path, "alice:secret:sc-fallback\nalice:secret:sc-required\n"
+	    "bob:secret:sc-required\n");
+	write_file(conf,
+	    "[global]\n"
+	    "ca_file = %s/ca.pem\n"
+	    "mapfile = %s/mapfile\n"
+	    "mapping = upn, mapfile, cn\n"
+	    "crl = off\n"
+	    "ocsp = off\n"
+	    "state_dir = %s\n"
+	    "last_try = confirm\n"
+	    "low_tries_warn = 2\n"
+	    "card_timeout_ms = 5000\n"
+	    "revocation_timeout_ms = 3000\n"
+	    "debug = yes\n", pki, pki, statedir);
+	snprintf(path, sizeof(path), "%s/bad.conf", dir);
+	write_file(path, "[global]\nocsp = requried\n");
+	write_services();
+	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
+
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	if (ocsp_pid > 0) {
+		kill(ocsp_pid, SIGTERM);
+		waitpid(ocsp_pid, NULL, 0);
+	}
+	rig_stop(&rig);
+	return r;
+}
