@@ -21,6 +21,7 @@ struct step {
 	int err;
 	fake_card_fn *fn;
 	void *ctx;
+	unsigned calls;
 };
 
 struct fake_card {
@@ -195,8 +196,18 @@ fc_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 		fail_msg("fake card: script exhausted after %zu steps", fc->n);
 	}
 	s = &fc->steps[fc->pos++];
-	if (s->fn != NULL)
-		return s->fn(s->ctx, cmd, cmd_len, resp, resp_len);
+	if (s->fn != NULL) {
+		int r = s->fn(s->ctx, cmd, cmd_len, resp, resp_len);
+
+		if (r == FAKE_CARD_MORE) {
+			if (++s->calls >= FAKE_CARD_MORE_MAX)
+				fail_msg("fake card: step %zu wants more than "
+				    "%d commands", fc->pos, FAKE_CARD_MORE_MAX);
+			fc->pos--;
+			r = 0;
+		}
+		return r;
+	}
 	if (s->cmd_len != cmd_len || memcmp(s->cmd, cmd, cmd_len) != 0) {
 		print_hex("fake card: expected", s->cmd, s->cmd_len);
 		print_hex("fake card: got", cmd, cmd_len);

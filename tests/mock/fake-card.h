@@ -34,9 +34,15 @@ struct fake_card;
 /*
  * A step computed at run time (e.g. sign a random challenge): fn receives
  * the command and fills resp (capacity *resp_len on entry, length on
- * return, including SW).  It returns 0 or a transport error code
- * (SCL_ERR_*) that transmit() then returns; it may fail the test itself.
+ * return, including SW).  It returns 0 (step done), FAKE_CARD_MORE (step
+ * answered, and the next command goes to fn again: for chained commands
+ * and GET RESPONSE; at most FAKE_CARD_MORE_MAX times in a row, then the
+ * test fails), or a negative transport error code (SCL_ERR_*) that
+ * transmit() then returns (step done).  fn may fail the test itself.
  */
+#define FAKE_CARD_MORE		1
+#define FAKE_CARD_MORE_MAX	256
+
 typedef int fake_card_fn(void *ctx, const uint8_t *cmd, size_t cmd_len,
     uint8_t *resp, size_t *resp_len);
 
