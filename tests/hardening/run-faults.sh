@@ -38,6 +38,8 @@ bench_users "$work/nss"
 # the sum of its card steps, so every case gets a generous 20 s.
 bench_pam_sclogin "$work/conf" "$work/pki" "card_timeout_ms=2000"
 export LD_PRELOAD=$NSS_WRAPPER_LIB
+# nss_wrapper is preloaded ahead of the ASan runtime in sanitizer builds
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:verify_asan_link_order=0
 export NSS_WRAPPER_PASSWD=$work/nss/passwd NSS_WRAPPER_GROUP=$work/nss/group
 
 pass=0
