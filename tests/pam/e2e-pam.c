@@ -47,6 +47,8 @@ static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
 static char statedir[PATH_MAX + 32];
 static pid_t ocsp_pid = -1;
 static unsigned card_seq;
+static char logpath[PATH_MAX + 32];
+static int saved_stderr = -1;
 
 /* ---- helpers ---- */
 
@@ -258,6 +260,53 @@ expect_no_pin_prompt(const struct conv *cv)
 		fail_msg("a PIN was asked for a card that cannot sign in");
 }
 
+/*
+ * pam_wrapper turns pam_syslog() into "SYSLOG(prio): ..." lines on stderr
+ * (PAM_WRAPPER_DEBUGLEVEL=2), which main() sends to logpath: the outcome
+ * lines can be checked, and the whole log searched for PINs.
+ */
+static long
+log_mark(void)
+{
+	struct stat st;
+
+	fflush(stderr);
+	return stat(logpath, &st) == 0 ? (long)st.st_size : 0;
+}
+
+static char *
+log_read(long from)
+{
+	FILE *f;
+	char *buf;
+	long n;
+
+	fflush(stderr);
+	if ((f = fopen(logpath, "r")) == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f) - from;
+	if (n < 0)
+		n = 0;
+	buf = calloc(1, (size_t)n + 1);
+	fseek(f, from, SEEK_SET);
+	if (buf != NULL && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+expect_log(long from, const char *s)
+{
+	char *buf = log_read(from);
+	int found = buf != NULL && strstr(buf, s) != NULL;
+
+	free(buf);
+	if (!found)
+		fail_msg("log lacks \"%s\"", s);
+}
+
 /* ---- fixtures ---- */
 
 static void
@@ -379,10 +428,15 @@ test_success(void **state)
 	char rec[PATH_MAX + 64], buf[256] = "";
 	FILE *f;
 
+	long m = log_mark();
+
 	insert(0, "alice");
 	auth("sc", "alice", &cv, PAM_SUCCESS);
 	expect_text(&cv, "PIN for alice:");
 	assert_int_equal(cv.pin_prompts, 1);
+	expect_log(m, "auth: result=ok reason=OK user='alice' "
+	    "reader='Virtual PCD 00 00' cert_serial=");
+	expect_log(m, "cert_issuer='CN=sclogin Test Root CA");
 
 	/* account + session in one handle: the last-method record is card */
 	{
@@ -425,9 +479,13 @@ test_wrong_pin(void **state)
 	struct conv cv = { .pins = { "654321" } };
 	struct conv cv2 = { .pins = { "123456" } };
 
+	long m = log_mark();
+
 	insert(0, "alice");
 	auth("sc", "alice", &cv, PAM_AUTH_ERR);
 	expect_text(&cv, "Wrong PIN. 2 tries left.");
+	expect_log(m, "result=fail reason=PIN_WRONG user='alice'");
+	expect_log(m, "tries_left=2");
 	/* the next prompt says so too, and the right PIN still works */
 	auth("sc", "alice", &cv2, PAM_SUCCESS);
 	expect_text(&cv2, "(2 tries left)");
@@ -551,24 +609,33 @@ test_card_removed(void **state)
 }
 
 static void
-bad_cert(const char *leaf, const char *service, const char *text)
+bad_cert(const char *leaf, const char *service, const char *text,
+    const char *reason)
 {
 	struct conv cv = { .pins = { "123456" } };
+	long m = log_mark();
 
 	insert(0, leaf);
 	auth(service, "alice", &cv, PAM_AUTH_ERR);
 	expect_no_pin_prompt(&cv);
 	expect_text(&cv, text);
+	expect_log(m, reason);
 	teardown_cards(NULL);
 }
 
 static void
 test_bad_certs(void **state)
 {
-	bad_cert("alice-expired", "sc", "has expired");
-	bad_cert("alice-notyet", "sc", "not valid yet");
-	bad_cert("alice-noeku", "sc", "not meant for signing in");
-	bad_cert("alice-untrusted", "sc", "not trusted");
+	bad_cert("alice-expired", "sc", "has expired",
+	    "reason=CERT_EXPIRED");
+	bad_cert("alice-notyet", "sc", "not valid yet",
+	    "reason=CERT_NOT_YET_VALID");
+	bad_cert("alice-noeku", "sc", "not meant for signing in",
+	    "reason=CERT_EKU");
+	bad_cert("alice-nodigsig", "sc", "not meant for signing in",
+	    "reason=CERT_KEY_USAGE");
+	bad_cert("alice-untrusted", "sc", "not trusted",
+	    "reason=CERT_UNTRUSTED");
 }
 
 static void
@@ -576,7 +643,7 @@ test_revoked_crl(void **state)
 {
 	struct conv good = { .pins = { "123456" } };
 
-	bad_cert("alice-revoked", "sc-crl", "revoked");
+	bad_cert("alice-revoked", "sc-crl", "revoked", "reason=CERT_REVOKED");
 	insert(0, "alice");
 	auth("sc-crl", "alice", &good, PAM_SUCCESS);
 }
@@ -588,7 +655,7 @@ test_revoked_ocsp(void **state)
 
 	if (ocsp_pid < 0 && start_ocsp() < 0)
 		fail_msg("cannot start openssl ocsp on port %d", OCSP_PORT);
-	bad_cert("alice-revoked", "sc-ocsp", "revoked");
+	bad_cert("alice-revoked", "sc-ocsp", "revoked", "reason=CERT_REVOKED");
 	insert(0, "alice");
 	auth("sc-ocsp", "alice", &good, PAM_SUCCESS);
 }
@@ -727,6 +794,23 @@ test_change_pin(void **state)
 	auth("sc", "alice", &newok, PAM_SUCCESS);
 }
 
+/* Last: no PIN used by any case ever reached a log line. */
+static void
+test_no_pin_in_log(void **state)
+{
+	static const char *const pins[] = { "123456", "654321", "000000",
+		"999999", "24681357", "24681358" };
+	char *buf = log_read(0);
+	size_t i;
+
+	assert_non_null(buf);
+	assert_non_null(strstr(buf, "result=ok"));
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		if (strstr(buf, pins[i]) != NULL)
+			fail_msg("PIN %s found in the log", pins[i]);
+	free(buf);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -753,6 +837,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_no_pcscd, teardown_cards),
 		cmocka_unit_test_teardown(test_account_required, teardown_cards),
 		cmocka_unit_test_teardown(test_change_pin, teardown_cards),
+		cmocka_unit_test(test_no_pin_in_log),
 	};
 	char path[PATH_MAX + 64];
 	int r;
@@ -815,8 +900,34 @@ main(int argc, char **argv)
 	write_file(path, "[global]\nocsp = requried\n");
 	write_services();
 	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
+	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
+
+	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	{
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+
+		saved_stderr = dup(2);
+		if (fd < 0 || saved_stderr < 0 || dup2(fd, 2) < 0) {
+			perror(logpath);
+			rig_stop(&rig);
+			return 1;
+		}
+		close(fd);
+		setvbuf(stderr, NULL, _IOLBF, 0);
+	}
 
 	r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	/* Hand the log (PAM conversation, outcome lines) to meson. */
+	fflush(stderr);
+	{
+		char *all = log_read(0);
+
+		if (all != NULL && saved_stderr >= 0)
+			(void)!write(saved_stderr, all, strlen(all));
+		free(all);
+	}
 	if (ocsp_pid > 0) {
 		kill(ocsp_pid, SIGTERM);
 		waitpid(ocsp_pid, NULL, 0);
