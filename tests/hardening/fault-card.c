@@ -389,13 +389,13 @@ session(const struct cfg *c, struct state *st, int up, int card)
 		}
 		t0 = now_us();
 		if (fired && c->fault == F_DROP) {
-			log_line(st, "n=%u ins=%02X p1p2=%02X%02X lc=%zu "
+			log_line(st, "n=%u ins=%02X p1p2=%02X%02X body=%zu "
 			    "fault=drop\n", st->n_apdu, ins, msg[2], msg[3],
 			    len - 4);
 			goto out;
 		}
 		if (fired && c->fault == F_HANG) {
-			log_line(st, "n=%u ins=%02X p1p2=%02X%02X lc=%zu "
+			log_line(st, "n=%u ins=%02X p1p2=%02X%02X body=%zu "
 			    "fault=hang\n", st->n_apdu, ins, msg[2], msg[3],
 			    len - 4);
 			hang(up);
@@ -427,7 +427,7 @@ session(const struct cfg *c, struct state *st, int up, int card)
 			if (fired && alen >= 2)
 				mangle(c, st, ans, &alen);
 		}
-		log_line(st, "n=%u ins=%02X p1p2=%02X%02X lc=%zu rlen=%zu "
+		log_line(st, "n=%u ins=%02X p1p2=%02X%02X body=%zu rlen=%zu "
 		    "sw=%02X%02X us=%llu fault=%s\n", st->n_apdu, ins, msg[2],
 		    msg[3], len - 4, alen >= 2 ? alen - 2 : 0,
 		    alen >= 2 ? ans[alen - 2] : 0, alen >= 2 ? ans[alen - 1] : 0,
