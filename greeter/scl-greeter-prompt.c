@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "scl-greeter-prompt.h"
+#include "scl-greeter-resources.h"
 
 struct _SclGreeterPrompt {
 	GtkBox parent_instance;
@@ -230,8 +231,8 @@ scl_greeter_prompt_render(SclGreeterPrompt *self,
 
 	if ((out->view == SCL_GREETER_VIEW_PIN ||
 	    out->view == SCL_GREETER_VIEW_PASSWORD) &&
-	    (self->last_view != out->view || out->entry_ready))
-		gtk_widget_grab_focus(GTK_WIDGET(self->entry));
+	    !gtk_widget_has_focus(GTK_WIDGET(self->entry)))
+		gtk_entry_grab_focus_without_selecting(self->entry);
 	self->last_view = out->view;
 	self->last_method = out->method;
 }
@@ -267,11 +268,24 @@ scl_greeter_prompt_set_user(SclGreeterPrompt *self, const char *name)
 	gtk_label_set_text(self->user_label, name);
 }
 
+/* Static library: the resource constructor would not be linked in. */
+static void
+resources_ensure(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		scl_greeter_register_resource();
+		g_once_init_leave(&once, 1);
+	}
+}
+
 void
 scl_greeter_style_init(void)
 {
 	static gsize once;
 
+	resources_ensure();
 	if (g_once_init_enter(&once)) {
 		g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
 
@@ -302,6 +316,7 @@ scl_greeter_prompt_class_init(SclGreeterPromptClass *klass)
 	    "use-card", "cancel" };
 	guint i;
 
+	resources_ensure();
 	widget_class->key_press_event = scl_greeter_prompt_key_press;
 	for (i = 0; i < N_SIGNALS; i++)
 		signals[i] = g_signal_new(names[i], G_TYPE_FROM_CLASS(klass),

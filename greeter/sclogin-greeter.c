@@ -23,6 +23,7 @@
 
 #include <security/pam_appl.h>
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "config.h"
@@ -326,7 +327,12 @@ backend_succeeded(gpointer data, enum scl_method method, const char *card_id)
 	rec.when = (int64_t)time(NULL);
 	if (method == SCL_METHOD_CARD && card_id != NULL)
 		g_strlcpy(rec.card_id, card_id, sizeof(rec.card_id));
-	r = scl_record_write(h->record_dir, h->user, &rec);
+	/* Same layout as pam_sclogin's session hook: STATE/users, 0700. */
+	if ((g_mkdir(h->state_dir, 0755) < 0 && errno != EEXIST) ||
+	    (g_mkdir(h->record_dir, 0700) < 0 && errno != EEXIST))
+		r = SCL_ERR_SYSTEM;
+	else
+		r = scl_record_write(h->record_dir, h->user, &rec);
 	if (r < 0)
 		g_log(LOG_DOMAIN, G_LOG_LEVEL_WARNING, "cannot write the "
 		    "sign-in record of '%s' in '%s': %s, ignoring", h->user,

@@ -1,0 +1,280 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (c) 2026 The sclogin authors
+#
+# The greeter end to end, under Xvfb, on the real rig (run through rig-run):
+# private pcscd + vpcd + the virtual card, the test PKI, nss_wrapper users,
+# pam_wrapper services using the built pam_sclogin.so (card) and pam_matrix
+# (password).  The window is driven through its test hook (a FIFO of
+# commands, a status file of rendered states); every state is captured to
+# $SCL_BUILD_ROOT/tests/greeter/screenshots/.
+#
+# env: SCL_BUILD_ROOT, SCL_VCARD, SCL_TEST_PKI, SCL_GREETER, SCL_PAM_MODULE,
+#      SCL_RIG_CARD, SCL_RIG_SEAL_KEY (from rig-run)
+set -u
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -f "${status:-/nonexistent}" ] && { echo "--- status:" >&2; tail -20 "$status" >&2; }
+	[ -f "${T:-/nonexistent}/greeter.log" ] && { echo "--- greeter log:" >&2; tail -30 "$T/greeter.log" >&2; }
+	exit 1
+}
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+for v in SCL_BUILD_ROOT SCL_VCARD SCL_TEST_PKI SCL_GREETER SCL_PAM_MODULE SCL_RIG_CARD SCL_RIG_SEAL_KEY; do
+	eval "[ -n \"\${$v:-}\" ]" || fail "$v is not set (run through meson test / rig-run)"
+done
+command -v Xvfb >/dev/null || skip "Xvfb is not installed (apt-get install xvfb)"
+PAMW=$(pkg-config --variable=libdir pam_wrapper 2>/dev/null)/libpam_wrapper.so
+[ -r "$PAMW" ] || PAMW=/usr/lib/x86_64-linux-gnu/libpam_wrapper.so
+NSSW=/usr/lib/x86_64-linux-gnu/libnss_wrapper.so
+MATRIX=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so
+PERMIT=$(ls /lib/x86_64-linux-gnu/security/pam_permit.so /usr/lib/x86_64-linux-gnu/security/pam_permit.so 2>/dev/null | head -1)
+for f in "$PAMW" "$NSSW" "$MATRIX" "$PERMIT"; do
+	[ -r "$f" ] || skip "$f missing (libpam-wrapper, libnss-wrapper, libpam-modules)"
+done
+
+shots=$SCL_BUILD_ROOT/tests/greeter/screenshots
+mkdir -p "$shots" && rm -f "$shots"/*.png
+T=$(mktemp -d /tmp/scl-greeter-test.XXXXXX) || exit 1
+xpid=
+gpid=
+cleanup() {
+	[ -n "$gpid" ] && kill "$gpid" 2>/dev/null
+	[ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+	[ -n "$gpid" ] && wait "$gpid" 2>/dev/null
+	[ -n "$xpid" ] && wait "$xpid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# --- users, PKI, config, PAM services ------------------------------------
+mkdir -p "$T/home/alice" "$T/home/bob" "$T/state" "$T/pam.d"
+cat > "$T/passwd" <<EOF
+root:x:0:0:root:/root:/bin/sh
+alice:x:1001:1001:Alice Example:$T/home/alice:/bin/sh
+bob:x:1002:1002:Bob Example:$T/home/bob:/bin/sh
+carol:x:1003:1003:Carol Example:/nonexistent:/bin/sh
+dave:x:1004:1004:Dave Example:/nonexistent:/bin/sh
+EOF
+cat > "$T/group" <<EOF
+root:x:0:
+alice:x:1001:
+bob:x:1002:
+smartcard:x:2001:alice
+EOF
+printf 'alice:alicepw:sclogin-password\nbob:bobpw:sclogin-password\n' > "$T/passdb"
+cat > "$T/sclogin.conf" <<EOF
+[global]
+ca_file = $SCL_TEST_PKI/ca.pem
+crl = off
+ocsp = off
+mapping = upn, cn
+state_dir = $T/state
+last_try = refuse
+low_tries_warn = 3
+EOF
+chmod 0644 "$T/sclogin.conf"
+cat > "$T/pam.d/sclogin-card" <<EOF
+auth     required $SCL_PAM_MODULE config=$T/sclogin.conf
+account  required $PERMIT
+EOF
+cat > "$T/pam.d/sclogin-password" <<EOF
+auth     required $MATRIX passdb=$T/passdb
+account  required $PERMIT
+EOF
+
+mkcard() { # NAME CERTNAME STATE
+	"$SCL_VCARD" init --state "$3" --name "$1" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null ||
+	    fail "vcard init $1"
+	"$SCL_VCARD" import --state "$3" --slot 9a --key "$SCL_TEST_PKI/$2.key.pem" \
+	    --cert "$SCL_TEST_PKI/$2.cert.pem" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null ||
+	    fail "vcard import $2"
+}
+mkcard "Alice card" alice "$T/alice.card"
+mkcard "Old card" alice-expired "$T/expired.card"
+
+# --- X server -------------------------------------------------------------
+d=90
+while [ $d -lt 200 ] && { [ -e /tmp/.X$d-lock ] || [ -e /tmp/.X11-unix/X$d ]; }; do
+	d=$((d + 1))
+done
+Xvfb :$d -screen 0 1024x700x24 -nolisten tcp -noreset >"$T/xvfb.log" 2>&1 &
+xpid=$!
+i=0
+until [ -e /tmp/.X11-unix/X$d ]; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && fail "Xvfb :$d did not start: $(cat "$T/xvfb.log")"
+	kill -0 $xpid 2>/dev/null || fail "Xvfb :$d died: $(cat "$T/xvfb.log")"
+	sleep 0.1
+done
+export DISPLAY=:$d
+
+# --- the greeter ----------------------------------------------------------
+status=$T/status
+fifo=$T/cmd
+mkfifo "$fifo"
+
+# start_greeter USER [extra env...]
+start_greeter() {
+	user=$1
+	shift
+	: > "$status"
+	env "$@" LD_PRELOAD="$PAMW $NSSW" PAM_WRAPPER=1 \
+	    PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+	    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	    SCL_GREETER_TEST_FIFO="$fifo" SCL_GREETER_TEST_STATUS="$status" \
+	    GTK_THEME=Adwaita NO_AT_BRIDGE=1 GDK_BACKEND=x11 G_DEBUG=fatal-criticals \
+	    "$SCL_GREETER" --user "$user" --config "$T/sclogin.conf" \
+	    --state-dir "$T/state" >>"$T/greeter.log" 2>&1 &
+	gpid=$!
+	wait_for "^ready" 10
+}
+
+# wait_for REGEX SECONDS: the last state line (or any line) matches
+wait_for() {
+	i=0
+	lim=$(($2 * 20))
+	while [ $i -lt $lim ]; do
+		if grep -q '^state' "$status" 2>/dev/null &&
+		    tail -n 1 "$status" | grep -Eq "$1"; then
+			return 0
+		fi
+		case "$1" in
+		^ready*|^screenshot*) grep -Eq "$1" "$status" 2>/dev/null && return 0 ;;
+		esac
+		kill -0 "$gpid" 2>/dev/null || fail "greeter exited while waiting for '$1'"
+		i=$((i + 1))
+		sleep 0.05
+	done
+	fail "timed out waiting for '$1'"
+}
+
+cmd() {
+	printf '%s\n' "$*" > "$fifo"
+}
+
+shot() {
+	cmd "screenshot $shots/$1"
+	i=0
+	until grep -q "^screenshot $shots/$1\$" "$status"; do
+		grep -q "^screenshot-failed $shots/$1" "$status" && fail "screenshot $1"
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "screenshot $1 timed out"
+		sleep 0.05
+	done
+	echo "screenshot: $shots/$1"
+}
+
+finish_greeter() { # expected exit status
+	i=0
+	while kill -0 "$gpid" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && fail "greeter did not exit"
+		sleep 0.05
+	done
+	wait "$gpid"
+	st=$?
+	gpid=
+	[ "$st" -eq "$1" ] || fail "greeter exit status $st, expected $1"
+}
+
+record_method() {
+	sed -n 's/^method=//p' "$T/state/users/$1" 2>/dev/null | head -1
+}
+
+# 1. No record yet: the password prompt.  Other options: "Insert your
+#    smart card"; the card arrives: the PIN dialog; the PIN signs in and
+#    the record says card.
+start_greeter alice
+wait_for "view=password .*entry_ready=1" 10
+shot 01-password-no-record.png
+cmd other
+wait_for "view=insert-card" 5
+shot 02-card-insert.png
+"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert card"
+wait_for "view=pin .*entry_ready=1" 15
+wait_for "view=pin .*card='[^']+'" 10
+shot 03-card-pin.png
+cmd "type 123456"
+cmd submit
+wait_for "view=done" 15
+shot 04-card-signed-in.png
+finish_greeter 0
+[ "$(record_method alice)" = card ] || fail "record after card sign-in: '$(cat "$T/state/users/alice" 2>/dev/null)'"
+echo "ok: card sign-in recorded"
+
+# 2. Card last, no card: opens on "Insert your smart card"; the card
+#    arrives: PIN at once.  A wrong PIN shows the module's sentence and the
+#    tries left.  Other options: the password, with the card offered.
+"$SCL_RIG_CARD" remove 0 || fail "remove card"
+start_greeter alice
+wait_for "view=insert-card" 10
+grep -q 'view=password' "$status" && fail "card last but password shown"
+shot 05-card-last-insert.png
+"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert card"
+wait_for "view=pin .*entry_ready=1" 15
+cmd "type 999999"
+cmd submit
+wait_for "view=pin .*entry_ready=1.*message='[^']+'" 15
+wait_for "view=pin .*tries=2" 10
+shot 06-card-wrong-pin.png
+cmd other
+wait_for "view=password .*offer=1" 10
+wait_for "view=password .*entry_ready=1" 10
+shot 07-password-card-offered.png
+cmd "type alicepw"
+cmd submit
+wait_for "view=done" 15
+finish_greeter 0
+[ "$(record_method alice)" = password ] || fail "record after password sign-in"
+echo "ok: password sign-in recorded"
+
+# 3. Password last, no card: the password prompt; inserting the card
+#    offers it; accepting goes to the PIN; Escape cancels cleanly.
+"$SCL_RIG_CARD" remove 0 || fail "remove card"
+start_greeter alice
+wait_for "view=password .*entry_ready=1" 10
+grep -q 'offer=1' "$status" && fail "card offered with no card"
+shot 08-password-last.png
+cmd "type wrongpw"
+cmd submit
+wait_for "view=password .*message='That password is not right" 15
+wait_for "view=password .*entry_ready=1" 10
+shot 09-password-wrong.png
+"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert card"
+wait_for "view=password .*offer=1" 15
+shot 10-password-card-inserted.png
+cmd use-card
+wait_for "view=pin .*entry_ready=1" 15
+"$SCL_RIG_CARD" remove 0 || fail "remove card"
+wait_for "view=insert-card" 10
+cmd quit
+finish_greeter 1
+
+# 4. A card that cannot sign this user in: a plain sentence, no PIN asked.
+"$SCL_RIG_CARD" insert 1 "$T/expired.card" || fail "insert expired card"
+start_greeter alice
+cmd other
+wait_for "view=message .*message='[^']*expired" 15
+shot 11-card-expired.png
+cmd quit
+finish_greeter 1
+"$SCL_RIG_CARD" remove 1
+
+# 5. No smart card service reachable: "Connect a smart card reader".
+start_greeter alice PCSCLITE_CSOCK_NAME="$T/no-pcscd.comm"
+cmd other
+wait_for "view=connect-reader" 10
+shot 12-connect-reader.png
+cmd quit
+finish_greeter 1
+
+n=$(ls "$shots"/*.png | wc -l)
+[ "$n" -eq 12 ] || fail "expected 12 screenshots, got $n"
+echo "ok: $n screenshots in $shots"
+exit 0

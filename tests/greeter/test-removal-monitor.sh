@@ -1,0 +1,167 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (c) 2026 The sclogin authors
+#
+# sclogin-removal-monitor on the real rig (run through rig-run), with a fake
+# loginctl that records its calls and a fake logind sessions directory:
+#  - removing the login card locks the session (once);
+#  - another card in the same reader is ignored, so is a re-insertion blip
+#    shorter than the debounce;
+#  - the login card identified by CHUID GUID and by certificate SHA-256;
+#  - action logout runs terminate-session; action none runs nothing;
+#  - the monitor exits when the session file goes away;
+#  - bad arguments: exit status 2.
+# env: SCL_REMOVAL_MONITOR, SCL_VCARD, SCL_TEST_PKI, SCL_RIG_CARD,
+#      SCL_RIG_SEAL_KEY (rig-run)
+set -u
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -f "${T:-/nonexistent}/mon.log" ] && { echo "--- monitor:" >&2; cat "$T/mon.log" >&2; }
+	exit 1
+}
+for v in SCL_REMOVAL_MONITOR SCL_VCARD SCL_TEST_PKI SCL_RIG_CARD SCL_RIG_SEAL_KEY; do
+	eval "[ -n \"\${$v:-}\" ]" || fail "$v is not set"
+done
+
+T=$(mktemp -d /tmp/scl-removal-test.XXXXXX) || exit 1
+mpid=
+cleanup() {
+	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+R="Virtual PCD 00 00"
+mkdir -p "$T/sessions"
+cat > "$T/loginctl" <<EOF
+#!/bin/sh
+echo "\$*" >> "$T/calls"
+EOF
+chmod +x "$T/loginctl"
+
+mkcard() { # CERTNAME STATE
+	"$SCL_VCARD" init --state "$2" --name "$1" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null ||
+	    fail "vcard init"
+	"$SCL_VCARD" import --state "$2" --slot 9a --key "$SCL_TEST_PKI/$1.key.pem" \
+	    --cert "$SCL_TEST_PKI/$1.cert.pem" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null ||
+	    fail "vcard import"
+}
+mkcard alice "$T/alice.card"
+mkcard bob "$T/bob.card"
+guid=$("$SCL_VCARD" show --state "$T/alice.card" --seal-key "$SCL_RIG_SEAL_KEY" 2>/dev/null |
+    sed -n 's/^guid: //p')
+[ ${#guid} -eq 32 ] || fail "no GUID from sclogin-vcard show: '$guid'"
+sha=$(openssl x509 -in "$SCL_TEST_PKI/alice.cert.pem" -outform DER | sha256sum | cut -c1-64)
+
+ncalls() {
+	[ -f "$T/calls" ] && wc -l < "$T/calls" || echo 0
+}
+
+# wait_calls N SECONDS
+wait_calls() {
+	i=0
+	while [ "$(ncalls)" -lt "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt $(($2 * 20)) ] && fail "expected $1 loginctl call(s), got $(ncalls)"
+		sleep 0.05
+	done
+}
+
+# start SID ID ACTION DEBOUNCE
+start() {
+	: > "$T/sessions/$1"
+	"$SCL_REMOVAL_MONITOR" --reader "$R" --card-id "$2" --action "$3" \
+	    --session "$1" --debounce-ms "$4" --loginctl "$T/loginctl" \
+	    --sessions-dir "$T/sessions" --verbose >>"$T/mon.log" 2>&1 &
+	mpid=$!
+	i=0
+	until grep -q "watching reader.*session $1 " "$T/mon.log" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && fail "monitor for $1 did not start"
+		kill -0 $mpid 2>/dev/null || fail "monitor for $1 exited"
+		sleep 0.05
+	done
+}
+
+# stop SID: remove the session file, the monitor must exit 0 by itself
+stop() {
+	rm -f "$T/sessions/$1"
+	i=0
+	while kill -0 $mpid 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "monitor did not exit after session $1 ended"
+		sleep 0.05
+	done
+	wait $mpid
+	st=$?
+	mpid=
+	[ $st -eq 0 ] || fail "monitor exit status $st"
+}
+
+# Bad arguments.
+"$SCL_REMOVAL_MONITOR" --reader "$R" --card-id xyz --session c0 2>/dev/null
+[ $? -eq 2 ] || fail "short card id accepted"
+"$SCL_REMOVAL_MONITOR" --reader "$R" --card-id "$guid" --session c0 --action reboot 2>/dev/null
+[ $? -eq 2 ] || fail "unknown action accepted"
+"$SCL_REMOVAL_MONITOR" --reader "$R" --card-id "$guid" --session ../x 2>/dev/null
+[ $? -eq 2 ] || fail "session id with a slash accepted"
+# A session that does not exist: nothing to watch, exit 0 at once.
+"$SCL_REMOVAL_MONITOR" --reader "$R" --card-id "$guid" --session nosuch \
+    --sessions-dir "$T/sessions" --loginctl "$T/loginctl" 2>/dev/null ||
+    fail "missing session: non-zero exit"
+
+# 1. Lock on removal of the login card (by GUID), once.
+"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert"
+start c1 "$guid" lock 1200
+t0=$(date +%s%N)
+"$SCL_RIG_CARD" remove 0 || fail "remove"
+wait_calls 1 10
+t1=$(date +%s%N)
+[ "$(sed -n 1p "$T/calls")" = "lock-session c1" ] || fail "call: $(cat "$T/calls")"
+echo "ok: lock after removal ($(( (t1 - t0) / 1000000 )) ms incl. 1200 ms debounce)"
+
+# 2. Another card in the same reader: inserted and removed, nothing.
+"$SCL_RIG_CARD" insert 0 "$T/bob.card" || fail "insert bob"
+"$SCL_RIG_CARD" remove 0 || fail "remove bob"
+sleep 2
+[ "$(ncalls)" -eq 1 ] || fail "acted on another card: $(cat "$T/calls")"
+echo "ok: another card ignored"
+
+# 3. The login card back, then a blip shorter than the debounce: nothing.
+"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert again"
+sleep 1
+"$SCL_RIG_CARD" remove 0 && "$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "blip"
+sleep 2
+[ "$(ncalls)" -eq 1 ] || fail "acted on a blip: $(cat "$T/calls")"
+echo "ok: re-insertion blip within the debounce ignored"
+stop c1
+
+# 4. By certificate SHA-256, action logout.
+start c2 "$sha" logout 300
+"$SCL_RIG_CARD" remove 0 || fail "remove"
+wait_calls 2 10
+[ "$(sed -n 2p "$T/calls")" = "terminate-session c2" ] || fail "call: $(cat "$T/calls")"
+echo "ok: terminate-session on removal (certificate SHA-256 identity)"
+stop c2
+
+# 5. A card id that is not the card in the reader: never acts.
+"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert"
+start c3 00112233445566778899aabbccddeeff lock 300
+"$SCL_RIG_CARD" remove 0 || fail "remove"
+sleep 1.5
+[ "$(ncalls)" -eq 2 ] || fail "acted for another card id: $(cat "$T/calls")"
+echo "ok: not the login card, no action"
+stop c3
+
+# 6. action none: logs, no loginctl.
+"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert"
+start c4 "$guid" none 300
+"$SCL_RIG_CARD" remove 0 || fail "remove"
+sleep 1.5
+[ "$(ncalls)" -eq 2 ] || fail "action none ran loginctl"
+grep -q "action=none session=c4" "$T/mon.log" || fail "action none not logged"
+echo "ok: action none"
+stop c4
+exit 0
