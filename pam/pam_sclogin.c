@@ -62,7 +62,7 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
 	/* The removal monitor ends with the logind session by itself. */
-	return scl_pam_from_err(SCL_PAM_NOT_APPLICABLE, SCL_PAM_SESSION);
+	return scl_pam_from_err(0, SCL_PAM_SESSION);
 }
 
 SCL_EXPORT int
