@@ -106,7 +106,7 @@ trace_cmd(const struct scl_transport *t, const struct raw_cmd *rc)
 	size_t tail_len;
 
 	if (!t->trace || !scl_log_enabled())
-		return;
+		goto out;
 	s[0] = '\0';
 	hex_append(s, sizeof(s), &pos, rc->buf, rc->data_off);
 	if (rc->data_len > 0) {
@@ -125,6 +125,8 @@ trace_cmd(const struct scl_transport *t, const struct raw_cmd *rc)
 	tail_len = rc->len - rc->data_off - rc->data_len;
 	hex_append(s, sizeof(s), &pos, tail, tail_len);
 	scl_debug("apdu: > %s", s);
+out:
+	return;
 }
 
 static void
@@ -133,11 +135,11 @@ trace_resp(const struct scl_transport *t, const uint8_t *p, size_t n)
 	char s[512];
 	size_t pos = 0;
 
-	if (!t->trace || !scl_log_enabled())
-		return;
-	s[0] = '\0';
-	hex_append(s, sizeof(s), &pos, p, n);
-	scl_debug("apdu: < %s", s);
+	if (t->trace && scl_log_enabled()) {
+		s[0] = '\0';
+		hex_append(s, sizeof(s), &pos, p, n);
+		scl_debug("apdu: < %s", s);
+	}
 }
 #else
 static void

@@ -58,24 +58,24 @@ out:
 static void
 set_str(char *dst, size_t cap, const char *src, size_t n)
 {
-	if (dst == NULL || cap == 0)
-		return;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	if (dst != NULL && cap > 0) {
+		if (n >= cap)
+			n = cap - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
 }
 
 static void
-name_string(const X509_NAME *name, char *out, size_t cap)
+name_string(const X509_NAME *name, char *buf, size_t cap)
 {
 	BIO *b = NULL;
 	char *data;
 	long n;
 
-	if (out == NULL || cap == 0)
-		return;
-	out[0] = '\0';
+	if (buf == NULL || cap == 0)
+		goto out;
+	buf[0] = '\0';
 	if (name == NULL || (b = BIO_new(BIO_s_mem())) == NULL)
 		goto out;
 	/* RFC 2253 with ESC_CTRL|ESC_MSB: control and non-ASCII as \XX. */
@@ -83,24 +83,26 @@ name_string(const X509_NAME *name, char *out, size_t cap)
 		goto out;
 	if ((n = BIO_get_mem_data(b, &data)) <= 0)
 		goto out;
-	set_str(out, cap, data, (size_t)n);
+	set_str(buf, cap, data, (size_t)n);
 out:
 	BIO_free(b);
 }
 
 static void
-hex_string(const uint8_t *p, size_t n, char *out, size_t cap)
+hex_string(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
 	static const char hx[] = "0123456789abcdef";
 	size_t i;
 
-	if (out == NULL || cap == 0)
-		return;
+	if (buf == NULL || cap == 0)
+		goto out;
 	for (i = 0; i < n && 2 * i + 2 < cap; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 0xf];
+		buf[2 * i] = hx[p[i] >> 4];
+		buf[2 * i + 1] = hx[p[i] & 0xf];
 	}
-	out[2 * i] = '\0';
+	buf[2 * i] = '\0';
+out:
+	return;
 }
 
 void
@@ -117,7 +119,7 @@ scl_cert_describe(X509 *x, char *subject, size_t subject_len, char *issuer,
 	set_str(serial_hex, serial_len, "", 0);
 	set_str(sha256_hex, 65, "", 0);
 	if (x == NULL)
-		return;
+		goto out;
 	name_string(X509_get_subject_name(x), subject, subject_len);
 	name_string(X509_get_issuer_name(x), issuer, issuer_len);
 	if (serial_hex != NULL && (serial = X509_get0_serialNumber(x)) != NULL)
@@ -126,6 +128,7 @@ scl_cert_describe(X509 *x, char *subject, size_t subject_len, char *issuer,
 	if (sha256_hex != NULL &&
 	    X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32)
 		hex_string(md, mdlen, sha256_hex, 65);
+out:
 	ERR_clear_error();
 }
 

@@ -103,12 +103,14 @@ void
 scl_wbuf_put_bytes(struct scl_wbuf *w, const uint8_t *p, size_t n)
 {
 	if (w->err != 0 || n == 0)
-		return;
+		goto out;
 	if (p == NULL || n > w->cap - w->len) {
 		w->err = p == NULL ? SCL_ERR_INVALID_ARGUMENT :
 		    SCL_ERR_BUFFER_TOO_SMALL;
-		return;
+		goto out;
 	}
 	memcpy(w->p + w->len, p, n);
 	w->len += n;
+out:
+	return;
 }

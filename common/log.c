@@ -31,14 +31,16 @@ scl_debug(const char *fmt, ...)
 	int n;
 
 	if (log_fn == NULL || fmt == NULL)
-		return;
+		goto out;
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return;
+		goto out;
 	/* Mark truncation so a cut line is not mistaken for a whole one. */
 	if ((size_t)n >= sizeof(buf))
 		memcpy(buf + sizeof(buf) - 4, "...", 4);
 	log_fn(log_ctx, buf);
+out:
+	return;
 }

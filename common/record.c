@@ -27,9 +27,7 @@ static const char *const method_names[] = {
 const char *
 scl_method_name(enum scl_method m)
 {
-	if ((unsigned)m >= N_METHODS)
-		return "invalid";
-	return method_names[m];
+	return (unsigned)m < N_METHODS ? method_names[m] : "invalid";
 }
 
 int
@@ -53,45 +51,48 @@ out:
 static int
 is_hex(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i;
+
+	for (i = 0; i < n; i++) {
 		char c = s[i];
 
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 		    (c >= 'A' && c <= 'F')))
-			return 0;
+			break;
 	}
-	return 1;
+	return i == n;
 }
 
 static int
 valid_user(const char *user)
 {
-	size_t n;
+	size_t n, i = 0;
+	int ok = 0;
 
 	if (user == NULL || user[0] == '\0' || user[0] == '.')
-		return 0;
-	n = strnlen(user, USER_MAX + 1);
-	if (n > USER_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)user[i];
-
-		if (c == '/' || c < 0x20 || c == 0x7f)
-			return 0;
-	}
-	return 1;
+		goto out;
+	if ((n = strnlen(user, USER_MAX + 1)) > USER_MAX)
+		goto out;
+	while (i < n && user[i] != '/' && (unsigned char)user[i] >= 0x20 &&
+	    user[i] != 0x7f)
+		i++;
+	ok = i == n;
+out:
+	return ok;
 }
 
 static int
 valid_record(const struct scl_record *rec)
 {
 	const char *nul;
+	int ok = 0;
 
 	if (rec == NULL || (unsigned)rec->method >= N_METHODS || rec->when < 0)
-		return 0;
+		goto out;
 	nul = memchr(rec->card_id, '\0', sizeof(rec->card_id));
-	return nul != NULL &&
-	    is_hex(rec->card_id, (size_t)(nul - rec->card_id));
+	ok = nul != NULL && is_hex(rec->card_id, (size_t)(nul - rec->card_id));
+out:
+	return ok;
 }
 
 static int

@@ -44,17 +44,17 @@ scl_pin_clear(struct scl_pin *pin)
 void
 scl_freezero(void *p, size_t len)
 {
-	if (p == NULL)
-		return;
-	explicit_bzero(p, len);
-	free(p);
+	if (p != NULL) {
+		explicit_bzero(p, len);
+		free(p);
+	}
 }
 
 void
 scl_wipe_str(char *s)
 {
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }

@@ -140,31 +140,23 @@ out:
 static size_t
 tag_size(uint32_t tag)
 {
-	if (tag > 0xffff)
-		return 3;
-	if (tag > 0xff)
-		return 2;
-	return 1;
+	return tag > 0xffff ? 3 : tag > 0xff ? 2 : 1;
 }
 
 static size_t
 len_size(size_t len)
 {
-	if (len < 0x80)
-		return 1;
-	if (len <= 0xff)
-		return 2;
-	if (len <= 0xffff)
-		return 3;
-	return 4;
+	return len < 0x80 ? 1 : len <= 0xff ? 2 : len <= 0xffff ? 3 : 4;
 }
 
 size_t
 scl_tlv_header_size(uint32_t tag, size_t len)
 {
-	if (tag > 0xffffff || len > 0xffffff)
-		return 0;
-	return tag_size(tag) + len_size(len);
+	size_t n = 0;
+
+	if (tag <= 0xffffff && len <= 0xffffff)
+		n = tag_size(tag) + len_size(len);
+	return n;
 }
 
 void
@@ -174,10 +166,10 @@ scl_tlv_put_header(struct scl_wbuf *w, uint32_t tag, size_t len)
 	size_t n = 0, ts, ls;
 
 	if (w->err != 0)
-		return;
+		goto out;
 	if (tag > 0xffffff || len > 0xffffff) {
 		w->err = SCL_ERR_TOO_LARGE;
-		return;
+		goto out;
 	}
 	ts = tag_size(tag);
 	for (size_t i = ts; i > 0; i--)
@@ -188,6 +180,8 @@ scl_tlv_put_header(struct scl_wbuf *w, uint32_t tag, size_t len)
 	for (size_t i = ls > 1 ? ls - 1 : 1; i > 0; i--)
 		h[n++] = (uint8_t)(len >> (8 * (i - 1)));
 	scl_wbuf_put_bytes(w, h, n);
+out:
+	return;
 }
 
 void
