@@ -10,7 +10,8 @@
  * with the matching event.  A second thread with its own PC/SC context
  * waits on SCardGetStatusChange for the same reader and records when
  * pcsc-lite itself reported the change: the difference is what our layer
- * adds.  Run inside tests/rig/rig-run.
+ * adds.  Pauses are jittered so events fall at every phase of pcscd's
+ * polling.  Run inside tests/rig/rig-run.
  *
  *   hotplug-bench [--port 40000] [--events N] [--debounce MS]
  */
@@ -234,6 +235,14 @@ wait_event(struct scl_monitor *mon, enum scl_event_kind kind,
 	}
 }
 
+/* 0..499 ms, so events land at every phase of pcscd's reader polling. */
+static unsigned
+jitter(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) % 500u;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -261,11 +270,14 @@ int
 main(int argc, char **argv)
 {
 	static uint64_t ins[EV_MAX], rem[EV_MAX], rins[EV_MAX], rrem[EV_MAX];
+	static uint64_t dins[EV_MAX], drem[EV_MAX];
 	struct scl_monitor *mon = NULL;
 	struct scl_reader_info rd[SCL_READERS_MAX];
 	unsigned port = 40000, events = 20, debounce = 0, i;
 	size_t n_rd = 0, n_ins = 0, n_rem = 0, n_rins = 0, n_rrem = 0, k;
+	size_t n_dins = 0, n_drem = 0;
 	pthread_t raw_th;
+	uint32_t seed = (uint32_t)now_us();
 	int r, rc = 1, raw_started = 0, misses = 0;
 
 	for (r = 1; r + 1 < argc; r += 2) {
@@ -311,7 +323,7 @@ main(int argc, char **argv)
 		sleep_ms(10);
 	for (i = 0; i < events; i++) {
 		pthread_t card_th;
-		uint64_t t0, t;
+		uint64_t t0, t, tm;
 		int fd;
 
 		t0 = now_us();
@@ -325,38 +337,46 @@ main(int argc, char **argv)
 			close(fd);
 			goto out;
 		}
-		t = wait_event(mon, SCL_EV_CARD_INSERTED, raw.reader, 5000);
-		if (t)
-			ins[n_ins++] = t - t0;
+		tm = wait_event(mon, SCL_EV_CARD_INSERTED, raw.reader, 5000);
+		if (tm)
+			ins[n_ins++] = tm - t0;
 		else
 			misses++;
 		sleep_ms(50);
-		if ((t = raw_after(t0, 1)) != 0)
+		if ((t = raw_after(t0, 1)) != 0) {
 			rins[n_rins++] = t - t0;
-		sleep_ms(250);
+			if (tm)
+				dins[n_dins++] = tm > t ? tm - t : 0;
+		}
+		sleep_ms(250 + jitter(&seed));
 		t0 = now_us();
 		shutdown(fd, SHUT_RDWR);
 		pthread_join(card_th, NULL);
 		close(fd);
-		t = wait_event(mon, SCL_EV_CARD_REMOVED, raw.reader,
+		tm = wait_event(mon, SCL_EV_CARD_REMOVED, raw.reader,
 		    5000 + (int)debounce);
-		if (t)
-			rem[n_rem++] = t - t0;
+		if (tm)
+			rem[n_rem++] = tm - t0;
 		else
 			misses++;
 		sleep_ms(50);
-		if ((t = raw_after(t0, 0)) != 0)
+		if ((t = raw_after(t0, 0)) != 0) {
 			rrem[n_rrem++] = t - t0;
+			if (tm)
+				drem[n_drem++] = tm > t ? tm - t : 0;
+		}
 		printf("event=%u insert_us=%llu remove_us=%llu\n", i,
 		    n_ins ? (unsigned long long)ins[n_ins - 1] : 0ULL,
 		    n_rem ? (unsigned long long)rem[n_rem - 1] : 0ULL);
 		fflush(stdout);
-		sleep_ms(250);
+		sleep_ms(250 + jitter(&seed));
 	}
 	stats("monitor_insert", ins, n_ins);
 	stats("monitor_remove", rem, n_rem);
 	stats("pcsclite_insert", rins, n_rins);
 	stats("pcsclite_remove", rrem, n_rrem);
+	stats("monitor_minus_pcsclite_insert", dins, n_dins);
+	stats("monitor_minus_pcsclite_remove", drem, n_drem);
 	printf("debounce_ms=%u missed_events=%d\n", debounce, misses);
 	rc = misses ? 1 : 0;
 out:
