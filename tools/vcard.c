@@ -231,18 +231,22 @@ scan(const struct vcard_opts *o, struct entry *e, size_t cap, size_t *ret_n)
 	return 0;
 }
 
+/* quiet: 0 output passes, 1 stdout and stderr to /dev/null, 2 stdout only
+ * (keeps --json output a single document). */
 static int
 run_cmd(char *const argv[], int quiet)
 {
 	pid_t pid;
 	int st = 0, fd;
 
+	fflush(NULL);
 	if ((pid = fork()) < 0)
 		return -1;
 	if (pid == 0) {
 		if (quiet && (fd = open("/dev/null", O_WRONLY)) >= 0) {
 			dup2(fd, 1);
-			dup2(fd, 2);
+			if (quiet == 1)
+				dup2(fd, 2);
 		}
 		execvp(argv[0], argv);
 		_exit(127);
@@ -302,6 +306,27 @@ write_env(const char *path, unsigned long port)
 	return r;
 }
 
+/* mkdir -p: parents 0755, the state directory itself 0700. */
+static int
+mkdir_p(const char *dir)
+{
+	char buf[4096], *p;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", dir) >= sizeof(buf))
+		return -1;
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 static int
 do_create(struct tool *tl, const struct vcard_opts *o)
 {
@@ -318,7 +343,7 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 	if (path_of(o, o->name, "state", state, sizeof(state)) != 0 ||
 	    path_of(o, o->name, "env", env, sizeof(env)) != 0)
 		return tool_usage_error(tl, "--state-dir is too long");
-	if (mkdir(o->dir, 0700) != 0 && errno != EEXIST)
+	if (mkdir_p(o->dir) != 0)
 		return tool_fail(tl, SCL_EXIT_FAIL, SCL_ERR_SYSTEM, "cannot "
 		    "create '%s': %m", o->dir);
 	if (lstat(state, &st) == 0)
@@ -380,7 +405,7 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 		argv[k++] = (char *)(uintptr_t)o->seal_key;
 	}
 	argv[k] = NULL;
-	rc = run_cmd(argv, 0);
+	rc = run_cmd(argv, tl->json ? 2 : 0);
 	if (rc != 0) {
 		ex = tool_fail(tl, SCL_EXIT_FAIL, SCL_ERR_SYSTEM, "'%s init' "
 		    "failed (exit %d)%s", o->bin, rc, rc == 127 ?
@@ -395,7 +420,7 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 		goto out;
 	}
 	if (!o->no_enable && is_system_dir(o))
-		enabled = systemctl("enable", o->name, 0) == 0;
+		enabled = systemctl("enable", o->name, tl->json ? 2 : 0) == 0;
 	if (tl->json) {
 		json_init(&j, tl->out, 0);
 		json_begin_object(&j, NULL);
