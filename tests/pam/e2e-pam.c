@@ -359,6 +359,8 @@ write_services(void)
 	write_service("cron",
 	    "account required %s config=%s require_card=yes\n"
 	    "account required " PAM_PERMIT "\n", m, conf);
+	write_service("sc-slots",
+	    "auth required %s config=%s slots=9a,9e\n", m, conf);
 	write_service("sc-nocardonly",
 	    "auth required %s config=%s allow_card_only=no\n", m, conf);
 }
@@ -712,6 +714,39 @@ test_two_cards(void **state)
 	assert_int_equal(cv.pin_prompts, 1);
 }
 
+/* The same certificate in 9A and 9E counts once; 9E only with slots=. */
+static void
+test_slots(void **state)
+{
+	struct conv both = { .pins = { "123456" } };
+	struct conv only9e = { .pins = { "123456" } };
+	struct conv slots9e = { .pins = { "123456" } };
+	char path[PATH_MAX + 64];
+	long m = log_mark();
+
+	snprintf(path, sizeof(path), "%s", make_card("alice", NULL));
+	assert_int_equal(sh("'%s' import --state '%s' --slot 9e --key "
+	    "'%s/alice.key.pem' --cert '%s/alice.cert.pem' --seal-key '%s' "
+	    ">/dev/null", vcard, path, pki, pki, rig_seal_key(rig)), 0);
+	assert_int_equal(rig_card_insert(rig, 0, path), 0);
+	auth("sc-slots", "alice", &both, PAM_SUCCESS);
+	assert_int_equal(both.pin_prompts, 1);
+	expect_log(m, "duplicate certificate");
+	teardown_cards(NULL);
+
+	/* a card with only a 9E certificate */
+	snprintf(path, sizeof(path), "%s/card-9e-only.state", dir);
+	assert_int_equal(sh("'%s' init --state '%s' --seal-key '%s' "
+	    ">/dev/null && '%s' import --state '%s' --slot 9e --key "
+	    "'%s/carol.key.pem' --cert '%s/carol.cert.pem' --seal-key '%s' "
+	    ">/dev/null", vcard, path, rig_seal_key(rig), vcard, path, pki, pki,
+	    rig_seal_key(rig)), 0);
+	assert_int_equal(rig_card_insert(rig, 0, path), 0);
+	auth("sc", "carol", &only9e, PAM_AUTHINFO_UNAVAIL);
+	expect_no_pin_prompt(&only9e);
+	auth("sc-slots", "carol", &slots9e, PAM_SUCCESS);
+}
+
 static void
 test_bad_config(void **state)
 {
@@ -833,6 +868,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_unmapped, teardown_cards),
 		cmocka_unit_test_teardown(test_card_only, teardown_cards),
 		cmocka_unit_test_teardown(test_two_cards, teardown_cards),
+		cmocka_unit_test_teardown(test_slots, teardown_cards),
 		cmocka_unit_test_teardown(test_bad_config, teardown_cards),
 		cmocka_unit_test_teardown(test_no_pcscd, teardown_cards),
 		cmocka_unit_test_teardown(test_account_required, teardown_cards),

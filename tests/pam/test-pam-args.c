@@ -36,6 +36,10 @@ static const struct args_case cases[] = {
 	OK(0, "/etc/x.conf", 0, "config=/etc/x.conf"),
 	OK(0, NULL, 1, "wait_for_card=10"),
 	OK(1, "/a", 2, "debug", "config=/a", "ocsp=hard-fail", "last_try=confirm"),
+	OK(0, NULL, 0, "slots=9a,9E"),
+	BAD("slots=9b"),
+	BAD("slots=9a,"),
+	BAD("slots="),
 	BAD("nodebug"),
 	BAD("debug=maybe"),
 	BAD("config=relative.conf"),
@@ -93,6 +97,8 @@ test_table(void **state)
 		else
 			assert_string_equal(a.config, c->config);
 		assert_int_equal(a.n_overrides, c->n_overrides);
+		if (c->argv[0] != NULL && strncmp(c->argv[0], "slots=", 6) == 0)
+			assert_int_equal(a.key_mask, 0x3);
 	}
 }
 
