@@ -49,7 +49,11 @@
 
 #define SCL_PIV_CERT_MAX	(16u * 1024u)	/* after CertInfo 0x71 inflate */
 
-/* SELECT the PIV application (full AID).  SCL_ERR_NO_APPLET if absent. */
+/*
+ * SELECT the PIV application by its right-truncated AID A0 00 00 03 08 00 00
+ * 10 00 (Pt 2 §3.1.1).  SCL_ERR_NO_APPLET if absent; a response body that
+ * is not one 61 template is SCL_ERR_CARD_BAD_RESPONSE.
+ */
 int scl_piv_select(struct scl_transport *t);
 
 /* Object tag holding the certificate for a key reference, 0 if none. */
