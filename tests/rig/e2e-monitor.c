@@ -5,11 +5,8 @@
  * latency, debounce, cancel (from another thread and before the wait),
  * pcscd stopping and starting later (SERVICE_DOWN/UP, readers back), and
  * reader hotplug as far as pcscd 1.9.9 allows it (reader.conf.d is read at
- * start-up only, so readers change across a restart).
- *
- * With SCL_CARD_CMD set (argv of a vpcd card, "%p" replaced by the port)
- * that card is used instead of the rig's tiny card; the suite registers it
- * once with the real sclogin-vcard too.
+ * start-up only, so readers change across a restart).  The card is the
+ * rig's tiny vpcd card (e2e-piv repeats insert/remove with sclogin-vcard).
  */
 #include <pthread.h>
 #include <stdio.h>
