@@ -222,14 +222,15 @@ session_watch(void *arg)
 	pfd[1].fd = g_wake[0];
 	pfd[1].events = POLLIN;
 	while (!g_stop) {
-		if (stat(path, &st) < 0 && errno == ENOENT)
+		if (stat(path, &st) < 0 && errno == ENOENT) {
+			say(LOG_INFO, "session %s ended", o->session);
 			break;
+		}
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			break;
 		while (read(fd, buf, sizeof(buf)) > 0)
 			;
 	}
-	say(LOG_INFO, "session %s ended", o->session);
 out:
 	if (fd >= 0)
 		close(fd);
