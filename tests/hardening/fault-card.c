@@ -8,7 +8,8 @@
  * payload; 1-byte payloads are control messages: 0 off, 1 on, 2 reset,
  * 4 ATR) and injects one fault.  It also logs every C-APDU (header,
  * lengths, SW and card time, never data) so benchmarks can count APDUs on
- * the wire.
+ * the wire.  It re-arms TCP_QUICKACK on both sockets, so the 40 ms
+ * delayed-ACK stall of the vpcd transport does not apply behind it.
  *
  *   fault-card --listen PORT --connect PORT [--log FILE] [--fault KIND]
  *       [--at N | --ins XX [--nth K]] [--arg N] [--trigger-file PATH]
@@ -145,17 +146,34 @@ write_full(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/*
+ * pcscd's vpcd driver sends the length and the payload in two writes with
+ * Nagle on; a receiver that delays its ACK (Linux: up to 40 ms) stalls
+ * every APDU.  Re-arming TCP_QUICKACK around each read removes that rig
+ * artefact (bench/RESULTS.md).
+ */
+static void
+quickack(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
 static int
 recv_msg(int fd, uint8_t *buf, size_t *ret_len)
 {
 	uint8_t hdr[2];
 	size_t len;
 
+	quickack(fd);
 	if (read_full(fd, hdr, 2) < 0)
 		return -1;
 	len = (size_t)hdr[0] << 8 | hdr[1];
+	quickack(fd);
 	if (read_full(fd, buf, len) < 0)
 		return -1;
+	quickack(fd);
 	*ret_len = len;
 	return 0;
 }
