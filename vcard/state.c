@@ -175,6 +175,9 @@ tok_uint(const struct tok *t, int base, unsigned long min, unsigned long max,
 	return 0;
 }
 
+static void seterr(char *err, size_t errlen, unsigned line, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
 static void
 seterr(char *err, size_t errlen, unsigned line, const char *fmt, ...)
 {
@@ -531,6 +534,9 @@ struct sbuf {
 	size_t len, cap;
 	int err;
 };
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 sb_printf(struct sbuf *b, const char *fmt, ...)
