@@ -12,11 +12,9 @@
  * PAM_WRAPPER=1, SCL_VCARD.  PAM_WRAPPER_SERVICE_DIR and NSS_WRAPPER_* are
  * set here before the first PAM / NSS call.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -366,13 +363,37 @@ write_services(void)
 }
 
 static int
+listening(unsigned port)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	char line[512], want[16];
+	size_t i;
+	int found = 0;
+
+	snprintf(want, sizeof(want), ":%04X ", port);
+	for (i = 0; i < 2 && !found; i++) {
+		FILE *f = fopen(files[i], "r");
+
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			char *p = strstr(line, want);
+
+			/* local address first, state 0A = LISTEN */
+			if (p != NULL && p < line + 60 && strstr(p, " 0A ") != NULL)
+				found = 1;
+		}
+		fclose(f);
+	}
+	return found;
+}
+
+static int
 start_ocsp(void)
 {
 	char index[PATH_MAX], ca[PATH_MAX], signer[PATH_MAX], key[PATH_MAX];
 	char port[16];
-	struct sockaddr_in sa;
 	uint64_t deadline;
-	int fd;
 
 	snprintf(index, sizeof(index), "%s/index.txt", pki);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", pki);
@@ -392,20 +413,14 @@ start_ocsp(void)
 		    (char *)NULL);
 		_exit(127);
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(OCSP_PORT);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/*
+	 * Wait for the listening socket in /proc/net/tcp{,6}: a probing
+	 * connection would make openssl ocsp give up.
+	 */
 	deadline = rig_now_ms() + 10000;
 	while (rig_now_ms() < deadline) {
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa,
-		    sizeof(sa)) == 0) {
-			close(fd);
+		if (listening(OCSP_PORT))
 			return 0;
-		}
-		if (fd >= 0)
-			close(fd);
 		usleep(50 * 1000);
 	}
 	return -1;
@@ -829,6 +844,39 @@ test_change_pin(void **state)
 	auth("sc", "alice", &newok, PAM_SUCCESS);
 }
 
+/*
+ * nss_wrapper reads NSS_WRAPPER_PASSWD / _GROUP when it initialises, so
+ * the users are written first and the test starts again with them set.
+ */
+static int
+users_and_reexec(char **argv)
+{
+	char udir[] = "/tmp/scl-e2e-pam-users.XXXXXX";
+	char path[sizeof(udir) + 16];
+
+	if (mkdtemp(udir) == NULL) {
+		perror("mkdtemp");
+		return -1;
+	}
+	chmod(udir, 0755);
+	snprintf(path, sizeof(path), "%s/passwd", udir);
+	write_file(path,
+	    "root:x:0:0:root:/root:/bin/sh\n"
+	    "alice:x:1001:1001:Alice:/nonexistent/alice:/bin/sh\n"
+	    "bob:x:1002:1002:Bob:/nonexistent/bob:/bin/sh\n"
+	    "carol:x:1003:1003:Carol:/nonexistent/carol:/bin/sh\n"
+	    "dave:x:1004:1004:Dave:/nonexistent/dave:/bin/sh\n");
+	setenv("NSS_WRAPPER_PASSWD", path, 1);
+	snprintf(path, sizeof(path), "%s/group", udir);
+	write_file(path, "root:x:0:\nalice:x:1001:\nbob:x:1002:\n"
+	    "carol:x:1003:\ndave:x:1004:\nsmartcard:x:2001:alice\n");
+	setenv("NSS_WRAPPER_GROUP", path, 1);
+	setenv("SCL_E2E_USERS_DIR", udir, 1);
+	execv("/proc/self/exe", argv);
+	perror("execv");
+	return -1;
+}
+
 /* Last: no PIN used by any case ever reached a log line. */
 static void
 test_no_pin_in_log(void **state)
@@ -884,6 +932,8 @@ main(int argc, char **argv)
 	}
 	module = argv[1];
 	pki = argv[2];
+	if (getenv("NSS_WRAPPER_PASSWD") == NULL && users_and_reexec(argv) < 0)
+		return 1;
 	if ((vcard = rig_vcard_path()) == NULL) {
 		fprintf(stderr, "SKIP: SCL_VCARD not set or not executable\n");
 		return 77;
@@ -904,18 +954,6 @@ main(int argc, char **argv)
 		rig_stop(&rig);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/passwd", dir);
-	write_file(path,
-	    "root:x:0:0:root:/root:/bin/sh\n"
-	    "alice:x:1001:1001:Alice:%s/home/alice:/bin/sh\n"
-	    "bob:x:1002:1002:Bob:%s/home/bob:/bin/sh\n"
-	    "carol:x:1003:1003:Carol:%s/home/carol:/bin/sh\n"
-	    "dave:x:1004:1004:Dave:%s/home/dave:/bin/sh\n", dir, dir, dir, dir);
-	setenv("NSS_WRAPPER_PASSWD", path, 1);
-	snprintf(path, sizeof(path), "%s/group", dir);
-	write_file(path, "root:x:0:\nalice:x:1001:\nbob:x:1002:\n"
-	    "carol:x:1003:\ndave:x:1004:\nsmartcard:x:2001:alice\n");
-	setenv("NSS_WRAPPER_GROUP", path, 1);
 	snprintf(path, sizeof(path), "%s/passdb", dir);
 	write_file(path, "alice:secret:sc-fallback\nalice:secret:sc-required\n"
 	    "bob:secret:sc-required\n");
@@ -969,5 +1007,9 @@ main(int argc, char **argv)
 		waitpid(ocsp_pid, NULL, 0);
 	}
 	rig_stop(&rig);
+	if (getenv("SCL_E2E_USERS_DIR") != NULL &&
+	    strncmp(getenv("SCL_E2E_USERS_DIR"), "/tmp/scl-e2e-pam-users.",
+	    23) == 0)
+		(void)sh("rm -rf '%s'", getenv("SCL_E2E_USERS_DIR"));
 	return r;
 }
