@@ -94,6 +94,13 @@ tool_parse_mgmt_alg(const char *s, uint8_t *ret_alg)
 	    ret_alg);
 }
 
+const char *
+tool_mgmt_alg_name(uint8_t alg)
+{
+	return rlookup(mgmt_algs, sizeof(mgmt_algs) / sizeof(mgmt_algs[0]),
+	    alg);
+}
+
 size_t
 tool_mgmt_key_len(uint8_t alg)
 {

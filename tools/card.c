@@ -135,3 +135,30 @@ tool_card_close(struct tool_card *c, int reset)
 	scl_pcsc_free(&c->ctx);
 	c->t = NULL;
 }
+
+int
+tool_mgmt_auth(struct tool *tl, struct tool_card *c, uint8_t alg,
+    const uint8_t *key, size_t key_len)
+{
+	int r;
+
+	if ((r = scl_piv_mgmt_auth(c->t, alg, key, key_len)) == 0)
+		return 0;
+	switch (r) {
+	case SCL_ERR_AUTH_FAILED:
+	case SCL_ERR_SECURITY_STATUS:
+	case SCL_ERR_INCORRECT_DATA:
+	case SCL_ERR_CONDITIONS:
+	case SCL_ERR_NO_OBJECT:
+	case SCL_ERR_SW_UNEXPECTED:
+	case SCL_ERR_WRONG_LENGTH:
+	case SCL_ERR_CARD_BAD_RESPONSE:
+		return tool_fail(tl, SCL_EXIT_AUTH, SCL_ERR_AUTH_FAILED,
+		    "the card refused the admin key (%s): wrong key, or the "
+		    "card's key is not %s (--admin-alg)?", scl_err_name(r),
+		    tool_mgmt_alg_name(alg));
+	default:
+		return tool_fail(tl, tool_exit_code(r), r, "admin key "
+		    "authentication failed: %s", scl_strerror(r));
+	}
+}

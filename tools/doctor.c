@@ -167,6 +167,13 @@ print_human(struct tool *tl, const char *service, const char *user,
 				    " slot %s", tool_slot_name(e->key_ref));
 			}
 		}
+		/* An empty second reader is no failure when a card was found. */
+		if (e->step == SCL_STEP_CARD && e->reason == SCL_ERR_NO_CARD &&
+		    res->n > 0) {
+			fprintf(f, "[ -- ] %-11s %s: no card\n",
+			    scl_signin_step_name(e->step), where);
+			continue;
+		}
 		fprintf(f, "%s %-11s %s%s%s%s%s\n", verdict_tag(e->verdict),
 		    scl_signin_step_name(e->step), where,
 		    where[0] != '\0' ? ": " : "", e->detail,

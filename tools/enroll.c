@@ -528,16 +528,8 @@ static int
 mgmt_auth(struct tool *tl, struct tool_card *card,
     const struct enroll_opts *o)
 {
-	int r;
-
-	r = scl_piv_mgmt_auth(card->t, o->admin_alg, o->admin_key,
+	return tool_mgmt_auth(tl, card, o->admin_alg, o->admin_key,
 	    o->admin_key_len);
-	if (r != 0)
-		return tool_fail(tl, r == SCL_ERR_AUTH_FAILED ||
-		    r == SCL_ERR_SECURITY_STATUS ? SCL_EXIT_AUTH :
-		    tool_exit_code(r), r, "admin key authentication failed: "
-		    "%s", scl_strerror(r));
-	return 0;
 }
 
 static int

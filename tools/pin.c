@@ -300,17 +300,18 @@ run(struct tool *tl, struct pin_opts *o)
 		print_ok(tl, "pin unblock", "PIN unblocked and set.");
 		break;
 	case PIN_RESET:
-		r = scl_piv_mgmt_auth(card.t, o->admin_alg, o->admin_key,
-		    o->admin_key_len);
-		if (r != 0) {
-			ex = tool_fail(tl, r == SCL_ERR_AUTH_FAILED ||
-			    r == SCL_ERR_SECURITY_STATUS ? SCL_EXIT_AUTH :
-			    tool_exit_code(r), r, "admin key authentication "
-			    "failed: %s", scl_strerror(r));
+		if ((ex = tool_mgmt_auth(tl, &card, o->admin_alg, o->admin_key,
+		    o->admin_key_len)) != 0)
 			goto out;
-		}
 		if ((r = admin_reset_pin(card.t, &s.new_)) != 0) {
-			ex = report_card_error(tl, r, -1, "admin key");
+			if (r == SCL_ERR_SW_UNEXPECTED || r == SCL_ERR_NO_OBJECT)
+				ex = tool_fail(tl, SCL_EXIT_FAIL, r, "the card "
+				    "accepted the admin key but does not support "
+				    "setting the PIN with it (RESET RETRY COUNTER "
+				    "P1=02); use 'sclogin pin unblock' with the "
+				    "PUK");
+			else
+				ex = report_card_error(tl, r, -1, "admin key");
 			goto out;
 		}
 		print_ok(tl, "pin reset", "PIN reset with the admin key.");

@@ -139,9 +139,12 @@ print_event(struct tool *tl, const struct scl_event *ev, uint64_t start)
 		return;
 	}
 	tool_escape(ev->reader, esc, sizeof(esc));
-	fprintf(tl->out, "%s  +%8.3fs  %-14s %s%s%s%s\n", stamp, rel,
-	    scl_event_kind_name(ev->kind), esc[0] != '\0' ? "'" : "", esc,
-	    esc[0] != '\0' ? "'" : "", "");
+	if (esc[0] != '\0')
+		fprintf(tl->out, "%s  +%8.3fs  %-14s '%s'\n", stamp, rel,
+		    scl_event_kind_name(ev->kind), esc);
+	else
+		fprintf(tl->out, "%s  +%8.3fs  %s\n", stamp, rel,
+		    scl_event_kind_name(ev->kind));
 	if (ev->kind == SCL_EV_CARD_INSERTED && ev->atr_len > 0)
 		fprintf(tl->out, "%*sATR %s\n", 38, "", atr);
 	fflush(tl->out);
@@ -253,11 +256,8 @@ tool_watch(struct tool *tl, int argc, char **argv)
 		} else
 			left = 1000;
 		r = scl_monitor_wait(mon, (int)left, &ev);
-		if (r == SCL_ERR_TIMEOUT) {
-			if (timeout_ms >= 0)
-				continue;
+		if (r == SCL_ERR_TIMEOUT)
 			continue;
-		}
 		if (r != 0)
 			break;
 		print_event(tl, &ev, start);

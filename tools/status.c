@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "apdu.h"
 #include "cert.h"
 #include "err.h"
 #include "piv.h"
@@ -47,6 +48,39 @@ struct card_state {
 	struct slot_state slot[N_SLOTS];
 };
 
+/*
+ * The Discovery object answers as 7E L … without the 53 wrapper of other
+ * objects (SP 800-73-4 Pt 1 §3.3.2), so it is read raw here.
+ */
+static int
+read_discovery(struct scl_transport *t, uint8_t *buf, size_t cap,
+    size_t *ret_len)
+{
+	static const uint8_t sel[] = { 0x5c, 0x01, 0x7e };
+	const uint8_t *v;
+	struct scl_apdu cmd;
+	size_t len = 0, vlen = 0;
+	uint16_t sw = 0;
+	int r;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.ins = 0xcb;
+	cmd.p1 = 0x3f;
+	cmd.p2 = 0xff;
+	cmd.data = sel;
+	cmd.data_len = sizeof(sel);
+	cmd.le = 256;
+	if ((r = scl_apdu_transmit(t, &cmd, buf, cap, &len, &sw)) != 0)
+		return r;
+	if ((r = scl_apdu_sw_to_err(sw, NULL)) != 0)
+		return r;
+	if ((r = scl_tlv_expect(buf, len, SCL_PIV_TAG_DISCOVERY, &v,
+	    &vlen)) != 0)
+		return r;
+	*ret_len = vlen;
+	return 0;
+}
+
 static void
 read_state(struct tool_card *c, struct card_state *s)
 {
@@ -59,9 +93,14 @@ read_state(struct tool_card *c, struct card_state *s)
 		s->card_id[0] = '\0';
 	buf = malloc(SCL_OBJ_MAX);
 	for (i = 0; i < N_OBJECTS; i++) {
-		s->obj_r[i] = buf == NULL ? SCL_ERR_NOMEM :
-		    scl_piv_read_object(c->t, objects[i].tag, buf, SCL_OBJ_MAX,
-		    &s->obj_len[i]);
+		if (buf == NULL)
+			s->obj_r[i] = SCL_ERR_NOMEM;
+		else if (objects[i].tag == SCL_PIV_TAG_DISCOVERY)
+			s->obj_r[i] = read_discovery(c->t, buf, SCL_OBJ_MAX,
+			    &s->obj_len[i]);
+		else
+			s->obj_r[i] = scl_piv_read_object(c->t, objects[i].tag,
+			    buf, SCL_OBJ_MAX, &s->obj_len[i]);
 	}
 	free(buf);
 	for (i = 0; i < N_SLOTS; i++) {
@@ -147,7 +186,10 @@ print_json(struct tool *tl, struct tool_card *c, const struct card_state *s)
 static void
 print_tries(FILE *f, const char *what, int r, int tries, int verified)
 {
-	if (r != 0)
+	if (r == SCL_ERR_NO_OBJECT || r == SCL_ERR_SW_UNEXPECTED ||
+	    r == SCL_ERR_INCORRECT_DATA)
+		fprintf(f, "%s tries left: not reported by the card\n", what);
+	else if (r != 0)
 		fprintf(f, "%s tries left: unknown (%s)\n", what,
 		    scl_err_name(r));
 	else if (tries == 0)

@@ -111,6 +111,7 @@ const char *tool_key_alg_name(uint8_t alg);
 /* "3des" "aes128" "aes192" "aes256" with key length. */
 int tool_parse_mgmt_alg(const char *s, uint8_t *ret_alg);
 size_t tool_mgmt_key_len(uint8_t alg);
+const char *tool_mgmt_alg_name(uint8_t alg);
 /* Hex (spaces and ':' allowed between bytes) into out (cap); "default" is
  * the well-known 3DES key 0102…08 ×3. */
 int tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len);
@@ -204,6 +205,12 @@ struct tool_card {
  */
 int tool_card_open(struct tool *tl, struct tool_card *c);
 int tool_card_begin(struct tool *tl, struct tool_card *c);
+/*
+ * Management key (9B) mutual authentication; a refusal by the card is
+ * reported as exit 5 with a hint about --admin-alg.
+ */
+int tool_mgmt_auth(struct tool *tl, struct tool_card *c, uint8_t alg,
+    const uint8_t *key, size_t key_len);
 /* End any transaction and disconnect, resetting the card when reset. */
 void tool_card_close(struct tool_card *c, int reset);
 

@@ -46,8 +46,9 @@ has '\[ ok \] SERVICE'
 has '\[ ok \] CERT_VALID'
 has '\[ ok \] MAPPING'
 has '\[ ok \] PIN_STATE'
-has "Result: OK: 'Virtual PCD 00 00' slot 9a (CN=alice) signs in as alice"
+has "Result: OK: 'Virtual PCD 00 00' slot 9a (CN=alice.*) signs in as alice"
 has 'PIN tries left 3'
+has '\[ -- \] CARD *Virtual PCD 00 01: no card'
 lacks 'FAIL'
 ok "doctor --user alice: every step ok, result OK"
 
@@ -55,8 +56,10 @@ expect 0 doctor --user alice --json
 json_ok
 [ "$(jget 'd["ok"]')" = True ] || fail "ok true"
 [ "$(jget 'd["candidates"][0]["users"]')" = "['alice']" ] || fail "users"
-[ "$(jget '[s["step"] for s in d["steps"] if s["verdict"] == "fail"]')" = "[]" ] ||
+[ "$(jget '[s["step"] for s in d["steps"] if s["verdict"] == "fail" and s["reason"] != "NO_CARD"]')" = "[]" ] ||
     fail "no failing step"
+[ "$(jget '[s["reader"] for s in d["steps"] if s["reason"] == "NO_CARD"]')" = "['Virtual PCD 00 01']" ] ||
+    fail "only the empty reader has no card"
 ok "doctor --json parses"
 
 expect 0 doctor

@@ -68,19 +68,6 @@ has 'PIN unblocked'
 expect 0 pin change '654321\n123456\n'
 ok "pin unblock with the PUK sets a new PIN and restores the tries"
 
-# Admin key reset (the Windows virtual smart card way), on a blocked PIN.
-for i in 1 2 3; do
-	pin change '000000\n654321\n' --allow-last-try >/dev/null 2>&1
-done
-[ "$(tries)" = 0 ] || fail "blocked again"
-expect 5 pin reset '112233\n' --admin-key 0102030405060708010203040506070801020304050607ff
-has_err 'admin key'
-expect 0 pin reset '112233\n' --admin-key default
-has 'PIN reset with the admin key'
-[ "$(tries)" = 3 ] || fail "tries after admin reset"
-expect 0 pin change '112233\n123456\n'
-ok "pin reset --admin-key resets a blocked PIN; a wrong admin key exits 5"
-
 expect 2 "$SCLOGIN" pin
 expect 2 "$SCLOGIN" pin frobnicate
 expect 2 "$SCLOGIN" pin reset

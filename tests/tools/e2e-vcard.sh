@@ -62,10 +62,12 @@ expect 0 "$SCLOGIN" status
 has 'PIN tries left: 3'
 printf '123456\nabcdef\n' >"$T/s"
 expect 4 "$SCLOGIN" pin change --pin-fd 3 --pin-policy digit=required 3<"$T/s"
-printf '112233\n' >"$T/s"
-expect 0 "$SCLOGIN" pin reset --admin-key "$key" --admin-alg aes128 --pin-fd 3 3<"$T/s"
-printf '112233\n123456\n' >"$T/s"
-expect 0 "$SCLOGIN" pin change --pin-fd 3 3<"$T/s"
+expect 5 "$SCLOGIN" enroll import --slot 9a --cert "$PKI/alice.cert.pem"
+has_err 'admin key'
+expect 0 "$SCLOGIN" enroll import --slot 9a --cert "$PKI/alice.cert.pem" \
+    --admin-key "$key" --admin-alg aes128
+expect 0 "$SCLOGIN" status
+has 'Subject:    CN=alice'
 remove 0
 ok "the created card runs in the rig and takes its random AES admin key"
 

@@ -84,6 +84,8 @@ test_algs(void **state)
 	assert_int_equal(tool_mgmt_key_len(a), 32);
 	assert_int_not_equal(tool_parse_mgmt_alg("des", &a), 0);
 	assert_int_equal(tool_mgmt_key_len(0x42), 0);
+	assert_string_equal(tool_mgmt_alg_name(SCL_PIV_ALG_AES192), "aes192");
+	assert_string_equal(tool_mgmt_alg_name(0x42), "");
 }
 
 static void

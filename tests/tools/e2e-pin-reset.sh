@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# sclogin pin reset --admin-key on the rig: the admin key (9B) mutual
+# authentication, then RESET RETRY COUNTER P1=02 sets the new PIN.
+. "$(dirname "$0")/lib.sh"
+in_rig "$@"
+
+# pin ACTION INPUT [ARGS...]: secrets from INPUT (one per line) via --pin-fd.
+pin() {
+	action=$1
+	input=$2
+	shift 2
+	printf "$input" >"$T/secrets"
+	"$SCLOGIN" pin "$action" --pin-fd 3 "$@" 3<"$T/secrets"
+}
+
+mkcard alice alice
+insert 0 "$T/alice.state"
+# Admin key reset (the Windows virtual smart card way), on a blocked PIN.
+for i in 1 2 3; do
+	pin change '000000\n654321\n' --allow-last-try >/dev/null 2>&1
+done
+[ "$(tries)" = 0 ] || fail "blocked again"
+expect 5 pin reset '112233\n' --admin-key 0102030405060708010203040506070801020304050607ff
+has_err 'admin key'
+expect 0 pin reset '112233\n' --admin-key default
+has 'PIN reset with the admin key'
+[ "$(tries)" = 3 ] || fail "tries after admin reset"
+expect 0 pin change '112233\n123456\n'
+ok "pin reset --admin-key resets a blocked PIN; a wrong admin key exits 5"
+
+expect 4 pin reset '12\n' --admin-key default
+[ "$(tries)" = 3 ] || fail "policy refusal touched the card"
+ok "pin reset refuses a PIN the policy refuses before authenticating"
+done_ok
