@@ -260,6 +260,7 @@ vc_vpcd_run(struct vc_applet *a, const struct vc_vpcd_opts *o)
 	int sfd = -1, fd = -1, delay = VC_VPCD_BACKOFF_MIN_MS, r = SCL_ERR_SYSTEM;
 	bool reported = false;
 
+	sigemptyset(&old);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
