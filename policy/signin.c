@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "apdu.h"
 #include "cert.h"
 #include "certcheck.h"
 #include "err.h"
@@ -17,6 +18,7 @@
 #include "pinpolicy.h"
 #include "piv.h"
 #include "signin.h"
+#include "tlv.h"
 
 struct raw_cert {
 	uint8_t key_ref;
@@ -231,6 +233,52 @@ cn_label(X509 *x, char *dst, size_t cap)
 	OPENSSL_free(utf8);
 }
 
+/*
+ * SELECT PIV (SP 800-73-4 Pt 2 §3.1.1) keeping the application label (tag
+ * 50 of the 61 template) when the card gives one; same errors as
+ * scl_piv_select().
+ */
+static int
+select_piv(struct scl_transport *t, char *label, size_t cap)
+{
+	static const uint8_t aid[] = { 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00,
+		0x00, 0x10, 0x00, 0x01, 0x00 };
+	struct scl_apdu cmd = { 0x00, 0xA4, 0x04, 0x00, aid, sizeof(aid), 256 };
+	uint8_t resp[258];
+	const uint8_t *v = NULL, *l = NULL;
+	size_t len = 0, vl = 0, ll = 0;
+	uint16_t sw = 0;
+	int r;
+
+	label[0] = '\0';
+	r = scl_apdu_transmit(t, &cmd, resp, sizeof(resp), &len, &sw);
+	if (r < 0)
+		goto out;
+	switch (sw) {
+	case 0x9000:
+		r = 0;
+		break;
+	case 0x6A82:
+	case 0x6A81:
+	case 0x6A86:
+	case 0x6D00:
+	case 0x6E00:
+		r = SCL_ERR_NO_APPLET;
+		goto out;
+	default:
+		r = scl_apdu_sw_to_err(sw, NULL);
+		goto out;
+	}
+	if (len > 0 && scl_tlv_expect(resp, len, 0x61, &v, &vl) != 0) {
+		r = SCL_ERR_CARD_BAD_RESPONSE;
+		goto out;
+	}
+	if (v != NULL && scl_tlv_find(v, vl, 0x50, &l, &ll) == 0 && ll > 0)
+		escape_into(label, cap, (const char *)l, ll);
+out:
+	return r;
+}
+
 static int
 same_cert(X509 *a, X509 *b)
 {
@@ -245,7 +293,7 @@ static int
 read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
     const struct scl_signin_opts *opts, const char *reader,
     struct raw_cert *raw, size_t *n_raw, char card_id[33], int *tries,
-    int *verified)
+    int *verified, char *label, size_t label_len)
 {
 	struct scl_card *card = NULL;
 	struct scl_transport *t;
@@ -270,7 +318,7 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 	report(res, SCL_STEP_CARD, SCL_VERDICT_OK, 0, reader, 0, NULL,
 	    "card present");
 	t = scl_card_transport(card);
-	if ((r = scl_piv_select(t)) < 0) {
+	if ((r = select_piv(t, label, label_len)) < 0) {
 		report(res, SCL_STEP_APPLET, SCL_VERDICT_FAIL, r, reader, 0,
 		    fix_for(r), "SELECT PIV: %s", scl_strerror(r));
 		goto out;
@@ -493,7 +541,7 @@ scan_reader(struct scl_signin_result *res, struct scl_pcsc *ctx,
     time_t now, const struct scl_reader_info *ri)
 {
 	struct raw_cert raw[sizeof(key_order)];
-	char card_id[33] = "";
+	char card_id[33] = "", label[SCL_SIGNIN_LABEL_MAX] = "";
 	int tries = -1, verified = 0, r;
 	size_t n_raw = 0, i;
 
@@ -505,7 +553,7 @@ scan_reader(struct scl_signin_result *res, struct scl_pcsc *ctx,
 		goto out;
 	}
 	r = read_card(res, ctx, opts, ri->name, raw, &n_raw, card_id, &tries,
-	    &verified);
+	    &verified, label, sizeof(label));
 	if (r < 0) {
 		r = 0;
 		goto out;
@@ -540,7 +588,10 @@ scan_reader(struct scl_signin_result *res, struct scl_pcsc *ctx,
 		    sizeof(c->serial_hex), c->sha256_hex);
 		if (scl_cert_piv_alg(c->x509, &alg) == 0)
 			c->alg = alg;
-		cn_label(c->x509, c->label, sizeof(c->label));
+		if (label[0] != '\0')
+			snprintf(c->label, sizeof(c->label), "%s", label);
+		else
+			cn_label(c->x509, c->label, sizeof(c->label));
 		if (c->label[0] == '\0')
 			escape_into(c->label, sizeof(c->label),
 			    c->card_id[0] != '\0' ? c->card_id : c->reader,

@@ -110,8 +110,10 @@ struct scl_signin_report {
 struct scl_signin_candidate {
 	char reader[SCL_READER_NAME_MAX];
 	char card_id[33];		/* CHUID GUID hex, "" if the card has none */
-	char label[SCL_SIGNIN_LABEL_MAX]; /* for prompts: subject CN, else
-					   * card id, else reader; escaped */
+	char label[SCL_SIGNIN_LABEL_MAX]; /* for prompts: the card's PIV
+					   * application label (SELECT, tag 50),
+					   * else subject CN, else card id, else
+					   * reader; escaped */
 	uint8_t key_ref;		/* SCL_PIV_KEY_* */
 	uint8_t alg;			/* SCL_PIV_ALG_* of the public key, 0 if
 					 * unsupported */

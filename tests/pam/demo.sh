@@ -75,7 +75,7 @@ run() {
 step "4. alice signs in with her card and PIN"
 run --user alice --pin 123456
 
-step "5. A wrong PIN is refused before it can block the card"
+step "5. A wrong PIN is refused, and the user is told how many tries are left"
 run --user alice --pin 000000 || true
 
 step "6. Card-only sign-in: no user name, the certificate says who it is"

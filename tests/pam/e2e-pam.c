@@ -449,7 +449,7 @@ test_success(void **state)
 
 	insert(0, "alice");
 	auth("sc", "alice", &cv, PAM_SUCCESS);
-	expect_text(&cv, "PIN for alice:");
+	expect_text(&cv, "PIN for alice card:");
 	assert_int_equal(cv.pin_prompts, 1);
 	expect_log(m, "auth: result=ok reason=OK user='alice' "
 	    "reader='Virtual PCD 00 00' cert_serial=");
