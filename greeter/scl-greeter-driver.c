@@ -21,6 +21,7 @@ struct _SclGreeterDriver {
 	gpointer be_data;
 	GCancellable *cancel;
 	gulong prompt_handlers[4];
+	gboolean started;
 };
 
 enum {
@@ -103,7 +104,11 @@ feed(SclGreeterDriver *self, const struct scl_greeter_input *in)
 		return;
 	}
 	self->out = out;
-	render(self);
+	/* Before START only the picture of the cards is being filled in. */
+	if (in->kind == SCL_GREETER_IN_START)
+		self->started = TRUE;
+	if (self->started)
+		render(self);
 	for (i = 0; i < out.n_actions; i++) {
 		const struct scl_greeter_action *a = &out.actions[i];
 

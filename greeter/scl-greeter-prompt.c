@@ -119,6 +119,8 @@ render_entry(SclGreeterPrompt *self, const struct scl_greeter_output *out)
 
 	if (card_mode && out->card_name[0] != '\0')
 		card = g_strdup_printf("Smart card: %s", out->card_name);
+	else if (card_mode && !pam_text && prompt[0] != '\0')
+		card = g_strdup(prompt);	/* "PIN for <card>" from PAM */
 	else if (card_mode)
 		card = g_strdup("Smart card");
 	gtk_label_set_text(self->card_label, card != NULL ? card : "");
@@ -132,7 +134,8 @@ render_entry(SclGreeterPrompt *self, const struct scl_greeter_output *out)
 
 	if (card_mode && out->tries_left == 1)
 		tries = g_strdup("Last try: a wrong PIN blocks this card.");
-	else if (card_mode && out->tries_left >= 0)
+	else if (card_mode && out->tries_left >= 0 &&
+	    out->message_kind != SCL_GREETER_MSG_ERROR)
 		tries = g_strdup_printf(g_dngettext(NULL, "%d try left",
 		    "%d tries left", (gulong)out->tries_left),
 		    out->tries_left);

@@ -223,6 +223,8 @@ out:
 	return rc;
 }
 
+static GMutex pam_serial;
+
 static gpointer
 pam_thread(gpointer data)
 {
@@ -231,6 +233,12 @@ pam_thread(gpointer data)
 	pam_handle_t *pamh = NULL;
 	int rc;
 
+	/*
+	 * One transaction at a time: a cancelled one unwinds (its
+	 * conversation fails at once) before the next starts, so two never
+	 * share the card or a non-thread-safe PAM wrapper.
+	 */
+	g_mutex_lock(&pam_serial);
 	rc = pam_start(j->service, j->user, &pc, &pamh);
 	if (rc == PAM_SUCCESS)
 		rc = pam_authenticate(pamh, 0);
@@ -238,6 +246,7 @@ pam_thread(gpointer data)
 		rc = pam_acct_mgmt(pamh, 0);
 	if (pamh != NULL)
 		pam_end(pamh, rc);
+	g_mutex_unlock(&pam_serial);
 	if (g_atomic_int_get(&j->cancelled))
 		rc = PAM_ABORT;
 	post(j, POST_RESULT, FALSE, NULL, rc);
@@ -525,10 +534,13 @@ on_activate(GtkApplication *app, gpointer data)
 	r = scl_record_read(h->record_dir, h->user, &rec);
 	if (r == 0)
 		method = rec.method;
+	else if (r == SCL_ERR_NO_OBJECT)
+		g_log(LOG_DOMAIN, G_LOG_LEVEL_INFO, "no sign-in record of "
+		    "'%s' yet", h->user);
 	else
-		g_log(LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "no usable sign-in "
-		    "record of '%s' in '%s' (%s), ignoring", h->user,
-		    h->record_dir, scl_strerror(r));
+		g_log(LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "sign-in record of "
+		    "'%s' in '%s': %s, ignoring", h->user, h->record_dir,
+		    scl_strerror(r));
 	g_log(LOG_DOMAIN, G_LOG_LEVEL_INFO, "last method of '%s': %s",
 	    h->user, scl_method_name(method));
 
@@ -559,9 +571,22 @@ on_activate(GtkApplication *app, gpointer data)
 	    &backend, h);
 	g_signal_connect(h->driver, "rendered", G_CALLBACK(on_rendered), h);
 	test_hook_init(h);
-	gtk_widget_show_all(h->window);
-	if (h->fullscreen)
+	if (h->fullscreen) {
+		GdkDisplay *dpy = gdk_display_get_default();
+		GdkMonitor *mon = gdk_display_get_primary_monitor(dpy);
+		GdkRectangle geo;
+
+		if (mon == NULL)
+			mon = gdk_display_get_monitor(dpy, 0);
+		/* Sized by hand too: a bare X server has no window manager. */
+		gdk_monitor_get_geometry(mon, &geo);
+		gtk_window_set_decorated(GTK_WINDOW(h->window), FALSE);
+		gtk_window_move(GTK_WINDOW(h->window), geo.x, geo.y);
+		gtk_window_set_default_size(GTK_WINDOW(h->window), geo.width,
+		    geo.height);
 		gtk_window_fullscreen(GTK_WINDOW(h->window));
+	}
+	gtk_widget_show_all(h->window);
 	scl_greeter_driver_start(h->driver, method);
 }
 

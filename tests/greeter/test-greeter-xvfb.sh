@@ -24,7 +24,7 @@ skip() {
 	exit 77
 }
 
-for v in SCL_BUILD_ROOT SCL_VCARD SCL_TEST_PKI SCL_GREETER SCL_PAM_MODULE SCL_RIG_CARD SCL_RIG_SEAL_KEY; do
+for v in SCL_BUILD_ROOT SCL_VCARD SCL_TEST_PKI SCL_GREETER SCL_PAM_MODULE SCL_RIG_CARD SCL_RIG_SEAL_KEY SCL_RIG_DIR; do
 	eval "[ -n \"\${$v:-}\" ]" || fail "$v is not set (run through meson test / rig-run)"
 done
 command -v Xvfb >/dev/null || skip "Xvfb is not installed (apt-get install xvfb)"
@@ -36,6 +36,21 @@ PERMIT=$(ls /lib/x86_64-linux-gnu/security/pam_permit.so /usr/lib/x86_64-linux-g
 for f in "$PAMW" "$NSSW" "$MATRIX" "$PERMIT"; do
 	[ -r "$f" ] || skip "$f missing (libpam-wrapper, libnss-wrapper, libpam-modules)"
 done
+
+# A private /tmp (we are in the rig's mount namespace): pam_wrapper keeps
+# its config in /tmp/pam.X with a pid file, and a pam_wrapper process in
+# another PID namespace (a concurrent e2e test) sees our pid as dead and
+# deletes that directory.  The rig's own directory is bound back in.
+case "$SCL_RIG_DIR" in
+/tmp/*)
+	keep=/run/pcscd/outer-tmp
+	mkdir -p "$keep" && mount --bind /tmp "$keep" &&
+	    mount -t tmpfs -o mode=1777 tmpfs /tmp &&
+	    mkdir -p "$SCL_RIG_DIR" &&
+	    mount --bind "$keep/${SCL_RIG_DIR#/tmp/}" "$SCL_RIG_DIR" ||
+	    fail "cannot set up a private /tmp"
+	;;
+esac
 
 shots=$SCL_BUILD_ROOT/tests/greeter/screenshots
 mkdir -p "$shots" && rm -f "$shots"/*.png
@@ -83,6 +98,8 @@ cat > "$T/pam.d/sclogin-card" <<EOF
 auth     required $SCL_PAM_MODULE config=$T/sclogin.conf
 account  required $PERMIT
 EOF
+DENY=$(dirname "$PERMIT")/pam_deny.so
+printf 'auth required %s\naccount required %s\n' "$DENY" "$DENY" > "$T/pam.d/other"
 cat > "$T/pam.d/sclogin-password" <<EOF
 auth     required $MATRIX passdb=$T/passdb
 account  required $PERMIT
@@ -130,7 +147,7 @@ start_greeter() {
 	    SCL_GREETER_TEST_FIFO="$fifo" SCL_GREETER_TEST_STATUS="$status" \
 	    GTK_THEME=Adwaita NO_AT_BRIDGE=1 GDK_BACKEND=x11 G_DEBUG=fatal-criticals \
 	    "$SCL_GREETER" --user "$user" --config "$T/sclogin.conf" \
-	    --state-dir "$T/state" >>"$T/greeter.log" 2>&1 &
+	    --state-dir "$T/state" --fullscreen >>"$T/greeter.log" 2>&1 &
 	gpid=$!
 	wait_for "^ready" 10
 }
