@@ -503,6 +503,53 @@ test_generate_and_sign(void **state)
 }
 
 static void
+test_ecdh(void **state)
+{
+	struct vt *t = *state;
+	EVP_PKEY *card_pub, *host;
+	EVP_PKEY_CTX *ctx;
+	uint8_t point[100], d[110], want[48];
+	const uint8_t *v, *z;
+	size_t plen, n = 0, vlen, zlen, wlen = sizeof(want);
+
+	assert_int_equal(vt_mgmt_auth(t, SCL_PIV_ALG_3DES, vt_default_admin),
+	    0x9000);
+	card_pub = generate(t, 0x9d, SCL_PIV_ALG_ECC256);
+	host = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1");
+	assert_int_equal(EVP_PKEY_get_octet_string_param(host,
+	    OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &plen), 1);
+	d[n++] = 0x7c;
+	d[n++] = (uint8_t)(plen + 4);
+	d[n++] = 0x82;
+	d[n++] = 0x00;
+	d[n++] = 0x85;
+	d[n++] = (uint8_t)plen;
+	memcpy(d + n, point, plen);
+	n += plen;
+	assert_int_equal(vt_xfer(t, 0x87, SCL_PIV_ALG_ECC256, 0x9d, d, n),
+	    0x6982);
+	assert_int_equal(vt_verify(t, "123456"), 0x9000);
+	assert_int_equal(vt_xfer(t, 0x87, SCL_PIV_ALG_ECC256, 0x9d, d, n),
+	    0x9000);
+	assert_int_equal(scl_tlv_expect(t->resp, t->resp_len, 0x7c, &v, &vlen),
+	    0);
+	assert_int_equal(scl_tlv_expect(v, vlen, 0x82, &z, &zlen), 0);
+	ctx = EVP_PKEY_CTX_new(host, NULL);
+	assert_int_equal(EVP_PKEY_derive_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_derive_set_peer(ctx, card_pub), 1);
+	assert_int_equal(EVP_PKEY_derive(ctx, want, &wlen), 1);
+	assert_int_equal(zlen, wlen);
+	assert_memory_equal(z, want, wlen);
+	/* a point off the curve */
+	d[n - 1] ^= 1;
+	assert_int_equal(vt_xfer(t, 0x87, SCL_PIV_ALG_ECC256, 0x9d, d, n),
+	    0x6a80);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(host);
+	EVP_PKEY_free(card_pub);
+}
+
+static void
 test_import_key(void **state)
 {
 	struct vt *t = *state;
@@ -764,6 +811,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_generate_and_sign, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_ecdh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_key, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_objects_chaining, setup,
