@@ -31,8 +31,10 @@ struct scl_transport {
 	const struct scl_transport_ops *ops;
 	void *h;
 	unsigned flags;
-	unsigned apdu_count;	/* raw APDUs sent, for benchmarks */
-	int trace;		/* non-zero: trace APDUs (redacted) to the log sink */
+	unsigned apdu_count;	/* raw APDUs sent by scl_apdu_transmit() (chain
+				   pieces, GET RESPONSE and retries count) */
+	int trace;		/* non-zero: trace APDUs (redacted) to the calling
+				   thread's log sink; needs -Dapdu_trace=true */
 };
 
 #endif
