@@ -61,20 +61,21 @@ card_in() {
 	    --log "$work/wire.log" --trigger-file "$work/trigger" "$@" \
 	    >"$work/fault-card.out" 2>&1 &
 	fc_pid=$!
-	"$SCL_RIG_CARD" insert-cmd 0 "$SCL_VCARD" run \
+	timeout 20 "$SCL_RIG_CARD" insert-cmd 0 "$SCL_VCARD" run \
 	    --state "$work/card/alice.state" --port 41000 \
 	    --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
 }
 
+# Stop fault-card first: a hung card holds pcscd's reader (the vpcd driver
+# waits for the answer without a bound) until the socket closes.
 card_out() {
-	"$SCL_RIG_CARD" remove 0 >/dev/null 2>&1 || true
 	if [ -n "$fc_pid" ]; then
 		kill "$fc_pid" 2>/dev/null
 		wait "$fc_pid" 2>/dev/null
 		fc_pid=
 	fi
-	# let pcscd notice before the next case
-	"$SCL_RIG_CARD" wait 0 absent >/dev/null 2>&1 || true
+	timeout 20 "$SCL_RIG_CARD" remove 0 >/dev/null 2>&1 || true
+	timeout 20 "$SCL_RIG_CARD" wait 0 absent >/dev/null 2>&1 || true
 }
 
 # signin BOUND_S [pam-bench args...]: one sign-in; sets res, status, secs, msg
