@@ -733,8 +733,10 @@ scl_signin_usable(const struct scl_signin_result *res, size_t i)
 
 /*
  * Connect to cand's reader, begin a transaction, SELECT PIV and check that
- * the card still carries the certificate scanned.  A different or vanished
- * card is CARD_REMOVED.
+ * the card is still the one scanned: same CHUID, or (no CHUID) the same
+ * certificate in key_ref.  A different or vanished card is CARD_REMOVED.
+ * A swapped card that clones the CHUID still fails the proof of
+ * possession, which is checked against cand's certificate.
  */
 static int
 open_same_card(const struct scl_config *cfg,
@@ -773,21 +775,23 @@ open_same_card(const struct scl_config *cfg,
 		}
 		if (r < 0)
 			goto out;
-	}
-	r = scl_piv_read_cert(t, cand->key_ref, &der, &der_len);
-	if (r == SCL_ERR_NO_OBJECT)
-		r = SCL_ERR_CARD_REMOVED;
-	if (r < 0)
-		goto out;
-	if (X509_digest(cand->x509, EVP_sha256(), md, &md_len) != 1 ||
-	    EVP_Digest(der, der_len, md2, &md2_len, EVP_sha256(), NULL) != 1) {
-		r = SCL_ERR_INTERNAL;
-		goto out;
-	}
-	if (md_len != md2_len || memcmp(md, md2, md_len) != 0) {
-		scl_debug("%s: certificate changed", __func__);
-		r = SCL_ERR_CARD_REMOVED;
-		goto out;
+	} else {
+		r = scl_piv_read_cert(t, cand->key_ref, &der, &der_len);
+		if (r == SCL_ERR_NO_OBJECT)
+			r = SCL_ERR_CARD_REMOVED;
+		if (r < 0)
+			goto out;
+		if (X509_digest(cand->x509, EVP_sha256(), md, &md_len) != 1 ||
+		    EVP_Digest(der, der_len, md2, &md2_len, EVP_sha256(),
+		    NULL) != 1) {
+			r = SCL_ERR_INTERNAL;
+			goto out;
+		}
+		if (md_len != md2_len || memcmp(md, md2, md_len) != 0) {
+			scl_debug("%s: certificate changed", __func__);
+			r = SCL_ERR_CARD_REMOVED;
+			goto out;
+		}
 	}
 	*ret_ctx = ctx;
 	*ret_card = card;

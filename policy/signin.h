@@ -170,9 +170,10 @@ const struct scl_signin_candidate *scl_signin_usable(
 
 /*
  * Authenticate with a candidate: connect to its reader, begin a
- * transaction, SELECT PIV, check the card is still the one scanned (card
- * id, and the certificate of key_ref still has the same SHA-256; otherwise
- * SCL_ERR_CARD_REMOVED), VERIFY pin, scl_cert_prove_possession with a fresh
+ * transaction, SELECT PIV, check the card is still the one scanned (same
+ * card id; a card without CHUID: the certificate of key_ref still has the
+ * same SHA-256; otherwise SCL_ERR_CARD_REMOVED; a clone of the CHUID fails
+ * the proof of possession), VERIFY pin, scl_cert_prove_possession with a fresh
  * challenge, then end the transaction resetting the card (drops the
  * verified state) and disconnect.
  *   SCL_ERR_PIN_WRONG (*ret_tries set when the card says), PIN_BLOCKED,
