@@ -13,17 +13,20 @@
 #include "tlv.h"
 #include "tool.h"
 
+/* slot: index into cert_slots for certificate objects (read once, by
+ * scl_piv_read_cert; their size is the certificate's), else -1. */
 static const struct {
 	uint32_t tag;
 	const char *name;
+	int slot;
 } objects[] = {
-	{ SCL_PIV_TAG_CHUID, "CHUID" },
-	{ SCL_PIV_TAG_CCC, "CCC" },
-	{ SCL_PIV_TAG_DISCOVERY, "Discovery" },
-	{ SCL_PIV_TAG_CERT_9A, "Certificate 9A (PIV Authentication)" },
-	{ SCL_PIV_TAG_CERT_9C, "Certificate 9C (Digital Signature)" },
-	{ SCL_PIV_TAG_CERT_9D, "Certificate 9D (Key Management)" },
-	{ SCL_PIV_TAG_CERT_9E, "Certificate 9E (Card Authentication)" },
+	{ SCL_PIV_TAG_CHUID, "CHUID", -1 },
+	{ SCL_PIV_TAG_CCC, "CCC", -1 },
+	{ SCL_PIV_TAG_DISCOVERY, "Discovery", -1 },
+	{ SCL_PIV_TAG_CERT_9A, "Certificate 9A (PIV Authentication)", 0 },
+	{ SCL_PIV_TAG_CERT_9C, "Certificate 9C (Digital Signature)", 1 },
+	{ SCL_PIV_TAG_CERT_9D, "Certificate 9D (Key Management)", 2 },
+	{ SCL_PIV_TAG_CERT_9E, "Certificate 9E (Card Authentication)", 3 },
 };
 
 static const uint8_t cert_slots[] = {
@@ -36,6 +39,8 @@ static const uint8_t cert_slots[] = {
 
 struct slot_state {
 	int r;				/* 0: cert read and parsed */
+	int read_r;			/* the read alone */
+	size_t der_len;
 	struct tool_certinfo ci;
 };
 
@@ -91,21 +96,11 @@ read_state(struct tool_card *c, struct card_state *s)
 	memset(s, 0, sizeof(*s));
 	if (scl_piv_read_card_id(c->t, s->card_id) != 0)
 		s->card_id[0] = '\0';
-	buf = malloc(SCL_OBJ_MAX);
-	for (i = 0; i < N_OBJECTS; i++) {
-		if (buf == NULL)
-			s->obj_r[i] = SCL_ERR_NOMEM;
-		else if (objects[i].tag == SCL_PIV_TAG_DISCOVERY)
-			s->obj_r[i] = read_discovery(c->t, buf, SCL_OBJ_MAX,
-			    &s->obj_len[i]);
-		else
-			s->obj_r[i] = scl_piv_read_object(c->t, objects[i].tag,
-			    buf, SCL_OBJ_MAX, &s->obj_len[i]);
-	}
-	free(buf);
 	for (i = 0; i < N_SLOTS; i++) {
 		s->slot[i].r = scl_piv_read_cert(c->t, cert_slots[i], &der,
 		    &len);
+		s->slot[i].read_r = s->slot[i].r;
+		s->slot[i].der_len = len;
 		if (s->slot[i].r != 0)
 			continue;
 		s->slot[i].r = scl_cert_parse_der(der, len, &x);
@@ -117,6 +112,21 @@ read_state(struct tool_card *c, struct card_state *s)
 		X509_free(x);
 		x = NULL;
 	}
+	buf = malloc(SCL_OBJ_MAX);
+	for (i = 0; i < N_OBJECTS; i++) {
+		if (objects[i].slot >= 0) {
+			s->obj_r[i] = s->slot[objects[i].slot].read_r;
+			s->obj_len[i] = s->slot[objects[i].slot].der_len;
+		} else if (buf == NULL)
+			s->obj_r[i] = SCL_ERR_NOMEM;
+		else if (objects[i].tag == SCL_PIV_TAG_DISCOVERY)
+			s->obj_r[i] = read_discovery(c->t, buf, SCL_OBJ_MAX,
+			    &s->obj_len[i]);
+		else
+			s->obj_r[i] = scl_piv_read_object(c->t, objects[i].tag,
+			    buf, SCL_OBJ_MAX, &s->obj_len[i]);
+	}
+	free(buf);
 	/* Empty VERIFY (SP 800-73-4 Pt 2 §3.2.1): reports, never spends. */
 	s->pin_tries = s->puk_tries = -1;
 	s->pin_r = scl_piv_pin_status(c->t, SCL_PIV_REF_PIN, &s->pin_tries,
