@@ -34,7 +34,7 @@
 #define CHANNELS_MAX 4
 
 struct rig {
-	char dir[PATH_MAX];
+	char dir[64];
 	char conf[PATH_MAX];
 	char seal[PATH_MAX];
 	char log[PATH_MAX];
@@ -341,6 +341,15 @@ rig_pcscd_stop(struct rig *r)
 		return -1;
 	}
 	return 0;
+}
+
+int
+rig_pcscd_rescan(struct rig *r)
+{
+	if (r->pcscd <= 0 || kill(r->pcscd, SIGUSR1) != 0)
+		return -1;
+	sleep_ms(1000);
+	return count_readers();
 }
 
 int

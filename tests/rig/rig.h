@@ -76,6 +76,13 @@ int rig_pcscd_start(struct rig *r);
 int rig_pcscd_pid(const struct rig *r);
 
 /*
+ * What `pcscd -H` does: SIGUSR1 to pcscd, asking it to rescan.  Returns
+ * the reader count 1 s later (-1 if pcscd does not answer).  On Debian's
+ * pcscd 1.9.9 the count does not change: reader.conf.d is not re-read.
+ */
+int rig_pcscd_rescan(struct rig *r);
+
+/*
  * Rewrite the rig's reader.conf.d: vpcd channels (e.g. 0x9C40 for ports
  * 40000/40001, 0x9C50 for 40016/40017).  n == 0 leaves no reader.  Takes
  * effect at the next rig_pcscd_start().  Channel i > 0 is named "Virtual
