@@ -99,6 +99,29 @@ check_cert alice-untrusted CERT_VALID CERT_UNTRUSTED
 check_cert alice-noeku CERT_VALID CERT_EKU
 check_cert stranger MAPPING NO_MAPPING
 
+# Revocation by CRL, and a per-service section (--service).
+cat >>"$T/sclogin.conf" <<C
+[service strict]
+crl = hard-fail
+crl_dir = $PKI/crl
+[service other]
+ca_file = $PKI/other-ca.pem
+C
+mkcard revoked alice-revoked
+insert 0 "$T/revoked.state"
+expect 0 doctor --user alice
+expect 4 doctor --user alice --service strict
+has '\[FAIL\] REVOCATION .*CERT_REVOKED'
+has 'would FAIL at REVOCATION (CERT_REVOKED)'
+remove 0
+ok "doctor --service strict: a revoked certificate fails at REVOCATION"
+insert 0 "$T/alice.state"
+expect 0 doctor --user alice --service strict
+expect 4 doctor --user alice --service other
+has 'would FAIL at CERT_VALID (CERT_UNTRUSTED)'
+remove 0
+ok "doctor --service applies that service's section"
+
 mkcard stranger2 stranger
 insert 0 "$T/stranger2.state"
 expect 4 doctor
