@@ -77,7 +77,18 @@ expect 2 "$SCLOGIN" watch --timeout 1h
 expect 2 "$SCLOGIN" watch --count 0
 ok "watch rejects bad bounds"
 
+"$SCLOGIN" watch --json --count 1 --timeout 30s >"$T/watch" 2>&1 &
+wpid=$!
+i=0
+until grep -q SNAPSHOT "$T/watch" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && fail "watch printed no snapshot"
+	sleep 0.05
+done
 kill "$SCL_RIG_PCSCD_PID"
+wait $wpid || fail "watch exit $?"
+grep -q '"event":"SERVICE_DOWN"' "$T/watch" || { cat "$T/watch" >&2; fail "no SERVICE_DOWN"; }
+ok "watch reports pcscd going away"
 i=0
 while kill -0 "$SCL_RIG_PCSCD_PID" 2>/dev/null && [ $i -lt 50 ]; do
 	sleep 0.1
