@@ -161,9 +161,27 @@ eckey() {
 	    -pkeyopt ec_param_enc:named_curve -out "$1" 2>/dev/null
 }
 
+# All keys first, in parallel (key generation is most of the run time).
+genkeys() {
+	pids=
+	for n in ca other-ca ocsp; do
+		rsakey "$out/$n.key" & pids="$pids $!"
+	done
+	for n in alice bob alice-expired alice-notyet alice-noeku \
+	    alice-nodigsig alice-untrusted alice-revoked shared; do
+		rsakey "$out/$n.key.pem" & pids="$pids $!"
+	done
+	eckey "$out/carol.key.pem" P-256 & pids="$pids $!"
+	eckey "$out/dave.key.pem" P-384 & pids="$pids $!"
+	eckey "$out/stranger.key.pem" P-256 & pids="$pids $!"
+	for p in $pids; do
+		wait "$p"
+	done
+}
+genkeys
+
 # mkca NAME SUBJECT
 mkca() {
-	rsakey "$out/$1.key"
 	openssl req -new -key "$out/$1.key" -subj "$2" -out "$tmp/$1.csr"
 	SCL_DB="$tmp/self" openssl ca -batch -notext -selfsign \
 	    -keyfile "$out/$1.key" -in "$tmp/$1.csr" -out "$out/$1.pem" \
@@ -174,11 +192,7 @@ mkca() {
 # leaf NAME KEYTYPE CN DB CA EXT FROM TO [UPN EMAIL]
 leaf() {
 	name=$1 ktype=$2 cn=$3 db=$4 ca=$5 ext=$6 from=$7 to=$8
-	case $ktype in
-	rsa) rsakey "$out/$name.key.pem" ;;
-	p256) eckey "$out/$name.key.pem" P-256 ;;
-	p384) eckey "$out/$name.key.pem" P-384 ;;
-	esac
+	: "$ktype"	# the key was made by genkeys
 	openssl req -new -key "$out/$name.key.pem" \
 	    -subj "/O=sclogin Test/CN=$cn" -out "$tmp/$name.csr"
 	SCL_UPN=${9:-unused} SCL_EMAIL=${10:-unused} SCL_DB="$tmp/$db" \
@@ -217,7 +231,6 @@ leaf stranger p256 stranger ca ca user $V \
 }
 
 # OCSP signer (key named ocsp.key, cert ocsp.pem)
-rsakey "$out/ocsp.key"
 openssl req -new -key "$out/ocsp.key" \
     -subj "/O=sclogin Test/CN=sclogin Test OCSP" -out "$tmp/ocsp.csr"
 SCL_DB="$tmp/ca" openssl ca -batch -notext -cert "$out/ca.pem" \

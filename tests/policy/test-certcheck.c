@@ -41,6 +41,7 @@
 #define PORT_OTHER 18890
 #define PORT_SILENT 18891
 #define PORT_CLOSED 18892
+#define SLACK_MS 400			/* scheduling on a loaded CI machine */
 
 static const char *pki;
 static char tmpdir[64];
@@ -643,7 +644,7 @@ test_budget(void **state)
 		print_message("budget %u ms (OCSP silent): returned after %lld "
 		    "ms: %s\n", budgets[i], dt, d);
 		assert_true(dt >= (long long)budgets[i] - 20);
-		assert_true(dt <= (long long)budgets[i] + 250);
+		assert_true(dt <= (long long)budgets[i] + SLACK_MS);
 		assert_non_null(strstr(d, "did not answer within"));
 		scl_config_free(&c);
 
@@ -655,7 +656,7 @@ test_budget(void **state)
 		assert_int_equal(check(c, "alice", 0, d, sizeof(d), &soft), 0);
 		dt = mono_ms() - t0;
 		assert_int_equal(soft, 1);
-		assert_true(dt <= (long long)budgets[i] + 250);
+		assert_true(dt <= (long long)budgets[i] + SLACK_MS);
 		scl_config_free(&c);
 
 		/* CDP download and OCSP both silent: one budget for both */
@@ -668,7 +669,7 @@ test_budget(void **state)
 		print_message("budget %u ms (CDP + OCSP silent): %lld ms: %s\n",
 		    budgets[i], dt, d);
 		assert_int_equal(soft, 1);
-		assert_true(dt <= (long long)budgets[i] + 250);
+		assert_true(dt <= (long long)budgets[i] + SLACK_MS);
 		scl_config_free(&c);
 	}
 	close(silent_cdp);
