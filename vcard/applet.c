@@ -565,8 +565,22 @@ cmd_reset_retry(struct vc_applet *a, const struct capdu *c)
 	size_t n_puk, n_new;
 	uint16_t sw;
 
-	if (c->p1 != 0x00 || c->p2 != 0x80)
+	if (c->p2 != 0x80)
 		return SW_REF_NOT_FOUND;
+	if (c->p1 == 0x02) {
+		/* new PIN only, authorised by the admin key (TPM VSC style) */
+		if (!a->mgmt_ok)
+			return SW_SECURITY;
+		if (c->lc != 8 || !ref_format_ok(c->data, &n_new) ||
+		    !pin_policy_ok(a, c->data, n_new))
+			return SW_WRONG_DATA;
+		if ((sw = set_ref(a, 0x80, c->data)) != SW_OK)
+			return sw;
+		a->pin_ok = a->pin_always = false;
+		return persist(a) ? SW_OK : SW_MEMORY;
+	}
+	if (c->p1 != 0x00)
+		return SW_WRONG_P1P2;
 	if (c->lc != 16 || !ref_format_ok(c->data, &n_puk) ||
 	    !ref_format_ok(c->data + 8, &n_new) ||
 	    !pin_policy_ok(a, c->data + 8, n_new))

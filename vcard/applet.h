@@ -16,6 +16,10 @@
  * bytes and always answers with an R-APDU (data + SW); malformed input gets
  * an ISO status word, never a crash.
  *
+ * Besides PUK unblock, RESET RETRY COUNTER with P1=02 (ISO 7816-4: new
+ * reference data only) sets a new PIN when the management key has been
+ * authenticated: the admin-key unblock of Windows TPM virtual smart cards.
+ *
  * Command chaining (CLA 0x10) and extended length are accepted; responses
  * longer than the short Le (256) are chained with 61xx + GET RESPONSE.
  *

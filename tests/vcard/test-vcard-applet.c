@@ -177,6 +177,29 @@ test_puk_unblock(void **state)
 }
 
 static void
+test_admin_unblock(void **state)
+{
+	struct vt *t = *state;
+	uint8_t d[8];
+
+	for (int i = 0; i < 3; i++)
+		vt_verify(t, "000000");
+	assert_int_equal(vt_verify(t, "123456"), 0x6983);
+	memcpy(d, "112233\xff\xff", 8);
+	assert_int_equal(vt_apdu(t, 0, 0x2c, 0x02, 0x80, d, 8, -1, 0), 0x6982);
+	assert_int_equal(vt_mgmt_auth(t, SCL_PIV_ALG_3DES, vt_default_admin),
+	    0x9000);
+	assert_int_equal(vt_apdu(t, 0, 0x2c, 0x02, 0x80,
+	    (const uint8_t *)"12\xff\xff\xff\xff\xff\xff", 8, -1, 0), 0x6a80);
+	assert_int_equal(vt_apdu(t, 0, 0x2c, 0x02, 0x80, d, 8, -1, 0), 0x9000);
+	assert_int_equal(vc_applet_state(t->a)->puk_left, 3);
+	assert_int_equal(vt_reload(t), 0);
+	assert_int_equal(vt_apdu(t, 0, 0x20, 0, 0x80, NULL, 0, -1, 0), 0x63c3);
+	assert_int_equal(vt_verify(t, "112233"), 0x9000);
+	assert_int_equal(vt_apdu(t, 0, 0x2c, 0x01, 0x80, d, 8, -1, 0), 0x6a86);
+}
+
+static void
 test_puk_blocks(void **state)
 {
 	struct vt *t = *state;
@@ -800,6 +823,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_persist_before_answer,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_puk_unblock, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_admin_unblock, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_puk_blocks, setup,
 		    teardown),
