@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The sclogin authors */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -10,6 +11,19 @@
 #include "config.h"
 #include "err.h"
 #include "tool.h"
+
+static volatile sig_atomic_t caught;
+
+static void
+on_signal(int sig)
+{
+	caught = sig;
+}
+
+static const int prompt_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
+};
+#define N_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
 
 /*
  * Read one line byte by byte straight into pin->v: no stdio buffer or line
@@ -26,8 +40,12 @@ read_line(int fd, struct scl_pin *pin, const char **ret_reason)
 	scl_pin_clear(pin);
 	for (;;) {
 		k = read(fd, &ch, 1);
-		if (k < 0 && errno == EINTR)
+		if (k < 0 && errno == EINTR && caught == 0)
 			continue;
+		if (caught != 0) {
+			r = SCL_ERR_CANCELLED;
+			goto out;
+		}
 		if (k <= 0) {
 			if (total == 0) {
 				r = k == 0 ? SCL_ERR_CANCELLED : SCL_ERR_SYSTEM;
@@ -71,9 +89,11 @@ int
 tool_read_pin(int fd, const char *prompt, struct scl_pin *pin,
     const char **ret_reason)
 {
+	struct sigaction sa, saved[N_SIGNALS];
 	struct termios old, noecho;
-	int tty = -1, restore = 0, r = SCL_ERR_INTERNAL;
+	int tty = -1, restore = 0, r = SCL_ERR_INTERNAL, sig;
 	const char *reason = NULL;
+	size_t i;
 
 	if (fd >= 0) {
 		r = read_line(fd, pin, &reason);
@@ -84,6 +104,17 @@ tool_read_pin(int fd, const char *prompt, struct scl_pin *pin,
 		r = SCL_ERR_SYSTEM;
 		goto out;
 	}
+	/*
+	 * Like readpassphrase(3): a signal during the prompt restores the
+	 * terminal first, then takes its usual effect.  No SA_RESTART, so
+	 * read() returns.
+	 */
+	caught = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < N_SIGNALS; i++)
+		sigaction(prompt_signals[i], &sa, &saved[i]);
 	if (tcgetattr(tty, &old) == 0) {
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
@@ -102,8 +133,16 @@ tool_read_pin(int fd, const char *prompt, struct scl_pin *pin,
 out:
 	if (restore)
 		(void)tcsetattr(tty, TCSAFLUSH, &old);
-	if (tty >= 0)
+	if (tty >= 0) {
 		close(tty);
+		for (i = 0; i < N_SIGNALS; i++)
+			sigaction(prompt_signals[i], &saved[i], NULL);
+		if ((sig = caught) != 0) {
+			caught = 0;
+			scl_pin_clear(pin);
+			raise(sig);
+		}
+	}
 	if (r != 0 && ret_reason != NULL)
 		*ret_reason = reason != NULL ? reason :
 		    r == SCL_ERR_CANCELLED ? "No PIN given." :

@@ -68,6 +68,20 @@ has 'PIN unblocked'
 expect 0 pin change '654321\n123456\n'
 ok "pin unblock with the PUK sets a new PIN and restores the tries"
 
+# On a terminal: echo off, the new PIN asked twice, Ctrl-C restores.
+tty_pin() {
+	python3 "$(dirname "$0")/tty-pin.py" "$SCLOGIN" "$1" >"$T/out" 2>&1 ||
+	    { cat "$T/out" >&2; fail "tty $1"; }
+}
+tty_pin ok
+has 'PIN changed.'
+tty_pin mismatch
+[ "$(tries)" = 3 ] || fail "mismatch touched the card"
+tty_pin back
+tty_pin interrupt
+[ "$(tries)" = 3 ] || fail "tries after the terminal tests"
+ok "pin change on a terminal: echo off, confirmation, Ctrl-C"
+
 expect 2 "$SCLOGIN" pin
 expect 2 "$SCLOGIN" pin frobnicate
 expect 2 "$SCLOGIN" pin reset
