@@ -479,35 +479,46 @@ crl_lookup(struct chk *c, STACK_OF(X509_CRL) *crls, int *ret_current)
 
 /* ---- HTTP with a hard deadline ---- */
 
+/* Resolver request; freed by us unless the resolver thread still owns it. */
+struct gai_req {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char host[256];
+	char port[16];
+};
+
 static int
 resolve(const char *host, const char *port, long long deadline,
     struct addrinfo **ret)
 {
 	struct addrinfo hints;
-	struct gaicb *req = NULL;
-	struct {
-		struct gaicb cb;
-		struct addrinfo hints;
-		char host[256];
-		char port[16];
-	} *a = NULL;
-	struct timespec ts;
-	int ms, e, r = SCL_ERR_INTERNAL;
+	struct gai_req *a = NULL;
+	struct gaicb *req;
+	int e, r = SCL_ERR_INTERNAL;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((e = getaddrinfo(host, port, &hints, ret)) == 0)
-		return 0;
-	if (e != EAI_NONAME)
-		return SCL_ERR_SYSTEM;
-	/* A name: resolve asynchronously so the deadline holds. */
-	if (strlen(host) >= sizeof(a->host) || strlen(port) >= sizeof(a->port))
-		return SCL_ERR_INVALID_ARGUMENT;
-	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return SCL_ERR_NOMEM;
-	strcpy(a->host, host);
-	strcpy(a->port, port);
+	if ((e = getaddrinfo(host, port, &hints, ret)) == 0) {
+		r = 0;
+		goto out;
+	}
+	if (e != EAI_NONAME) {
+		r = SCL_ERR_SYSTEM;
+		goto out;
+	}
+	/* A name: resolve asynchronously so that the deadline holds. */
+	if (strlen(host) >= sizeof(a->host) ||
+	    strlen(port) >= sizeof(a->port)) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(a->host, host, strlen(host) + 1);
+	memcpy(a->port, port, strlen(port) + 1);
 	a->hints.ai_socktype = SOCK_STREAM;
 	a->hints.ai_flags = AI_NUMERICSERV;
 	a->cb.ar_name = a->host;
@@ -515,44 +526,45 @@ resolve(const char *host, const char *port, long long deadline,
 	a->cb.ar_request = &a->hints;
 	req = &a->cb;
 	if (getaddrinfo_a(GAI_NOWAIT, &req, 1, NULL) != 0) {
-		free(a);
-		return SCL_ERR_SYSTEM;
+		r = SCL_ERR_SYSTEM;
+		goto out;
 	}
-	for (;;) {
+	while ((e = gai_error(req)) == EAI_INPROGRESS) {
 		const struct gaicb *const list[1] = { req };
+		struct timespec ts;
+		int ms = remaining_ms(deadline);
 
-		if ((e = gai_error(req)) != EAI_INPROGRESS)
-			break;
-		if ((ms = remaining_ms(deadline)) == 0) {
-			if (gai_cancel(req) == EAI_NOTCANCELED) {
+		if (ms == 0) {
+			if (gai_cancel(req) != EAI_ALLDONE &&
+			    gai_error(req) == EAI_INPROGRESS) {
 				/*
-				 * XXX: the resolver thread still owns a; it is
-				 * leaked (a few hundred bytes) rather than
-				 * freed under it.
+				 * XXX: the resolver thread still owns the
+				 * request: leak it (a few hundred bytes)
+				 * rather than free it under the thread.
 				 */
-				return SCL_ERR_TIMEOUT;
+				a = NULL;
 			}
-			e = gai_error(req);
-			if (e == EAI_CANCELED || e == EAI_INPROGRESS) {
-				if (e == EAI_INPROGRESS)
-					return SCL_ERR_TIMEOUT;
-				free(a);
-				return SCL_ERR_TIMEOUT;
-			}
+			e = EAI_CANCELED;
 			break;
 		}
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 		(void)gai_suspend(list, 1, &ts);
 	}
-	if (e == 0) {
-		*ret = req->ar_result;
-		r = 0;
-	} else {
-		if (req->ar_result != NULL)
-			freeaddrinfo(req->ar_result);
-		r = SCL_ERR_SYSTEM;
+	if (e == EAI_CANCELED) {
+		r = SCL_ERR_TIMEOUT;
+		goto out;
 	}
+	if (e != 0) {
+		r = SCL_ERR_SYSTEM;
+		goto out;
+	}
+	*ret = req->ar_result;
+	req->ar_result = NULL;
+	r = 0;
+out:
+	if (a != NULL && a->cb.ar_result != NULL)
+		freeaddrinfo(a->cb.ar_result);
 	free(a);
 	return r;
 }
