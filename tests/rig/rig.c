@@ -395,7 +395,7 @@ rig_wait_card(struct rig *r, unsigned slot, int present, int timeout_ms)
 	}
 	if (have)
 		SCardReleaseContext(ctx);
-	if (r_ != 0)
+	if (r_ != 0 && timeout_ms >= 1000)
 		say("'%s': card still %s after %d ms", rs.szReader,
 		    present ? "absent" : "present", timeout_ms);
 	return r_;
@@ -424,16 +424,25 @@ rig_card_spawn(struct rig *r, unsigned slot, const char *const argv[])
 int
 rig_card_insert_argv(struct rig *r, unsigned slot, const char *const argv[])
 {
+	uint64_t end;
+
 	if (rig_card_spawn(r, slot, argv) != 0)
 		return -1;
-	if (rig_wait_card(r, slot, 1, RIG_WAIT_MS) != 0) {
-		if (!alive(r->card[slot]))
+	/* In slices, so a card program that dies is reported at once. */
+	end = rig_now_ms() + RIG_WAIT_MS;
+	for (;;) {
+		if (rig_wait_card(r, slot, 1, 200) == 0)
+			return 0;
+		if (!alive(r->card[slot])) {
 			say("card program '%s' exited; see %s/card%u.log",
 			    argv[0], r->dir, slot);
-		stop_pid(&r->card[slot], 2000);
-		return -1;
+			break;
+		}
+		if (rig_now_ms() >= end)
+			break;
 	}
-	return 0;
+	stop_pid(&r->card[slot], 2000);
+	return -1;
 }
 
 int
