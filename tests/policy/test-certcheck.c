@@ -484,6 +484,51 @@ test_crl(void **state)
 	scl_config_free(&c);
 }
 
+/* Mutated certificates: nothing crashes, and no mutant of the signed
+ * part is accepted. */
+static void
+test_mutations(void **state)
+{
+	struct scl_config *c = mkcfg("crl", "hard-fail", "crl_dir",
+	    pki_path("crl"), NULL);
+	unsigned char *der = NULL, *buf;
+	X509 *x = load("carol");
+	int len = i2d_X509(x, &der), tbs_end;
+
+	(void)state;
+	assert_true(len > 0);
+	/* the TBSCertificate ends where signatureAlgorithm starts */
+	{
+		unsigned char *tbs = NULL;
+		int tbslen = i2d_re_X509_tbs(x, &tbs);
+
+		assert_true(tbslen > 0);
+		tbs_end = 4 + tbslen;
+		OPENSSL_free(tbs);
+	}
+	X509_free(x);
+	buf = malloc((size_t)len);
+	assert_non_null(buf);
+	for (int i = 0; i < len; i++) {
+		const unsigned char *p = buf;
+		char d[256];
+		int soft, r;
+
+		memcpy(buf, der, (size_t)len);
+		buf[i] ^= 0x01;
+		if ((x = d2i_X509(NULL, &p, len)) == NULL)
+			continue;
+		r = scl_certcheck(c, x, NOW_FIXED, d, sizeof(d), &soft);
+		if (r == 0 && i >= 4 && i < tbs_end &&
+		    memcmp(der, buf, (size_t)len) != 0)
+			fail_msg("mutated byte %d accepted: %s", i, d);
+		X509_free(x);
+	}
+	free(buf);
+	OPENSSL_free(der);
+	scl_config_free(&c);
+}
+
 /* ---- network: OCSP, CDP download, the time budget ---- */
 
 static void
@@ -703,6 +748,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_eku_config, teardown),
 		cmocka_unit_test_teardown(test_trust_config, teardown),
 		cmocka_unit_test_teardown(test_crl, teardown),
+		cmocka_unit_test_teardown(test_mutations, teardown),
 		cmocka_unit_test_teardown(test_ocsp, teardown),
 		cmocka_unit_test_teardown(test_cdp_fetch, teardown),
 		cmocka_unit_test_teardown(test_budget, teardown),

@@ -526,6 +526,50 @@ test_list_clear(void **state)
 	assert_null(l.users[0]);
 }
 
+/* Mutated certificates: whatever parses must map without crashing. */
+static void
+test_mutations(void **state)
+{
+	struct scl_config *c = mkcfg("upn,cn,email,mapfile", NULL);
+	unsigned char *der = NULL, *buf;
+	X509 *x = load("alice");
+	int len = i2d_X509(x, &der), mapped = 0;
+
+	(void)state;
+	assert_true(len > 0);
+	X509_free(x);
+	buf = malloc((size_t)len);
+	assert_non_null(buf);
+	for (int i = 0; i < len; i++) {
+		for (int m = 0; m < 3; m++) {
+			const unsigned char *p = buf;
+			struct scl_user_list l;
+			int n = len;
+
+			memcpy(buf, der, (size_t)len);
+			if (m == 0)
+				buf[i] ^= 0xff;
+			else if (m == 1)
+				buf[i] ^= 0x01;
+			else
+				n = i;
+			if ((x = d2i_X509(NULL, &p, n)) == NULL)
+				continue;
+			memset(&l, 0, sizeof(l));
+			if (scl_map_find_users(c, x, &l) == 0) {
+				mapped++;
+				scl_user_list_clear(&l);
+			}
+			(void)scl_map_check_user(c, x, "alice");
+			X509_free(x);
+		}
+	}
+	assert_true(mapped > 0);
+	free(buf);
+	OPENSSL_free(der);
+	scl_config_free(&c);
+}
+
 /* ---- set-up: nss_wrapper world, then re-exec ---- */
 
 static const char *const users[] = { "alice", "bob", "carol", "dave" };
@@ -605,6 +649,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_mapfile_parse),
 		cmocka_unit_test(test_authorized),
 		cmocka_unit_test(test_list_clear),
+		cmocka_unit_test(test_mutations),
 	};
 	char cmd[600];
 	int r;
