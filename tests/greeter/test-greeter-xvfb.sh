@@ -49,6 +49,7 @@ case "$SCL_RIG_DIR" in
 	    mkdir -p "$SCL_RIG_DIR" &&
 	    mount --bind "$keep/${SCL_RIG_DIR#/tmp/}" "$SCL_RIG_DIR" ||
 	    fail "cannot set up a private /tmp"
+	private_tmp=1
 	;;
 esac
 
@@ -63,6 +64,9 @@ cleanup() {
 	[ -n "$gpid" ] && wait "$gpid" 2>/dev/null
 	[ -n "$xpid" ] && wait "$xpid" 2>/dev/null
 	rm -rf "$T"
+	if [ -n "${private_tmp:-}" ]; then
+		umount -l "$SCL_RIG_DIR" /tmp "$keep" 2>/dev/null
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -137,11 +141,14 @@ fifo=$T/cmd
 mkfifo "$fifo"
 
 # start_greeter USER [extra env...]
+# The *_DISABLE_DEEPBIND variables let sanitizer builds run the wrappers
+# (ASan refuses RTLD_DEEPBIND); pam_wrapper 1.1.4 reads the uid_wrapper name.
 start_greeter() {
 	user=$1
 	shift
 	: > "$status"
-	env "$@" LD_PRELOAD="$PAMW $NSSW" PAM_WRAPPER=1 \
+	env "$@" LD_PRELOAD="$PAMW $NSSW" PAM_WRAPPER=1 NSS_WRAPPER_DISABLE_DEEPBIND=1 \
+	    UID_WRAPPER_DISABLE_DEEPBIND=1 \
 	    PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
 	    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
 	    SCL_GREETER_TEST_FIFO="$fifo" SCL_GREETER_TEST_STATUS="$status" \
