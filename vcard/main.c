@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,6 +152,37 @@ parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/*
+ * One writer per card: `run` and `import` hold an exclusive lock on
+ * STATE.lock, so two daemons on one card cannot each keep their own retry
+ * counters (which would multiply the PIN tries).
+ */
+static int
+lock_state(const char *state, int *ret_fd)
+{
+	char path[4096];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s.lock", state) >= (int)sizeof(path))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+	    0600);
+	if (fd < 0) {
+		fprintf(stderr, "sclogin-vcard: cannot open lock file '%s': "
+		    "%s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "sclogin-vcard: card '%s' is in use by another "
+		    "sclogin-vcard (%s is locked); stop it first\n", state,
+		    path);
+		close(fd);
+		return -1;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 static int
 cmd_init(struct args *a)
 {
@@ -254,7 +287,7 @@ cmd_import(struct args *a)
 	struct scl_wbuf w;
 	char err[512];
 	unsigned v;
-	int n, r = 1;
+	int n, lock = -1, r = 1;
 
 	if (a->slot == NULL || sscanf(a->slot, "%2x", &v) != 1 ||
 	    strlen(a->slot) != 2 || !vc_slot_valid((uint8_t)v)) {
@@ -298,7 +331,7 @@ cmd_import(struct args *a)
 			goto out;
 		}
 	}
-	if (load_card(a, &s, seal) != 0)
+	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
 		goto out;
 	if (pk != NULL && vc_personalize_set_key(s, seal, slot, pk,
 	    VC_ORIGIN_IMPORTED, VC_PINPOL_DEFAULT, 0) != 0) {
@@ -341,6 +374,8 @@ out:
 	OPENSSL_free(der);
 	free(obj);
 	vc_state_free(&s);
+	if (lock >= 0)
+		close(lock);
 	return r;
 }
 
@@ -352,9 +387,9 @@ cmd_run(struct args *a)
 	struct vc_vpcd_opts o = { 0 };
 	uint8_t seal[VC_SEAL_KEY_LEN];
 	char err[512];
-	int r = 1;
+	int lock = -1, r = 1;
 
-	if (load_card(a, &s, seal) != 0)
+	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
 		goto out;
 	if (vc_applet_new(s, a->state, seal, &ap, err, sizeof(err)) != 0) {
 		s = NULL;
@@ -376,6 +411,8 @@ out:
 	explicit_bzero(seal, sizeof(seal));
 	vc_applet_free(&ap);
 	vc_state_free(&s);
+	if (lock >= 0)
+		close(lock);
 	return r;
 }
 

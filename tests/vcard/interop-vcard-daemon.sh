@@ -15,6 +15,12 @@ check "pcscd sees the card" "$SCL_RIG_CARD" wait 0 present
 check_out "the card answers" "Personal Identity Verification Card" \
     opensc-tool -r 0 -n
 
+check_out "a second daemon on the same card is refused" "in use" \
+    "$V" run --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" --port 40001 --once
+check_out "import while the card runs is refused" "in use" \
+    "$V" import --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" --slot 9a \
+    --cert "$PKI/alice.cert.pem"
+
 # pcscd goes away and comes back: the card reconnects on its own
 kill "$SCL_RIG_PCSCD_PID"
 i=0
