@@ -260,7 +260,7 @@ list_names(struct scl_pcsc *p, char names[][SCL_READER_NAME_MAX],
 	/* "a\0b\0\0": at least the terminating double NUL. */
 	if (buf == NULL || len < 1 || buf[len - 1] != '\0' ||
 	    (len >= 2 && buf[len - 2] != '\0')) {
-		r = SCL_ERR_BAD_TLV;
+		r = SCL_ERR_TRUNCATED;
 		goto out;
 	}
 	for (off = 0; off < len && buf[off] != '\0';) {

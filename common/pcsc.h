@@ -40,7 +40,10 @@ void scl_pcsc_free(struct scl_pcsc **ctxp);
 
 /*
  * Fill up to cap readers (the multi-string is length- and NUL-checked,
- * capped at SCL_READERS_MAX).  No reader is 0 with *ret_n = 0.
+ * capped at SCL_READERS_MAX).  No reader is 0 with *ret_n = 0.  A name
+ * longer than SCL_READER_NAME_MAX - 1 is left out; a list without its
+ * final double NUL is SCL_ERR_TRUNCATED.  When pcscd went away and came
+ * back, the context renews itself here (SCL_ERR_NO_SERVICE meanwhile).
  */
 int scl_pcsc_list_readers(struct scl_pcsc *ctx, struct scl_reader_info *ret_r,
     size_t cap, size_t *ret_n);
