@@ -44,6 +44,14 @@ struct key {
 #define PP(f) (offsetof(struct scl_config, pin_policy) + \
     offsetof(struct scl_pin_policy, f))
 
+
+/* Thread-safe strerror (GNU strerror_r: _GNU_SOURCE is project-wide). */
+static const char *
+errstr(int e, char *buf, size_t len)
+{
+	return strerror_r(e, buf, len);
+}
+
 static const struct key keys[] = {
 	{ "ca_file", T_PATH, F(ca_file), 0, 0, 0 },
 	{ "ca_dir", T_PATH, F(ca_dir), 0, 0, 0 },
@@ -1154,6 +1162,7 @@ scl_config_load(const char *path, const char *service, int check_owner,
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t len = 0;
+	char ebuf[128];
 	int fd = -1, is_default, r = SCL_ERR_INTERNAL;
 
 	if (ret_cfg == NULL) {
@@ -1172,13 +1181,14 @@ scl_config_load(const char *path, const char *service, int check_owner,
 			goto out;
 		}
 		seterr(errbuf, errlen, "%s: cannot open: %s", path,
-		    e == ELOOP ? "is a symbolic link" : strerror(e));
+		    e == ELOOP ? "is a symbolic link" :
+		    errstr(e, ebuf, sizeof(ebuf)));
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
 		seterr(errbuf, errlen, "%s: cannot stat: %s", path,
-		    strerror(errno));
+		    errstr(errno, ebuf, sizeof(ebuf)));
 		r = SCL_ERR_SYSTEM;
 		goto out;
 	}
@@ -1218,7 +1228,7 @@ scl_config_load(const char *path, const char *service, int check_owner,
 			continue;
 		if (n < 0) {
 			seterr(errbuf, errlen, "%s: read error: %s", path,
-			    strerror(errno));
+			    errstr(errno, ebuf, sizeof(ebuf)));
 			r = SCL_ERR_SYSTEM;
 			goto out;
 		}

@@ -48,6 +48,14 @@ struct ctx {
 	struct scl_user_list *out;
 };
 
+
+/* Thread-safe strerror (GNU strerror_r: _GNU_SOURCE is project-wide). */
+static const char *
+errstr(int e, char *buf, size_t len)
+{
+	return strerror_r(e, buf, len);
+}
+
 static void
 setdetail(char *d, size_t dlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -600,6 +608,7 @@ map_mapfile(struct ctx *c, char *detail, size_t dlen)
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t len = 0;
+	char ebuf[128];
 	int fd = -1, r = SCL_ERR_INTERNAL;
 
 	if (path == NULL) {
@@ -613,7 +622,8 @@ map_mapfile(struct ctx *c, char *detail, size_t dlen)
 			goto out;
 		}
 		setdetail(detail, dlen, "%s: cannot open: %s", path,
-		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		    errno == ELOOP ? "is a symbolic link" :
+		    errstr(errno, ebuf, sizeof(ebuf)));
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
