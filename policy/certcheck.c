@@ -716,13 +716,15 @@ cdp_urls(X509 *cert, char *urls[URLS_MAX])
 		    dp->distpoint->name.fullname) && n < URLS_MAX; j++) {
 			GENERAL_NAME *g = sk_GENERAL_NAME_value(
 			    dp->distpoint->name.fullname, j);
+			const ASN1_IA5STRING *uri;
 			const unsigned char *u;
 			int ul;
 
 			if (g->type != GEN_URI)
 				continue;
-			u = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
-			ul = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+			uri = g->d.uniformResourceIdentifier;
+			u = ASN1_STRING_get0_data(uri);
+			ul = ASN1_STRING_length(uri);
 			if (ul < 8 || ul > 2048 || strncasecmp((const char *)u,
 			    "http://", 7) != 0 || memchr(u, '\0', (size_t)ul))
 				continue;

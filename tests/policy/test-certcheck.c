@@ -227,7 +227,7 @@ start_ocsp(int port, const char *signer, const char *key)
 			break;
 		got += (size_t)n;
 		buf[got] = '\0';
-		if (strstr(buf, "waiting for OCSP client connections") != NULL) {
+		if (strstr(buf, "waiting for OCSP client") != NULL) {
 			/* kept open: the responder logs each request */
 			if (ocsp_err_fd >= 0)
 				close(ocsp_err_fd);
