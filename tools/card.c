@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apdu.h"
 #include "err.h"
 #include "piv.h"
+#include "tlv.h"
 #include "tool.h"
 
 #define CONNECT_TIMEOUT_MS 5000
@@ -136,12 +138,71 @@ tool_card_close(struct tool_card *c, int reset)
 	c->t = NULL;
 }
 
+/* Yubico GET METADATA (INS F7), which many PIV cards and our vcard answer. */
+static int
+metadata(struct scl_transport *t, uint8_t ref, uint32_t tag, uint8_t *out,
+    size_t out_len)
+{
+	uint8_t resp[512];
+	struct scl_apdu cmd;
+	const uint8_t *v;
+	size_t len = 0, vlen = 0;
+	uint16_t sw = 0;
+	int r;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.ins = 0xf7;
+	cmd.p2 = ref;
+	cmd.le = 256;
+	if ((r = scl_apdu_transmit(t, &cmd, resp, sizeof(resp), &len,
+	    &sw)) != 0)
+		return r;
+	if ((r = scl_apdu_sw_to_err(sw, NULL)) != 0)
+		return r;
+	if ((r = scl_tlv_find(resp, len, tag, &v, &vlen)) != 0)
+		return r;
+	if (vlen != out_len)
+		return SCL_ERR_CARD_BAD_RESPONSE;
+	memcpy(out, v, vlen);
+	return 0;
+}
+
+int
+tool_card_puk_tries(struct tool_card *c, int *ret_tries)
+{
+	uint8_t v[2];
+	int r;
+
+	if ((r = metadata(c->t, SCL_PIV_REF_PUK, 0x06, v, sizeof(v))) != 0)
+		return r;
+	*ret_tries = v[1];
+	return 0;
+}
+
 int
 tool_mgmt_auth(struct tool *tl, struct tool_card *c, uint8_t alg,
     const uint8_t *key, size_t key_len)
 {
+	uint8_t a = 0;
 	int r;
 
+	if (alg == 0) {
+		/* The card says which algorithm its 9B key has; else by size. */
+		if (metadata(c->t, SCL_PIV_KEY_MGMT, 0x01, &a, 1) == 0 &&
+		    tool_mgmt_key_len(a) != 0)
+			alg = a;
+		else if (key_len == 16)
+			alg = SCL_PIV_ALG_AES128;
+		else if (key_len == 32)
+			alg = SCL_PIV_ALG_AES256;
+		else
+			alg = SCL_PIV_ALG_3DES;
+		if (tool_mgmt_key_len(alg) != key_len)
+			return tool_fail(tl, SCL_EXIT_AUTH, SCL_ERR_AUTH_FAILED,
+			    "the card's admin key is %s (%zu bytes); the key "
+			    "given has %zu bytes", tool_mgmt_alg_name(alg),
+			    tool_mgmt_key_len(alg), key_len);
+	}
 	if ((r = scl_piv_mgmt_auth(c->t, alg, key, key_len)) == 0)
 		return 0;
 	switch (r) {

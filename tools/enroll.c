@@ -144,10 +144,16 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 	/* Keep the key out of /proc/PID/cmdline from now on. */
 	if (key != NULL)
 		explicit_bzero(key, strlen(key));
-	if (o->admin_key_len != tool_mgmt_key_len(o->admin_alg))
+	if (keyalg != NULL && o->admin_key_len !=
+	    tool_mgmt_key_len(o->admin_alg))
 		return tool_usage_error(tl, "the admin key has %zu bytes; %s "
-		    "needs %zu", o->admin_key_len, keyalg != NULL ? keyalg :
-		    "3des", tool_mgmt_key_len(o->admin_alg));
+		    "needs %zu", o->admin_key_len, keyalg,
+		    tool_mgmt_key_len(o->admin_alg));
+	if (o->admin_key_len != 16 && o->admin_key_len != 24 &&
+	    o->admin_key_len != 32)
+		return tool_usage_error(tl, "the admin key has %zu bytes; 3DES "
+		    "and AES-192 keys have 24, AES-128 16, AES-256 32",
+		    o->admin_key_len);
 	if (o->import) {
 		if (o->cert_path == NULL)
 			return tool_usage_error(tl, "--cert FILE is required");
@@ -760,7 +766,7 @@ tool_enroll(struct tool *tl, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.alg = SCL_PIV_ALG_RSA2048;
-	o.admin_alg = SCL_PIV_ALG_3DES;
+	o.admin_alg = 0;	/* ask the card */
 	o.days = 365;
 	o.pin_fd = -1;
 	if (argc >= 2 && strcmp(argv[1], "import") == 0) {

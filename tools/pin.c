@@ -92,11 +92,16 @@ parse(struct tool *tl, int argc, char **argv, struct pin_opts *o)
 			    "or 'default')");
 		/* Keep the key out of /proc/PID/cmdline from now on. */
 		explicit_bzero(key, strlen(key));
-		if (o->admin_key_len != tool_mgmt_key_len(o->admin_alg))
+		if (alg != NULL && o->admin_key_len !=
+		    tool_mgmt_key_len(o->admin_alg))
 			return tool_usage_error(tl, "the admin key has %zu "
-			    "bytes; %s needs %zu", o->admin_key_len,
-			    alg != NULL ? alg : "3des",
+			    "bytes; %s needs %zu", o->admin_key_len, alg,
 			    tool_mgmt_key_len(o->admin_alg));
+		if (o->admin_key_len != 16 && o->admin_key_len != 24 &&
+		    o->admin_key_len != 32)
+			return tool_usage_error(tl, "the admin key has %zu "
+			    "bytes; 3DES and AES-192 keys have 24, AES-128 16, "
+			    "AES-256 32", o->admin_key_len);
 		o->have_admin_key = 1;
 	}
 	return 0;
@@ -341,7 +346,7 @@ tool_pin(struct tool *tl, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.pin_fd = -1;
-	o.admin_alg = SCL_PIV_ALG_3DES;
+	o.admin_alg = 0;	/* ask the card */
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0)) {

@@ -133,6 +133,8 @@ read_state(struct tool_card *c, struct card_state *s)
 	    &s->pin_verified);
 	s->puk_r = scl_piv_pin_status(c->t, SCL_PIV_REF_PUK, &s->puk_tries,
 	    &s->puk_verified);
+	if (s->puk_r != 0 && tool_card_puk_tries(c, &s->puk_tries) == 0)
+		s->puk_r = 0;
 }
 
 static void

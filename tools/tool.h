@@ -206,11 +206,15 @@ struct tool_card {
 int tool_card_open(struct tool *tl, struct tool_card *c);
 int tool_card_begin(struct tool *tl, struct tool_card *c);
 /*
- * Management key (9B) mutual authentication; a refusal by the card is
- * reported as exit 5 with a hint about --admin-alg.
+ * Management key (9B) mutual authentication with alg, or with alg 0 the
+ * algorithm the card reports (GET METADATA), else guessed from key_len
+ * (16 AES-128, 32 AES-256, else 3DES).  A refusal by the card is reported
+ * as exit 5 with a hint about --admin-alg.
  */
 int tool_mgmt_auth(struct tool *tl, struct tool_card *c, uint8_t alg,
     const uint8_t *key, size_t key_len);
+/* PUK tries left from GET METADATA (Yubico extension); never spends one. */
+int tool_card_puk_tries(struct tool_card *c, int *ret_tries);
 /* End any transaction and disconnect, resetting the card when reset. */
 void tool_card_close(struct tool_card *c, int reset);
 

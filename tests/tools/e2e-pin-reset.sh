@@ -32,4 +32,22 @@ ok "pin reset --admin-key resets a blocked PIN; a wrong admin key exits 5"
 expect 4 pin reset '12\n' --admin-key default
 [ "$(tries)" = 3 ] || fail "policy refusal touched the card"
 ok "pin reset refuses a PIN the policy refuses before authenticating"
+
+# A virtual card made by `sclogin vcard create` with a random AES-256 key.
+remove 0
+expect 0 "$SCLOGIN" vcard create --name hd --admin-key random --admin-alg aes256 \
+    --state-dir "$T/vc" --seal-key "$SEAL" --json
+key=$(jget 'd["admin_key"]')
+insert 0 "$T/vc/hd.state"
+expect 5 pin reset '246810\n' --admin-key default
+has_err "the card's admin key is aes256 (32 bytes)"
+expect 2 pin reset '246810\n' --admin-key "$key" --admin-alg aes128
+expect 5 pin reset '246810\n' --admin-key default --admin-alg 3des
+has_err 'refused the admin key'
+expect 0 pin reset '246810\n' --admin-key "$key" --admin-alg aes256
+expect 0 pin change '246810\n123456\n'
+ok "pin reset with a random AES-256 admin key from vcard create"
+expect 0 pin reset '135790\n' --admin-key "$key"
+expect 0 pin change '135790\n123456\n'
+ok "without --admin-alg the card's algorithm is used (GET METADATA)"
 done_ok

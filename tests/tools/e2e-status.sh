@@ -11,6 +11,7 @@ insert 0 "$T/alice.state"
 expect 0 "$SCLOGIN" status
 has 'Reader:  Virtual PCD 00 00'
 has 'PIN tries left: 3'
+has 'PUK tries left: 3'
 has 'Certificate in slot 9a:'
 has 'Subject:    CN=alice'
 has 'Issuer:     .*sclogin Test Root CA'
