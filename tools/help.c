@@ -100,7 +100,8 @@ static const struct help helps[] = {
 	"the PIN is verified.  DN is '/CN=alice/O=Example' or 'CN=alice,O=...'.\n"
 	"The certificate carries EKU smartcardLogon + clientAuth and KU\n"
 	"digitalSignature.  'import' writes a PEM or DER certificate to SLOT.\n"
-	"Admin key default: the well-known 3DES key (--admin-key default).\n"
+	"Admin key default: the well-known 3DES key (--admin-key default);\n"
+	"without --admin-alg the card's own algorithm (GET METADATA) is used.\n"
 	"\n" COMMON },
 	{ "pin",
 	"Usage: sclogin pin change  [--pin-fd FD] [--pin-policy POLICY]"
