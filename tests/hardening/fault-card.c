@@ -12,11 +12,16 @@
  * delayed-ACK stall of the vpcd transport does not apply behind it.
  *
  *   fault-card --listen PORT --connect PORT [--log FILE] [--fault KIND]
- *       [--at N | --ins XX [--nth K]] [--arg N] [--trigger-file PATH]
+ *       [--at N | [--ins XX] [--match HEX] [--nth K]] [--arg N]
+ *       [--trigger-file PATH]
  *       [--standalone] [--atr HEX] [--once]
  *
  * The trigger is the N-th C-APDU (1-based), or the K-th C-APDU with
- * instruction byte XX.  Faults:
+ * instruction byte XX and/or whose bytes contain HEX (e.g. 5C035FC105: the
+ * GET DATA of the 9A certificate).  The answer-mangling faults (truncate,
+ * overlong, flip, garbage) fire on the first answer at or after the
+ * trigger that they actually change, so an empty answer is never "hit".
+ * --trigger-file is created when the fault fires.  Faults:
  *   pass        relay only (default; for APDU counting)
  *   drop        close both sides before relaying: the card is removed
  *   hang        never answer (keeps the connection open)
@@ -78,6 +83,8 @@ struct cfg {
 	unsigned at;
 	int ins;
 	unsigned nth;
+	uint8_t match[32];
+	size_t match_len;
 	unsigned long arg;
 	const char *trigger_file;
 	int standalone;
@@ -257,16 +264,45 @@ log_line(struct state *st, const char *fmt, ...)
 }
 
 static int
-is_trigger(const struct cfg *c, struct state *st, uint8_t ins)
+contains(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
+{
+	size_t i;
+
+	for (i = 0; m <= n && i <= n - m; i++)
+		if (memcmp(hay + i, needle, m) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_mangle(enum fault f)
+{
+	return f == F_TRUNCATE || f == F_OVERLONG || f == F_FLIP ||
+	    f == F_GARBAGE;
+}
+
+/*
+ * Is this C-APDU at or past the trigger?  With --ins / --match the K-th
+ * matching APDU and, for the answer-mangling faults, any later matching
+ * one (they fire on the first answer they can change); else the N-th.
+ */
+static int
+is_trigger(const struct cfg *c, struct state *st, const uint8_t *cmd,
+    size_t len)
 {
 	if (c->fault == F_PASS)
 		return 0;
-	if (c->ins >= 0) {
-		if (ins == (uint8_t)c->ins && ++st->n_ins == c->nth)
-			return 1;
-		return 0;
+	if (c->ins >= 0 || c->match_len > 0) {
+		if ((c->ins >= 0 && cmd[1] != (uint8_t)c->ins) ||
+		    (c->match_len > 0 &&
+		    !contains(cmd, len, c->match, c->match_len)))
+			return 0;
+		st->n_ins++;
+		return is_mangle(c->fault) ? st->n_ins >= c->nth :
+		    st->n_ins == c->nth;
 	}
-	return st->n_apdu == c->at;
+	return is_mangle(c->fault) ? st->n_apdu >= c->at :
+	    st->n_apdu == c->at;
 }
 
 static void
@@ -283,8 +319,8 @@ mark_triggered(const struct cfg *c, struct state *st)
 		close(fd);
 }
 
-/* Rewrite an answer (data + SW) for the one-shot faults. */
-static void
+/* Rewrite an answer (data + SW); 1 if it changed. */
+static int
 mangle(const struct cfg *c, struct state *st, uint8_t *r, size_t *len)
 {
 	size_t dlen = *len >= 2 ? *len - 2 : 0;
@@ -294,11 +330,14 @@ mangle(const struct cfg *c, struct state *st, uint8_t *r, size_t *len)
 
 	switch (c->fault) {
 	case F_TRUNCATE:
-		if (c->arg < dlen)
-			dlen = c->arg;
+		if (c->arg >= dlen)
+			return 0;
+		dlen = c->arg;
 		break;
 	case F_OVERLONG:
-		if (dlen >= 2) {
+		if (dlen < 2)
+			return 0;
+		{
 			if (r[1] == 0x82 && dlen >= 4) {
 				r[2] = 0xFF;
 				r[3] = 0xF0;
@@ -310,10 +349,13 @@ mangle(const struct cfg *c, struct state *st, uint8_t *r, size_t *len)
 		}
 		break;
 	case F_FLIP:
-		if (c->arg < dlen)
-			r[c->arg] ^= 0xFF;
+		if (c->arg >= dlen)
+			return 0;
+		r[c->arg] ^= 0xFF;
 		break;
 	case F_GARBAGE:
+		if (dlen == 0)
+			return 0;
 		for (i = 0; i < dlen; i++) {
 			st->rng = st->rng * 1103515245u + 12345u;
 			r[i] = (uint8_t)(st->rng >> 16);
@@ -322,11 +364,12 @@ mangle(const struct cfg *c, struct state *st, uint8_t *r, size_t *len)
 		sw2 = 0x00;
 		break;
 	default:
-		break;
+		return 0;
 	}
 	r[dlen] = sw1;
 	r[dlen + 1] = sw2;
 	*len = dlen + 2;
+	return 1;
 }
 
 /* Wait until the pcscd side closes (or forever): the "hang" fault. */
@@ -358,7 +401,7 @@ session(const struct cfg *c, struct state *st, int up, int card)
 		size_t len = 0, alen = 0;
 		uint64_t t0;
 		uint8_t ins;
-		int np = card >= 0 ? 2 : 1, fired = 0;
+		int np = card >= 0 ? 2 : 1, fired = 0, armed = 0;
 
 		if (poll(p, (nfds_t)np, -1) < 0) {
 			if (errno == EINTR)
@@ -401,9 +444,13 @@ session(const struct cfg *c, struct state *st, int up, int card)
 			goto out;
 		st->n_apdu++;
 		ins = msg[1];
-		if (!st->triggered && is_trigger(c, st, ins)) {
-			mark_triggered(c, st);
-			fired = 1;
+		if (!st->triggered && is_trigger(c, st, msg, len)) {
+			if (is_mangle(c->fault)) {
+				armed = 1;
+			} else {
+				mark_triggered(c, st);
+				fired = 1;
+			}
 		}
 		t0 = now_us();
 		if (fired && c->fault == F_DROP) {
@@ -442,8 +489,10 @@ session(const struct cfg *c, struct state *st, int up, int card)
 				ret = 0;
 				goto out;
 			}
-			if (fired && alen >= 2)
-				mangle(c, st, ans, &alen);
+			if (armed && alen >= 2 && mangle(c, st, ans, &alen)) {
+				mark_triggered(c, st);
+				fired = 1;
+			}
 		}
 		log_line(st, "n=%u ins=%02X p1p2=%02X%02X body=%zu rlen=%zu "
 		    "sw=%02X%02X us=%llu fault=%s\n", st->n_apdu, ins, msg[2],
@@ -485,7 +534,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: fault-card --listen PORT --connect PORT "
-	    "[--log FILE] [--fault KIND] [--at N | --ins XX [--nth K]]\n"
+	    "[--log FILE] [--fault KIND]\n"
+	    "       [--at N | [--ins XX] [--match HEX] [--nth K]]\n"
 	    "       [--arg N] [--trigger-file PATH] [--standalone] "
 	    "[--atr HEX] [--once]\n");
 }
@@ -533,6 +583,10 @@ main(int argc, char **argv)
 			c.at = (unsigned)strtoul(v, NULL, 10);
 		} else if (strcmp(a, "--ins") == 0) {
 			c.ins = (int)strtol(v, NULL, 16);
+		} else if (strcmp(a, "--match") == 0) {
+			if (parse_hex(v, c.match, sizeof(c.match),
+			    &c.match_len) < 0)
+				goto usage;
 		} else if (strcmp(a, "--nth") == 0) {
 			c.nth = (unsigned)strtoul(v, NULL, 10);
 		} else if (strcmp(a, "--arg") == 0) {
@@ -558,7 +612,7 @@ main(int argc, char **argv)
 		goto usage;
 	if (c.fault == F_SW && c.arg == 0)
 		c.arg = 0x6F00;
-	if (c.fault != F_PASS && c.ins < 0 && c.at == 0)
+	if (c.fault != F_PASS && c.ins < 0 && c.match_len == 0 && c.at == 0)
 		c.at = 1;
 	signal(SIGPIPE, SIG_IGN);
 	if (c.log_path != NULL) {
