@@ -25,6 +25,12 @@ bench_tools() {
 	local d=$1 hb=$build/tests/hardening cflags
 	mkdir -p "$d"
 	cflags="-O2 -g -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter"
+	# match a sanitizer build (the module it dlopens is instrumented)
+	san=$(python3 -c 'import json, sys
+for o in json.load(open(sys.argv[1])):
+    if o["name"] == "b_sanitize" and o["value"] != "none":
+        print(o["value"])' "$build/meson-info/intro-buildoptions.json" 2>/dev/null || true)
+	[ -z "$san" ] || cflags="$cflags -fsanitize=$san -fno-omit-frame-pointer"
 	if [ -x "$hb/pam-bench" ]; then
 		ln -sf "$hb/pam-bench" "$d/pam-bench"
 	else
