@@ -653,6 +653,18 @@ ga_mgmt(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 	uint16_t sw = SW_WRONG_DATA;
 
 	a->ga = GA_NONE;
+	if (c->p1 == 0x00 && g->has[1] && g->len[1] == 0 && !g->has[0] &&
+	    !g->has[2]) {
+		/* a bare challenge as random source (OpenSC get_challenge) */
+		if (vc_crypto_random(blk, 8) != 0) {
+			sw = SW_UNKNOWN;
+			goto out;
+		}
+		scl_tlv_put_header(w, 0x7c, 10);
+		scl_tlv_put(w, 0x81, blk, 8);
+		sw = SW_OK;
+		goto out;
+	}
 	if (c->p1 != a->st->admin_alg || bs == 0) {
 		sw = SW_WRONG_P1P2;
 		goto out;

@@ -70,5 +70,7 @@ sign_verify "RSA 2048 9a after a wrong PIN" 01 SHA256-RSA-PKCS \
     "$PKI/alice.cert.pem" sha256
 check_out "a right PIN restores the counter" "PIN tries left: 3 of 3" \
     "$V" show --state "$D/card"
+check "pkcs11-tool --generate-random (GENERAL AUTHENTICATE challenge)" \
+    sh -c "pkcs11-tool --module '$PKCS11' --generate-random 32 | wc -c | grep -qx 32"
 check "remove the card" "$SCL_RIG_CARD" remove 0
 finish

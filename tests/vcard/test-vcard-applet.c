@@ -292,6 +292,13 @@ mgmt_alg(uint8_t alg, const uint8_t *key, size_t klen)
 	/* replaying the response without a fresh challenge fails */
 	assert_int_equal(vt_apdu(&t, 0, 0x87, alg, 0x9b, resp, 4 + bs, -1, 0),
 	    0x6982);
+	/* P1 00: a bare challenge is random data, not an authentication */
+	vc_applet_power(t.a, VC_POWER_RESET);
+	assert_int_equal(vt_apdu(&t, 0, 0x87, 0x00, 0x9b, req, 4, -1, 0),
+	    0x9000);
+	assert_int_equal(t.resp_len, 12);
+	assert_int_equal(vt_apdu(&t, 0, 0x87, alg, 0x9b, resp, 4 + bs, -1, 0),
+	    0x6982);
 	/* metadata reports the algorithm */
 	assert_int_equal(vt_apdu(&t, 0, 0xf7, 0, 0x9b, NULL, 0, 0, 0), 0x9000);
 	assert_int_equal(t.resp[2], alg);
