@@ -385,7 +385,8 @@ load_crl_dir(const char *dir, STACK_OF(X509_CRL) *out)
 		size_t len = 0;
 		int fd;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' ||
+		    strncmp(de->d_name, "ocsp-", 5) == 0)
 			continue;
 		n++;
 		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC |
@@ -737,23 +738,36 @@ cdp_urls(X509 *cert, char *urls[URLS_MAX])
 	return n;
 }
 
+/* name: 32 hex digits of SHA-256(key) + suffix; ".tmp" names are skipped. */
 static void
-cache_crl(const char *dir, const char *url, X509_CRL *crl)
+cache_name(const void *key, size_t keylen, const char *prefix,
+    const char *suffix, char *name, size_t len)
 {
-	unsigned char md[32], *der = NULL;
-	char name[80], tmp[96];
+	unsigned char md[32];
 	unsigned mdlen = 0;
-	int dfd = -1, fd = -1, len;
+	size_t o;
 
-	if (dir == NULL || EVP_Digest(url, strlen(url), md, &mdlen,
-	    EVP_sha256(), NULL) != 1 || mdlen != 32)
+	name[0] = '\0';
+	if (EVP_Digest(key, keylen, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
 		return;
-	for (size_t i = 0; i < 16; i++)
-		snprintf(name + 2 * i, 3, "%02x", md[i]);
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	strcat(name, ".crl");
-	if ((len = i2d_X509_CRL(crl, &der)) <= 0)
+	o = (size_t)snprintf(name, len, "%s", prefix);
+	for (size_t i = 0; i < 16 && o + 3 <= len; i++, o += 2)
+		snprintf(name + o, 3, "%02x", md[i]);
+	snprintf(name + o, len - o, "%s", suffix);
+}
+
+/* Atomic write (temp file, fsync, rename) of der into dir/name. */
+static void
+cache_write(const char *dir, const char *name, const unsigned char *der,
+    int len)
+{
+	char tmp[128];
+	int dfd = -1, fd = -1;
+
+	if (dir == NULL || name[0] == '\0' || len <= 0)
 		goto out;
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		goto out;
 	(void)unlinkat(dfd, tmp, 0);
@@ -771,6 +785,19 @@ out:
 		close(fd);
 	if (dfd >= 0)
 		close(dfd);
+}
+
+static void
+cache_crl(const char *dir, const char *url, X509_CRL *crl)
+{
+	unsigned char *der = NULL;
+	char name[80];
+	int len;
+
+	if (dir == NULL || (len = i2d_X509_CRL(crl, &der)) <= 0)
+		return;
+	cache_name(url, strlen(url), "", ".crl", name, sizeof(name));
+	cache_write(dir, name, der, len);
 	OPENSSL_free(der);
 }
 
@@ -875,20 +902,143 @@ ocsp_fresh(const ASN1_GENERALIZEDTIME *thisupd,
 	return X509_cmp_time(thisupd, &oldest) >= 0;
 }
 
+/*
+ * Judge one OCSP response for c->cert.  req is the request it answers
+ * (nonce checked), or NULL for a cached response.  src names the source
+ * in messages.
+ */
+static enum rev
+ocsp_judge(struct chk *c, OCSP_REQUEST *req, OCSP_RESPONSE *resp,
+    OCSP_CERTID *id, const char *src)
+{
+	OCSP_BASICRESP *bs = NULL;
+	STACK_OF(X509) *issuers = NULL;
+	ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL,
+	    *nextupd = NULL;
+	char t[40];
+	int status = -1, reason = -1, rr;
+	enum rev res = REV_UNKNOWN;
+
+	if ((rr = OCSP_response_status(resp)) !=
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "responder %s: %s", src, OCSP_response_status_str(rr));
+		goto out;
+	}
+	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "response without basic response");
+		goto out;
+	}
+	if (req != NULL && OCSP_check_nonce(req, bs) == 0) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP nonce "
+		    "mismatch (replayed response?)");
+		goto out;
+	}
+	if ((issuers = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(issuers, c->issuer))
+		goto out;
+	X509_up_ref(c->issuer);
+	if (OCSP_basic_verify(bs, issuers, c->store, 0) != 1) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
+		    "signature or signer not trusted (%s)", src);
+		goto out;
+	}
+	if (OCSP_resp_find_status(bs, id, &status, &reason, &revtime,
+	    &thisupd, &nextupd) != 1) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
+		    "does not cover the certificate");
+		goto out;
+	}
+	if (!ocsp_fresh(thisupd, nextupd, c->now)) {
+		fmt_time(thisupd, t, sizeof(t));
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
+		    "not fresh (thisUpdate %s, %s)", t, src);
+		goto out;
+	}
+	switch (status) {
+	case V_OCSP_CERTSTATUS_GOOD:
+		res = REV_GOOD;
+		break;
+	case V_OCSP_CERTSTATUS_REVOKED:
+		fmt_time(revtime, t, sizeof(t));
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "revoked %s "
+		    "(%s), per OCSP %s", t, reason_name(reason), src);
+		res = REV_REVOKED;
+		break;
+	default:
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "responder does not know the certificate");
+		break;
+	}
+out:
+	ERR_clear_error();
+	sk_X509_pop_free(issuers, X509_free);
+	OCSP_BASICRESP_free(bs);
+	return res;
+}
+
+/* A cached response (RFC 5019 §6: reuse until nextUpdate). */
+static enum rev
+ocsp_from_cache(struct chk *c, OCSP_CERTID *id, const char *name)
+{
+	OCSP_RESPONSE *resp = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int dfd = -1, fd = -1;
+	enum rev res = REV_UNKNOWN;
+
+	if (c->cfg->crl_cache_dir == NULL || name[0] == '\0')
+		goto out;
+	if ((dfd = open(c->cfg->crl_cache_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		goto out;
+	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY | O_NONBLOCK)) < 0)
+		goto out;
+	if (read_all_fd(fd, OCSP_RESP_MAX, &buf, &len) != 0 || len == 0 ||
+	    len > INT_MAX)
+		goto out;
+	{
+		const unsigned char *p = buf;
+
+		resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+		if (resp == NULL || p != buf + len)
+			goto out;
+	}
+	res = ocsp_judge(c, NULL, resp, id, "(cached)");
+out:
+	ERR_clear_error();
+	OCSP_RESPONSE_free(resp);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return res;
+}
+
 static enum rev
 check_ocsp(struct chk *c)
 {
 	OCSP_REQUEST *req = NULL;
 	OCSP_RESPONSE *resp = NULL;
-	OCSP_BASICRESP *bs = NULL;
-	OCSP_CERTID *id = NULL;
-	STACK_OF(X509) *issuers = NULL;
-	ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL,
-	    *nextupd = NULL;
-	char *url = NULL, t[40];
-	int status = -1, reason = -1, rr;
+	OCSP_CERTID *id = NULL, *reqid = NULL;
+	unsigned char *der = NULL;
+	char *url = NULL, name[80] = "";
+	int len, rr;
 	enum rev res = REV_UNKNOWN;
 
+	if ((id = OCSP_cert_to_id(EVP_sha1(), c->cert, c->issuer)) == NULL) {
+		setdetail(c->rev_detail, sizeof(c->rev_detail), "cannot build "
+		    "the OCSP request");
+		goto out;
+	}
+	if ((len = i2d_OCSP_CERTID(id, &der)) > 0)
+		cache_name(der, (size_t)len, "ocsp-", ".der", name,
+		    sizeof(name));
+	if ((res = ocsp_from_cache(c, id, name)) != REV_UNKNOWN)
+		goto out;
 	if ((url = ocsp_url(c)) == NULL) {
 		setdetail(c->rev_detail, sizeof(c->rev_detail), "no OCSP "
 		    "responder (no ocsp_url, no AIA OCSP URL)");
@@ -900,18 +1050,13 @@ check_ocsp(struct chk *c)
 		goto out;
 	}
 	if ((req = OCSP_REQUEST_new()) == NULL ||
-	    (id = OCSP_cert_to_id(EVP_sha1(), c->cert, c->issuer)) == NULL) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "cannot build "
-		    "the OCSP request");
+	    (reqid = OCSP_CERTID_dup(id)) == NULL)
+		goto out;
+	if (OCSP_request_add0_id(req, reqid) == NULL) {
+		OCSP_CERTID_free(reqid);
 		goto out;
 	}
-	if (OCSP_request_add0_id(req, id) == NULL) {
-		OCSP_CERTID_free(id);
-		id = NULL;
-		goto out;
-	}
-	if ((id = OCSP_cert_to_id(EVP_sha1(), c->cert, c->issuer)) == NULL ||
-	    OCSP_request_add1_nonce(req, NULL, -1) != 1)
+	if (OCSP_request_add1_nonce(req, NULL, -1) != 1)
 		goto out;
 	rr = http_asn1(url, ASN1_ITEM_rptr(OCSP_REQUEST), (ASN1_VALUE *)req,
 	    "application/ocsp-request", ASN1_ITEM_rptr(OCSP_RESPONSE),
@@ -924,63 +1069,18 @@ check_ocsp(struct chk *c)
 		    "unreachable");
 		goto out;
 	}
-	if ((rr = OCSP_response_status(resp)) !=
-	    OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
-		    "responder %s: %s", url, OCSP_response_status_str(rr));
-		goto out;
-	}
-	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
-		    "response without basic response");
-		goto out;
-	}
-	if (OCSP_check_nonce(req, bs) == 0) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP nonce "
-		    "mismatch (replayed response?)");
-		goto out;
-	}
-	if ((issuers = sk_X509_new_null()) == NULL ||
-	    !sk_X509_push(issuers, c->issuer))
-		goto out;
-	X509_up_ref(c->issuer);
-	if (OCSP_basic_verify(bs, issuers, c->store, 0) != 1) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
-		    "signature or signer not trusted");
-		goto out;
-	}
-	if (OCSP_resp_find_status(bs, id, &status, &reason, &revtime,
-	    &thisupd, &nextupd) != 1) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
-		    "does not cover the certificate");
-		goto out;
-	}
-	if (!ocsp_fresh(thisupd, nextupd, c->now)) {
-		fmt_time(thisupd, t, sizeof(t));
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
-		    "not fresh (thisUpdate %s)", t);
-		goto out;
-	}
-	switch (status) {
-	case V_OCSP_CERTSTATUS_GOOD:
-		res = REV_GOOD;
-		break;
-	case V_OCSP_CERTSTATUS_REVOKED:
-		fmt_time(revtime, t, sizeof(t));
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "revoked %s "
-		    "(%s), per OCSP %s", t, reason_name(reason), url);
-		res = REV_REVOKED;
-		break;
-	default:
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
-		    "responder does not know the certificate");
-		break;
+	res = ocsp_judge(c, req, resp, id, url);
+	if (res != REV_UNKNOWN) {
+		unsigned char *rder = NULL;
+		int rlen = i2d_OCSP_RESPONSE(resp, &rder);
+
+		cache_write(c->cfg->crl_cache_dir, name, rder, rlen);
+		OPENSSL_free(rder);
 	}
 out:
 	ERR_clear_error();
-	sk_X509_pop_free(issuers, X509_free);
+	OPENSSL_free(der);
 	OCSP_CERTID_free(id);
-	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(resp);
 	OCSP_REQUEST_free(req);
 	free(url);

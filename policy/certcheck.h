@@ -45,8 +45,11 @@ int scl_certcheck(const struct scl_config *cfg, X509 *cert, time_t now,
  * accepted, a mismatching one is not), the signer must be the issuer or
  * carry id-kp-OCSPSigning from it, thisUpdate no later than now + 300 s,
  * nextUpdate no earlier than now - 300 s (without nextUpdate: thisUpdate
- * within the last 24 h).  Downloaded CRLs that verify are cached in
- * crl_cache_dir (when it exists and is writable).
+ * within the last 24 h).  Downloaded CRLs that verify, and OCSP responses
+ * that give a good or revoked status, are cached in crl_cache_dir (when it
+ * exists and is writable; OCSP as "ocsp-<hash>.der"); a cached OCSP
+ * response is used instead of the network while it is fresh by the rules
+ * above (its nonce is not checked again).
  * Network: DNS (getaddrinfo_a), connect and every read/write are bounded
  * by one deadline of revocation_timeout_ms from the start of the
  * revocation step.  Thread-safe; no global state.

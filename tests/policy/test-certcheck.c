@@ -619,6 +619,56 @@ test_ocsp(void **state)
 	stop(pid);
 }
 
+/* Responses are cached in crl_cache_dir and reused while fresh. */
+static void
+test_ocsp_cache(void **state)
+{
+	struct scl_config *c;
+	char d[256], cache[128], cmd[300];
+	int soft;
+	pid_t pid;
+
+	(void)state;
+	snprintf(cache, sizeof(cache), "%s/ocsp-cache", tmpdir);
+	assert_int_equal(mkdir(cache, 0755), 0);
+	c = mkcfg("ocsp", "hard-fail", "crl_cache_dir", cache, NULL);
+
+	pid = start_ocsp(PORT_OCSP, pki_path("ocsp.pem"), pki_path("ocsp.key"));
+	assert_int_equal(check(c, "alice", 0, d, sizeof(d), &soft), 0);
+	assert_int_equal(check(c, "alice-revoked", 0, d, sizeof(d), &soft),
+	    SCL_ERR_CERT_REVOKED);
+	stop(pid);
+	snprintf(cmd, sizeof(cmd), "test $(ls '%s' | grep -c '^ocsp-.*der$') "
+	    "-eq 2", cache);
+	assert_int_equal(system(cmd), 0);
+
+	/* responder gone: the cached answers still hold */
+	assert_int_equal(check(c, "alice", 0, d, sizeof(d), &soft), 0);
+	assert_int_equal(soft, 0);
+	assert_int_equal(check(c, "alice-revoked", 0, d, sizeof(d), &soft),
+	    SCL_ERR_CERT_REVOKED);
+	assert_non_null(strstr(d, "per OCSP (cached)"));
+	/* ... but not for ever (no nextUpdate: 24 hours) */
+	assert_int_equal(check(c, "alice", time(NULL) + 2 * 86400, d,
+	    sizeof(d), &soft), SCL_ERR_CERT_REVOCATION_UNKNOWN);
+	/* bob was never asked: nothing cached for him */
+	assert_int_equal(check(c, "bob", 0, d, sizeof(d), &soft),
+	    SCL_ERR_CERT_REVOCATION_UNKNOWN);
+	/* damaged cache files are ignored */
+	snprintf(cmd, sizeof(cmd), "for f in '%s'/ocsp-*; do "
+	    "printf 'garbage' > \"$f\"; done", cache);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(check(c, "alice", 0, d, sizeof(d), &soft),
+	    SCL_ERR_CERT_REVOCATION_UNKNOWN);
+	/* the cache does not confuse the CRL loader */
+	scl_config_free(&c);
+	c = mkcfg("crl", "soft-fail", "crl_dir", pki_path("crl"),
+	    "crl_cache_dir", cache, NULL);
+	assert_int_equal(check(c, "alice", NOW_FIXED, d, sizeof(d), &soft), 0);
+	assert_int_equal(soft, 0);
+	scl_config_free(&c);
+}
+
 static void
 test_cdp_fetch(void **state)
 {
@@ -750,6 +800,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_crl, teardown),
 		cmocka_unit_test_teardown(test_mutations, teardown),
 		cmocka_unit_test_teardown(test_ocsp, teardown),
+		cmocka_unit_test_teardown(test_ocsp_cache, teardown),
 		cmocka_unit_test_teardown(test_cdp_fetch, teardown),
 		cmocka_unit_test_teardown(test_budget, teardown),
 	};
