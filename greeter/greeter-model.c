@@ -449,6 +449,9 @@ scl_greeter_model_feed(struct scl_greeter_model *gm,
 		if ((sl = find_slot(gm, in->reader)) == NULL || !sl->present)
 			break;
 		if (in->kind == SCL_GREETER_IN_CARD_USABLE) {
+			/* A refusal stands until the card is taken out. */
+			if (sl->usable == USABLE_NO)
+				break;
 			sl->usable = USABLE_YES;
 			copy_str(sl->name, sizeof(sl->name), in->text);
 			copy_str(sl->card_id, sizeof(sl->card_id),

@@ -35,6 +35,8 @@
  *  - A card attempt that fails after the PIN was submitted starts a new
  *    attempt (the error stays shown); one that fails before any PIN was
  *    asked marks the card unusable (no retry loop).  Blocked PIN: unusable.
+ *  - A card found unusable (probe or PAM) stays so until it is removed: a
+ *    later CARD_USABLE (a refreshing probe) does not undo it.
  *  - Removing the card in use cancels its PAM transaction.
  *  - PAM inputs carry the seq of the START_PAM they answer; stale ones
  *    (from a cancelled transaction) are ignored.

@@ -54,6 +54,9 @@ scl_greeter_reason_sentence(int reason)
 		return "This card holds no sign-in certificate.";
 	case SCL_ERR_PIN_BLOCKED:
 		return "The PIN of this card is blocked.";
+	case SCL_ERR_PIN_LAST_TRY:
+		return "Only one PIN try is left on this card. To keep the card "
+		    "from being blocked, have the PIN reset first.";
 	case SCL_ERR_CERT_EXPIRED:
 		return "The certificate on this card has expired.";
 	case SCL_ERR_CERT_NOT_YET_VALID:
@@ -168,7 +171,11 @@ probe_thread(GTask *task, gpointer source, gpointer data, GCancellable *c)
 	r = scl_signin_scan(&opts, &res);
 	if (r < 0) {
 		p->reason = r;
-	} else if ((cand = scl_signin_usable(res, 0)) != NULL) {
+	} else if ((cand = scl_signin_usable(res, 0)) != NULL &&
+	    cand->tries == 1 && p->cfg->last_try == SCL_LAST_TRY_REFUSE) {
+		/* pam_sclogin would refuse to spend it: say so at once. */
+		p->reason = SCL_ERR_PIN_LAST_TRY;
+	} else if (cand != NULL) {
 		p->usable = TRUE;
 		p->label = g_strdup(cand->label);
 		p->card_id = g_strdup(cand->card_id[0] != '\0' ?

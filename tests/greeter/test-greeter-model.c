@@ -149,6 +149,20 @@ static const struct step card_fails_early[] = {
 	END
 };
 
+/* #4: a refreshing probe must not undo PAM's refusal (no retry loop). */
+static const struct step card_refusal_stands[] = {
+	S_READER(R0, V_PW),
+	S_INSERT(R0, V_PW),
+	S_START(CARD, V_PIN, ACTS({ START, CARD })),
+	S_ERROR("Only one PIN try is left.", V_PIN),
+	S_RESULT(AUTH_ERR, V_MSG, .message = "Only one PIN try is left."),
+	S_USABLE(R0, "Alice", 1, V_MSG, .message = "Only one PIN try is left."),
+	S_REMOVE(R0, V_INSERT),
+	S_INSERT(R0, V_PIN, ACTS({ START, CARD })),
+	S_USABLE(R0, "Alice", 3, V_PIN, .card_name = "Alice", .tries = 13),
+	END
+};
+
 /* The probe says no before PAM is asked: message, no PAM on that card. */
 static const struct step card_probe_unusable[] = {
 	S_READER(R0, V_PW),
@@ -316,6 +330,7 @@ SCENARIO(card_wrong_pin)
 SCENARIO(card_blocked)
 SCENARIO(card_fails_early)
 SCENARIO(card_probe_unusable)
+SCENARIO(card_refusal_stands)
 SCENARIO(card_removed_midway)
 SCENARIO(password_offer)
 SCENARIO(password_flow)
@@ -394,6 +409,7 @@ main(void)
 		cmocka_unit_test(test_card_blocked),
 		cmocka_unit_test(test_card_fails_early),
 		cmocka_unit_test(test_card_probe_unusable),
+		cmocka_unit_test(test_card_refusal_stands),
 		cmocka_unit_test(test_card_removed_midway),
 		cmocka_unit_test(test_password_offer),
 		cmocka_unit_test(test_password_flow),

@@ -146,6 +146,11 @@ mkfifo "$fifo"
 start_greeter() {
 	user=$1
 	shift
+	gargs=
+	if [ "${1:-}" = --unlock ]; then
+		gargs=--unlock
+		shift
+	fi
 	: > "$status"
 	env "$@" LD_PRELOAD="$PAMW $NSSW" PAM_WRAPPER=1 NSS_WRAPPER_DISABLE_DEEPBIND=1 \
 	    UID_WRAPPER_DISABLE_DEEPBIND=1 \
@@ -154,7 +159,7 @@ start_greeter() {
 	    SCL_GREETER_TEST_FIFO="$fifo" SCL_GREETER_TEST_STATUS="$status" \
 	    GTK_THEME=Adwaita NO_AT_BRIDGE=1 GDK_BACKEND=x11 G_DEBUG=fatal-criticals \
 	    "$SCL_GREETER" --user "$user" --config "$T/sclogin.conf" \
-	    --state-dir "$T/state" --fullscreen >>"$T/greeter.log" 2>&1 &
+	    --state-dir "$T/state" --fullscreen $gargs >>"$T/greeter.log" 2>&1 &
 	gpid=$!
 	wait_for "^ready" 10
 }
@@ -258,10 +263,12 @@ finish_greeter 0
 [ "$(record_method alice)" = password ] || fail "record after password sign-in"
 echo "ok: password sign-in recorded"
 
-# 3. Password last, no card: the password prompt; inserting the card
-#    offers it; accepting goes to the PIN; Escape cancels cleanly.
+# 3. Password last, no card (unlock wording): the password prompt;
+#    inserting the card offers it; accepting goes to the PIN.  A second
+#    wrong PIN leaves 1 try: the module refuses to spend it (last_try =
+#    refuse) and the window says so instead of asking again.
 "$SCL_RIG_CARD" remove 0 || fail "remove card"
-start_greeter alice
+start_greeter alice --unlock
 wait_for "view=password .*entry_ready=1" 10
 grep -q 'offer=1' "$status" && fail "card offered with no card"
 shot 08-password-last.png
@@ -275,6 +282,13 @@ wait_for "view=password .*offer=1" 15
 shot 10-password-card-inserted.png
 cmd use-card
 wait_for "view=pin .*entry_ready=1" 15
+cmd "type 999999"
+cmd submit
+wait_for "view=message .*message='[^']+'" 15
+shot 11-card-last-try-refused.png
+sleep 2
+grep '^state' "$status" | tail -n 1 | grep -q 'view=message' ||
+    fail "the last-try refusal did not stand (retry loop?)"
 "$SCL_RIG_CARD" remove 0 || fail "remove card"
 wait_for "view=insert-card" 10
 cmd quit
@@ -285,7 +299,7 @@ finish_greeter 1
 start_greeter alice
 cmd other
 wait_for "view=message .*message='[^']*expired" 15
-shot 11-card-expired.png
+shot 12-card-expired.png
 cmd quit
 finish_greeter 1
 "$SCL_RIG_CARD" remove 1
@@ -294,11 +308,11 @@ finish_greeter 1
 start_greeter alice PCSCLITE_CSOCK_NAME="$T/no-pcscd.comm"
 cmd other
 wait_for "view=connect-reader" 10
-shot 12-connect-reader.png
+shot 13-connect-reader.png
 cmd quit
 finish_greeter 1
 
 n=$(ls "$shots"/*.png | wc -l)
-[ "$n" -eq 12 ] || fail "expected 12 screenshots, got $n"
+[ "$n" -eq 13 ] || fail "expected 13 screenshots, got $n"
 echo "ok: $n screenshots in $shots"
 exit 0
