@@ -12,6 +12,7 @@
 
 #include "cursor.h"
 #include "err.h"
+#include "pinpolicy.h"
 #include "piv.h"
 #include "secret.h"
 #include "state.h"
@@ -259,6 +260,7 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
     const char *line, size_t line_len, unsigned *seen, unsigned ln,
     char *err, size_t errlen)
 {
+	struct scl_pin_policy pol;
 	unsigned long v, a, b, c;
 	unsigned bit = 0;
 	const char *what = NULL;
@@ -342,6 +344,9 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 			    VC_POLICY_MAX);
 		memcpy(s->pin_policy, t[1].p, t[1].len);
 		s->pin_policy[t[1].len] = '\0';
+		if (scl_pin_policy_parse(s->pin_policy, &pol) != 0)
+			FAIL("pin-policy: cannot parse '%s' (expected e.g. "
+			    "min=6,max=8,digit=required)", s->pin_policy);
 	} else if (tok_eq(&t[0], "key")) {
 		struct vc_key k = { 0 };
 		unsigned long slot, alg, pp, tp, org;

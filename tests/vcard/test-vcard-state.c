@@ -125,6 +125,8 @@ test_parse_bad(void **state)
 		{ "name", "name 01234567890123456789012345678901234567890123456"
 		    "789012345678901234567890\n", "name" },
 		{ "pin-policy", "pin-policy a b\n", "pin-policy" },
+		{ "pin-policy", "pin-policy min=6,colour=blue\n",
+		    "pin-policy: cannot parse" },
 	};
 	char *t;
 
