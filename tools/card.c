@@ -139,11 +139,11 @@ tool_card_close(struct tool_card *c, int reset)
 }
 
 /* Yubico GET METADATA (INS F7), which many PIV cards and our vcard answer. */
-static int
-metadata(struct scl_transport *t, uint8_t ref, uint32_t tag, uint8_t *out,
-    size_t out_len)
+int
+tool_card_metadata(struct tool_card *c, uint8_t ref, uint32_t tag,
+    uint8_t *out, size_t cap, size_t *ret_len)
 {
-	uint8_t resp[512];
+	uint8_t resp[1024];
 	struct scl_apdu cmd;
 	const uint8_t *v;
 	size_t len = 0, vlen = 0;
@@ -154,17 +154,30 @@ metadata(struct scl_transport *t, uint8_t ref, uint32_t tag, uint8_t *out,
 	cmd.ins = 0xf7;
 	cmd.p2 = ref;
 	cmd.le = 256;
-	if ((r = scl_apdu_transmit(t, &cmd, resp, sizeof(resp), &len,
+	if ((r = scl_apdu_transmit(c->t, &cmd, resp, sizeof(resp), &len,
 	    &sw)) != 0)
 		return r;
 	if ((r = scl_apdu_sw_to_err(sw, NULL)) != 0)
 		return r;
 	if ((r = scl_tlv_find(resp, len, tag, &v, &vlen)) != 0)
 		return r;
-	if (vlen != out_len)
-		return SCL_ERR_CARD_BAD_RESPONSE;
+	if (vlen > cap)
+		return SCL_ERR_TOO_LARGE;
 	memcpy(out, v, vlen);
+	*ret_len = vlen;
 	return 0;
+}
+
+static int
+metadata(struct tool_card *c, uint8_t ref, uint32_t tag, uint8_t *out,
+    size_t out_len)
+{
+	size_t n = 0;
+	int r;
+
+	if ((r = tool_card_metadata(c, ref, tag, out, out_len, &n)) != 0)
+		return r;
+	return n == out_len ? 0 : SCL_ERR_CARD_BAD_RESPONSE;
 }
 
 int
@@ -173,7 +186,7 @@ tool_card_puk_tries(struct tool_card *c, int *ret_tries)
 	uint8_t v[2];
 	int r;
 
-	if ((r = metadata(c->t, SCL_PIV_REF_PUK, 0x06, v, sizeof(v))) != 0)
+	if ((r = metadata(c, SCL_PIV_REF_PUK, 0x06, v, sizeof(v))) != 0)
 		return r;
 	*ret_tries = v[1];
 	return 0;
@@ -188,7 +201,7 @@ tool_mgmt_auth(struct tool *tl, struct tool_card *c, uint8_t alg,
 
 	if (alg == 0) {
 		/* The card says which algorithm its 9B key has; else by size. */
-		if (metadata(c->t, SCL_PIV_KEY_MGMT, 0x01, &a, 1) == 0 &&
+		if (metadata(c, SCL_PIV_KEY_MGMT, 0x01, &a, 1) == 0 &&
 		    tool_mgmt_key_len(a) != 0)
 			alg = a;
 		else if (key_len == 16)

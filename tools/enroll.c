@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -16,6 +18,7 @@
 #include "cert.h"
 #include "err.h"
 #include "piv.h"
+#include "tlv.h"
 #include "tool.h"
 
 struct enroll_opts {
@@ -36,6 +39,7 @@ struct enroll_opts {
 	uint8_t admin_alg;
 	int pin_fd;
 	int allow_last_try;
+	int force;
 };
 
 static int
@@ -44,7 +48,7 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 	enum {
 		OPT_SLOT = TOOL_OPT_VERB, OPT_ALG, OPT_SUBJECT, OPT_SELF,
 		OPT_CSR, OPT_OUT, OPT_CERT, OPT_UPN, OPT_EMAIL, OPT_DAYS,
-		OPT_KEY, OPT_KEYALG, OPT_PIN_FD, OPT_LAST,
+		OPT_KEY, OPT_KEYALG, OPT_PIN_FD, OPT_LAST, OPT_FORCE,
 	};
 	static const struct option opts[] = {
 		{ "slot", required_argument, NULL, OPT_SLOT },
@@ -61,6 +65,7 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 		{ "admin-alg", required_argument, NULL, OPT_KEYALG },
 		{ "pin-fd", required_argument, NULL, OPT_PIN_FD },
 		{ "allow-last-try", no_argument, NULL, OPT_LAST },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		TOOL_COMMON_OPTS
 	};
 	char *key = NULL;
@@ -127,6 +132,9 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 		case OPT_LAST:
 			o->allow_last_try = 1;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		default:
 			if ((ex = tool_other_opt(tl, c, argv)) != 0)
 				return ex;
@@ -162,8 +170,11 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 			    "--cert only");
 		return 0;
 	}
-	if (o->cert_path != NULL)
-		return tool_usage_error(tl, "--cert is for 'enroll import'");
+	if (o->cert_path != NULL || o->force)
+		return tool_usage_error(tl, "--cert and --force are for "
+		    "'enroll import'");
+	if (o->out_path != NULL && !o->self_signed)
+		return tool_usage_error(tl, "--out goes with --self-signed");
 	if (o->subject == NULL)
 		return tool_usage_error(tl, "--subject is required");
 	if (o->self_signed == (o->csr_path != NULL))
@@ -558,6 +569,47 @@ put_cert(struct tool *tl, struct tool_card *card, const struct enroll_opts *o,
 	return 0;
 }
 
+/*
+ * Does x carry the public key of the card's key in slot?  The card tells
+ * through GET METADATA tag 04 (7F49 content: 81 modulus / 86 EC point).
+ * 1 match, 0 mismatch, -1 the card cannot say.
+ */
+static int
+key_matches(struct tool_card *card, uint8_t slot, X509 *x)
+{
+	uint8_t pub[1024], mine[1024];
+	const uint8_t *v;
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	BIGNUM *n = NULL;
+	size_t len = 0, vlen = 0, mlen = 0;
+	int m = -1, k;
+
+	if (pk == NULL || tool_card_metadata(card, slot, 0x04, pub,
+	    sizeof(pub), &len) != 0)
+		return -1;
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
+		if (scl_tlv_find(pub, len, 0x81, &v, &vlen) != 0 ||
+		    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+		    (k = BN_bn2bin(n, mine)) <= 0)
+			goto out;
+		mlen = (size_t)k;
+		while (vlen > 0 && v[0] == 0) {
+			v++;
+			vlen--;
+		}
+	} else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC) {
+		if (scl_tlv_find(pub, len, 0x86, &v, &vlen) != 0 ||
+		    EVP_PKEY_get_octet_string_param(pk,
+		    OSSL_PKEY_PARAM_PUB_KEY, mine, sizeof(mine), &mlen) != 1)
+			goto out;
+	} else
+		goto out;
+	m = vlen == mlen && memcmp(v, mine, mlen) == 0;
+out:
+	BN_free(n);
+	return m;
+}
+
 static int
 do_import(struct tool *tl, const struct enroll_opts *o)
 {
@@ -584,8 +636,16 @@ do_import(struct tool *tl, const struct enroll_opts *o)
 		    "a PEM or DER certificate", o->cert_path);
 		goto out;
 	}
-	if ((ex = tool_card_open(tl, &card)) != 0 ||
-	    (ex = mgmt_auth(tl, &card, o)) != 0 ||
+	if ((ex = tool_card_open(tl, &card)) != 0)
+		goto out;
+	/* A certificate for another key would make the slot useless. */
+	if (key_matches(&card, o->slot, x) == 0 && !o->force) {
+		ex = tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_INVALID_ARGUMENT,
+		    "the certificate's public key is not the key in slot %s "
+		    "(--force to import anyway)", tool_slot_name(o->slot));
+		goto out;
+	}
+	if ((ex = mgmt_auth(tl, &card, o)) != 0 ||
 	    (ex = put_cert(tl, &card, o, der, (size_t)len)) != 0)
 		goto out;
 	tool_certinfo(x, time(NULL), &ci);

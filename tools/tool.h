@@ -213,6 +213,12 @@ int tool_card_begin(struct tool *tl, struct tool_card *c);
  */
 int tool_mgmt_auth(struct tool *tl, struct tool_card *c, uint8_t alg,
     const uint8_t *key, size_t key_len);
+/*
+ * GET METADATA (Yubico INS F7) of ref: the value of tag copied to out.
+ * SCL_ERR_SW_UNEXPECTED and friends when the card has no such command.
+ */
+int tool_card_metadata(struct tool_card *c, uint8_t ref, uint32_t tag,
+    uint8_t *out, size_t cap, size_t *ret_len);
 /* PUK tries left from GET METADATA (Yubico extension); never spends one. */
 int tool_card_puk_tries(struct tool_card *c, int *ret_tries);
 /* End any transaction and disconnect, resetting the card when reset. */

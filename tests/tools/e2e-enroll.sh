@@ -65,6 +65,15 @@ has 'Certificate in slot 9c:'
 has 'Issuer:     .*sclogin Test Root CA'
 ok "enroll import writes the issued certificate to 9c"
 
+expect 4 "$SCLOGIN" enroll import --slot 9c --cert "$PKI/alice.cert.pem"
+has_err 'not the key in slot 9c'
+expect 0 "$SCLOGIN" status
+has 'Issuer:     .*sclogin Test Root CA'
+lacks 'Subject:    CN=alice'
+expect 0 "$SCLOGIN" enroll import --slot 9c --cert "$PKI/alice.cert.pem" --force
+expect 0 "$SCLOGIN" enroll import --slot 9c --cert "$T/issued.pem"
+ok "enroll import refuses a certificate for another key unless --force"
+
 expect 0 "$SCLOGIN" enroll --slot 9e --alg eccp384 --subject /CN=p384 --self-signed \
     --out "$T/p384.pem" --pin-fd 3 3<"$T/pin"
 openssl verify -CAfile "$T/p384.pem" "$T/p384.pem" >/dev/null 2>&1 ||
@@ -89,6 +98,8 @@ expect 2 "$SCLOGIN" enroll --slot 9b --subject /CN=x --self-signed
 expect 2 "$SCLOGIN" enroll --slot 9a --alg rsa512 --subject /CN=x --self-signed
 expect 2 "$SCLOGIN" enroll --slot 9a --subject 'nonsense' --self-signed --pin-fd 3 3<"$T/pin"
 expect 2 "$SCLOGIN" enroll import --slot 9a
+expect 2 "$SCLOGIN" enroll --slot 9a --subject /CN=x --csr "$T/x" --out "$T/y"
+expect 2 "$SCLOGIN" enroll --slot 9a --subject /CN=x --self-signed --force
 expect 2 "$SCLOGIN" enroll --slot 9a --subject /CN=x --self-signed --admin-key 0102
 ok "enroll usage errors exit 2"
 done_ok
