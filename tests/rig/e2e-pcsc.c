@@ -82,7 +82,6 @@ main(void)
 	CHECK_RC(echo(a), 0);		/* an APDU re-arms the 5 s */
 	sleep(4);
 	CHECK_RC(echo(a), 0);
-	t0 = rig_now_ms();
 	sleep(6);
 	CHECK_RC(echo(a), SCL_ERR_CARD_RESET);
 	CHECK_RC(echo(a), 0);
@@ -91,7 +90,6 @@ main(void)
 	sleep(6);
 	CHECK_RC(scl_card_end(a, 0), SCL_ERR_CARD_RESET);
 	CHECK_RC(scl_card_end(a, 0), 0);
-	(void)t0;
 
 	/* PCSC#254: a connect while another client holds a transaction. */
 	CHECK_RC(scl_pcsc_open(&ctx2), 0);

@@ -384,14 +384,25 @@ main(void)
 	    32) == 0);
 	fprintf(stderr, "AES-128/192/256 mgmt auth ok\n");
 
-	/* Counters persist: the blocked-and-unblocked card after restart. */
+	/* State persists across a vcard restart: new PIN, blocked PIN. */
 	CHECK(rig_card_remove(rig, 0) == 0);
 	CHECK(rig_card_insert(rig, 0, state) == 0);
 	CHECK_RC(scl_card_connect(ctx, RIG_READER_0, 2000, &card), 0);
 	t = scl_card_transport(card);
 	CHECK_RC(scl_piv_select(t), 0);
-	for (i = 0; i < 1; i++)
-		CHECK_RC(scl_piv_verify(t, &p2, &tries), 0);
+	CHECK_RC(scl_piv_verify(t, &p2, &tries), 0);
+	for (i = 0; i < 3; i++)
+		(void)scl_piv_verify(t, &p1, &tries);
+	CHECK(tries == 0);
+	scl_card_disconnect(&card, 1);
+	CHECK(rig_card_remove(rig, 0) == 0);
+	CHECK(rig_card_insert(rig, 0, state) == 0);
+	CHECK_RC(scl_card_connect(ctx, RIG_READER_0, 2000, &card), 0);
+	t = scl_card_transport(card);
+	CHECK_RC(scl_piv_select(t), 0);
+	CHECK_RC(scl_piv_pin_status(t, SCL_PIV_REF_PIN, &tries, &verified), 0);
+	CHECK(tries == 0 && verified == 0);
+	CHECK_RC(scl_piv_verify(t, &p2, &tries), SCL_ERR_PIN_BLOCKED);
 	rc = 0;
 out:
 	scl_pin_clear(&p1);
