@@ -71,17 +71,28 @@ int scl_piv_read_object(struct scl_transport *t, uint32_t tag, uint8_t *buf,
  * Read the certificate of key_ref: unwrap 70 (cert) / 71 (CertInfo; bit 0
  * = gzip, inflated up to SCL_PIV_CERT_MAX) / FE.  On success *ret_der is a
  * malloc'd DER the caller frees; its X.509 structure is not yet checked.
+ * SCL_ERR_NO_OBJECT for an empty slot (6A82, empty 53 or 70, no 70);
+ * SCL_ERR_TOO_LARGE past the inflate cap, SCL_ERR_BAD_DER for a broken
+ * gzip stream, SCL_ERR_TRAILING_DATA after it, SCL_ERR_NOT_SUPPORTED for
+ * CertInfo bits other than gzip; parse errors from the TLV layer.
+ * Key references 9A/9C/9D/9E and the retired 82..95.
  */
 int scl_piv_read_cert(struct scl_transport *t, uint8_t key_ref,
     uint8_t **ret_der, size_t *ret_len);
 
-/* Card identity from CHUID: the 16-byte GUID (tag 34), hex in ret_id. */
+/*
+ * Card identity from CHUID: the 16-byte GUID (tag 34) as 32 lower-case hex
+ * digits in ret_id.  SCL_ERR_NO_OBJECT without a CHUID or a GUID,
+ * SCL_ERR_CARD_BAD_RESPONSE for a GUID that is not 16 bytes.
+ */
 int scl_piv_read_card_id(struct scl_transport *t, char ret_id[33]);
 
 /*
  * PIN state without spending a try: VERIFY with no data (§3.2.1).
  * *ret_tries = tries left (-1 if the card does not say), *ret_verified =
  * 1 when already verified in this session.  Blocked: 0 with tries = 0.
+ * ref: 80 (PIN), 81 (PUK) or 00 (global PIN).  6A88 (no such reference)
+ * is SCL_ERR_NO_OBJECT.
  */
 int scl_piv_pin_status(struct scl_transport *t, uint8_t ref, int *ret_tries,
     int *ret_verified);
@@ -89,7 +100,10 @@ int scl_piv_pin_status(struct scl_transport *t, uint8_t ref, int *ret_tries,
 /*
  * VERIFY the PIN (ref 80) or PUK-as-verify is not allowed; pads with FF.
  * SCL_ERR_PIN_WRONG with *ret_tries, SCL_ERR_PIN_BLOCKED.  ret_tries may be
- * NULL.  The APDU buffer is wiped.
+ * NULL; it is written only with SCL_ERR_PIN_WRONG / SCL_ERR_PIN_BLOCKED
+ * (the same holds for change_reference and reset_retry, where it counts
+ * the PIN/PUK tries the card reports).  A pin of length 0 or > 8 is
+ * SCL_ERR_PIN_FORMAT and nothing is sent.  The APDU buffers are wiped.
  */
 int scl_piv_verify(struct scl_transport *t, const struct scl_pin *pin,
     int *ret_tries);
@@ -107,7 +121,12 @@ int scl_piv_reset_retry(struct scl_transport *t, const struct scl_pin *puk,
  * GENERAL AUTHENTICATE with a private key: in is the raw input the card
  * operates on (for RSA the full PKCS#1 v1.5 padded block of the modulus
  * size; for ECC the digest).  Result (signature, for ECC DER-encoded
- * ECDSA-Sig-Value) copied to sig.
+ * ECDSA-Sig-Value) copied to sig.  in_len must be 128/256 for RSA
+ * 1024/2048 (384/512 for algorithm 05/16), 1..32 for P-256 and 1..48 for
+ * P-384, else SCL_ERR_INVALID_ARGUMENT before anything is sent.  The
+ * response must be exactly 7C { 82 sig } (SCL_ERR_CARD_BAD_RESPONSE or a
+ * TLV error otherwise); SCL_ERR_SECURITY_STATUS when the PIN is needed;
+ * SCL_ERR_BUFFER_TOO_SMALL when sig_cap is short.
  */
 int scl_piv_general_auth(struct scl_transport *t, uint8_t alg, uint8_t key_ref,
     const uint8_t *in, size_t in_len, uint8_t *sig, size_t sig_cap,
@@ -116,7 +135,10 @@ int scl_piv_general_auth(struct scl_transport *t, uint8_t alg, uint8_t key_ref,
 /*
  * Management key (9B) mutual authentication (witness + challenge, §3.2.4 /
  * Appendix A.1).  alg: 3DES (24-byte key) or AES-128/192/256.
- * SCL_ERR_AUTH_FAILED if the card or we reject the other side.
+ * SCL_ERR_AUTH_FAILED if the card or we reject the other side.  A key
+ * length that does not fit alg is SCL_ERR_INVALID_ARGUMENT; a witness of
+ * the wrong block size SCL_ERR_CARD_BAD_RESPONSE.  Key material on the
+ * stack is wiped.
  */
 int scl_piv_mgmt_auth(struct scl_transport *t, uint8_t alg, const uint8_t *key,
     size_t key_len);
@@ -125,6 +147,10 @@ int scl_piv_mgmt_auth(struct scl_transport *t, uint8_t alg, const uint8_t *key,
  * GENERATE ASYMMETRIC KEY PAIR (47) in key_ref; the public key (7F49
  * content: 81 modulus + 82 exponent, or 86 EC point) as malloc'd DER
  * SubjectPublicKeyInfo in *ret_spki.  Needs management-key auth.
+ * alg: RSA 1024/2048, P-256, P-384.  The template is checked strictly
+ * (modulus of the key size with its top bit set, odd exponent of at most
+ * 8 bytes; an uncompressed EC point on the curve); anything else is
+ * SCL_ERR_CARD_BAD_RESPONSE.
  */
 int scl_piv_generate(struct scl_transport *t, uint8_t key_ref, uint8_t alg,
     uint8_t **ret_spki, size_t *ret_len);
