@@ -145,10 +145,14 @@ scl_monitor_new(unsigned debounce_ms, struct scl_monitor **ret_mon)
 	pthread_condattr_t ca;
 	int r = SCL_ERR_INTERNAL;
 
-	if (ret_mon == NULL || debounce_ms > 60000)
-		return SCL_ERR_INVALID_ARGUMENT;
-	if ((mon = calloc(1, sizeof(*mon))) == NULL)
-		return SCL_ERR_NOMEM;
+	if (ret_mon == NULL || debounce_ms > 60000) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if ((mon = calloc(1, sizeof(*mon))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	mon->debounce_ms = debounce_ms;
 	mon->efd = -1;
 	mon->backoff_ms = BACKOFF_MIN_MS;
@@ -474,12 +478,14 @@ scl_monitor_snapshot(struct scl_monitor *mon, struct scl_reader_info *ret_r,
     size_t cap, size_t *ret_n)
 {
 	size_t i, n;
+	int r = SCL_ERR_INVALID_ARGUMENT;
 
 	if (mon == NULL || ret_n == NULL || (cap > 0 && ret_r == NULL))
-		return SCL_ERR_INVALID_ARGUMENT;
+		goto out;
 	take_baseline(mon);
+	r = SCL_ERR_NO_SERVICE;
 	if (!mon->service_up)
-		return SCL_ERR_NO_SERVICE;
+		goto out;
 	n = mon->n < cap ? mon->n : cap;
 	for (i = 0; i < n; i++) {
 		memset(&ret_r[i], 0, sizeof(ret_r[i]));
@@ -489,7 +495,9 @@ scl_monitor_snapshot(struct scl_monitor *mon, struct scl_reader_info *ret_r,
 		ret_r[i].atr_len = mon->r[i].atr_len;
 	}
 	*ret_n = n;
-	return 0;
+	r = 0;
+out:
+	return r;
 }
 
 /* Report debounced removals that are due; next due time in *ret_next. */
@@ -606,8 +614,10 @@ scl_monitor_wait(struct scl_monitor *mon, int timeout_ms,
 	uint64_t start = now_ms(), deadline;
 	int r = SCL_ERR_INTERNAL, polled = 0, spins = 0;
 
-	if (mon == NULL || ret_ev == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+	if (mon == NULL || ret_ev == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms;
 	take_baseline(mon);
 	for (;;) {

@@ -100,9 +100,9 @@ map_rv(LONG rv)
 	case SCARD_E_SERVICE_STOPPED:
 	case SCARD_F_COMM_ERROR:
 	case SCARD_E_INVALID_HANDLE:
+		return SCL_ERR_NO_SERVICE;
 	case SCARD_E_NO_READERS_AVAILABLE:
-		return rv == SCARD_E_NO_READERS_AVAILABLE ? SCL_ERR_NO_READER :
-		    SCL_ERR_NO_SERVICE;
+		return SCL_ERR_NO_READER;
 	case SCARD_E_UNKNOWN_READER:
 	case SCARD_E_READER_UNAVAILABLE:
 		return SCL_ERR_READER_GONE;
@@ -119,10 +119,6 @@ map_rv(LONG rv)
 		return SCL_ERR_CANCELLED;
 	case SCARD_E_NO_MEMORY:
 		return SCL_ERR_NOMEM;
-	case SCARD_W_UNRESPONSIVE_CARD:
-	case SCARD_W_UNPOWERED_CARD:
-	case SCARD_E_PROTO_MISMATCH:
-		return SCL_ERR_TRANSMIT;
 	default:
 		return SCL_ERR_TRANSMIT;
 	}
@@ -136,8 +132,10 @@ scl_pcsc_open(struct scl_pcsc **ret_ctx)
 	LONG rv;
 	int r = SCL_ERR_INTERNAL;
 
-	if (ret_ctx == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+	if (ret_ctx == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		r = SCL_ERR_NOMEM;
 		goto out;
@@ -289,8 +287,10 @@ scl_pcsc_list_readers(struct scl_pcsc *ctx, struct scl_reader_info *ret_r,
 	LONG rv;
 	int r = SCL_ERR_INTERNAL;
 
-	if (ctx == NULL || ret_n == NULL || (cap > 0 && ret_r == NULL))
-		return SCL_ERR_INVALID_ARGUMENT;
+	if (ctx == NULL || ret_n == NULL || (cap > 0 && ret_r == NULL)) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	if ((r = list_names(ctx, names, &n)) != 0)
 		goto out;
 	if (n > cap)
@@ -543,8 +543,10 @@ card_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	int r = SCL_ERR_INTERNAL;
 
 	if (c == NULL || cmd == NULL || resp == NULL || resp_len == NULL ||
-	    cmd_len == 0 || cmd_len > 65544 || *resp_len < 2)
-		return SCL_ERR_INVALID_ARGUMENT;
+	    cmd_len == 0 || cmd_len > 65544 || *resp_len < 2) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	pthread_mutex_lock(&c->m);
 	c->cmd = cmd;
 	c->cmd_len = cmd_len;
@@ -649,11 +651,15 @@ scl_card_connect(struct scl_pcsc *ctx, const char *reader, int timeout_ms,
 	int r = SCL_ERR_INTERNAL, left;
 
 	if (ctx == NULL || reader == NULL || ret_card == NULL ||
-	    timeout_ms < 0 || strlen(reader) >= SCL_READER_NAME_MAX)
-		return SCL_ERR_INVALID_ARGUMENT;
+	    timeout_ms < 0 || strlen(reader) >= SCL_READER_NAME_MAX) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	due = now_ms() + (uint64_t)timeout_ms;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return SCL_ERR_NOMEM;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	pthread_mutex_init(&c->m, NULL);
 	{
 		pthread_condattr_t ca;
@@ -711,36 +717,43 @@ int
 scl_card_begin(struct scl_card *card)
 {
 	LONG rv;
-	int r;
+	int r = SCL_ERR_INVALID_ARGUMENT;
 
 	if (card == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
-	if ((r = card_call(card, OP_BEGIN, BEGIN_LIMIT_MS, &rv)) != 0)
-		return r == SCL_ERR_TIMEOUT ? SCL_ERR_SHARING : r;
-	return map_rv(rv);
+		goto out;
+	if ((r = card_call(card, OP_BEGIN, BEGIN_LIMIT_MS, &rv)) != 0) {
+		if (r == SCL_ERR_TIMEOUT)
+			r = SCL_ERR_SHARING;
+		goto out;
+	}
+	r = map_rv(rv);
+out:
+	return r;
 }
 
 int
 scl_card_end(struct scl_card *card, int reset)
 {
 	LONG rv;
-	int r, pending, held;
+	int r = SCL_ERR_INVALID_ARGUMENT, pending, held;
 
 	if (card == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+		goto out;
 	pthread_mutex_lock(&card->m);
 	held = card->in_tx;
 	pending = card->reset_pending;
 	card->reset_pending = 0;
 	card->disposition = reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD;
 	pthread_mutex_unlock(&card->m);
-	if (!held)
-		return pending ? SCL_ERR_CARD_RESET : 0;
+	if (!held) {
+		r = pending ? SCL_ERR_CARD_RESET : 0;
+		goto out;
+	}
 	if ((r = card_call(card, OP_END, BEGIN_LIMIT_MS, &rv)) != 0)
-		return r;
-	if (rv == (LONG)SCARD_E_NOT_TRANSACTED)
-		return 0;
-	return map_rv(rv);
+		goto out;
+	r = rv == (LONG)SCARD_E_NOT_TRANSACTED ? 0 : map_rv(rv);
+out:
+	return r;
 }
 
 struct scl_transport *

@@ -128,8 +128,10 @@ scl_piv_select(struct scl_transport *t)
 	uint16_t sw = 0;
 	int r;
 
-	if (t == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+	if (t == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	r = xfer(t, INS_SELECT, 0x04, 0x00, piv_aid, sizeof(piv_aid), 256,
 	    resp, sizeof(resp), &len, &sw);
 	if (r != 0)
@@ -173,13 +175,17 @@ get_data(struct scl_transport *t, uint32_t tag, uint8_t **ret_buf,
 	uint16_t sw = 0;
 	int r;
 
-	if (tag == 0 || tag > 0xFFFFFF)
-		return SCL_ERR_INVALID_ARGUMENT;
+	if (tag == 0 || tag > 0xFFFFFF) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	tl = tag_bytes(tag, cmd + 2);
 	cmd[0] = 0x5C;
 	cmd[1] = (uint8_t)tl;
-	if ((buf = malloc(cap)) == NULL)
-		return SCL_ERR_NOMEM;
+	if ((buf = malloc(cap)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	r = xfer(t, INS_GET_DATA, 0x3F, 0xFF, cmd, 2 + tl,
 	    (t->flags & SCL_TRANSPORT_EXTENDED) ? 65536 : 256, buf, cap, &len,
 	    &sw);
@@ -215,8 +221,10 @@ scl_piv_read_object(struct scl_transport *t, uint32_t tag, uint8_t *buf,
 	size_t vl;
 	int r;
 
-	if (t == NULL || ret_len == NULL || (buf == NULL && cap > 0))
-		return SCL_ERR_INVALID_ARGUMENT;
+	if (t == NULL || ret_len == NULL || (buf == NULL && cap > 0)) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	if ((r = get_data(t, tag, &raw, &v, &vl)) != 0)
 		goto out;
 	if (vl > cap) {
@@ -239,11 +247,15 @@ inflate_cert(const uint8_t *in, size_t in_len, uint8_t **ret, size_t *ret_len)
 	uint8_t *out = NULL;
 	int r = SCL_ERR_INTERNAL, zr, inited = 0;
 
-	if (in_len == 0 || in_len > SCL_OBJ_MAX)
-		return SCL_ERR_BAD_DER;
+	if (in_len == 0 || in_len > SCL_OBJ_MAX) {
+		r = SCL_ERR_BAD_DER;
+		goto out;
+	}
 	/* One byte over the cap tells "too large" from "exactly the cap". */
-	if ((out = malloc(SCL_PIV_CERT_MAX + 1)) == NULL)
-		return SCL_ERR_NOMEM;
+	if ((out = malloc(SCL_PIV_CERT_MAX + 1)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 32) != Z_OK) {
 		r = SCL_ERR_NOMEM;
@@ -299,8 +311,10 @@ scl_piv_read_cert(struct scl_transport *t, uint8_t key_ref,
 	int r, have_cert = 0, have_info = 0, certinfo = 0, n;
 
 	if (t == NULL || ret_der == NULL || ret_len == NULL ||
-	    (tag = scl_piv_cert_tag(key_ref)) == 0)
-		return SCL_ERR_INVALID_ARGUMENT;
+	    (tag = scl_piv_cert_tag(key_ref)) == 0) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	if ((r = get_data(t, tag, &raw, &v, &vl)) != 0)
 		goto out;
 	/* Pt 1 Table 10+: 70 certificate, 71 CertInfo, 72 MSCUID, FE LRC. */
@@ -372,8 +386,10 @@ scl_piv_read_card_id(struct scl_transport *t, char ret_id[33])
 	char id[33];
 	int r;
 
-	if (t == NULL || ret_id == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+	if (t == NULL || ret_id == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	if ((r = get_data(t, SCL_PIV_TAG_CHUID, &raw, &v, &vl)) != 0)
 		goto out;
 	/* Pt 1 §3.1.2 (CHUID): 34 is the 16-byte Card UUID / GUID. */
@@ -411,8 +427,10 @@ scl_piv_pin_status(struct scl_transport *t, uint8_t ref, int *ret_tries,
 	int r, tries = -1, verified = 0;
 
 	if (t == NULL || ret_tries == NULL || ret_verified == NULL ||
-	    !ref_ok(ref))
-		return SCL_ERR_INVALID_ARGUMENT;
+	    !ref_ok(ref)) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	/* Pt 2 §3.2.1: VERIFY without data asks, spending nothing. */
 	if ((r = xfer(t, INS_VERIFY, 0x00, ref, NULL, 0, 0, resp, sizeof(resp),
 	    &len, &sw)) != 0)
@@ -480,15 +498,18 @@ scl_piv_verify(struct scl_transport *t, const struct scl_pin *pin,
     int *ret_tries)
 {
 	uint8_t data[8];
-	int r;
+	int r = SCL_ERR_INVALID_ARGUMENT;
 
+	memset(data, 0, sizeof(data));
 	if (t == NULL || pin == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	r = SCL_ERR_PIN_FORMAT;
 	if (!pin_ok(pin))
-		return SCL_ERR_PIN_FORMAT;
+		goto out;
 	pad8(data, pin);
 	r = secret_cmd(t, INS_VERIFY, SCL_PIV_REF_PIN, data, sizeof(data),
 	    ret_tries);
+out:
 	explicit_bzero(data, sizeof(data));
 	return r;
 }
@@ -499,16 +520,19 @@ scl_piv_change_reference(struct scl_transport *t, uint8_t ref,
     int *ret_tries)
 {
 	uint8_t data[16];
-	int r;
+	int r = SCL_ERR_INVALID_ARGUMENT;
 
+	memset(data, 0, sizeof(data));
 	if (t == NULL || old_pin == NULL || new_pin == NULL ||
 	    (ref != SCL_PIV_REF_PIN && ref != SCL_PIV_REF_PUK))
-		return SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	r = SCL_ERR_PIN_FORMAT;
 	if (!pin_ok(old_pin) || !pin_ok(new_pin))
-		return SCL_ERR_PIN_FORMAT;
+		goto out;
 	pad8(data, old_pin);
 	pad8(data + 8, new_pin);
 	r = secret_cmd(t, INS_CHANGE, ref, data, sizeof(data), ret_tries);
+out:
 	explicit_bzero(data, sizeof(data));
 	return r;
 }
@@ -518,16 +542,19 @@ scl_piv_reset_retry(struct scl_transport *t, const struct scl_pin *puk,
     const struct scl_pin *new_pin, int *ret_tries)
 {
 	uint8_t data[16];
-	int r;
+	int r = SCL_ERR_INVALID_ARGUMENT;
 
+	memset(data, 0, sizeof(data));
 	if (t == NULL || puk == NULL || new_pin == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	r = SCL_ERR_PIN_FORMAT;
 	if (!pin_ok(puk) || !pin_ok(new_pin))
-		return SCL_ERR_PIN_FORMAT;
+		goto out;
 	pad8(data, puk);
 	pad8(data + 8, new_pin);
 	r = secret_cmd(t, INS_RESET_RETRY, SCL_PIV_REF_PIN, data,
 	    sizeof(data), ret_tries);
+out:
 	explicit_bzero(data, sizeof(data));
 	return r;
 }
@@ -579,8 +606,10 @@ scl_piv_general_auth(struct scl_transport *t, uint8_t alg, uint8_t key_ref,
 	int r;
 
 	if (t == NULL || in == NULL || sig == NULL || ret_sig_len == NULL ||
-	    !key_ref_ok(key_ref) || !ga_len_ok(alg, in_len))
-		return SCL_ERR_INVALID_ARGUMENT;
+	    !key_ref_ok(key_ref) || !ga_len_ok(alg, in_len)) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	r = SCL_ERR_NOMEM;
 	if ((cmd = malloc(cmd_cap)) == NULL || (resp = malloc(resp_cap)) ==
 	    NULL)
@@ -642,8 +671,10 @@ block(const EVP_CIPHER *c, const uint8_t *key, int enc, const uint8_t *in,
 	EVP_CIPHER_CTX *ctx;
 	int n = 0, m = 0, r = SCL_ERR_INTERNAL;
 
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		return SCL_ERR_NOMEM;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	if (EVP_CipherInit_ex(ctx, c, NULL, key, NULL, enc) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
 	    EVP_CipherUpdate(ctx, out, &n, in, (int)bs) != 1 ||
@@ -669,8 +700,10 @@ scl_piv_mgmt_auth(struct scl_transport *t, uint8_t alg, const uint8_t *key,
 	int r;
 
 	if (t == NULL || key == NULL ||
-	    (c = mgmt_cipher(alg, key_len, &bs)) == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+	    (c = mgmt_cipher(alg, key_len, &bs)) == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	/* Pt 2 Appendix A.1 / ykpiv: witness, then our challenge. */
 	if ((r = gen_auth(t, alg, SCL_PIV_KEY_MGMT, step1, sizeof(step1),
 	    0x80, resp, sizeof(resp), &v, &vl)) != 0)
@@ -797,14 +830,22 @@ parse_pubkey(uint8_t alg, const uint8_t *buf, size_t len, EVP_PKEY **ret)
 	size_t vl, n_len = 0, e_len = 0, pt_len = 0, want;
 	int r, i;
 
-	if ((r = scl_tlv_expect(buf, len, 0x7F49, &v, &vl)) != 0)
-		return r == SCL_ERR_BAD_TLV ? SCL_ERR_CARD_BAD_RESPONSE : r;
+	if ((r = scl_tlv_expect(buf, len, 0x7F49, &v, &vl)) != 0) {
+		if (r == SCL_ERR_BAD_TLV)
+			r = SCL_ERR_CARD_BAD_RESPONSE;
+		goto out;
+	}
+	r = SCL_ERR_CARD_BAD_RESPONSE;
 	scl_cur_init(&c, v, vl);
 	for (i = 0; c.len > 0; i++) {
+		int rr;
+
 		if (i >= 4)
-			return SCL_ERR_CARD_BAD_RESPONSE;
-		if ((r = scl_tlv_next(&c, &tlv)) != 0)
-			return r;
+			goto out;
+		if ((rr = scl_tlv_next(&c, &tlv)) != 0) {
+			r = rr;
+			goto out;
+		}
 		if (tlv.tag == 0x81 && n == NULL) {
 			n = tlv.value;
 			n_len = tlv.len;
@@ -815,7 +856,7 @@ parse_pubkey(uint8_t alg, const uint8_t *buf, size_t len, EVP_PKEY **ret)
 			pt = tlv.value;
 			pt_len = tlv.len;
 		} else {
-			return SCL_ERR_CARD_BAD_RESPONSE;
+			goto out;
 		}
 	}
 	switch (alg) {
@@ -823,26 +864,31 @@ parse_pubkey(uint8_t alg, const uint8_t *buf, size_t len, EVP_PKEY **ret)
 	case SCL_PIV_ALG_RSA2048:
 		want = alg == SCL_PIV_ALG_RSA1024 ? 128 : 256;
 		if (pt != NULL || n == NULL || e == NULL)
-			return SCL_ERR_CARD_BAD_RESPONSE;
+			goto out;
 		if (n_len == want + 1 && n[0] == 0) {
 			n++;
 			n_len--;
 		}
 		if (n_len != want || (n[0] & 0x80) == 0 || e_len == 0 ||
 		    e_len > 8)
-			return SCL_ERR_CARD_BAD_RESPONSE;
-		return rsa_spki(n, n_len, e, e_len, ret);
+			goto out;
+		r = rsa_spki(n, n_len, e, e_len, ret);
+		break;
 	case SCL_PIV_ALG_ECC256:
 	case SCL_PIV_ALG_ECC384:
 		want = alg == SCL_PIV_ALG_ECC256 ? 65 : 97;
 		if (n != NULL || e != NULL || pt == NULL || pt_len != want ||
 		    pt[0] != 0x04)
-			return SCL_ERR_CARD_BAD_RESPONSE;
-		return ec_spki(alg == SCL_PIV_ALG_ECC256 ? "P-256" : "P-384",
+			goto out;
+		r = ec_spki(alg == SCL_PIV_ALG_ECC256 ? "P-256" : "P-384",
 		    pt, pt_len, ret);
+		break;
 	default:
-		return SCL_ERR_NOT_SUPPORTED;
+		r = SCL_ERR_NOT_SUPPORTED;
+		break;
 	}
+out:
+	return r;
 }
 
 int
@@ -859,10 +905,14 @@ scl_piv_generate(struct scl_transport *t, uint8_t key_ref, uint8_t alg,
 	if (t == NULL || ret_spki == NULL || ret_len == NULL ||
 	    !key_ref_ok(key_ref) || (alg != SCL_PIV_ALG_RSA1024 &&
 	    alg != SCL_PIV_ALG_RSA2048 && alg != SCL_PIV_ALG_ECC256 &&
-	    alg != SCL_PIV_ALG_ECC384))
-		return SCL_ERR_INVALID_ARGUMENT;
-	if ((resp = malloc(resp_cap)) == NULL)
-		return SCL_ERR_NOMEM;
+	    alg != SCL_PIV_ALG_ECC384)) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if ((resp = malloc(resp_cap)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	if ((r = xfer(t, INS_GENERATE, 0x00, key_ref, cmd, sizeof(cmd),
 	    (t->flags & SCL_TRANSPORT_EXTENDED) ? 65536 : 256, resp, resp_cap,
 	    &len, &sw)) != 0)
@@ -902,12 +952,16 @@ scl_piv_put_object(struct scl_transport *t, uint32_t tag,
 	int r;
 
 	if (t == NULL || tag == 0 || tag > 0xFFFFFF ||
-	    (content == NULL && len > 0) || len > SCL_OBJ_MAX)
-		return SCL_ERR_INVALID_ARGUMENT;
+	    (content == NULL && len > 0) || len > SCL_OBJ_MAX) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	tl = tag_bytes(tag, tb);
 	cap = 2 + tl + scl_tlv_header_size(0x53, len) + len;
-	if ((cmd = malloc(cap)) == NULL)
-		return SCL_ERR_NOMEM;
+	if ((cmd = malloc(cap)) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	/* Pt 2 §3.3.2: 5C tag, 53 content. */
 	scl_wbuf_init(&w, cmd, cap);
 	scl_tlv_put(&w, 0x5C, tb, tl);
@@ -933,21 +987,23 @@ scl_piv_put_cert(struct scl_transport *t, uint8_t key_ref,
 	struct scl_wbuf w;
 	uint8_t *obj = NULL;
 	size_t cap;
-	uint32_t tag;
-	int r;
+	uint32_t tag = 0;
+	int r = SCL_ERR_INVALID_ARGUMENT;
 
 	if (t == NULL || der == NULL || der_len == 0 ||
 	    der_len > SCL_PIV_CERT_MAX || (tag = scl_piv_cert_tag(key_ref)) ==
 	    0)
-		return SCL_ERR_INVALID_ARGUMENT;
+		goto out;
 	cap = scl_tlv_header_size(0x70, der_len) + der_len + sizeof(tail);
+	r = SCL_ERR_NOMEM;
 	if ((obj = malloc(cap)) == NULL)
-		return SCL_ERR_NOMEM;
+		goto out;
 	scl_wbuf_init(&w, obj, cap);
 	scl_tlv_put(&w, 0x70, der, der_len);
 	scl_wbuf_put_bytes(&w, tail, sizeof(tail));
 	if ((r = w.err) == 0)
 		r = scl_piv_put_object(t, tag, obj, w.len);
+out:
 	free(obj);
 	return r;
 }
