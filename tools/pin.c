@@ -173,10 +173,13 @@ guard_last_try(struct tool *tl, struct tool_card *card,
 	int r, tries = -1, verified = 0, ex;
 
 	r = scl_piv_pin_status(card->t, ref, &tries, &verified);
-	if (r != 0)
-		return ref == SCL_PIV_REF_PUK ? 0 : tool_fail(tl,
-		    tool_exit_code(r), r, "cannot read the PIN state: %s",
-		    scl_strerror(r));
+	/* PIV has no VERIFY for the PUK; many cards report it in metadata. */
+	if (r != 0 && ref == SCL_PIV_REF_PUK &&
+	    tool_card_puk_tries(card, &tries) != 0)
+		return 0;
+	if (r != 0 && ref != SCL_PIV_REF_PUK)
+		return tool_fail(tl, tool_exit_code(r), r, "cannot read the "
+		    "PIN state: %s", scl_strerror(r));
 	if (tries == 0)
 		return tool_fail(tl, SCL_EXIT_AUTH, SCL_ERR_PIN_BLOCKED,
 		    "the %s is blocked%s", what, ref == SCL_PIV_REF_PIN ?

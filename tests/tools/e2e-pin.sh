@@ -61,7 +61,22 @@ has_err 'blocked'
 ok "the PIN blocks, status says so, change refuses"
 
 expect 5 pin unblock '00000000\n654321\n'
-has_err 'wrong PUK'
+has_err 'wrong PUK; 2 tries left'
+expect 5 pin unblock '00000000\n654321\n'
+expect 4 pin unblock '12345678\n654321\n'
+has_err 'only one PUK try is left'
+expect 0 "$SCLOGIN" status
+has 'PUK tries left: 1 (LAST TRY)'
+ok "the last PUK try is guarded too"
+expect 0 pin unblock '12345678\n654321\n' --allow-last-try
+has 'PIN unblocked'
+expect 0 "$SCLOGIN" status
+has 'PUK tries left: 3'
+expect 0 pin change '654321\n123456\n'
+for i in 1 2 3; do
+	pin change '000000\n654321\n' --allow-last-try >/dev/null 2>&1
+done
+[ "$(tries)" = 0 ] || fail "blocked again"
 expect 0 pin unblock '12345678\n654321\n'
 has 'PIN unblocked'
 [ "$(tries)" = 3 ] || fail "tries after unblock"
