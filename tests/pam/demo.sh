@@ -20,7 +20,7 @@ for f in "$SCL_VCARD" "$module" "$client"; do
 done
 
 work=$SCL_RIG_DIR/demo
-mkdir -p "$work/pam.d" "$work/state"
+mkdir -p "$work/pam.d" "$work/state" "$work/cache"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1. Test PKI (openssl): a root CA and a smart card logon certificate for alice"
@@ -52,6 +52,7 @@ ca_file = $work/pki/ca.pem
 mapfile = $work/pki/mapfile
 mapping = upn, mapfile, cn
 state_dir = $work/state
+crl_cache_dir = $work/cache
 crl = hard-fail
 crl_dir = $work/pki/crl
 ocsp = off

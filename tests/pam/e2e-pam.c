@@ -333,7 +333,8 @@ write_services(void)
 	    conf);
 	write_service("sc-fallback",
 	    "auth sufficient %s config=%s\n"
-	    "auth required " PAM_MATRIX " passdb=%s/passdb\n", m, conf, dir);
+	    "auth required " PAM_MATRIX " passdb=%s/passdb\n"
+	    "session required %s config=%s\n", m, conf, dir, m, conf);
 	write_service("sc-wait",
 	    "auth required %s config=%s wait_for_card=3\n", m, conf);
 	write_service("sc-refuse",
@@ -568,10 +569,27 @@ test_empty_pin_falls_through(void **state)
 {
 	struct conv cv = { .pins = { "", "secret" } };
 	struct conv wrong = { .pins = { "999999" } };
+	struct pam_testcase tc[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+	};
+	char rec[PATH_MAX + 64], buf[256] = "";
+	long m = log_mark();
+	FILE *f;
 
 	insert(0, "alice");
-	auth("sc-fallback", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(_pamtest_conv("sc-fallback", "alice", conv_fn, &cv,
+	    tc, 2, NULL), PAMTEST_ERR_OK);
+	fprintf(stderr, "%s", cv.transcript);
 	assert_int_equal(cv.pin_prompts, 2);	/* PIN, then the password */
+	expect_log(m, "result=fail reason=EMPTY_PIN");
+	/* the session records that alice used her password this time */
+	snprintf(rec, sizeof(rec), "%s/users/alice", statedir);
+	assert_non_null(f = fopen(rec, "r"));
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	if (strstr(buf, "password") == NULL)
+		fail_msg("record says: %s", buf);
 	if (strstr(cv.transcript, "[error]") != NULL)
 		fail_msg("an empty PIN must not show an error");
 	/* the counter was not touched: a wrong PIN now leaves 2 */
@@ -949,7 +967,9 @@ main(int argc, char **argv)
 	snprintf(svcdir, sizeof(svcdir), "%s/services", dir);
 	snprintf(statedir, sizeof(statedir), "%s/state", dir);
 	snprintf(conf, sizeof(conf), "%s/sclogin.conf", dir);
-	if (mkdir(dir, 0755) < 0 || mkdir(svcdir, 0755) < 0) {
+	snprintf(path, sizeof(path), "%s/cache", dir);
+	if (mkdir(dir, 0755) < 0 || mkdir(svcdir, 0755) < 0 ||
+	    mkdir(path, 0700) < 0) {
 		perror(dir);
 		rig_stop(&rig);
 		return 1;
@@ -965,11 +985,12 @@ main(int argc, char **argv)
 	    "crl = off\n"
 	    "ocsp = off\n"
 	    "state_dir = %s\n"
+	    "crl_cache_dir = %s/cache\n"
 	    "last_try = confirm\n"
 	    "low_tries_warn = 2\n"
 	    "card_timeout_ms = 5000\n"
 	    "revocation_timeout_ms = 3000\n"
-	    "debug = yes\n", pki, pki, statedir);
+	    "debug = yes\n", pki, pki, statedir, dir);
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
 	write_file(path, "[global]\nocsp = requried\n");
 	write_services();
