@@ -229,8 +229,9 @@ out:
 	return r;
 }
 
+/* 1 and *ret_uid when the user exists, else 0. */
 static int
-user_exists(const char *user)
+user_exists(const char *user, uid_t *ret_uid)
 {
 	struct passwd pw, *res = NULL;
 	char *buf = NULL;
@@ -249,18 +250,26 @@ user_exists(const char *user)
 			continue;
 		}
 		ok = (e == 0 && res != NULL);
+		if (ok)
+			*ret_uid = pw.pw_uid;
 		break;
 	}
 	free(buf);
 	return ok;
 }
 
-/* Add user (n bytes) to the list if it exists and is not there yet. */
+/*
+ * Add user (n bytes) to the list if it exists and is not there yet.
+ * implicit: the name comes from the certificate itself (upn, cn, email),
+ * which never maps to uid 0: root needs an explicit mapfile or
+ * authorized_certs rule.
+ */
 static int
-add_user(struct ctx *c, const char *user, size_t n)
+add_user(struct ctx *c, const char *user, size_t n, int implicit)
 {
 	struct scl_user_list *l = c->out;
 	char *u = NULL;
+	uid_t uid = (uid_t)-1;
 	int r = SCL_ERR_INTERNAL;
 
 	if (!valid_user(user, n)) {
@@ -281,9 +290,15 @@ add_user(struct ctx *c, const char *user, size_t n)
 			goto out;
 		}
 	}
-	if (!user_exists(u)) {
+	if (!user_exists(u, &uid)) {
 		scl_debug("%s: user '%s' does not exist, ignoring", __func__,
 		    u);
+		r = 0;
+		goto out;
+	}
+	if (implicit && uid == 0) {
+		scl_debug("%s: name-derived mapping to uid 0 ('%s'), ignoring",
+		    __func__, u);
 		r = 0;
 		goto out;
 	}
@@ -312,7 +327,7 @@ map_upn(struct ctx *c)
 			continue;
 		if (dom != NULL && strcasecmp(at + 1, dom) != 0)
 			continue;
-		if ((r = add_user(c, upn, (size_t)(at - upn))) != 0)
+		if ((r = add_user(c, upn, (size_t)(at - upn), 1)) != 0)
 			return r;
 	}
 	return 0;
@@ -328,7 +343,7 @@ map_email(struct ctx *c)
 
 		if (at == NULL)
 			continue;
-		if ((r = add_user(c, e, (size_t)(at - e))) != 0)
+		if ((r = add_user(c, e, (size_t)(at - e), 1)) != 0)
 			return r;
 	}
 	return 0;
@@ -340,7 +355,8 @@ map_cn(struct ctx *c)
 	int r;
 
 	for (size_t i = 0; i < c->f->n_cn; i++)
-		if ((r = add_user(c, c->f->cn[i], strlen(c->f->cn[i]))) != 0)
+		if ((r = add_user(c, c->f->cn[i],
+		    strlen(c->f->cn[i]), 1)) != 0)
 			return r;
 	return 0;
 }
@@ -560,7 +576,7 @@ mapfile_match(void *arg, const struct scl_mapfile_rule *rule)
 	}
 	if (!hit)
 		return 0;
-	return add_user(c, rule->user, strlen(rule->user));
+	return add_user(c, rule->user, strlen(rule->user), 0);
 }
 
 /* Read at most max bytes of an already opened regular file. */
@@ -850,7 +866,7 @@ map_authorized(struct ctx *c)
 		goto out;
 	}
 	if (authorized_match(buf, len, c->f->sha256))
-		r = add_user(c, c->only_user, strlen(c->only_user));
+		r = add_user(c, c->only_user, strlen(c->only_user), 0);
 	else
 		r = 0;
 out:

@@ -50,6 +50,8 @@ void scl_user_list_clear(struct scl_user_list *l);
  *  - upn: the user part of every SAN UPN; with cfg->upn_domain set the
  *    domain part must match it (case-insensitive).
  *  - email: the local part of SAN rfc822Name and subject emailAddress.
+ *  - upn, cn and email never map to uid 0: root is reachable only through
+ *    an explicit mapfile or authorized_certs rule.
  *  - authorized: consulted only when the user is known
  *    (scl_map_check_user); card-only sign-in cannot search every home.
  * A mapfile that is not a regular file owned by root (or the caller's

@@ -36,7 +36,9 @@ load(const char *name)
 	FILE *f;
 	X509 *x;
 
-	snprintf(path, sizeof(path), "%s/%s.cert.pem", pki, name);
+	/* "root" is made by prepare_files(), the rest by mkpki.sh */
+	snprintf(path, sizeof(path), "%s/%s.cert.pem",
+	    strcmp(name, "root") == 0 ? tmp : pki, name);
 	if ((f = fopen(path, "r")) == NULL)
 		fail_msg("cannot open %s", path);
 	x = PEM_read_X509(f, NULL, NULL, NULL);
@@ -259,6 +261,26 @@ test_mapfile_rules(void **state)
 	assert_string_equal(find(c, "alice"), "alice,carol,dave");
 	assert_int_equal(checku(c, "alice", "dave"), 0);
 	assert_int_equal(checku(c, "alice", "ghost"), SCL_ERR_NO_MAPPING);
+	scl_config_free(&c);
+}
+
+/* Names taken from the certificate never reach uid 0; explicit rules do. */
+static void
+test_root(void **state)
+{
+	const char *mf = path_in("map/root");
+	struct scl_config *c = mkcfg("upn,cn,email,mapfile", mf);
+	char text[256];
+
+	(void)state;
+	write_file(mf, "# nothing yet\n", 0644, 0);
+	assert_string_equal(find(c, "root"), "NO_MAPPING");
+	assert_int_equal(checku(c, "root", "root"), SCL_ERR_NO_MAPPING);
+	snprintf(text, sizeof(text), "root: sha256:%s\n",
+	    slurp(path_in("root.sha256")));
+	write_file(mf, text, 0644, 0);
+	assert_string_equal(find(c, "root"), "root");
+	assert_int_equal(checku(c, "root", "root"), 0);
 	scl_config_free(&c);
 }
 
@@ -633,8 +655,15 @@ prepare_files(void)
 	    "cp '%s/mapfile' '%s/map/mapfile' && chmod 0644 '%s/map/mapfile' "
 	    "&& cp '%s/stranger.cert.pem' '%s/stranger.pem' && "
 	    "openssl x509 -in '%s/carol.cert.pem' -noout -fingerprint -sha256"
-	    " | sed 's/.*=//' | tr -d '\\n' > '%s/carol.sha256'",
-	    pki, tmp, tmp, pki, tmp, pki, tmp);
+	    " | sed 's/.*=//' | tr -d '\\n' > '%s/carol.sha256' && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	    "-nodes -keyout '%s/root.key' -subj /CN=root -days 30 -addext "
+	    "'subjectAltName=otherName:1.3.6.1.4.1.311.20.2.3;UTF8:"
+	    "root@example.test,email:root@example.test' -out "
+	    "'%s/root.cert.pem' 2>/dev/null && openssl x509 -in "
+	    "'%s/root.cert.pem' -noout -fingerprint -sha256 | sed 's/.*=//' | "
+	    "tr -d '\\n' > '%s/root.sha256'",
+	    pki, tmp, tmp, pki, tmp, pki, tmp, tmp, tmp, tmp, tmp);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -646,6 +675,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_check_user),
 		cmocka_unit_test(test_upn_domain),
 		cmocka_unit_test(test_mapfile_rules),
+		cmocka_unit_test(test_root),
 		cmocka_unit_test(test_mapfile_files),
 		cmocka_unit_test(test_mapfile_parse),
 		cmocka_unit_test(test_authorized),
