@@ -230,7 +230,8 @@ settle(struct scl_greeter_model *gm, struct scl_greeter_output *out)
 	if (gm->method == SCL_METHOD_CARD) {
 		sl = card_for_signin(gm);
 		if (sl != NULL)
-			start_pam(gm, SCL_GREETER_SERVICE_CARD, sl->reader, out);
+			start_pam(gm, SCL_GREETER_SERVICE_CARD, sl->reader,
+			    out);
 	} else if (!gm->password_unavailable)
 		start_pam(gm, SCL_GREETER_SERVICE_PASSWORD, NULL, out);
 }

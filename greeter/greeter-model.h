@@ -53,23 +53,23 @@
 
 enum scl_greeter_view {
 	SCL_GREETER_VIEW_INSERT_CARD = 1,	/* "Insert your smart card" */
-	SCL_GREETER_VIEW_CONNECT_READER,	/* "Connect a smart card reader" */
-	SCL_GREETER_VIEW_PIN,			/* PIN entry, card name, tries */
+	SCL_GREETER_VIEW_CONNECT_READER,	/* "Connect a reader" */
+	SCL_GREETER_VIEW_PIN,			/* PIN, card name, tries */
 	SCL_GREETER_VIEW_PASSWORD,		/* password entry */
-	SCL_GREETER_VIEW_BUSY,			/* answer sent, waiting for PAM */
+	SCL_GREETER_VIEW_BUSY,			/* PAM checking */
 	SCL_GREETER_VIEW_MESSAGE,		/* a sentence, no entry */
 	SCL_GREETER_VIEW_DONE,			/* signed in */
 };
 
 enum scl_greeter_service {
-	SCL_GREETER_SERVICE_CARD = 1,		/* PAM service sclogin-card */
-	SCL_GREETER_SERVICE_PASSWORD,		/* PAM service sclogin-password */
+	SCL_GREETER_SERVICE_CARD = 1,		/* PAM: sclogin-card */
+	SCL_GREETER_SERVICE_PASSWORD,		/* PAM: sclogin-password */
 };
 
 enum scl_greeter_pam_result {
 	SCL_GREETER_PAM_SUCCESS = 0,
 	SCL_GREETER_PAM_AUTH_ERR,	/* wrong PIN/password, bad cert */
-	SCL_GREETER_PAM_UNAVAIL,	/* PAM_AUTHINFO_UNAVAIL: no usable card */
+	SCL_GREETER_PAM_UNAVAIL,	/* PAM_AUTHINFO_UNAVAIL: no card */
 	SCL_GREETER_PAM_MAXTRIES,	/* PIN blocked */
 	SCL_GREETER_PAM_ERROR,		/* anything else */
 };
@@ -89,7 +89,7 @@ enum scl_greeter_input_kind {
 	SCL_GREETER_IN_PAM_INFO,		/* pam_seq, text */
 	SCL_GREETER_IN_PAM_ERROR,		/* pam_seq, text */
 	SCL_GREETER_IN_PAM_RESULT,		/* pam_seq, result */
-	SCL_GREETER_IN_SUBMIT,		/* the user pressed Enter / Sign in */
+	SCL_GREETER_IN_SUBMIT,		/* Enter / the sign-in button */
 	SCL_GREETER_IN_OTHER_OPTIONS,	/* "Other sign-in options" */
 	SCL_GREETER_IN_USE_CARD,	/* accept the card offer */
 	SCL_GREETER_IN_CANCEL,		/* Escape: abandon this attempt */
@@ -97,7 +97,7 @@ enum scl_greeter_input_kind {
 
 struct scl_greeter_input {
 	enum scl_greeter_input_kind kind;
-	const char *reader;		/* NULL when not a reader/card event */
+	const char *reader;		/* reader/card events only */
 	const char *text;		/* NULL allowed */
 	const char *card_id;		/* NULL allowed */
 	int tries_left;			/* -1 unknown */
@@ -108,9 +108,9 @@ struct scl_greeter_input {
 
 enum scl_greeter_action_kind {
 	SCL_GREETER_ACT_START_PAM = 1,	/* service, pam_seq (new) */
-	SCL_GREETER_ACT_ANSWER,		/* pam_seq: reply with the entry text */
-	SCL_GREETER_ACT_CANCEL_PAM,	/* pam_seq: abandon that transaction */
-	SCL_GREETER_ACT_SUCCEEDED,	/* method, card_id: write the record */
+	SCL_GREETER_ACT_ANSWER,		/* pam_seq: the entry text */
+	SCL_GREETER_ACT_CANCEL_PAM,	/* pam_seq: abandon it */
+	SCL_GREETER_ACT_SUCCEEDED,	/* signed in: write the record */
 };
 
 struct scl_greeter_action {
@@ -137,8 +137,8 @@ struct scl_greeter_output {
 	int entry_ready;		/* a PAM prompt is waiting for input */
 	char message[SCL_GREETER_TEXT_MAX];
 	enum scl_greeter_msg message_kind;
-	int offer_card;			/* password view: a usable card is in */
-	int can_other;			/* "Other sign-in options" shown */
+	int offer_card;			/* password view: card usable */
+	int can_other;			/* "Other sign-in options" */
 	struct scl_greeter_action actions[SCL_GREETER_ACTIONS_MAX];
 	size_t n_actions;
 };

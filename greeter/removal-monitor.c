@@ -204,7 +204,8 @@ session_watch(void *arg)
 {
 	const struct opts *o = arg;
 	char path[PATH_MAX];
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	struct pollfd pfd[2];
 	struct stat st;
 	int fd;
@@ -438,7 +439,8 @@ main(int argc, char **argv)
 		if (r == SCL_ERR_TIMEOUT)
 			continue;
 		if (r < 0) {
-			say(LOG_ERR, "card monitor failed: %s", scl_strerror(r));
+			say(LOG_ERR, "card monitor failed: %s",
+			    scl_strerror(r));
 			goto out;
 		}
 		if (strcmp(ev.reader, o.reader) != 0 &&

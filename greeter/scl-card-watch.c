@@ -45,7 +45,8 @@ deliver(gpointer data)
 		if (d->signal == SIGNAL_SERVICE_DOWN)
 			g_signal_emit(d->self, signals[d->signal], 0);
 		else
-			g_signal_emit(d->self, signals[d->signal], 0, d->reader);
+			g_signal_emit(d->self, signals[d->signal], 0,
+			    d->reader);
 	}
 	g_object_unref(d->self);
 	g_free(d->reader);

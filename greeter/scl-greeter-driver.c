@@ -55,8 +55,8 @@ scl_greeter_reason_sentence(int reason)
 	case SCL_ERR_PIN_BLOCKED:
 		return "The PIN of this card is blocked.";
 	case SCL_ERR_PIN_LAST_TRY:
-		return "Only one PIN try is left on this card. To keep the card "
-		    "from being blocked, have the PIN reset first.";
+		return "Only one PIN try is left on this card. To keep the "
+		    "card from being blocked, have the PIN reset first.";
 	case SCL_ERR_CERT_EXPIRED:
 		return "The certificate on this card has expired.";
 	case SCL_ERR_CERT_NOT_YET_VALID:

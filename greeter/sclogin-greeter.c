@@ -204,8 +204,8 @@ conv(int n, const struct pam_message **msg, struct pam_response **ret_resp,
 			break;
 		case PAM_ERROR_MSG:
 		case PAM_TEXT_INFO:
-			post(j, POST_MESSAGE, msg[i]->msg_style == PAM_ERROR_MSG,
-			    text, 0);
+			post(j, POST_MESSAGE,
+			    msg[i]->msg_style == PAM_ERROR_MSG, text, 0);
 			break;
 		default:
 			goto out;
@@ -630,7 +630,8 @@ main(int argc, char **argv)
 		struct passwd *pw = getpwuid(getuid());
 
 		if (pw == NULL) {
-			g_printerr("sclogin-greeter: who are you? use --user\n");
+			g_printerr("sclogin-greeter: unknown uid, use "
+			    "--user\n");
 			return 2;
 		}
 		h.user = g_strdup(pw->pw_name);

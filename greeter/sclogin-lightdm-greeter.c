@@ -245,7 +245,8 @@ main(int argc, char **argv)
 	    G_CALLBACK(on_show_prompt), &h);
 	g_signal_connect(h.greeter, LIGHTDM_GREETER_SIGNAL_SHOW_MESSAGE,
 	    G_CALLBACK(on_show_message), &h);
-	g_signal_connect(h.greeter, LIGHTDM_GREETER_SIGNAL_AUTHENTICATION_COMPLETE,
+	g_signal_connect(h.greeter,
+	    LIGHTDM_GREETER_SIGNAL_AUTHENTICATION_COMPLETE,
 	    G_CALLBACK(on_auth_complete), &h);
 	if (!lightdm_greeter_connect_to_daemon_sync(h.greeter, &error)) {
 		g_printerr("sclogin-lightdm-greeter: %s\n", error->message);
