@@ -79,10 +79,13 @@ watch_thread(gpointer data)
 		if (r == SCL_ERR_TIMEOUT)
 			continue;
 		if (r < 0) {
+			/* Not expected (the monitor reconnects by itself). */
 			g_log(G_LOG_DOMAIN_WATCH, G_LOG_LEVEL_WARNING,
-			    "card monitor: %s, stopping", scl_strerror(r));
+			    "card monitor: %s, retrying in 1 s",
+			    scl_strerror(r));
 			post(self, SIGNAL_SERVICE_DOWN, NULL);
-			break;
+			g_usleep(G_USEC_PER_SEC);
+			continue;
 		}
 		switch (ev.kind) {
 		case SCL_EV_READER_ADDED:

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
  *   reader-added, reader-removed, card-inserted, card-removed
  *   service-down (no argument): pcscd went away; all readers are gone.
  * The readers and cards present at start are emitted as reader-added /
- * card-inserted right after scl_card_watch_start().
+ * card-inserted synchronously, from within scl_card_watch_start().
+ * Disposing the watch cancels the monitor and joins the thread.
  */
 #define SCL_TYPE_CARD_WATCH (scl_card_watch_get_type())
 G_DECLARE_FINAL_TYPE(SclCardWatch, scl_card_watch, SCL, CARD_WATCH, GObject)
