@@ -7,8 +7,8 @@
  * --port LISTEN), relays the vpcd protocol (2-byte big-endian length +
  * payload; 1-byte payloads are control messages: 0 off, 1 on, 2 reset,
  * 4 ATR) and injects one fault.  It also logs every C-APDU (header,
- * lengths, SW and card time, never data) so benchmarks can count APDUs on
- * the wire.  It re-arms TCP_QUICKACK on both sockets, so the 40 ms
+ * lengths, SW, card time, and only the AID of a SELECT or the tag of a GET
+ * DATA: never other data) so benchmarks can count APDUs on the wire.  It re-arms TCP_QUICKACK on both sockets, so the 40 ms
  * delayed-ACK stall of the vpcd transport does not apply behind it.
  *
  *   fault-card --listen PORT --connect PORT [--log FILE] [--fault KIND]
@@ -387,6 +387,27 @@ hang(int up)
 }
 
 /*
+ * The public part of a command worth naming in the log: the AID of a
+ * SELECT, the tag list of a GET DATA.  Nothing else (never VERIFY, CHANGE
+ * REFERENCE DATA or RESET RETRY COUNTER data) is ever printed.
+ */
+static void
+describe(const uint8_t *cmd, size_t len, char *out, size_t cap)
+{
+	size_t i, lc, o = 0;
+
+	out[0] = '\0';
+	if (len < 6 || (cmd[1] != 0xA4 && cmd[1] != 0xCB))
+		return;
+	lc = cmd[4];
+	if (lc == 0 || 5 + lc > len)
+		return;
+	o = (size_t)snprintf(out, cap, cmd[1] == 0xA4 ? " aid=" : " obj=");
+	for (i = cmd[1] == 0xCB ? 2 : 0; i < lc && o + 3 < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%02X", cmd[5 + i]);
+}
+
+/*
  * One card session: relay until either side closes.  Returns 0 when the
  * card side closed (a new card may come), 1 to exit.
  */
@@ -402,6 +423,7 @@ session(const struct cfg *c, struct state *st, int up, int card)
 		uint64_t t0;
 		uint8_t ins;
 		int np = card >= 0 ? 2 : 1, fired = 0, armed = 0;
+		char what[64];
 
 		if (poll(p, (nfds_t)np, -1) < 0) {
 			if (errno == EINTR)
@@ -494,12 +516,13 @@ session(const struct cfg *c, struct state *st, int up, int card)
 				fired = 1;
 			}
 		}
+		describe(msg, len, what, sizeof(what));
 		log_line(st, "n=%u ins=%02X p1p2=%02X%02X body=%zu rlen=%zu "
-		    "sw=%02X%02X us=%llu fault=%s\n", st->n_apdu, ins, msg[2],
+		    "sw=%02X%02X us=%llu fault=%s%s\n", st->n_apdu, ins, msg[2],
 		    msg[3], len - 4, alen >= 2 ? alen - 2 : 0,
 		    alen >= 2 ? ans[alen - 2] : 0, alen >= 2 ? ans[alen - 1] : 0,
 		    (unsigned long long)(now_us() - t0),
-		    st->triggered ? fault_names[c->fault] : "none");
+		    st->triggered ? fault_names[c->fault] : "none", what);
 		explicit_bzero(msg, len);
 		if (send_msg(up, ans, alen) < 0)
 			goto out;
