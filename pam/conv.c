@@ -13,7 +13,7 @@
 #include "scl-pam.h"
 #include "secret.h"
 
-static void
+static void __attribute__((format(printf, 4, 0)))
 say(pam_handle_t *pamh, int flags, int style, const char *fmt, va_list ap)
 {
 	char buf[512];

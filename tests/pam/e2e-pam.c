@@ -306,7 +306,7 @@ expect_log(long from, const char *s)
 
 /* ---- fixtures ---- */
 
-static void
+static void __attribute__((format(printf, 2, 3)))
 write_service(const char *name, const char *auth_lines_fmt, ...)
 {
 	char path[PATH_MAX + 64], lines[4096];
