@@ -245,8 +245,13 @@ start_greeter alice
 wait_for "view=insert-card" 10
 grep -q 'view=password' "$status" && fail "card last but password shown"
 shot 05-card-last-insert.png
+t0=$(date +%s%N)
 "$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert card"
+wait_for "view=pin" 15
+t1=$(date +%s%N)
 wait_for "view=pin .*entry_ready=1" 15
+t2=$(date +%s%N)
+echo "measured: card inserted -> PIN dialog $(( (t1 - t0) / 1000000 )) ms, -> PIN prompt ready (certificate validated and mapped) $(( (t2 - t0) / 1000000 )) ms (includes vcard start and pcscd's ~0.4 s poll)"
 cmd "type 999999"
 cmd submit
 wait_for "view=pin .*entry_ready=1.*message='[^']+'" 15
@@ -289,8 +294,11 @@ shot 11-card-last-try-refused.png
 sleep 2
 grep '^state' "$status" | tail -n 1 | grep -q 'view=message' ||
     fail "the last-try refusal did not stand (retry loop?)"
+t0=$(date +%s%N)
 "$SCL_RIG_CARD" remove 0 || fail "remove card"
 wait_for "view=insert-card" 10
+t1=$(date +%s%N)
+echo "measured: card removed -> insert-card view $(( (t1 - t0) / 1000000 )) ms"
 cmd quit
 finish_greeter 1
 
