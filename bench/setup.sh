@@ -53,6 +53,19 @@ for o in json.load(open(sys.argv[1])):
 	fi
 }
 
+# bench_nss BIN NSSDIR: BIN/pam-bench-nss runs pam-bench with nss_wrapper
+# (only the PAM client: the card and pcscd never see it; DEEPBIND off, as
+# sanitizer runtimes reject it)
+bench_nss() {
+	cat >"$1/pam-bench-nss" <<EOF
+#!/bin/sh
+export LD_PRELOAD=$NSS_WRAPPER_LIB NSS_WRAPPER_DISABLE_DEEPBIND=1
+export NSS_WRAPPER_PASSWD=$2/passwd NSS_WRAPPER_GROUP=$2/group
+exec $1/pam-bench "\$@"
+EOF
+	chmod +x "$1/pam-bench-nss"
+}
+
 # bench_pki DIR: the test PKI (meson's copy if built, else mkpki.sh)
 bench_pki() {
 	local d=$1

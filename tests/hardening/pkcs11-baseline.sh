@@ -27,15 +27,15 @@ bench_pki "$w/pki"
 bench_users "$w/nss"
 bench_card "$w/card" "$w/pki"
 bench_pam_pkcs11 "$w/conf" "$w/pki"
-export LD_PRELOAD=$NSS_WRAPPER_LIB HOME=$w/home
-export NSS_WRAPPER_PASSWD=$w/nss/passwd NSS_WRAPPER_GROUP=$w/nss/group
+bench_nss "$w/bin" "$w/nss"
+export HOME=$w/home
 mkdir -p "$HOME"
 "$SCL_RIG_CARD" insert 0 "$w/card/alice.state" || exit 1
 rc=0
-"$w/bin/pam-bench" --confdir "$w/conf/pam.d" --service bench-pkcs11 \
+"$w/bin/pam-bench-nss" --confdir "$w/conf/pam.d" --service bench-pkcs11 \
     --user alice --pin 123456 --timeout-ms 60000 --expect PAM_SUCCESS || rc=1
-"$w/bin/pam-bench" --confdir "$w/conf/pam.d" --service bench-pkcs11 \
+"$w/bin/pam-bench-nss" --confdir "$w/conf/pam.d" --service bench-pkcs11 \
     --user alice --pin 999999 --timeout-ms 60000 --expect PAM_AUTH_ERR || rc=1
-"$w/bin/pam-bench" --confdir "$w/conf/pam.d" --service bench-pkcs11 \
+"$w/bin/pam-bench-nss" --confdir "$w/conf/pam.d" --service bench-pkcs11 \
     --user bob --pin 123456 --timeout-ms 60000 --expect PAM_CRED_INSUFFICIENT || rc=1
 exit $rc

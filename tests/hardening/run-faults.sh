@@ -37,10 +37,9 @@ bench_users "$work/nss"
 # A 2 s card bound keeps the hang cases short; the PAM call is bounded by
 # the sum of its card steps, so every case gets a generous 20 s.
 bench_pam_sclogin "$work/conf" "$work/pki" "card_timeout_ms=2000"
-export LD_PRELOAD=$NSS_WRAPPER_LIB
+bench_nss "$work/bin" "$work/nss"
 # nss_wrapper is preloaded ahead of the ASan runtime in sanitizer builds
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:verify_asan_link_order=0
-export NSS_WRAPPER_PASSWD=$work/nss/passwd NSS_WRAPPER_GROUP=$work/nss/group
 
 pass=0
 fail=0
@@ -82,7 +81,7 @@ card_out() {
 signin() {
 	local bound=$1 line
 	shift
-	line=$("$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+	line=$("$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 	    --service bench-sclogin --user alice --runs 1 \
 	    --timeout-ms $((bound * 1000)) "$@" | grep '^run=' | head -1)
 	res=$(sed -n 's/.* name=\([A-Z_]*\).*/\1/p' <<<"$line")
@@ -97,9 +96,9 @@ valgrind_check() {
 	local name=$1
 	[ "${SCL_HARDENING_VALGRIND:-0}" = 1 ] || return 0
 	command -v valgrind >/dev/null || return 0
-	if ! timeout 120 valgrind -q --leak-check=full \
+	if ! timeout 120 valgrind -q --trace-children=yes --leak-check=full \
 	    --errors-for-leak-kinds=definite --error-exitcode=99 \
-	    "$work/bin/pam-bench" --one --confdir "$work/conf/pam.d" \
+	    "$work/bin/pam-bench-nss" --one --confdir "$work/conf/pam.d" \
 	    --service bench-sclogin --user alice --pin 123456 \
 	    >"$work/valgrind-$name.out" 2>&1; then
 		not_ok "$name" "valgrind: see $work/valgrind-$name.out"
@@ -289,18 +288,18 @@ if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx concurrent; th
 		for pinb in 654321 123456; do
 			kind=wrong
 			[ $pinb = 123456 ] && kind=right
-			out=$("$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+			out=$("$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 			    --service bench-sclogin --user alice \
 			    --pins 123456,$pinb --runs 1 --timeout-ms 40000 2>&1)
 			conc_check "threads-$kind-$round" \
 			    "$(grep '^run=.* conv=0 ' <<<"$out")" \
 			    "$(grep '^run=.* conv=1 ' <<<"$out")" $kind
 			restore "threads-$kind-$round"
-			"$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+			"$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 			    --service bench-sclogin --user alice --pin 123456 \
 			    --runs 1 --timeout-ms 40000 >"$work/procA.out" 2>&1 &
 			a=$!
-			"$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+			"$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 			    --service bench-sclogin --user alice --pin $pinb \
 			    --runs 1 --timeout-ms 40000 >"$work/procB.out" 2>&1 &
 			b=$!
@@ -319,7 +318,7 @@ fi
 if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx pcscd-killed; then
 	card_fresh
 	card_in --fault delay --arg 1500 --ins 87
-	"$work/bin/pam-bench" --confdir "$work/conf/pam.d" \
+	"$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 	    --service bench-sclogin --user alice --pin 123456 --runs 1 \
 	    --timeout-ms 20000 >"$work/pcscd-kill.out" 2>&1 &
 	pb=$!
