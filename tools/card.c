@@ -83,6 +83,8 @@ tool_card_open(struct tool *tl, struct tool_card *c)
 	}
 	if ((ex = pick_reader(tl, readers, n, &k)) != 0)
 		goto out;
+	for (size_t i = 0; i < n; i++)
+		c->n_cards += readers[i].card_present != 0;
 	snprintf(c->reader, sizeof(c->reader), "%s", readers[k].name);
 	memcpy(c->atr, readers[k].atr, sizeof(c->atr));
 	c->atr_len = readers[k].atr_len <= SCL_ATR_MAX ? readers[k].atr_len : 0;

@@ -148,6 +148,7 @@ print_json(struct tool *tl, struct tool_card *c, const struct card_state *s)
 	json_init(&j, tl->out, 0);
 	json_begin_object(&j, NULL);
 	json_str(&j, "reader", c->reader);
+	json_int(&j, "cards_present", (long long)c->n_cards);
 	json_str(&j, "atr", c->atr_len > 0 ? atr : NULL);
 	json_str(&j, "card_id", s->card_id[0] != '\0' ? s->card_id : NULL);
 	json_begin_object(&j, "pin");
@@ -254,6 +255,9 @@ print_human(struct tool *tl, struct tool_card *c, const struct card_state *s)
 	}
 	if (ncert == 0)
 		fprintf(f, "No certificates.\n");
+	if (tl->reader == NULL && c->n_cards > 1)
+		fprintf(f, "(%zu cards present; this is the first. Use --reader "
+		    "for another.)\n", c->n_cards);
 }
 
 int

@@ -195,6 +195,7 @@ struct tool_card {
 	char reader[SCL_READER_NAME_MAX];
 	uint8_t atr[SCL_ATR_MAX];
 	size_t atr_len;
+	size_t n_cards;		/* readers holding a card */
 	int in_tx;
 };
 

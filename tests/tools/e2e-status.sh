@@ -53,6 +53,10 @@ expect 0 "$SCLOGIN" status --reader '00 01'
 has 'Reader:  Virtual PCD 00 01'
 has '(EXPIRED)'
 ok "status --reader picks a reader by a unique part and marks EXPIRED"
+expect 0 "$SCLOGIN" status
+has 'Reader:  Virtual PCD 00 00'
+has '2 cards present; this is the first'
+ok "status says when more cards are present"
 expect 2 "$SCLOGIN" status --reader 'Virtual'
 has_err 'matches several readers'
 expect 3 "$SCLOGIN" status --reader 'No such reader'
