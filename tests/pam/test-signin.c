@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+/*
+ * Unit test of the sign-in pipeline (policy/signin.c) without pcscd: the
+ * PC/SC entry points are replaced at link time (-Wl,--wrap) by a table of
+ * fake readers, each holding a tiny in-process PIV card (SELECT with a
+ * label, CHUID, certificates in 9A/9E, empty VERIFY).  Certificates come
+ * from the test PKI; the mapfile maps them to "root", a user that exists
+ * everywhere.  Arguments: PKI_DIR.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "err.h"
+#include "pcsc.h"
+#include "piv.h"
+#include "signin.h"
+
+static const char *pki;
+
+struct fcard {
+	const char *label;
+	const char *cert_9a;	/* PKI leaf name or NULL */
+	const char *cert_9e;
+	uint16_t verify_sw;	/* answer to the empty VERIFY */
+	/* runtime */
+	uint8_t obj[4096];
+	size_t obj_len, obj_off;
+};
+
+struct freader {
+	const char *name;
+	struct fcard *card;	/* NULL: empty reader */
+};
+
+static struct freader readers[2];
+static size_t n_readers;
+static int pcsc_error;		/* scl_pcsc_open result */
+static struct fcard *current;
+static struct scl_transport transport;
+
+static size_t
+load_der(const char *leaf, uint8_t *buf, size_t cap)
+{
+	char path[4096];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s.cert.der", pki, leaf);
+	assert_non_null(f = fopen(path, "rb"));
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	assert_true(n > 0 && n < cap);
+	return n;
+}
+
+/* 53 { 70 der 71 00 FE 00 } with long-form lengths. */
+static size_t
+cert_object(const char *leaf, uint8_t *out)
+{
+	uint8_t der[3000];
+	size_t n = load_der(leaf, der, sizeof(der)), inner, o = 0;
+
+	inner = 4 + n + 3 + 2;
+	out[o++] = 0x53;
+	out[o++] = 0x82;
+	out[o++] = (uint8_t)(inner >> 8);
+	out[o++] = (uint8_t)inner;
+	out[o++] = 0x70;
+	out[o++] = 0x82;
+	out[o++] = (uint8_t)(n >> 8);
+	out[o++] = (uint8_t)n;
+	memcpy(out + o, der, n);
+	o += n;
+	memcpy(out + o, "\x71\x01\x00\xfe\x00", 5);
+	return o + 5;
+}
+
+static int
+sw(uint8_t *resp, size_t *len, size_t at, uint16_t s)
+{
+	resp[at] = (uint8_t)(s >> 8);
+	resp[at + 1] = (uint8_t)s;
+	*len = at + 2;
+	return 0;
+}
+
+/* Answer from obj[] in pieces of at most 256 bytes, 61xx for the rest. */
+static int
+chunk(struct fcard *c, uint8_t *resp, size_t *len)
+{
+	size_t left = c->obj_len - c->obj_off, n = left > 256 ? 256 : left;
+
+	memcpy(resp, c->obj + c->obj_off, n);
+	c->obj_off += n;
+	left -= n;
+	return sw(resp, len, n, left == 0 ? 0x9000 :
+	    (uint16_t)(0x6100 | (left > 255 ? 0 : left)));
+}
+
+static int
+fake_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+    size_t *resp_len)
+{
+	struct fcard *c = h;
+	const char *leaf;
+
+	transport.apdu_count++;
+	assert_true(cmd_len >= 4 && *resp_len >= 258);
+	if (cmd[1] == 0xA4) {
+		size_t l = strlen(c->label), o = 0;
+
+		resp[o++] = 0x61;
+		resp[o++] = (uint8_t)(2 + 6 + 2 + l);
+		memcpy(resp + o, "\x4f\x06\x00\x00\x10\x00\x01\x00", 8);
+		o += 8;
+		resp[o++] = 0x50;
+		resp[o++] = (uint8_t)l;
+		memcpy(resp + o, c->label, l);
+		return sw(resp, resp_len, o + l, 0x9000);
+	}
+	if (cmd[1] == 0xC0)
+		return chunk(c, resp, resp_len);
+	if (cmd[1] == 0x20)
+		return sw(resp, resp_len, 0, c->verify_sw);
+	if (cmd[1] == 0xCB && cmd_len >= 10) {
+		uint32_t tag = (uint32_t)cmd[7] << 16 | (uint32_t)cmd[8] << 8 |
+		    cmd[9];
+
+		c->obj_off = 0;
+		if (tag == SCL_PIV_TAG_CHUID) {
+			static const uint8_t chuid[] = { 0x53, 0x14, 0x34, 0x10,
+				1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+				16, 0xfe, 0x00 };
+
+			memcpy(c->obj, chuid, sizeof(chuid));
+			c->obj_len = sizeof(chuid);
+			return chunk(c, resp, resp_len);
+		}
+		leaf = tag == SCL_PIV_TAG_CERT_9A ? c->cert_9a :
+		    tag == SCL_PIV_TAG_CERT_9E ? c->cert_9e : NULL;
+		if (leaf == NULL)
+			return sw(resp, resp_len, 0, 0x6A82);
+		c->obj_len = cert_object(leaf, c->obj);
+		return chunk(c, resp, resp_len);
+	}
+	return sw(resp, resp_len, 0, 0x6D00);
+}
+
+static int
+fake_begin(void *h)
+{
+	return 0;
+}
+
+static int
+fake_end(void *h, int reset)
+{
+	return 0;
+}
+
+static const struct scl_transport_ops fake_ops = {
+	fake_transmit, fake_begin, fake_end,
+};
+
+/* ---- the wrapped PC/SC layer ---- */
+
+int __wrap_scl_pcsc_open(struct scl_pcsc **ret_ctx);
+void __wrap_scl_pcsc_free(struct scl_pcsc **ctxp);
+int __wrap_scl_pcsc_list_readers(struct scl_pcsc *ctx,
+    struct scl_reader_info *ret_r, size_t cap, size_t *ret_n);
+int __wrap_scl_card_connect(struct scl_pcsc *ctx, const char *reader,
+    int timeout_ms, struct scl_card **ret_card);
+int __wrap_scl_card_begin(struct scl_card *card);
+int __wrap_scl_card_end(struct scl_card *card, int reset);
+struct scl_transport *__wrap_scl_card_transport(struct scl_card *card);
+void __wrap_scl_card_disconnect(struct scl_card **cardp, int reset);
+
+int
+__wrap_scl_pcsc_open(struct scl_pcsc **ret_ctx)
+{
+	if (pcsc_error != 0)
+		return pcsc_error;
+	*ret_ctx = (struct scl_pcsc *)&readers;
+	return 0;
+}
+
+void
+__wrap_scl_pcsc_free(struct scl_pcsc **ctxp)
+{
+	*ctxp = NULL;
+}
+
+int
+__wrap_scl_pcsc_list_readers(struct scl_pcsc *ctx,
+    struct scl_reader_info *ret_r, size_t cap, size_t *ret_n)
+{
+	size_t i;
+
+	for (i = 0; i < n_readers && i < cap; i++) {
+		memset(&ret_r[i], 0, sizeof(ret_r[i]));
+		snprintf(ret_r[i].name, sizeof(ret_r[i].name), "%s",
+		    readers[i].name);
+		ret_r[i].card_present = readers[i].card != NULL;
+	}
+	*ret_n = i;
+	return 0;
+}
+
+int
+__wrap_scl_card_connect(struct scl_pcsc *ctx, const char *reader,
+    int timeout_ms, struct scl_card **ret_card)
+{
+	size_t i;
+
+	for (i = 0; i < n_readers; i++)
+		if (strcmp(readers[i].name, reader) == 0 &&
+		    readers[i].card != NULL) {
+			current = readers[i].card;
+			transport.ops = &fake_ops;
+			transport.h = current;
+			*ret_card = (struct scl_card *)current;
+			return 0;
+		}
+	return SCL_ERR_NO_CARD;
+}
+
+int
+__wrap_scl_card_begin(struct scl_card *card)
+{
+	return 0;
+}
+
+int
+__wrap_scl_card_end(struct scl_card *card, int reset)
+{
+	return 0;
+}
+
+struct scl_transport *
+__wrap_scl_card_transport(struct scl_card *card)
+{
+	return &transport;
+}
+
+void
+__wrap_scl_card_disconnect(struct scl_card **cardp, int reset)
+{
+	*cardp = NULL;
+}
+
+/* ---- fixtures ---- */
+
+static struct scl_config *cfg;
+static char mapfile[] = "/tmp/scl-test-signin-map-XXXXXX";
+
+static void
+fingerprint(const char *leaf, char out[100])
+{
+	uint8_t der[3000], md[32];
+	unsigned len = 0, i;
+	size_t n = load_der(leaf, der, sizeof(der));
+
+	assert_int_equal(EVP_Digest(der, n, md, &len, EVP_sha256(), NULL), 1);
+	for (i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+static int
+setup(void **state)
+{
+	char err[256], path[4096], fa[100], fs[100];
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(mapfile);
+	assert_true(fd >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fingerprint("alice", fa);
+	fingerprint("shared", fs);
+	/* root exists everywhere; "daemon" too (Debian base-passwd) */
+	fprintf(f, "root: sha256:%s\nroot: sha256:%s\ndaemon: sha256:%s\n",
+	    fa, fs, fs);
+	fclose(f);
+	assert_int_equal(scl_config_defaults(&cfg), 0);
+	snprintf(path, sizeof(path), "%s/ca.pem", pki);
+	assert_int_equal(scl_config_set(cfg, "ca_file", path, err,
+	    sizeof(err)), 0);
+	if (scl_config_set(cfg, "mapfile", mapfile, err, sizeof(err)) != 0)
+		fail_msg("mapfile: %s", err);
+	assert_int_equal(scl_config_set(cfg, "mapping", "mapfile", err,
+	    sizeof(err)), 0);
+	assert_int_equal(scl_config_set(cfg, "crl", "off", err,
+	    sizeof(err)), 0);
+	assert_int_equal(scl_config_set(cfg, "ocsp", "off", err,
+	    sizeof(err)), 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	scl_config_free(&cfg);
+	unlink(mapfile);
+	return 0;
+}
+
+static struct scl_signin_result *
+scan(const char *user, unsigned mask)
+{
+	struct scl_signin_opts o = { .cfg = cfg, .user = user,
+		.key_mask = mask };
+	struct scl_signin_result *res = NULL;
+
+	assert_int_equal(scl_signin_scan(&o, &res), 0);
+	assert_non_null(res);
+	return res;
+}
+
+static int
+has_entry(const struct scl_signin_result *res, enum scl_signin_step step,
+    enum scl_verdict v, const char *detail)
+{
+	size_t i;
+
+	for (i = 0; i < res->report.n; i++)
+		if (res->report.e[i].step == step &&
+		    res->report.e[i].verdict == v && (detail == NULL ||
+		    strstr(res->report.e[i].detail, detail) != NULL))
+			return 1;
+	return 0;
+}
+
+/* ---- cases ---- */
+
+static void
+test_no_service(void **state)
+{
+	struct scl_signin_result *res;
+
+	pcsc_error = SCL_ERR_NO_SERVICE;
+	res = scan("root", 0);
+	pcsc_error = 0;
+	assert_int_equal(res->n_usable, 0);
+	assert_int_equal(res->reason, SCL_ERR_NO_SERVICE);
+	assert_int_equal(res->reason_step, SCL_STEP_SERVICE);
+	assert_true(res->report.e[0].fix[0] != '\0');
+	scl_signin_result_free(&res);
+	assert_null(res);
+}
+
+static void
+test_no_reader_no_card(void **state)
+{
+	struct scl_signin_result *res;
+
+	n_readers = 0;
+	res = scan("root", 0);
+	assert_int_equal(res->reason, SCL_ERR_NO_READER);
+	scl_signin_result_free(&res);
+
+	readers[0] = (struct freader){ "Reader A", NULL };
+	n_readers = 1;
+	res = scan("root", 0);
+	assert_int_equal(res->reason, SCL_ERR_NO_CARD);
+	assert_int_equal(res->reason_step, SCL_STEP_CARD);
+	scl_signin_result_free(&res);
+}
+
+static void
+test_usable_and_dedup(void **state)
+{
+	struct fcard card = { .label = "Test card", .cert_9a = "alice",
+	    .cert_9e = "alice", .verify_sw = 0x63C3 };
+	struct scl_signin_result *res;
+	const struct scl_signin_candidate *c;
+
+	readers[0] = (struct freader){ "Reader A", &card };
+	n_readers = 1;
+	res = scan("root", SCL_SIGNIN_KEY_9A | SCL_SIGNIN_KEY_9E);
+	assert_int_equal(res->n, 1);		/* 9E duplicate dropped */
+	assert_int_equal(res->n_usable, 1);
+	assert_int_equal(res->reason, 0);
+	assert_true(has_entry(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN,
+	    "duplicate"));
+	c = scl_signin_usable(res, 0);
+	assert_non_null(c);
+	assert_null(scl_signin_usable(res, 1));
+	assert_int_equal(c->key_ref, SCL_PIV_KEY_AUTH);
+	assert_int_equal(c->alg, SCL_PIV_ALG_RSA2048);
+	assert_int_equal(c->tries, 3);
+	assert_string_equal(c->label, "Test card");
+	assert_string_equal(c->card_id, "0102030405060708090a0b0c0d0e0f10");
+	assert_string_equal(c->reader, "Reader A");
+	assert_int_equal(c->users.n, 1);
+	assert_string_equal(c->users.users[0], "root");
+	assert_int_equal(strlen(c->sha256_hex), 64);
+	assert_true(has_entry(res, SCL_STEP_PIN_STATE, SCL_VERDICT_OK, NULL));
+	scl_signin_result_free(&res);
+}
+
+static void
+test_expired_and_furthest_reason(void **state)
+{
+	struct fcard bad = { .label = "Old card", .cert_9a = "alice-expired",
+	    .cert_9e = NULL, .verify_sw = 0x63C3 };
+	struct scl_signin_result *res;
+
+	/* an empty reader first: the expired card is the better reason */
+	readers[0] = (struct freader){ "Reader A", NULL };
+	readers[1] = (struct freader){ "Reader B", &bad };
+	n_readers = 2;
+	res = scan("root", 0);
+	assert_int_equal(res->n, 1);
+	assert_int_equal(res->n_usable, 0);
+	assert_int_equal(res->c[0].status, SCL_ERR_CERT_EXPIRED);
+	assert_int_equal(res->c[0].fail_step, SCL_STEP_CERT_VALID);
+	assert_int_equal(res->reason, SCL_ERR_CERT_EXPIRED);
+	assert_true(has_entry(res, SCL_STEP_CERT_VALID, SCL_VERDICT_FAIL,
+	    NULL));
+	scl_signin_result_free(&res);
+}
+
+static void
+test_mapping(void **state)
+{
+	struct fcard shared = { .label = "Shared", .cert_9a = "shared",
+	    .cert_9e = NULL, .verify_sw = 0x63C3 };
+	struct fcard bob = { .label = "Bob", .cert_9a = "bob",
+	    .cert_9e = NULL, .verify_sw = 0x63C3 };
+	struct scl_signin_result *res;
+
+	readers[0] = (struct freader){ "Reader A", &shared };
+	n_readers = 1;
+	/* card-only: both users, for the caller to refuse or ask */
+	res = scan(NULL, 0);
+	assert_int_equal(res->n_usable, 1);
+	assert_int_equal(res->c[0].users.n, 2);
+	assert_true(has_entry(res, SCL_STEP_MAPPING, SCL_VERDICT_WARN, NULL));
+	scl_signin_result_free(&res);
+
+	/* bob's certificate maps to nobody here */
+	readers[0].card = &bob;
+	res = scan("root", 0);
+	assert_int_equal(res->n_usable, 0);
+	assert_int_equal(res->reason, SCL_ERR_NO_MAPPING);
+	assert_int_equal(res->reason_step, SCL_STEP_MAPPING);
+	scl_signin_result_free(&res);
+}
+
+static void
+test_pin_state(void **state)
+{
+	struct fcard blocked = { .label = "Blocked", .cert_9a = "alice",
+	    .cert_9e = NULL, .verify_sw = 0x6983 };
+	struct fcard low = { .label = "Low", .cert_9a = "alice",
+	    .cert_9e = NULL, .verify_sw = 0x63C1 };
+	struct scl_signin_result *res;
+
+	readers[0] = (struct freader){ "Reader A", &blocked };
+	n_readers = 1;
+	res = scan("root", 0);
+	assert_int_equal(res->n_usable, 0);
+	assert_int_equal(res->reason, SCL_ERR_PIN_BLOCKED);
+	assert_int_equal(res->reason_step, SCL_STEP_PIN_STATE);
+	scl_signin_result_free(&res);
+
+	readers[0].card = &low;
+	res = scan("root", 0);
+	assert_int_equal(res->n_usable, 1);
+	assert_int_equal(res->c[0].tries, 1);
+	assert_true(has_entry(res, SCL_STEP_PIN_STATE, SCL_VERDICT_WARN,
+	    "1 PIN try left"));
+	scl_signin_result_free(&res);
+}
+
+static void
+test_names(void **state)
+{
+	int s;
+
+	for (s = 0; s < SCL_STEP_N_; s++)
+		assert_string_not_equal(scl_signin_step_name(s), "UNKNOWN");
+	assert_string_equal(scl_signin_step_name(SCL_STEP_N_), "UNKNOWN");
+	assert_string_equal(scl_verdict_name(SCL_VERDICT_WARN), "warn");
+	assert_int_equal(scl_signin_scan(NULL, NULL),
+	    SCL_ERR_INVALID_ARGUMENT);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_service),
+		cmocka_unit_test(test_no_reader_no_card),
+		cmocka_unit_test(test_usable_and_dedup),
+		cmocka_unit_test(test_expired_and_furthest_reason),
+		cmocka_unit_test(test_mapping),
+		cmocka_unit_test(test_pin_state),
+		cmocka_unit_test(test_names),
+	};
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s PKI_DIR\n", argv[0]);
+		return 2;
+	}
+	pki = argv[1];
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
