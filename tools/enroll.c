@@ -528,7 +528,7 @@ print_result(struct tool *tl, const struct enroll_opts *o, X509 *x,
 		json_finish(&j);
 		return;
 	}
-	fprintf(tl->out, "Generated a %s key in slot %s.\n",
+	fprintf(tl->out, "Generated a key (%s) in slot %s.\n",
 	    tool_key_alg_name(o->alg), tool_slot_name(o->slot));
 	if (x != NULL) {
 		fprintf(tl->out, "Wrote a self-signed certificate to the "

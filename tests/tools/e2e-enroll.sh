@@ -12,7 +12,7 @@ printf '123456\n' >"$T/pin"
 expect 0 "$SCLOGIN" enroll --slot 9a --alg eccp256 --subject /CN=enrolled/O=Example \
     --upn enrolled@example.test --self-signed --days 30 --out "$T/e.pem" \
     --pin-fd 3 3<"$T/pin"
-has 'Generated a eccp256 key in slot 9a'
+has 'Generated a key (eccp256) in slot 9a'
 has 'Subject:    .*CN=enrolled'
 openssl verify -CAfile "$T/e.pem" "$T/e.pem" >/dev/null 2>&1 ||
     fail "the self-signed certificate does not verify"
