@@ -1066,7 +1066,8 @@ check_ocsp(struct chk *c)
 		    "responder %s %s", url, rr == SCL_ERR_TIMEOUT ?
 		    "did not answer within revocation_timeout_ms" :
 		    rr == SCL_ERR_BAD_DER ? "sent a malformed response" :
-		    "unreachable");
+		    rr == SCL_ERR_TRANSMIT ? "answered with an HTTP or "
+		    "protocol error" : "unreachable");
 		goto out;
 	}
 	res = ocsp_judge(c, req, resp, id, url);

@@ -605,6 +605,16 @@ test_ocsp(void **state)
 	}
 	scl_config_free(&c);
 
+	/* a "responder" that answers with something else than OCSP */
+	pid = start_http(PORT_OTHER, pki_path("crl.der"));
+	c = mkcfg("ocsp", "hard-fail", "ocsp_url", "http://127.0.0.1:18890/",
+	    NULL);
+	assert_int_equal(check(c, "alice", 0, d, sizeof(d), &soft),
+	    SCL_ERR_CERT_REVOCATION_UNKNOWN);
+	assert_non_null(strstr(d, "sent a malformed response"));
+	scl_config_free(&c);
+	stop(pid);
+
 	/* a responder signing with a key the CA never certified */
 	pid = start_ocsp(PORT_OCSP, pki_path("other-ca.pem"),
 	    pki_path("other-ca.key"));
