@@ -20,6 +20,17 @@
  * sections, malformed values, duplicate keys in a section, a file that is
  * not a regular root-owned file without group/other write, or larger than
  * SCL_CONFIG_MAX_SIZE are errors naming file and line (fail closed).
+ *
+ * Precisely: a [service NAME] value beats the [global] one wherever either
+ * section stands in the file ("later" = more specific); a section header
+ * given twice, a key set twice in one section and a key before any section
+ * are errors too.  Every section is parsed and checked, also those of
+ * other services.  Values: booleans yes/no/true/false/1/0; numbers plain
+ * decimal in the unit of the key name (_ms) or of sclogin.conf(5); lists
+ * comma-separated; an empty value unsets a path/URL and empties a list.
+ * Lines of at most SCL_CONFIG_LINE_MAX bytes; no trailing comments.
+ * Messages quote user text escaped (\xNN for control bytes).
+ * Thread-safe: no global state.
  */
 #define SCL_CONFIG_PATH_DEFAULT "/etc/sclogin/sclogin.conf"
 #define SCL_CONFIG_MAX_SIZE (256u * 1024u)
