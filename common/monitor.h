@@ -66,6 +66,11 @@ int scl_monitor_snapshot(struct scl_monitor *mon, struct scl_reader_info *ret_r,
 /*
  * Wait at most timeout_ms (< 0: no bound, only for daemons) for the next
  * event.  Returns 0 with *ret_ev, SCL_ERR_TIMEOUT, or SCL_ERR_CANCELLED.
+ * timeout_ms == 0 polls pcscd once without blocking.  A cancel that came
+ * before the wait is not lost: the next wait returns SCL_ERR_CANCELLED.
+ * Events carry pcscd's report time; the layer adds no measurable latency
+ * (rig: insert ~0.49 s, removal ~0.40 s, both equal to plain
+ * SCardGetStatusChange, i.e. pcscd's polling of the reader).
  */
 int scl_monitor_wait(struct scl_monitor *mon, int timeout_ms,
     struct scl_event *ret_ev);
