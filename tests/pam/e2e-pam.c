@@ -1022,15 +1022,25 @@ main(int argc, char **argv)
 		if (all != NULL && saved_stderr >= 0)
 			(void)!write(saved_stderr, all, strlen(all));
 		free(all);
+		if (saved_stderr >= 0)
+			(void)dup2(saved_stderr, 2);
 	}
 	if (ocsp_pid > 0) {
 		kill(ocsp_pid, SIGTERM);
 		waitpid(ocsp_pid, NULL, 0);
 	}
 	rig_stop(&rig);
-	if (getenv("SCL_E2E_USERS_DIR") != NULL &&
-	    strncmp(getenv("SCL_E2E_USERS_DIR"), "/tmp/scl-e2e-pam-users.",
-	    23) == 0)
-		(void)sh("rm -rf '%s'", getenv("SCL_E2E_USERS_DIR"));
+	if (getenv("SCL_E2E_USERS_DIR") != NULL) {
+		const char *u = getenv("SCL_E2E_USERS_DIR");
+
+		snprintf(path, sizeof(path), "%s/passwd", u);
+		if (unlink(path) < 0)
+			perror(path);
+		snprintf(path, sizeof(path), "%s/group", u);
+		if (unlink(path) < 0)
+			perror(path);
+		if (rmdir(u) < 0)
+			perror(u);
+	}
 	return r;
 }
