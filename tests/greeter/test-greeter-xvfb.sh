@@ -37,21 +37,7 @@ for f in "$PAMW" "$NSSW" "$MATRIX" "$PERMIT"; do
 	[ -r "$f" ] || skip "$f missing (libpam-wrapper, libnss-wrapper, libpam-modules)"
 done
 
-# A private /tmp (we are in the rig's mount namespace): pam_wrapper keeps
-# its config in /tmp/pam.X with a pid file, and a pam_wrapper process in
-# another PID namespace (a concurrent e2e test) sees our pid as dead and
-# deletes that directory.  The rig's own directory is bound back in.
-case "$SCL_RIG_DIR" in
-/tmp/*)
-	keep=/run/pcscd/outer-tmp
-	mkdir -p "$keep" && mount --bind /tmp "$keep" &&
-	    mount -t tmpfs -o mode=1777 tmpfs /tmp &&
-	    mkdir -p "$SCL_RIG_DIR" &&
-	    mount --bind "$keep/${SCL_RIG_DIR#/tmp/}" "$SCL_RIG_DIR" ||
-	    fail "cannot set up a private /tmp"
-	private_tmp=1
-	;;
-esac
+# rig-run gives us a private /tmp (pam_wrapper, Xvfb locks).
 
 shots=$SCL_BUILD_ROOT/tests/greeter/screenshots
 mkdir -p "$shots" && rm -f "$shots"/*.png
@@ -64,9 +50,6 @@ cleanup() {
 	[ -n "$gpid" ] && wait "$gpid" 2>/dev/null
 	[ -n "$xpid" ] && wait "$xpid" 2>/dev/null
 	rm -rf "$T"
-	if [ -n "${private_tmp:-}" ]; then
-		umount -l "$SCL_RIG_DIR" /tmp "$keep" 2>/dev/null
-	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
