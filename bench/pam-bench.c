@@ -497,8 +497,8 @@ main(int argc, char **argv)
 {
 	static char one_arg[] = "--one";
 	struct opts o;
-	char *child_argv[64];
-	int i, n = 0;
+	char *child_argv[64], *pins_buf = NULL;
+	int i, n = 0, rc;
 
 	memset(&o, 0, sizeof(o));
 	o.runs = 1;
@@ -506,7 +506,8 @@ main(int argc, char **argv)
 	o.answer = "";
 	if (argc > 50) {
 		usage();
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	child_argv[n++] = argv[0];
 	child_argv[n++] = one_arg;
@@ -525,7 +526,8 @@ main(int argc, char **argv)
 		}
 		if (v == NULL) {
 			usage();
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		if (strcmp(a, "--service") == 0) {
 			o.service = v;
@@ -537,11 +539,13 @@ main(int argc, char **argv)
 			o.pins[0] = v;
 			o.n_pins = 1;
 		} else if (strcmp(a, "--pins") == 0) {
-			child_argv[n++] = a;
-			child_argv[n++] = strdup(v);
-			o.n_pins = split_list(v, o.pins, MAX_CONV);
-			i++;
-			continue;
+			free(pins_buf);
+			pins_buf = strdup(v);
+			if (pins_buf == NULL) {
+				rc = 2;
+				goto out;
+			}
+			o.n_pins = split_list(pins_buf, o.pins, MAX_CONV);
 		} else if (strcmp(a, "--answer") == 0) {
 			o.answer = v;
 		} else if (strcmp(a, "--runs") == 0) {
@@ -555,7 +559,8 @@ main(int argc, char **argv)
 			child = 0;
 		} else {
 			usage();
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		if (child) {
 			child_argv[n++] = a;
@@ -566,9 +571,11 @@ main(int argc, char **argv)
 	child_argv[n] = NULL;
 	if (o.service == NULL || o.runs == 0 || o.runs > MAX_RUNS) {
 		usage();
-		return 2;
+		rc = 2;
+		goto out;
 	}
-	if (o.one)
-		return run_one(&o);
-	return run_parent(&o, child_argv);
+	rc = o.one ? run_one(&o) : run_parent(&o, child_argv);
+out:
+	free(pins_buf);
+	return rc;
 }
