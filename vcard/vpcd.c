@@ -69,6 +69,14 @@ wait_fd(int fd, short events, int sfd, int timeout_ms)
 	return IO_OK;
 }
 
+static void
+quick_ack(int fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
 static enum io_result
 read_full(int fd, int sfd, uint8_t *buf, size_t len, bool first)
 {
@@ -90,6 +98,9 @@ read_full(int fd, int sfd, uint8_t *buf, size_t len, bool first)
 		if ((io = wait_fd(fd, POLLIN, sfd, timeout)) != IO_OK)
 			return io;
 		n = recv(fd, buf + got, len - got, 0);
+		/* pcscd's vpcd driver writes length and payload apart with
+		 * Nagle on: ACK at once or every APDU stalls ~40 ms. */
+		quick_ack(fd);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
