@@ -7,7 +7,8 @@
  * (tests/pki/mkpki.sh).  Every case of issue 3.
  *
  * Needs root (namespaces); exits 77 otherwise.  Arguments:
- *   e2e-pam MODULE PKI_DIR
+ *   e2e-pam MODULE PKI_DIR [TEST_MODULE]
+ * (TEST_MODULE: the module built with a recorder as removal monitor)
  * Environment (meson): LD_PRELOAD=libpam_wrapper.so:libnss_wrapper.so,
  * PAM_WRAPPER=1, SCL_VCARD.  PAM_WRAPPER_SERVICE_DIR and NSS_WRAPPER_* are
  * set here before the first PAM / NSS call.
@@ -36,10 +37,11 @@
 
 #define OCSP_PORT 18888
 #define PAM_PERMIT "/lib/x86_64-linux-gnu/security/pam_permit.so"
+#define PAM_ENV "/lib/x86_64-linux-gnu/security/pam_env.so"
 #define PAM_MATRIX "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
 
 static struct rig *rig;
-static const char *module, *pki, *vcard;
+static const char *module, *pki, *vcard, *test_module;
 static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
 static char statedir[PATH_MAX + 32];
 static pid_t ocsp_pid = -1;
@@ -359,6 +361,18 @@ write_services(void)
 	    "account required " PAM_PERMIT "\n", m, conf);
 	write_service("sc-slots",
 	    "auth required %s config=%s slots=9a,9e\n", m, conf);
+	if (test_module != NULL) {
+		char envconf[PATH_MAX + 64];
+
+		snprintf(envconf, sizeof(envconf), "%s/env.conf", dir);
+		write_file(envconf, "XDG_SESSION_ID DEFAULT=c42\n");
+		write_service("sc-removal",
+		    "auth required %s config=%s\n"
+		    "session required " PAM_ENV " conffile=%s readenv=0\n"
+		    "session required %s config=%s removal_action=lock "
+		    "removal_debounce_ms=500\n", test_module, conf, envconf,
+		    test_module, conf);
+	}
 	write_service("sc-nocardonly",
 	    "auth required %s config=%s allow_card_only=no\n", m, conf);
 }
@@ -895,6 +909,49 @@ users_and_reexec(char **argv)
 	return -1;
 }
 
+/*
+ * Session after a card sign-in with removal_action=lock: the removal
+ * monitor (a recorder script in the test build of the module) is started,
+ * detached, with the reader, card id, action, logind session and debounce.
+ */
+static void
+test_removal_monitor(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct pam_testcase tc[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+	};
+	char args[PATH_MAX + 64], *slash, buf[1024] = "";
+	uint64_t deadline;
+	FILE *f = NULL;
+
+	if (test_module == NULL)
+		skip();
+	snprintf(args, sizeof(args), "%s", test_module);
+	slash = strrchr(args, '/');
+	assert_non_null(slash);
+	snprintf(slash + 1, sizeof(args) - (size_t)(slash + 1 - args),
+	    "removal-monitor.args");
+	unlink(args);
+
+	insert(0, "alice");
+	assert_int_equal(_pamtest_conv("sc-removal", "alice", conv_fn, &cv,
+	    tc, 2, NULL), PAMTEST_ERR_OK);
+	deadline = rig_now_ms() + 5000;
+	while (rig_now_ms() < deadline && (f = fopen(args, "r")) == NULL)
+		usleep(20 * 1000);
+	assert_non_null(f);
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	unlink(args);
+	fprintf(stderr, "removal monitor argv:\n%s", buf);
+	if (strncmp(buf, "--reader\nVirtual PCD 00 00\n--card-id\n", 37) != 0 ||
+	    strstr(buf, "\n--action\nlock\n--session\nc42\n"
+	    "--debounce-ms\n500\n") == NULL)
+		fail_msg("unexpected arguments:\n%s", buf);
+}
+
 /* Last: no PIN used by any case ever reached a log line. */
 static void
 test_no_pin_in_log(void **state)
@@ -939,17 +996,20 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_no_pcscd, teardown_cards),
 		cmocka_unit_test_teardown(test_account_required, teardown_cards),
 		cmocka_unit_test_teardown(test_change_pin, teardown_cards),
+		cmocka_unit_test_teardown(test_removal_monitor, teardown_cards),
 		cmocka_unit_test(test_no_pin_in_log),
 	};
 	char path[PATH_MAX + 64];
 	int r;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s pam_sclogin.so PKI_DIR\n", argv[0]);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s pam_sclogin.so PKI_DIR "
+		    "[pam_sclogin_test.so]\n", argv[0]);
 		return 2;
 	}
 	module = argv[1];
 	pki = argv[2];
+	test_module = argc == 4 ? argv[3] : NULL;
 	if (getenv("NSS_WRAPPER_PASSWD") == NULL && users_and_reexec(argv) < 0)
 		return 1;
 	if ((vcard = rig_vcard_path()) == NULL) {
