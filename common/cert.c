@@ -13,6 +13,7 @@
 
 #include "cert.h"
 #include "err.h"
+#include "hex.h"
 #include "log.h"
 #include "piv.h"
 #include "tlv.h"
@@ -88,23 +89,6 @@ out:
 	BIO_free(b);
 }
 
-static void
-hex_string(const uint8_t *p, size_t n, char *buf, size_t cap)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	if (buf == NULL || cap == 0)
-		goto out;
-	for (i = 0; i < n && 2 * i + 2 < cap; i++) {
-		buf[2 * i] = hx[p[i] >> 4];
-		buf[2 * i + 1] = hx[p[i] & 0xf];
-	}
-	buf[2 * i] = '\0';
-out:
-	return;
-}
-
 void
 scl_cert_describe(X509 *x, char *subject, size_t subject_len, char *issuer,
     size_t issuer_len, char *serial_hex, size_t serial_len,
@@ -123,11 +107,11 @@ scl_cert_describe(X509 *x, char *subject, size_t subject_len, char *issuer,
 	name_string(X509_get_subject_name(x), subject, subject_len);
 	name_string(X509_get_issuer_name(x), issuer, issuer_len);
 	if (serial_hex != NULL && (serial = X509_get0_serialNumber(x)) != NULL)
-		hex_string(ASN1_STRING_get0_data(serial),
+		scl_hex_encode(ASN1_STRING_get0_data(serial),
 		    (size_t)ASN1_STRING_length(serial), serial_hex, serial_len);
 	if (sha256_hex != NULL &&
 	    X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32)
-		hex_string(md, mdlen, sha256_hex, 65);
+		scl_hex_encode(md, mdlen, sha256_hex, 65);
 out:
 	ERR_clear_error();
 }

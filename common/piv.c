@@ -15,6 +15,7 @@
 #include "apdu.h"
 #include "cursor.h"
 #include "err.h"
+#include "hex.h"
 #include "log.h"
 #include "piv.h"
 #include "secret.h"
@@ -379,10 +380,9 @@ out:
 int
 scl_piv_read_card_id(struct scl_transport *t, char ret_id[33])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t *raw = NULL;
 	const uint8_t *v, *g;
-	size_t vl, gl, i;
+	size_t vl, gl;
 	char id[33];
 	int r;
 
@@ -399,11 +399,7 @@ scl_piv_read_card_id(struct scl_transport *t, char ret_id[33])
 		r = SCL_ERR_CARD_BAD_RESPONSE;
 		goto out;
 	}
-	for (i = 0; i < 16; i++) {
-		id[2 * i] = hex[g[i] >> 4];
-		id[2 * i + 1] = hex[g[i] & 0xF];
-	}
-	id[32] = '\0';
+	scl_hex_encode(g, 16, id, sizeof(id));
 	memcpy(ret_id, id, sizeof(id));
 	r = 0;
 out:

@@ -20,6 +20,7 @@
 
 #include "cursor.h"
 #include "err.h"
+#include "hex.h"
 #include "log.h"
 #include "mapping.h"
 
@@ -361,18 +362,6 @@ map_cn(struct ctx *c)
 	return 0;
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits, optional ':' between bytes. */
 static int
 parse_sha256(const char *s, uint8_t out[32])
@@ -380,15 +369,15 @@ parse_sha256(const char *s, uint8_t out[32])
 	size_t n = 0;
 
 	while (*s != '\0') {
-		int hi, lo;
+		uint8_t b;
 
 		if (n > 0 && *s == ':')
 			s++;
-		if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0)
+		if (scl_hex_byte(s, &b) != 0)
 			return SCL_ERR_CONFIG;
 		if (n >= 32)
 			return SCL_ERR_CONFIG;
-		out[n++] = (uint8_t)(hi << 4 | lo);
+		out[n++] = b;
 		s += 2;
 	}
 	return n == 32 ? 0 : SCL_ERR_CONFIG;

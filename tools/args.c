@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "hex.h"
 #include "piv.h"
 #include "tool.h"
 
@@ -118,24 +119,12 @@ tool_mgmt_key_len(uint8_t alg)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 {
 	static const uint8_t def[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	size_t n = 0, i;
-	int hi, lo;
+	uint8_t b;
 
 	if (s == NULL)
 		return SCL_ERR_INVALID_ARGUMENT;
@@ -152,12 +141,11 @@ tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 			s++;
 			continue;
 		}
-		if ((hi = hexval((unsigned char)s[0])) < 0 ||
-		    (lo = hexval((unsigned char)s[1])) < 0)
+		if (scl_hex_byte(s, &b) != 0)
 			return SCL_ERR_INVALID_ARGUMENT;
 		if (n >= cap)
 			return SCL_ERR_BUFFER_TOO_SMALL;
-		out[n++] = (uint8_t)(hi << 4 | lo);
+		out[n++] = b;
 		s += 2;
 	}
 	if (n == 0)

@@ -259,21 +259,6 @@ json_finish(struct json *j)
 /* ---- formatting ---- */
 
 void
-tool_hex(const uint8_t *p, size_t n, char *out, size_t out_len)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	if (out_len == 0)
-		return;
-	for (i = 0; i < n && 2 * i + 2 < out_len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	out[2 * i] = '\0';
-}
-
-void
 tool_asn1_time(const ASN1_TIME *t, char *out, size_t len)
 {
 	struct tm tm;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "hex.h"
 #include "monitor.h"
 #include "pcsc.h"
 #include "tool.h"
@@ -16,7 +17,7 @@ print_reader_json(struct json *j, const struct scl_reader_info *r)
 {
 	char atr[2 * SCL_ATR_MAX + 1];
 
-	tool_hex(r->atr, r->atr_len, atr, sizeof(atr));
+	scl_hex_encode(r->atr, r->atr_len, atr, sizeof(atr));
 	json_begin_object(j, NULL);
 	json_str(j, "name", r->name);
 	json_bool(j, "card_present", r->card_present);
@@ -31,7 +32,7 @@ print_reader_human(FILE *f, const struct scl_reader_info *r)
 	char atr[2 * SCL_ATR_MAX + 1];
 
 	tool_escape(r->name, esc, sizeof(esc));
-	tool_hex(r->atr, r->atr_len, atr, sizeof(atr));
+	scl_hex_encode(r->atr, r->atr_len, atr, sizeof(atr));
 	if (r->card_present)
 		fprintf(f, "%-32s card present  ATR %s\n", esc,
 		    r->atr_len > 0 ? atr : "?");
@@ -123,7 +124,7 @@ print_event(struct tool *tl, const struct scl_event *ev, uint64_t start)
 	tool_timestamp(&now, stamp, sizeof(stamp));
 	rel = ev->mono_ms >= start ? (double)(ev->mono_ms - start) / 1000.0 :
 	    0.0;
-	tool_hex(ev->atr, ev->atr_len, atr, sizeof(atr));
+	scl_hex_encode(ev->atr, ev->atr_len, atr, sizeof(atr));
 	if (tl->json) {
 		json_init(&j, tl->out, 1);
 		json_begin_object(&j, NULL);

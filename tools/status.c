@@ -9,6 +9,7 @@
 #include "apdu.h"
 #include "cert.h"
 #include "err.h"
+#include "hex.h"
 #include "piv.h"
 #include "tlv.h"
 #include "tool.h"
@@ -144,7 +145,7 @@ print_json(struct tool *tl, struct tool_card *c, const struct card_state *s)
 	struct json j;
 	size_t i;
 
-	tool_hex(c->atr, c->atr_len, atr, sizeof(atr));
+	scl_hex_encode(c->atr, c->atr_len, atr, sizeof(atr));
 	json_init(&j, tl->out, 0);
 	json_begin_object(&j, NULL);
 	json_str(&j, "reader", c->reader);
@@ -223,7 +224,7 @@ print_human(struct tool *tl, struct tool_card *c, const struct card_state *s)
 	size_t i, ncert = 0;
 
 	tool_escape(c->reader, esc, sizeof(esc));
-	tool_hex(c->atr, c->atr_len, atr, sizeof(atr));
+	scl_hex_encode(c->atr, c->atr_len, atr, sizeof(atr));
 	fprintf(f, "Reader:  %s\n", esc);
 	fprintf(f, "ATR:     %s\n", c->atr_len > 0 ? atr : "?");
 	fprintf(f, "Card id: %s\n", s->card_id[0] != '\0' ? s->card_id :

@@ -154,8 +154,6 @@ void json_finish(struct json *j);
 /* Write s as a JSON string literal (with quotes). */
 void json_write_string(FILE *f, const char *s);
 
-/* Hex of n bytes into out (2n+1), lower case. */
-void tool_hex(const uint8_t *p, size_t n, char *out, size_t out_len);
 /* "2026-11-25T11:38:46Z" from an ASN1_TIME; "?" if unparsable. */
 void tool_asn1_time(const ASN1_TIME *t, char *out, size_t len);
 /* "2026-11-25T11:38:46.123Z" from a CLOCK_REALTIME timespec. */

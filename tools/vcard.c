@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "err.h"
+#include "hex.h"
 #include "piv.h"
 #include "pinpolicy.h"
 #include "tool.h"
@@ -389,7 +390,7 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 			if (RAND_bytes(key, (int)klen) != 1)
 				return tool_fail(tl, SCL_EXIT_FAIL,
 				    SCL_ERR_INTERNAL, "no randomness");
-			tool_hex(key, klen, keyhex, sizeof(keyhex));
+			scl_hex_encode(key, klen, keyhex, sizeof(keyhex));
 			explicit_bzero(key, sizeof(key));
 		} else
 			snprintf(keyhex, sizeof(keyhex), "%s", o->admin_key);

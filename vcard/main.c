@@ -17,6 +17,7 @@
 #include "applet.h"
 #include "crypto.h"
 #include "err.h"
+#include "hex.h"
 #include "personalize.h"
 #include "piv.h"
 #include "seal.h"
@@ -211,8 +212,8 @@ cmd_init(struct args *a)
 		goto out;
 	}
 	if (a->admin_key != NULL) {
-		if (vc_hex_parse(a->admin_key, admin, sizeof(admin),
-		    &o.admin_key_len) != 0) {
+		if (scl_hex_decode(a->admin_key, strlen(a->admin_key), admin,
+		    sizeof(admin), &o.admin_key_len) != 0) {
 			fprintf(stderr, "sclogin-vcard: --admin-key must be "
 			    "hex\n");
 			goto out;

@@ -6,6 +6,7 @@
 
 #include "crypto.h"
 #include "err.h"
+#include "hex.h"
 #include "personalize.h"
 #include "pinpolicy.h"
 #include "piv.h"
@@ -17,36 +18,6 @@ static const uint8_t fascn[25] = {
 	0x83, 0x68, 0x58, 0x21, 0x08, 0x42, 0x10, 0x84, 0x21, 0xc8, 0x42,
 	0x10, 0xc3, 0xeb,
 };
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-vc_hex_parse(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 != 0 || n / 2 > cap)
-		return SCL_ERR_INVALID_ARGUMENT;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return SCL_ERR_INVALID_ARGUMENT;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*ret_len = n / 2;
-	return 0;
-}
 
 uint8_t
 vc_slot_default_pin_policy(uint8_t slot)
@@ -245,8 +216,8 @@ factory_secrets(struct vc_state *s, const uint8_t seal_key[VC_SEAL_KEY_LEN],
 
 	if ((r = set_secret(&s->pin, VC_DEFAULT_PIN, iter)) != 0 ||
 	    (r = set_secret(&s->puk, VC_DEFAULT_PUK, iter)) != 0 ||
-	    (r = vc_hex_parse(VC_DEFAULT_ADMIN_HEX, admin, sizeof(admin),
-	    &n)) != 0 ||
+	    (r = scl_hex_decode(VC_DEFAULT_ADMIN_HEX,
+	    strlen(VC_DEFAULT_ADMIN_HEX), admin, sizeof(admin), &n)) != 0 ||
 	    (r = vc_personalize_set_admin(s, seal_key, SCL_PIV_ALG_3DES, admin,
 	    n)) != 0)
 		return r;

@@ -67,7 +67,4 @@ uint8_t vc_slot_default_pin_policy(uint8_t slot);
 /* Certificate object tag of a slot, 0 if none. */
 uint32_t vc_slot_cert_tag(uint8_t slot);
 
-/* Parse even-length hex into out (cap); SCL_ERR_INVALID_ARGUMENT if bad. */
-int vc_hex_parse(const char *s, uint8_t *out, size_t cap, size_t *ret_len);
-
 #endif

@@ -12,6 +12,7 @@
 
 #include "cursor.h"
 #include "err.h"
+#include "hex.h"
 #include "pinpolicy.h"
 #include "piv.h"
 #include "secret.h"
@@ -94,36 +95,11 @@ tok_eq(const struct tok *t, const char *s)
 	return t->len == n && memcmp(t->p, s, n) == 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode exactly t->len / 2 bytes into out (cap); 0 or -1. */
 static int
 tok_hex(const struct tok *t, uint8_t *out, size_t cap, size_t *ret_len)
 {
-	size_t n;
-
-	if (t->len % 2 != 0 || t->len / 2 > cap)
-		return -1;
-	n = t->len / 2;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(t->p[2 * i]), lo = hexval(t->p[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*ret_len = n;
-	return 0;
+	return scl_hex_decode(t->p, t->len, out, cap, ret_len) == 0 ? 0 : -1;
 }
 
 static int
@@ -163,7 +139,7 @@ tok_uint(const struct tok *t, int base, unsigned long min, unsigned long max,
 	if (t->len == 0 || t->len > 10)
 		return -1;
 	for (size_t i = 0; i < t->len; i++) {
-		int d = base == 16 ? hexval(t->p[i]) :
+		int d = base == 16 ? scl_hex_digit((unsigned char)t->p[i]) :
 		    (t->p[i] >= '0' && t->p[i] <= '9' ? t->p[i] - '0' : -1);
 
 		if (d < 0)
@@ -579,8 +555,6 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 static void
 sb_hex(struct sbuf *b, const uint8_t *p, size_t n)
 {
-	static const char hx[] = "0123456789abcdef";
-
 	if (b->err)
 		return;
 	if (b->cap - b->len < 2 * n + 1) {
@@ -594,10 +568,8 @@ sb_hex(struct sbuf *b, const uint8_t *p, size_t n)
 		b->p = np;
 		b->cap = ncap;
 	}
-	for (size_t i = 0; i < n; i++) {
-		b->p[b->len++] = hx[p[i] >> 4];
-		b->p[b->len++] = hx[p[i] & 15];
-	}
+	scl_hex_encode(p, n, b->p + b->len, 2 * n + 1);
+	b->len += 2 * n;
 	b->p[b->len] = '\0';
 }
 

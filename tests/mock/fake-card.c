@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "fake-card.h"
+#include "hex.h"
 
 struct step {
 	uint8_t *cmd;
@@ -43,18 +44,6 @@ static const struct scl_transport_ops fc_ops = {
 	.end = fc_end,
 };
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 uint8_t *
 fake_card_hex(const char *hex, size_t *ret_len)
 {
@@ -69,7 +58,7 @@ fake_card_hex(const char *hex, size_t *ret_len)
 
 		if (*s == ' ' || *s == ':' || *s == '\n' || *s == '\t')
 			continue;
-		if ((v = hexval((unsigned char)*s)) < 0)
+		if ((v = scl_hex_digit((unsigned char)*s)) < 0)
 			fail_msg("fake_card_hex: bad character in '%s'", hex);
 		if (hi < 0) {
 			hi = v;

@@ -294,17 +294,9 @@ test_json_escape(void **state)
 static void
 test_format(void **state)
 {
-	static const uint8_t b[] = { 0x3b, 0xf8, 0x00, 0xa1 };
 	char out[64];
 	struct timespec ts = { .tv_sec = 1764070726, .tv_nsec = 123456789 };
 	ASN1_TIME *t;
-
-	tool_hex(b, sizeof(b), out, sizeof(out));
-	assert_string_equal(out, "3bf800a1");
-	tool_hex(b, sizeof(b), out, 5);		/* truncates whole bytes */
-	assert_string_equal(out, "3bf8");
-	tool_hex(b, 0, out, sizeof(out));
-	assert_string_equal(out, "");
 
 	tool_escape("Virtual PCD 00 00", out, sizeof(out));
 	assert_string_equal(out, "Virtual PCD 00 00");
