@@ -26,6 +26,7 @@
 
 #include "certcheck.h"
 #include "err.h"
+#include "file.h"
 #include "log.h"
 
 #define CRL_FILES_MAX 256
@@ -301,43 +302,6 @@ out:
 
 /* ---- CRL ---- */
 
-static int
-read_all_fd(int fd, size_t max, uint8_t **ret_buf, size_t *ret_len)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r = SCL_ERR_INTERNAL;
-
-	if ((buf = malloc(max + 1)) == NULL) {
-		r = SCL_ERR_NOMEM;
-		goto out;
-	}
-	while (len <= max) {
-		ssize_t n = read(fd, buf + len, max + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = SCL_ERR_SYSTEM;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > max) {
-		r = SCL_ERR_TOO_LARGE;
-		goto out;
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	return r;
-}
-
 /* PEM (one or more CRLs) or a single DER CRL that fills the buffer. */
 static void
 parse_crls(const uint8_t *buf, size_t len, STACK_OF(X509_CRL) *out)
@@ -394,7 +358,7 @@ load_crl_dir(const char *dir, STACK_OF(X509_CRL) *out)
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    read_all_fd(fd, CRL_FILE_MAX_SIZE, &buf, &len) == 0)
+		    scl_file_read_fd(fd, CRL_FILE_MAX_SIZE, &buf, &len) == 0)
 			parse_crls(buf, len, out);
 		free(buf);
 		close(fd);
@@ -996,7 +960,7 @@ ocsp_from_cache(struct chk *c, OCSP_CERTID *id, const char *name)
 	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
 	    O_NOCTTY | O_NONBLOCK)) < 0)
 		goto out;
-	if (read_all_fd(fd, OCSP_RESP_MAX, &buf, &len) != 0 || len == 0 ||
+	if (scl_file_read_fd(fd, OCSP_RESP_MAX, &buf, &len) != 0 || len == 0 ||
 	    len > INT_MAX)
 		goto out;
 	{

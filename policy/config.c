@@ -14,6 +14,7 @@
 #include "config.h"
 #include "cursor.h"
 #include "err.h"
+#include "file.h"
 
 enum key_type {
 	T_PATH,		/* absolute path, empty = unset */
@@ -1216,30 +1217,14 @@ scl_config_load(const char *path, const char *service, int check_owner,
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
-	/* Read one byte more than allowed to notice a file that grew. */
-	if ((buf = malloc(SCL_CONFIG_MAX_SIZE + 1)) == NULL) {
-		r = SCL_ERR_NOMEM;
-		goto out;
-	}
-	while (len <= SCL_CONFIG_MAX_SIZE) {
-		ssize_t n = read(fd, buf + len, SCL_CONFIG_MAX_SIZE + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
+	if ((r = scl_file_read_fd(fd, SCL_CONFIG_MAX_SIZE, &buf, &len)) != 0) {
+		if (r == SCL_ERR_TOO_LARGE) {
+			seterr(errbuf, errlen, "%s: larger than %u bytes",
+			    path, SCL_CONFIG_MAX_SIZE);
+			r = SCL_ERR_CONFIG;
+		} else if (r == SCL_ERR_SYSTEM)
 			seterr(errbuf, errlen, "%s: read error: %s", path,
 			    errstr(errno, ebuf, sizeof(ebuf)));
-			r = SCL_ERR_SYSTEM;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > SCL_CONFIG_MAX_SIZE) {
-		seterr(errbuf, errlen, "%s: larger than %u bytes", path,
-		    SCL_CONFIG_MAX_SIZE);
-		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	r = scl_config_parse_buffer(path, buf, len, service, ret_cfg, errbuf,

@@ -20,6 +20,7 @@
 
 #include "cursor.h"
 #include "err.h"
+#include "file.h"
 #include "hex.h"
 #include "log.h"
 #include "mapping.h"
@@ -568,44 +569,6 @@ mapfile_match(void *arg, const struct scl_mapfile_rule *rule)
 	return add_user(c, rule->user, strlen(rule->user), 0);
 }
 
-/* Read at most max bytes of an already opened regular file. */
-static int
-read_fd(int fd, size_t max, uint8_t **ret_buf, size_t *ret_len)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r = SCL_ERR_INTERNAL;
-
-	if ((buf = malloc(max + 1)) == NULL) {
-		r = SCL_ERR_NOMEM;
-		goto out;
-	}
-	while (len <= max) {
-		ssize_t n = read(fd, buf + len, max + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = SCL_ERR_SYSTEM;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > max) {
-		r = SCL_ERR_TOO_LARGE;
-		goto out;
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	return r;
-}
-
 static int
 map_mapfile(struct ctx *c, char *detail, size_t dlen)
 {
@@ -649,7 +612,7 @@ map_mapfile(struct ctx *c, char *detail, size_t dlen)
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
-	if ((r = read_fd(fd, SCL_MAPFILE_MAX_SIZE, &buf, &len)) != 0) {
+	if ((r = scl_file_read_fd(fd, SCL_MAPFILE_MAX_SIZE, &buf, &len)) != 0) {
 		if (r == SCL_ERR_TOO_LARGE) {
 			setdetail(detail, dlen, "%s: larger than %u bytes",
 			    path, SCL_MAPFILE_MAX_SIZE);
@@ -846,7 +809,7 @@ map_authorized(struct ctx *c)
 	}
 	r = open_authorized(&pw, &fd);
 	if (r == 0)
-		r = read_fd(fd, AUTH_MAX_SIZE, &buf, &len);
+		r = scl_file_read_fd(fd, AUTH_MAX_SIZE, &buf, &len);
 	if (r != 0) {
 		if (r != SCL_ERR_NO_MAPPING)
 			scl_debug("%s: authorized_certs of '%s' not used: %s",
