@@ -72,6 +72,16 @@ struct scl_card {
 	uint64_t last_apdu_ms;
 
 	struct scl_transport t;
+
+	/*
+	 * The APDU and its answer live here, not in the caller's buffers:
+	 * a transmit abandoned on timeout is still inside pcsc-lite, which
+	 * reads the command and writes the answer whenever it returns, long
+	 * after the caller freed its buffers.  Wiped after each exchange and
+	 * when the card is freed (the command may carry a PIN).
+	 */
+	uint8_t io_cmd[65544];
+	uint8_t io_resp[65538];
 };
 
 static uint64_t
@@ -350,6 +360,8 @@ card_destroy(struct scl_card *c)
 {
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->m);
+	explicit_bzero(c->io_cmd, sizeof(c->io_cmd));
+	explicit_bzero(c->io_resp, sizeof(c->io_resp));
 	free(c);
 }
 
@@ -540,32 +552,50 @@ card_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 {
 	struct scl_card *c = h;
 	LONG rv;
-	int r = SCL_ERR_INTERNAL;
+	int r = SCL_ERR_INTERNAL, owned = 0;
 
 	if (c == NULL || cmd == NULL || resp == NULL || resp_len == NULL ||
-	    cmd_len == 0 || cmd_len > 65544 || *resp_len < 2) {
+	    cmd_len == 0 || cmd_len > sizeof(c->io_cmd) || *resp_len < 2) {
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
 	pthread_mutex_lock(&c->m);
-	c->cmd = cmd;
-	c->cmd_len = cmd_len;
-	c->resp = resp;
-	c->resp_len = *resp_len > 65538 ? 65538 : (DWORD)*resp_len;
-	pthread_mutex_unlock(&c->m);
-	if ((r = card_call(c, OP_TRANSMIT, TRANSMIT_LIMIT_MS, &rv)) != 0)
+	if (c->broken) {
+		/* The thread may still use io_*: do not touch them. */
+		pthread_mutex_unlock(&c->m);
+		r = SCL_ERR_SHARING;
 		goto out;
+	}
+	owned = 1;
+	memcpy(c->io_cmd, cmd, cmd_len);
+	c->cmd = c->io_cmd;
+	c->cmd_len = cmd_len;
+	c->resp = c->io_resp;
+	c->resp_len = *resp_len > sizeof(c->io_resp) ?
+	    (DWORD)sizeof(c->io_resp) : (DWORD)*resp_len;
+	pthread_mutex_unlock(&c->m);
+	if ((r = card_call(c, OP_TRANSMIT, TRANSMIT_LIMIT_MS, &rv)) != 0) {
+		if (r == SCL_ERR_TIMEOUT)
+			owned = 0;	/* abandoned to the thread */
+		goto out;
+	}
 	if (rv != SCARD_S_SUCCESS) {
 		r = map_rv(rv);
 		goto out;
 	}
-	if (c->resp_len < 2 || c->resp_len > *resp_len) {
+	if (c->resp_len < 2 || c->resp_len > *resp_len ||
+	    c->resp_len > sizeof(c->io_resp)) {
 		r = SCL_ERR_TRANSMIT;
 		goto out;
 	}
+	memcpy(resp, c->io_resp, c->resp_len);
 	*resp_len = c->resp_len;
 	r = 0;
 out:
+	if (owned) {
+		explicit_bzero(c->io_cmd, cmd_len);
+		explicit_bzero(c->io_resp, sizeof(c->io_resp));
+	}
 	return r;
 }
 
