@@ -807,6 +807,34 @@ out:
 	return r;
 }
 
+/*
+ * The PIN counter now, inside the transaction that will spend a try: the
+ * caller guarded (or refused) the last try from the scan, which may be
+ * stale (another program or session spent tries during the prompt).  A
+ * last try the caller did not see as the last one is refused.
+ */
+static int
+check_tries(struct scl_transport *t, const struct scl_signin_candidate *cand)
+{
+	int tries = -1, verified = 0, r;
+
+	if ((r = scl_piv_pin_status(t, SCL_PIV_REF_PIN, &tries,
+	    &verified)) < 0) {
+		/* Unknown: same as at scan time when it was unknown too. */
+		r = 0;
+		goto out;
+	}
+	if (tries == 0)
+		r = SCL_ERR_PIN_BLOCKED;
+	else if (tries == 1 && cand->tries != 1)
+		r = SCL_ERR_PIN_LAST_TRY;
+out:
+	if (r < 0)
+		scl_debug("%s: %d tries left now, %d at scan: %s", __func__,
+		    tries, cand->tries, scl_err_name(r));
+	return r;
+}
+
 int
 scl_signin_authenticate(const struct scl_config *cfg,
     const struct scl_signin_candidate *cand, const struct scl_pin *pin,
@@ -824,6 +852,8 @@ scl_signin_authenticate(const struct scl_config *cfg,
 	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0)
 		goto out;
 	t = scl_card_transport(card);
+	if ((r = check_tries(t, cand)) < 0)
+		goto out;
 	r = scl_piv_verify(t, pin, &tries);
 	if (r == SCL_ERR_PIN_WRONG && ret_tries != NULL)
 		*ret_tries = tries;
@@ -860,7 +890,8 @@ scl_signin_change_pin(const struct scl_config *cfg,
 			*ret_policy_reason = why;
 		goto out;
 	}
-	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0)
+	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0 ||
+	    (r = check_tries(scl_card_transport(card), cand)) < 0)
 		goto out;
 	r = scl_piv_change_reference(scl_card_transport(card), SCL_PIV_REF_PIN,
 	    old_pin, new_pin, &tries);

@@ -173,9 +173,12 @@ const struct scl_signin_candidate *scl_signin_usable(
  * transaction, SELECT PIV, check the card is still the one scanned (same
  * card id; a card without CHUID: the certificate of key_ref still has the
  * same SHA-256; otherwise SCL_ERR_CARD_REMOVED; a clone of the CHUID fails
- * the proof of possession), VERIFY pin, scl_cert_prove_possession with a fresh
- * challenge, then end the transaction resetting the card (drops the
- * verified state) and disconnect.
+ * the proof of possession), read the PIN counter again (0:
+ * SCL_ERR_PIN_BLOCKED; 1 while cand->tries was not 1, i.e. the caller did
+ * not guard the last try: SCL_ERR_PIN_LAST_TRY, nothing spent), VERIFY
+ * pin, scl_cert_prove_possession with a fresh challenge, then end the
+ * transaction resetting the card (drops the verified state) and
+ * disconnect.
  *   SCL_ERR_PIN_WRONG (*ret_tries set when the card says), PIN_BLOCKED,
  *   SIG_INVALID, CARD_REMOVED, NO_CARD, NO_SERVICE, SHARING, TIMEOUT, ...
  * ret_tries may be NULL; it is set to the tries left after a wrong PIN
@@ -187,8 +190,8 @@ int scl_signin_authenticate(const struct scl_config *cfg,
     int *ret_tries);
 
 /*
- * Change the PIN of the card in cand's reader (same identity check as
- * above): new_pin is checked against cfg->pin_policy first (SCL_ERR_PIN_POLICY,
+ * Change the PIN of the card in cand's reader (same identity and PIN
+ * counter checks as above): new_pin is checked against cfg->pin_policy first (SCL_ERR_PIN_POLICY,
  * *ret_policy_reason a static user sentence; no APDU sent), then CHANGE
  * REFERENCE DATA.  ret_tries / ret_policy_reason may be NULL.
  */

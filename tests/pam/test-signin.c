@@ -26,6 +26,7 @@
 #include "err.h"
 #include "pcsc.h"
 #include "piv.h"
+#include "secret.h"
 #include "signin.h"
 
 static const char *pki;
@@ -35,7 +36,9 @@ struct fcard {
 	const char *cert_9a;	/* PKI leaf name or NULL */
 	const char *cert_9e;
 	uint16_t verify_sw;	/* answer to the empty VERIFY */
+	uint16_t secret_sw;	/* answer to VERIFY / CHANGE with a PIN */
 	/* runtime */
+	unsigned n_secret;	/* VERIFY / CHANGE commands carrying a PIN */
 	uint8_t obj[4096];
 	size_t obj_len, obj_off;
 };
@@ -133,6 +136,10 @@ fake_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	}
 	if (cmd[1] == 0xC0)
 		return chunk(c, resp, resp_len);
+	if ((cmd[1] == 0x20 || cmd[1] == 0x24) && cmd_len > 5) {
+		c->n_secret++;
+		return sw(resp, resp_len, 0, c->secret_sw);
+	}
 	if (cmd[1] == 0x20)
 		return sw(resp, resp_len, 0, c->verify_sw);
 	if (cmd[1] == 0xCB && cmd_len >= 10) {
@@ -187,6 +194,13 @@ int __wrap_scl_card_begin(struct scl_card *card);
 int __wrap_scl_card_end(struct scl_card *card, int reset);
 struct scl_transport *__wrap_scl_card_transport(struct scl_card *card);
 void __wrap_scl_card_disconnect(struct scl_card **cardp, int reset);
+int __wrap_scl_card_set_timeout(struct scl_card *card, int timeout_ms);
+
+int
+__wrap_scl_card_set_timeout(struct scl_card *card, int timeout_ms)
+{
+	return 0;
+}
 
 int
 __wrap_scl_pcsc_open(struct scl_pcsc **ret_ctx)
@@ -486,6 +500,53 @@ test_pin_state(void **state)
 	scl_signin_result_free(&res);
 }
 
+/*
+ * Tries spent by someone else between the scan and the PIN: the last try
+ * the caller did not guard is refused before anything is sent.
+ */
+static void
+test_last_try_after_scan(void **state)
+{
+	struct fcard card = { .label = "Card", .cert_9a = "alice",
+	    .cert_9e = NULL, .verify_sw = 0x63C3, .secret_sw = 0x63C0 };
+	struct scl_signin_result *res;
+	const struct scl_signin_candidate *c;
+	struct scl_pin pin, new_pin;
+	const char *why = NULL;
+	int tries = -1;
+
+	assert_int_equal(scl_pin_set(&pin, "123456"), 0);
+	assert_int_equal(scl_pin_set(&new_pin, "24681357"), 0);
+	readers[0] = (struct freader){ "Reader A", &card };
+	n_readers = 1;
+	res = scan("root", 0);
+	assert_non_null(c = scl_signin_usable(res, 0));
+	assert_int_equal(c->tries, 3);
+
+	card.verify_sw = 0x63C1;
+	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
+	    SCL_ERR_PIN_LAST_TRY);
+	assert_int_equal(scl_signin_change_pin(cfg, c, &pin, &new_pin, &tries,
+	    &why), SCL_ERR_PIN_LAST_TRY);
+	card.verify_sw = 0x6983;
+	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
+	    SCL_ERR_PIN_BLOCKED);
+	assert_int_equal(card.n_secret, 0);
+	scl_signin_result_free(&res);
+
+	/* seen as the last try at scan time (the caller guarded it): sent */
+	card.verify_sw = 0x63C1;
+	res = scan("root", 0);
+	assert_non_null(c = scl_signin_usable(res, 0));
+	assert_int_equal(c->tries, 1);
+	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
+	    SCL_ERR_PIN_BLOCKED);
+	assert_int_equal(card.n_secret, 1);
+	scl_signin_result_free(&res);
+	scl_pin_clear(&pin);
+	scl_pin_clear(&new_pin);
+}
+
 static void
 test_names(void **state)
 {
@@ -509,6 +570,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_expired_and_furthest_reason),
 		cmocka_unit_test(test_mapping),
 		cmocka_unit_test(test_pin_state),
+		cmocka_unit_test(test_last_try_after_scan),
 		cmocka_unit_test(test_names),
 	};
 
