@@ -256,13 +256,50 @@ free_auth_data(pam_handle_t *pamh, void *data, int error_status)
 	free(data);
 }
 
+/*
+ * The card sign-in of this handle, if it is still the last word: a later
+ * authenticate that did not end in a card sign-in clears it, and it only
+ * counts for the user it was made for (the application may change
+ * PAM_USER).  NULL otherwise.
+ */
+static const struct scl_pam_auth_data *
+get_auth_data(pam_handle_t *pamh, const char *user)
+{
+	const void *data = NULL;
+	const struct scl_pam_auth_data *d;
+
+	if (pam_get_data(pamh, SCL_PAM_DATA_AUTH, &data) != PAM_SUCCESS ||
+	    data == NULL || user == NULL)
+		return NULL;
+	d = data;
+	if (strcmp(d->user, user) != 0)
+		return NULL;
+	return d;
+}
+
+static void
+clear_auth_data(pam_handle_t *pamh)
+{
+	const void *data = NULL;
+
+	if (pam_get_data(pamh, SCL_PAM_DATA_AUTH, &data) == PAM_SUCCESS &&
+	    data != NULL)
+		(void)pam_set_data(pamh, SCL_PAM_DATA_AUTH, NULL, NULL);
+}
+
 static int
-set_auth_data(pam_handle_t *pamh, const struct scl_signin_candidate *cand)
+set_auth_data(pam_handle_t *pamh, const char *user,
+    const struct scl_signin_candidate *cand)
 {
 	struct scl_pam_auth_data *d;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return SCL_ERR_NOMEM;
+	if ((size_t)snprintf(d->user, sizeof(d->user), "%s", user) >=
+	    sizeof(d->user)) {
+		free(d);
+		return SCL_ERR_INVALID_ARGUMENT;
+	}
 	snprintf(d->reader, sizeof(d->reader), "%s", cand->reader);
 	snprintf(d->card_id, sizeof(d->card_id), "%s",
 	    cand->card_id[0] != '\0' ? cand->card_id : cand->sha256_hex);
@@ -381,6 +418,8 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	memset(&pin, 0, sizeof(pin));
 	memset(&opts, 0, sizeof(opts));
 	outcome_init(&o, "auth");
+	/* Whatever happens now, an earlier card sign-in is no longer it. */
+	clear_auth_data(pamh);
 	if ((r = call_begin(&c, pamh, flags, argc, argv)) < 0)
 		goto out;
 	user = c.user;
@@ -433,7 +472,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 		r = SCL_ERR_INTERNAL;
 		goto out;
 	}
-	if ((r = set_auth_data(pamh, cand)) < 0)
+	if ((r = set_auth_data(pamh, user, cand)) < 0)
 		goto out;
 	r = 0;
 out:
@@ -467,7 +506,6 @@ scl_pam_flow_account(pam_handle_t *pamh, int flags, int argc,
 {
 	struct call c;
 	struct outcome o;
-	const void *data = NULL;
 	int r;
 
 	outcome_init(&o, "account");
@@ -488,8 +526,7 @@ scl_pam_flow_account(pam_handle_t *pamh, int flags, int argc,
 		r = SCL_PAM_NOT_APPLICABLE;
 		goto out;
 	}
-	if (pam_get_data(pamh, SCL_PAM_DATA_AUTH, &data) == PAM_SUCCESS &&
-	    data != NULL) {
+	if (get_auth_data(pamh, c.user) != NULL) {
 		r = 0;
 		goto out;
 	}
@@ -582,14 +619,12 @@ spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 static int
 record_method(struct call *c)
 {
-	const struct scl_pam_auth_data *d = NULL;
-	const void *data = NULL;
+	const struct scl_pam_auth_data *d;
 	struct scl_record rec;
 	char dir[4096];
 	int r;
 
-	if (pam_get_data(c->pamh, SCL_PAM_DATA_AUTH, &data) == PAM_SUCCESS)
-		d = data;
+	d = get_auth_data(c->pamh, c->user);
 	memset(&rec, 0, sizeof(rec));
 	rec.method = d != NULL ? SCL_METHOD_CARD : SCL_METHOD_PASSWORD;
 	rec.when = (int64_t)time(NULL);
@@ -616,7 +651,7 @@ int
 scl_pam_flow_open_session(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
-	const void *data = NULL;
+	const struct scl_pam_auth_data *d;
 	struct call c;
 	int r;
 
@@ -630,9 +665,8 @@ scl_pam_flow_open_session(pam_handle_t *pamh, int flags, int argc,
 	}
 	if (record_method(&c) &&
 	    c.cfg->removal_action != SCL_REMOVAL_NONE &&
-	    pam_get_data(pamh, SCL_PAM_DATA_AUTH, &data) == PAM_SUCCESS &&
-	    data != NULL)
-		spawn_removal_monitor(&c, data);
+	    (d = get_auth_data(pamh, c.user)) != NULL)
+		spawn_removal_monitor(&c, d);
 	r = 0;
 out:
 	call_end(&c);

@@ -114,6 +114,7 @@ void scl_pam_log_sink(void *ctx, const char *msg);
 #define SCL_PAM_DATA_AUTH "scl.auth_ok"
 
 struct scl_pam_auth_data {
+	char user[256];			/* PAM_USER the card signed in */
 	char reader[128];
 	char card_id[65];		/* CHUID GUID, else cert SHA-256 */
 	char cert_sha256[65];

@@ -952,6 +952,29 @@ test_removal_monitor(void **state)
 		fail_msg("unexpected arguments:\n%s", buf);
 }
 
+/*
+ * A card sign-in counts only while it is the last authentication of the
+ * handle and only for its user: bob signs in with his card, then with his
+ * password in the same handle; "card required" must now refuse him.
+ */
+static void
+test_account_stale_card(void **state)
+{
+	struct conv cv = { .pins = { "123456", "", "secret" } };
+	struct pam_testcase tc[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED),
+	};
+
+	insert(0, "bob");
+	assert_int_equal(_pamtest_conv("sc-required", "bob", conv_fn, &cv,
+	    tc, 4, NULL), PAMTEST_ERR_OK);
+	fprintf(stderr, "%s", cv.transcript);
+	assert_int_equal(cv.pin_prompts, 3);
+}
+
 /* Last: no PIN used by any case ever reached a log line. */
 static void
 test_no_pin_in_log(void **state)
@@ -997,6 +1020,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_account_required, teardown_cards),
 		cmocka_unit_test_teardown(test_change_pin, teardown_cards),
 		cmocka_unit_test_teardown(test_removal_monitor, teardown_cards),
+		cmocka_unit_test_teardown(test_account_stale_card,
+		    teardown_cards),
 		cmocka_unit_test(test_no_pin_in_log),
 	};
 	char path[PATH_MAX + 64];
