@@ -639,39 +639,69 @@ out:
 }
 
 static const EVP_CIPHER *
-mgmt_cipher(uint8_t alg, size_t key_len, size_t *ret_bs)
+mgmt_cipher(uint8_t alg)
 {
 	switch (alg) {
 	case SCL_PIV_ALG_3DES:
-		*ret_bs = 8;
-		return key_len == 24 ? EVP_des_ede3_ecb() : NULL;
+		return EVP_des_ede3_ecb();
 	case SCL_PIV_ALG_AES128:
-		*ret_bs = 16;
-		return key_len == 16 ? EVP_aes_128_ecb() : NULL;
+		return EVP_aes_128_ecb();
 	case SCL_PIV_ALG_AES192:
-		*ret_bs = 16;
-		return key_len == 24 ? EVP_aes_192_ecb() : NULL;
+		return EVP_aes_192_ecb();
 	case SCL_PIV_ALG_AES256:
-		*ret_bs = 16;
-		return key_len == 32 ? EVP_aes_256_ecb() : NULL;
+		return EVP_aes_256_ecb();
 	default:
 		return NULL;
 	}
 }
 
-/* One ECB block, no padding. */
-static int
-block(const EVP_CIPHER *c, const uint8_t *key, int enc, const uint8_t *in,
-    uint8_t *out, size_t bs)
+size_t
+scl_piv_mgmt_key_len(uint8_t alg)
 {
-	EVP_CIPHER_CTX *ctx;
+	switch (alg) {
+	case SCL_PIV_ALG_3DES:
+	case SCL_PIV_ALG_AES192:
+		return 24;
+	case SCL_PIV_ALG_AES128:
+		return 16;
+	case SCL_PIV_ALG_AES256:
+		return 32;
+	default:
+		return 0;
+	}
+}
+
+size_t
+scl_piv_mgmt_block_len(uint8_t alg)
+{
+	if (alg == SCL_PIV_ALG_3DES)
+		return 8;
+	return scl_piv_mgmt_key_len(alg) != 0 ? 16 : 0;
+}
+
+int
+scl_piv_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len,
+    int encrypt, const uint8_t *in, uint8_t *out)
+{
+	const EVP_CIPHER *c;
+	EVP_CIPHER_CTX *ctx = NULL;
+	size_t bs = scl_piv_mgmt_block_len(alg);
 	int n = 0, m = 0, r = SCL_ERR_INTERNAL;
 
+	if ((c = mgmt_cipher(alg)) == NULL) {
+		r = SCL_ERR_NOT_SUPPORTED;
+		goto out;
+	}
+	if (key == NULL || in == NULL || out == NULL ||
+	    key_len != scl_piv_mgmt_key_len(alg)) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
 		r = SCL_ERR_NOMEM;
 		goto out;
 	}
-	if (EVP_CipherInit_ex(ctx, c, NULL, key, NULL, enc) != 1 ||
+	if (EVP_CipherInit_ex(ctx, c, NULL, key, NULL, encrypt) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
 	    EVP_CipherUpdate(ctx, out, &n, in, (int)bs) != 1 ||
 	    EVP_CipherFinal_ex(ctx, out + n, &m) != 1 ||
@@ -688,7 +718,6 @@ scl_piv_mgmt_auth(struct scl_transport *t, uint8_t alg, const uint8_t *key,
     size_t key_len)
 {
 	static const uint8_t step1[] = { 0x7C, 0x02, 0x80, 0x00 };
-	const EVP_CIPHER *c;
 	struct scl_wbuf w;
 	uint8_t resp[256], cmd[64], plain[16], chal[16], expect[16];
 	const uint8_t *v;
@@ -696,7 +725,8 @@ scl_piv_mgmt_auth(struct scl_transport *t, uint8_t alg, const uint8_t *key,
 	int r;
 
 	if (t == NULL || key == NULL ||
-	    (c = mgmt_cipher(alg, key_len, &bs)) == NULL) {
+	    (bs = scl_piv_mgmt_block_len(alg)) == 0 ||
+	    key_len != scl_piv_mgmt_key_len(alg)) {
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
@@ -708,13 +738,14 @@ scl_piv_mgmt_auth(struct scl_transport *t, uint8_t alg, const uint8_t *key,
 		r = SCL_ERR_CARD_BAD_RESPONSE;
 		goto out;
 	}
-	if ((r = block(c, key, 0, v, plain, bs)) != 0)
+	if ((r = scl_piv_mgmt_block(alg, key, key_len, 0, v, plain)) != 0)
 		goto out;
 	if (RAND_bytes(chal, (int)bs) != 1) {
 		r = SCL_ERR_INTERNAL;
 		goto out;
 	}
-	if ((r = block(c, key, 1, chal, expect, bs)) != 0)
+	if ((r = scl_piv_mgmt_block(alg, key, key_len, 1, chal,
+	    expect)) != 0)
 		goto out;
 	scl_wbuf_init(&w, cmd, sizeof(cmd));
 	scl_tlv_put_header(&w, 0x7C, 2 * (2 + bs));

@@ -144,6 +144,27 @@ int scl_piv_mgmt_auth(struct scl_transport *t, uint8_t alg, const uint8_t *key,
     size_t key_len);
 
 /*
+ * Management key algorithms (3DES, AES-128/192/256): the key length (24,
+ * 16, 24, 32) and the cipher block size (8 for 3DES, 16 for AES), 0 for
+ * any other alg.  Pure; thread-safe.
+ */
+size_t scl_piv_mgmt_key_len(uint8_t alg);
+size_t scl_piv_mgmt_block_len(uint8_t alg);
+
+/*
+ * One ECB block (scl_piv_mgmt_block_len(alg) bytes, no padding) of in
+ * encrypted (encrypt != 0) or decrypted with the management key key
+ * (key_len bytes) into out; in and out may not overlap.  Shared by the
+ * host side (scl_piv_mgmt_auth) and the virtual card.  Returns 0,
+ * SCL_ERR_NOT_SUPPORTED (alg is not a management key algorithm),
+ * SCL_ERR_INVALID_ARGUMENT (key_len does not fit alg), SCL_ERR_NOMEM or
+ * SCL_ERR_INTERNAL (OpenSSL failed).  out is untouched on failure of the
+ * argument checks only.
+ */
+int scl_piv_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len,
+    int encrypt, const uint8_t *in, uint8_t *out);
+
+/*
  * GENERATE ASYMMETRIC KEY PAIR (47) in key_ref; the public key (7F49
  * content: 81 modulus + 82 exponent, or 86 EC point) as malloc'd DER
  * SubjectPublicKeyInfo in *ret_spki.  Needs management-key auth.

@@ -102,23 +102,6 @@ tool_mgmt_alg_name(uint8_t alg)
 	    alg);
 }
 
-size_t
-tool_mgmt_key_len(uint8_t alg)
-{
-	switch (alg) {
-	case SCL_PIV_ALG_3DES:
-		return 24;
-	case SCL_PIV_ALG_AES128:
-		return 16;
-	case SCL_PIV_ALG_AES192:
-		return 24;
-	case SCL_PIV_ALG_AES256:
-		return 32;
-	default:
-		return 0;
-	}
-}
-
 int
 tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 {

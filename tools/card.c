@@ -204,7 +204,7 @@ tool_mgmt_auth(struct tool *tl, struct tool_card *c, uint8_t alg,
 	if (alg == 0) {
 		/* The card says which algorithm its 9B key has; else by size. */
 		if (metadata(c, SCL_PIV_KEY_MGMT, 0x01, &a, 1) == 0 &&
-		    tool_mgmt_key_len(a) != 0)
+		    scl_piv_mgmt_key_len(a) != 0)
 			alg = a;
 		else if (key_len == 16)
 			alg = SCL_PIV_ALG_AES128;
@@ -212,11 +212,11 @@ tool_mgmt_auth(struct tool *tl, struct tool_card *c, uint8_t alg,
 			alg = SCL_PIV_ALG_AES256;
 		else
 			alg = SCL_PIV_ALG_3DES;
-		if (tool_mgmt_key_len(alg) != key_len)
+		if (scl_piv_mgmt_key_len(alg) != key_len)
 			return tool_fail(tl, SCL_EXIT_AUTH, SCL_ERR_AUTH_FAILED,
 			    "the card's admin key is %s (%zu bytes); the key "
 			    "given has %zu bytes", tool_mgmt_alg_name(alg),
-			    tool_mgmt_key_len(alg), key_len);
+			    scl_piv_mgmt_key_len(alg), key_len);
 	}
 	if ((r = scl_piv_mgmt_auth(c->t, alg, key, key_len)) == 0)
 		return 0;

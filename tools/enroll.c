@@ -153,10 +153,10 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 	if (key != NULL)
 		explicit_bzero(key, strlen(key));
 	if (keyalg != NULL && o->admin_key_len !=
-	    tool_mgmt_key_len(o->admin_alg))
+	    scl_piv_mgmt_key_len(o->admin_alg))
 		return tool_usage_error(tl, "the admin key has %zu bytes; %s "
 		    "needs %zu", o->admin_key_len, keyalg,
-		    tool_mgmt_key_len(o->admin_alg));
+		    scl_piv_mgmt_key_len(o->admin_alg));
 	if (o->admin_key_len != 16 && o->admin_key_len != 24 &&
 	    o->admin_key_len != 32)
 		return tool_usage_error(tl, "the admin key has %zu bytes; 3DES "

@@ -93,10 +93,10 @@ parse(struct tool *tl, int argc, char **argv, struct pin_opts *o)
 		/* Keep the key out of /proc/PID/cmdline from now on. */
 		explicit_bzero(key, strlen(key));
 		if (alg != NULL && o->admin_key_len !=
-		    tool_mgmt_key_len(o->admin_alg))
+		    scl_piv_mgmt_key_len(o->admin_alg))
 			return tool_usage_error(tl, "the admin key has %zu "
 			    "bytes; %s needs %zu", o->admin_key_len, alg,
-			    tool_mgmt_key_len(o->admin_alg));
+			    scl_piv_mgmt_key_len(o->admin_alg));
 		if (o->admin_key_len != 16 && o->admin_key_len != 24 &&
 		    o->admin_key_len != 32)
 			return tool_usage_error(tl, "the admin key has %zu "

@@ -110,7 +110,6 @@ int tool_parse_key_alg(const char *s, uint8_t *ret_alg);
 const char *tool_key_alg_name(uint8_t alg);
 /* "3des" "aes128" "aes192" "aes256" with key length. */
 int tool_parse_mgmt_alg(const char *s, uint8_t *ret_alg);
-size_t tool_mgmt_key_len(uint8_t alg);
 const char *tool_mgmt_alg_name(uint8_t alg);
 /* Hex (spaces and ':' allowed between bytes) into out (cap); "default" is
  * the well-known 3DES key 0102…08 ×3. */

@@ -130,11 +130,11 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 	if (o->admin_key != NULL && strcmp(o->admin_key, "random") != 0 &&
 	    strcmp(o->admin_key, "default") != 0) {
 		if (tool_parse_hex(o->admin_key, key, sizeof(key),
-		    &key_len) != 0 || key_len != tool_mgmt_key_len(alg)) {
+		    &key_len) != 0 || key_len != scl_piv_mgmt_key_len(alg)) {
 			explicit_bzero(key, sizeof(key));
 			return tool_usage_error(tl, "bad --admin-key: %zu hex "
 			    "bytes for %s, 'default' or 'random'",
-			    tool_mgmt_key_len(alg), o->admin_alg != NULL ?
+			    scl_piv_mgmt_key_len(alg), o->admin_alg != NULL ?
 			    o->admin_alg : "3des");
 		}
 		explicit_bzero(key, sizeof(key));
@@ -386,7 +386,7 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 	}
 	if (o->admin_key != NULL && strcmp(o->admin_key, "default") != 0) {
 		if (strcmp(o->admin_key, "random") == 0) {
-			klen = tool_mgmt_key_len(alg);
+			klen = scl_piv_mgmt_key_len(alg);
 			if (RAND_bytes(key, (int)klen) != 1)
 				return tool_fail(tl, SCL_EXIT_FAIL,
 				    SCL_ERR_INTERNAL, "no randomness");

@@ -647,7 +647,7 @@ static uint16_t
 ga_mgmt(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
     struct scl_wbuf *w)
 {
-	size_t bs = vc_crypto_sym_block(a->st->admin_alg);
+	size_t bs = scl_piv_mgmt_block_len(a->st->admin_alg);
 	uint8_t blk[16], chk[16];
 	enum ga_state prev = a->ga;
 	uint16_t sw = SW_WRONG_DATA;
@@ -672,7 +672,8 @@ ga_mgmt(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 	if (g->has[0] && g->len[0] == 0 && !g->has[1] && !g->has[2]) {
 		/* mutual auth step 1: send the encrypted witness */
 		if (vc_crypto_random(a->ga_buf, bs) != 0 ||
-		    vc_crypto_sym(a->st->admin_alg, a->admin, 1, a->ga_buf,
+		    scl_piv_mgmt_block(a->st->admin_alg, a->admin,
+		    scl_piv_mgmt_key_len(a->st->admin_alg), 1, a->ga_buf,
 		    blk) != 0) {
 			sw = SW_UNKNOWN;
 			goto out;
@@ -690,7 +691,8 @@ ga_mgmt(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 			sw = SW_SECURITY;
 			goto out;
 		}
-		if (vc_crypto_sym(a->st->admin_alg, a->admin, 1, g->v[1],
+		if (scl_piv_mgmt_block(a->st->admin_alg, a->admin,
+		    scl_piv_mgmt_key_len(a->st->admin_alg), 1, g->v[1],
 		    blk) != 0) {
 			sw = SW_UNKNOWN;
 			goto out;
@@ -711,7 +713,8 @@ ga_mgmt(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 		sw = SW_OK;
 	} else if (g->has[2] && g->len[2] == bs && !g->has[0] && !g->has[1]) {
 		if (prev != GA_CHALLENGE ||
-		    vc_crypto_sym(a->st->admin_alg, a->admin, 1, a->ga_buf,
+		    scl_piv_mgmt_block(a->st->admin_alg, a->admin,
+		    scl_piv_mgmt_key_len(a->st->admin_alg), 1, a->ga_buf,
 		    chk) != 0 || CRYPTO_memcmp(chk, g->v[2], bs) != 0) {
 			a->mgmt_ok = false;
 			sw = SW_SECURITY;
@@ -977,7 +980,7 @@ cmd_set_mgmt(struct vc_applet *a, const struct capdu *c)
 	if (!a->mgmt_ok)
 		return SW_SECURITY;
 	if (c->lc < 3 || c->data[1] != SCL_PIV_KEY_MGMT ||
-	    (klen = vc_crypto_sym_key_len(c->data[0])) == 0 ||
+	    (klen = scl_piv_mgmt_key_len(c->data[0])) == 0 ||
 	    c->data[2] != klen || c->lc != 3 + klen)
 		return SW_WRONG_DATA;
 	if (vc_personalize_set_admin(a->st, a->seal_key, c->data[0],

@@ -351,66 +351,6 @@ out:
 	return r;
 }
 
-size_t
-vc_crypto_sym_key_len(uint8_t alg)
-{
-	switch (alg) {
-	case SCL_PIV_ALG_3DES:
-	case SCL_PIV_ALG_AES192:
-		return 24;
-	case SCL_PIV_ALG_AES128:
-		return 16;
-	case SCL_PIV_ALG_AES256:
-		return 32;
-	default:
-		return 0;
-	}
-}
-
-size_t
-vc_crypto_sym_block(uint8_t alg)
-{
-	if (alg == SCL_PIV_ALG_3DES)
-		return 8;
-	return vc_crypto_sym_key_len(alg) != 0 ? 16 : 0;
-}
-
-int
-vc_crypto_sym(uint8_t alg, const uint8_t *key, int encrypt, const uint8_t *in,
-    uint8_t *out)
-{
-	const EVP_CIPHER *c;
-	EVP_CIPHER_CTX *ctx = NULL;
-	int n, r = SCL_ERR_INTERNAL;
-
-	switch (alg) {
-	case SCL_PIV_ALG_3DES:
-		c = EVP_des_ede3_ecb();
-		break;
-	case SCL_PIV_ALG_AES128:
-		c = EVP_aes_128_ecb();
-		break;
-	case SCL_PIV_ALG_AES192:
-		c = EVP_aes_192_ecb();
-		break;
-	case SCL_PIV_ALG_AES256:
-		c = EVP_aes_256_ecb();
-		break;
-	default:
-		return SCL_ERR_NOT_SUPPORTED;
-	}
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_CipherInit_ex(ctx, c, NULL, key, NULL, encrypt) != 1 ||
-	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
-	    EVP_CipherUpdate(ctx, out, &n, in,
-	    (int)vc_crypto_sym_block(alg)) != 1)
-		goto out;
-	r = 0;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	return r;
-}
-
 int
 vc_crypto_random(uint8_t *p, size_t n)
 {

@@ -48,13 +48,6 @@ int vc_crypto_import_ec(uint8_t alg, const uint8_t *d, size_t d_len,
 int vc_crypto_to_der(EVP_PKEY *k, uint8_t **ret_der, size_t *ret_len);
 int vc_crypto_from_der(const uint8_t *der, size_t len, EVP_PKEY **ret);
 
-/* Management key algorithms: key length and block size, 0 if unknown. */
-size_t vc_crypto_sym_key_len(uint8_t alg);
-size_t vc_crypto_sym_block(uint8_t alg);
-/* One ECB block (8 or 16 bytes) with the management key. */
-int vc_crypto_sym(uint8_t alg, const uint8_t *key, int encrypt,
-    const uint8_t *in, uint8_t *out);
-
 /* Fill p with n random bytes. */
 int vc_crypto_random(uint8_t *p, size_t n);
 

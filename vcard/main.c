@@ -206,7 +206,7 @@ cmd_init(struct args *a)
 	o.pin_tries = a->pin_tries;
 	o.puk_tries = a->puk_tries;
 	if (a->admin_alg != NULL && (vc_alg_parse(a->admin_alg,
-	    &o.admin_alg) != 0 || vc_crypto_sym_key_len(o.admin_alg) == 0)) {
+	    &o.admin_alg) != 0 || scl_piv_mgmt_key_len(o.admin_alg) == 0)) {
 		fprintf(stderr, "sclogin-vcard: --admin-alg must be 3des, "
 		    "aes128, aes192 or aes256\n");
 		goto out;

@@ -95,7 +95,7 @@ vc_personalize_set_admin(struct vc_state *s,
 	size_t blob_len;
 	int r;
 
-	if (vc_crypto_sym_key_len(alg) == 0 || vc_crypto_sym_key_len(alg) != len)
+	if (scl_piv_mgmt_key_len(alg) == 0 || scl_piv_mgmt_key_len(alg) != len)
 		return SCL_ERR_INVALID_ARGUMENT;
 	if ((r = vc_seal(seal_key, s->serial, "admin", key, len, &blob,
 	    &blob_len)) != 0)
@@ -120,7 +120,7 @@ vc_personalize_open_admin(const struct vc_state *s,
 	    s->admin_sealed_len, &pt, &len)) != 0)
 		goto out;
 	r = SCL_ERR_BAD_STATE;
-	if (len != vc_crypto_sym_key_len(s->admin_alg))
+	if (len != scl_piv_mgmt_key_len(s->admin_alg))
 		goto out;
 	memcpy(key, pt, len);
 	*ret_len = len;
@@ -294,7 +294,7 @@ vc_personalize_new(const struct vc_init_opts *o,
 		snprintf(err, errlen, "tries: must be 1 to %d", VC_TRIES_MAX);
 		goto out;
 	}
-	if (o->admin_key != NULL && (vc_crypto_sym_key_len(o->admin_alg ?
+	if (o->admin_key != NULL && (scl_piv_mgmt_key_len(o->admin_alg ?
 	    o->admin_alg : SCL_PIV_ALG_3DES) != o->admin_key_len)) {
 		snprintf(err, errlen, "admin key: %zu bytes do not fit "
 		    "algorithm %s", o->admin_key_len,

@@ -1104,6 +1104,56 @@ test_mutations(void **state)
 	}
 }
 
+static void
+test_mgmt_block(void **state)
+{
+	/* FIPS-197 Appendix C.1 and C.3 */
+	static const uint8_t key[32] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
+	    0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+	    0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b,
+	    0x1c, 0x1d, 0x1e, 0x1f };
+	static const uint8_t pt[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+	    0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+	static const uint8_t ct128[16] = { 0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b,
+	    0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a };
+	static const uint8_t ct256[16] = { 0x8e, 0xa2, 0xb7, 0xca, 0x51, 0x67,
+	    0x45, 0xbf, 0xea, 0xfc, 0x49, 0x90, 0x4b, 0x49, 0x60, 0x89 };
+	static const uint8_t algs[] = { SCL_PIV_ALG_3DES, SCL_PIV_ALG_AES128,
+	    SCL_PIV_ALG_AES192, SCL_PIV_ALG_AES256 };
+	static const size_t klen[] = { 24, 16, 24, 32 }, blen[] = { 8, 16, 16,
+	    16 };
+	uint8_t out[16], back[16];
+
+	(void)state;
+	assert_int_equal(scl_piv_mgmt_block(SCL_PIV_ALG_AES128, key, 16, 1, pt,
+	    out), 0);
+	assert_memory_equal(out, ct128, 16);
+	assert_int_equal(scl_piv_mgmt_block(SCL_PIV_ALG_AES256, key, 32, 1, pt,
+	    out), 0);
+	assert_memory_equal(out, ct256, 16);
+	assert_int_equal(scl_piv_mgmt_block(SCL_PIV_ALG_AES256, key, 32, 0,
+	    ct256, out), 0);
+	assert_memory_equal(out, pt, 16);
+	for (size_t i = 0; i < sizeof(algs); i++) {
+		assert_int_equal(scl_piv_mgmt_key_len(algs[i]), klen[i]);
+		assert_int_equal(scl_piv_mgmt_block_len(algs[i]), blen[i]);
+		assert_int_equal(scl_piv_mgmt_block(algs[i], key, klen[i], 1,
+		    pt, out), 0);
+		assert_memory_not_equal(out, pt, blen[i]);
+		assert_int_equal(scl_piv_mgmt_block(algs[i], key, klen[i], 0,
+		    out, back), 0);
+		assert_memory_equal(back, pt, blen[i]);
+		assert_int_equal(scl_piv_mgmt_block(algs[i], key, klen[i] - 8,
+		    1, pt, out), SCL_ERR_INVALID_ARGUMENT);
+	}
+	assert_int_equal(scl_piv_mgmt_key_len(SCL_PIV_ALG_RSA2048), 0);
+	assert_int_equal(scl_piv_mgmt_block_len(SCL_PIV_ALG_ECC256), 0);
+	assert_int_equal(scl_piv_mgmt_block(SCL_PIV_ALG_ECC256, key, 32, 1,
+	    pt, out), SCL_ERR_NOT_SUPPORTED);
+	assert_int_equal(scl_piv_mgmt_block(SCL_PIV_ALG_AES128, NULL, 16, 1,
+	    pt, out), SCL_ERR_INVALID_ARGUMENT);
+}
+
 int
 main(void)
 {
@@ -1120,6 +1170,7 @@ main(void)
 		cmocka_unit_test(test_general_auth_bad),
 		cmocka_unit_test(test_general_auth_rsa),
 		cmocka_unit_test(test_mgmt_auth),
+		cmocka_unit_test(test_mgmt_block),
 		cmocka_unit_test(test_generate_ecc),
 		cmocka_unit_test(test_generate_rsa),
 		cmocka_unit_test(test_put),

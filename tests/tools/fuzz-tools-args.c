@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "piv.h"
 #include "tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -115,7 +116,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (tool_parse_key_alg(s, &ref) == 0)
 			check(tool_key_alg_name(ref)[0] != '\0');
 		if (tool_parse_mgmt_alg(s, &ref) == 0)
-			check(tool_mgmt_key_len(ref) != 0);
+			check(scl_piv_mgmt_key_len(ref) != 0);
 		break;
 	case 4:
 		if (tool_parse_duration_ms(s, &ms) == 0)

@@ -75,15 +75,15 @@ test_algs(void **state)
 	assert_string_equal(tool_key_alg_name(SCL_PIV_ALG_ECC384), "eccp384");
 
 	assert_int_equal(tool_parse_mgmt_alg("3des", &a), 0);
-	assert_int_equal(tool_mgmt_key_len(a), 24);
+	assert_int_equal(scl_piv_mgmt_key_len(a), 24);
 	assert_int_equal(tool_parse_mgmt_alg("aes128", &a), 0);
-	assert_int_equal(tool_mgmt_key_len(a), 16);
+	assert_int_equal(scl_piv_mgmt_key_len(a), 16);
 	assert_int_equal(tool_parse_mgmt_alg("aes192", &a), 0);
-	assert_int_equal(tool_mgmt_key_len(a), 24);
+	assert_int_equal(scl_piv_mgmt_key_len(a), 24);
 	assert_int_equal(tool_parse_mgmt_alg("aes256", &a), 0);
-	assert_int_equal(tool_mgmt_key_len(a), 32);
+	assert_int_equal(scl_piv_mgmt_key_len(a), 32);
 	assert_int_not_equal(tool_parse_mgmt_alg("des", &a), 0);
-	assert_int_equal(tool_mgmt_key_len(0x42), 0);
+	assert_int_equal(scl_piv_mgmt_key_len(0x42), 0);
 	assert_string_equal(tool_mgmt_alg_name(SCL_PIV_ALG_AES192), "aes192");
 	assert_string_equal(tool_mgmt_alg_name(0x42), "");
 }

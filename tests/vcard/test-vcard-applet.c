@@ -258,7 +258,7 @@ mgmt_alg(uint8_t alg, const uint8_t *key, size_t klen)
 	    .admin_alg = alg, .admin_key = key, .admin_key_len = klen };
 	uint8_t wrong[32], req[4] = { 0x7c, 0x02, 0x81, 0x00 }, resp[20],
 	    ec[16];
-	size_t bs = vc_crypto_sym_block(alg);
+	size_t bs = scl_piv_mgmt_block_len(alg);
 	struct vt t;
 
 	assert_int_equal(vt_open(&t, &o, 0), 0);
@@ -281,7 +281,8 @@ mgmt_alg(uint8_t alg, const uint8_t *key, size_t klen)
 	assert_int_equal(vt_apdu(&t, 0, 0x87, alg, 0x9b, req, 4, -1, 0),
 	    0x9000);
 	assert_int_equal(t.resp_len, 4 + bs);
-	vc_crypto_sym(alg, key, 1, t.resp + 4, ec);
+	scl_piv_mgmt_block(alg, key, scl_piv_mgmt_key_len(alg), 1,
+	    t.resp + 4, ec);
 	resp[0] = 0x7c;
 	resp[1] = (uint8_t)(2 + bs);
 	resp[2] = 0x82;

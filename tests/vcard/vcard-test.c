@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "piv.h"
 #include "vcard-test.h"
 
 const uint8_t vt_default_admin[24] = {
@@ -166,7 +167,7 @@ vt_mgmt_auth(struct vt *t, uint8_t alg, const uint8_t *key)
 {
 	uint8_t req[4] = { 0x7c, 0x02, 0x80, 0x00 }, msg[40], w[16], c[16],
 	    ec[16];
-	size_t bs = vc_crypto_sym_block(alg);
+	size_t bs = scl_piv_mgmt_block_len(alg);
 	uint16_t sw;
 
 	sw = vt_apdu(t, 0, 0x87, alg, 0x9b, req, sizeof(req), -1, 0);
@@ -174,7 +175,8 @@ vt_mgmt_auth(struct vt *t, uint8_t alg, const uint8_t *key)
 		return sw;
 	if (t->resp_len != 4 + bs || t->resp[0] != 0x7c || t->resp[2] != 0x80)
 		return 0;
-	vc_crypto_sym(alg, key, 0, t->resp + 4, w);
+	scl_piv_mgmt_block(alg, key, scl_piv_mgmt_key_len(alg), 0,
+	    t->resp + 4, w);
 	vc_crypto_random(c, bs);
 	msg[0] = 0x7c;
 	msg[1] = (uint8_t)(4 + 2 * bs);
@@ -187,7 +189,8 @@ vt_mgmt_auth(struct vt *t, uint8_t alg, const uint8_t *key)
 	sw = vt_apdu(t, 0, 0x87, alg, 0x9b, msg, 6 + 2 * bs, -1, 0);
 	if (sw != 0x9000)
 		return sw;
-	vc_crypto_sym(alg, key, 1, c, ec);
+	scl_piv_mgmt_block(alg, key, scl_piv_mgmt_key_len(alg), 1,
+	    c, ec);
 	if (t->resp_len != 4 + bs || memcmp(t->resp + 4, ec, bs) != 0)
 		return 1;
 	return sw;
