@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The sclogin authors */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,7 +566,7 @@ spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 	char *envp[] = { env_path, NULL };
 	const char *sid;
 	pid_t pid, w;
-	int status, fd;
+	int status, fd, sig;
 
 	snprintf(action, sizeof(action), "%s",
 	    scl_removal_action_name(c->cfg->removal_action));
@@ -574,8 +575,12 @@ spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 		    "not installed, ignoring", action, prog);
 		return;
 	}
+	/* logind session ids are alphanumeric; anything else could pass
+	 * for an option of loginctl in the monitor. */
 	sid = pam_getenv(c->pamh, "XDG_SESSION_ID");
 	if (sid == NULL || sid[0] == '\0' ||
+	    sid[strspn(sid, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] != '\0' ||
 	    (size_t)snprintf(session, sizeof(session), "%s", sid) >=
 	    sizeof(session)) {
 		pam_syslog(c->pamh, LOG_WARNING, "removal_action=%s but no "
@@ -594,6 +599,19 @@ spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 		return;
 	}
 	if (pid == 0) {
+		/*
+		 * Async-signal-safe calls only (the host may have threads).
+		 * Nothing of the host may leak into a daemon that lives as
+		 * long as the session: its fds (any number), blocked or
+		 * ignored signals (SIGTERM would not stop it, SIGCHLD
+		 * ignored breaks its waitpid), its working directory.
+		 */
+		sigset_t none;
+
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		for (sig = 1; sig < NSIG; sig++)
+			(void)signal(sig, SIG_DFL);
 		/* Detach twice so the host never has to reap it. */
 		if (setsid() < 0 || fork() != 0)
 			_exit(0);
@@ -603,8 +621,11 @@ spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 			(void)dup2(fd, 1);
 			(void)dup2(fd, 2);
 		}
-		for (fd = 3; fd < 1024; fd++)
-			(void)close(fd);
+		if (close_range(3, ~0u, 0) != 0)
+			for (fd = 3; fd < 65536; fd++)
+				(void)close(fd);
+		if (chdir("/") != 0)
+			_exit(127);
 		execve(prog, argv, envp);
 		_exit(127);
 	}
@@ -621,7 +642,7 @@ record_method(struct call *c)
 {
 	const struct scl_pam_auth_data *d;
 	struct scl_record rec;
-	char dir[4096];
+	char dir[4096], user[256];
 	int r;
 
 	d = get_auth_data(c->pamh, c->user);
@@ -640,10 +661,12 @@ record_method(struct call *c)
 		goto out;
 	r = scl_record_write(dir, c->user, &rec);
 out:
-	if (r < 0)
+	if (r < 0) {
+		scl_pam_escape(user, sizeof(user), c->user);
 		pam_syslog(c->pamh, LOG_WARNING, "cannot record the sign-in "
-		    "method of '%s' under %s: %s, ignoring", c->user,
+		    "method of '%s' under %s: %s, ignoring", user,
 		    c->cfg->state_dir, scl_strerror(r));
+	}
 	return d != NULL;
 }
 

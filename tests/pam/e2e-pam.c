@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -372,6 +373,14 @@ write_services(void)
 		    "session required %s config=%s removal_action=lock "
 		    "removal_debounce_ms=500\n", test_module, conf, envconf,
 		    test_module, conf);
+		/* a session id loginctl would read as an option */
+		snprintf(envconf, sizeof(envconf), "%s/env-badsid.conf", dir);
+		write_file(envconf, "XDG_SESSION_ID DEFAULT=--host=evil\n");
+		write_service("sc-removal-badsid",
+		    "auth required %s config=%s\n"
+		    "session required " PAM_ENV " conffile=%s readenv=0\n"
+		    "session required %s config=%s removal_action=lock\n",
+		    test_module, conf, envconf, test_module, conf);
 	}
 	write_service("sc-nocardonly",
 	    "auth required %s config=%s allow_card_only=no\n", m, conf);
@@ -922,9 +931,13 @@ test_removal_monitor(void **state)
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
 	};
-	char args[PATH_MAX + 64], *slash, buf[1024] = "";
+	char args[PATH_MAX + 64], proc[PATH_MAX + 64], *slash, buf[1024] = "";
+	char pbuf[4096] = "";
+	struct rlimit rl;
+	sigset_t term, old;
 	uint64_t deadline;
 	FILE *f = NULL;
+	int fd;
 
 	if (test_module == NULL)
 		skip();
@@ -933,11 +946,34 @@ test_removal_monitor(void **state)
 	assert_non_null(slash);
 	snprintf(slash + 1, sizeof(args) - (size_t)(slash + 1 - args),
 	    "removal-monitor.args");
+	snprintf(proc, sizeof(proc), "%.*s/removal-monitor.proc",
+	    (int)(slash - args), args);
 	unlink(args);
+	unlink(proc);
+
+	/*
+	 * The host has a descriptor above 1024 without O_CLOEXEC and blocks
+	 * SIGTERM during the call (as sudo and login do with some signals):
+	 * the monitor must inherit neither.
+	 */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < 2048 && rl.rlim_max >= 2048) {
+		rl.rlim_cur = 2048;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, 1500), 1500);
+	close(fd);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
 
 	insert(0, "alice");
 	assert_int_equal(_pamtest_conv("sc-removal", "alice", conv_fn, &cv,
 	    tc, 2, NULL), PAMTEST_ERR_OK);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(1500);
 	deadline = rig_now_ms() + 5000;
 	while (rig_now_ms() < deadline && (f = fopen(args, "r")) == NULL)
 		usleep(20 * 1000);
@@ -950,6 +986,50 @@ test_removal_monitor(void **state)
 	    strstr(buf, "\n--action\nlock\n--session\nc42\n"
 	    "--debounce-ms\n500\n") == NULL)
 		fail_msg("unexpected arguments:\n%s", buf);
+
+	assert_non_null(f = fopen(proc, "r"));
+	assert_true(fread(pbuf, 1, sizeof(pbuf) - 1, f) > 0);
+	fclose(f);
+	unlink(proc);
+	/* (not printed when fine: the signal masks look like PINs) */
+	if (strstr(pbuf, "fd1500=closed\n") == NULL)
+		fail_msg("the monitor inherited fd 1500 of the host:\n%s", pbuf);
+	if (strstr(pbuf, "SigBlk: 0000000000000000\n") == NULL)
+		fail_msg("the monitor inherited blocked signals:\n%s", pbuf);
+	if (strstr(pbuf, "cwd=/\n") == NULL)
+		fail_msg("the monitor kept the host's working directory:\n%s",
+		    pbuf);
+	if (strstr(pbuf, "env=PATH=/usr/sbin:/usr/bin:/sbin:/bin \n") == NULL)
+		fail_msg("the monitor's environment is not clean:\n%s", pbuf);
+}
+
+/* An XDG_SESSION_ID that is not a logind id starts no monitor. */
+static void
+test_removal_monitor_bad_session(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct pam_testcase tc[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+	};
+	char args[PATH_MAX + 64], *slash;
+	long m = log_mark();
+
+	if (test_module == NULL)
+		skip();
+	snprintf(args, sizeof(args), "%s", test_module);
+	slash = strrchr(args, '/');
+	assert_non_null(slash);
+	snprintf(slash + 1, sizeof(args) - (size_t)(slash + 1 - args),
+	    "removal-monitor.args");
+	unlink(args);
+	insert(0, "alice");
+	assert_int_equal(_pamtest_conv("sc-removal-badsid", "alice", conv_fn,
+	    &cv, tc, 2, NULL), PAMTEST_ERR_OK);
+	usleep(1500 * 1000);
+	if (access(args, F_OK) == 0)
+		fail_msg("a monitor was started for session '--host=evil'");
+	expect_log(m, "no usable XDG_SESSION_ID");
 }
 
 /*
@@ -973,6 +1053,18 @@ test_account_stale_card(void **state)
 	    tc, 4, NULL), PAMTEST_ERR_OK);
 	fprintf(stderr, "%s", cv.transcript);
 	assert_int_equal(cv.pin_prompts, 3);
+}
+
+/* A user name from the application is escaped in every log line. */
+static void
+test_log_escapes_user(void **state)
+{
+	struct conv cv = { 0 };
+	long m = log_mark();
+
+	run_op("sc", "x\nresult=ok", &cv, PAMTEST_OPEN_SESSION, PAM_SUCCESS,
+	    NULL, 0);
+	expect_log(m, "method of 'x\\x0aresult=ok'");
 }
 
 /* Last: no PIN used by any case ever reached a log line. */
@@ -1020,8 +1112,11 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_account_required, teardown_cards),
 		cmocka_unit_test_teardown(test_change_pin, teardown_cards),
 		cmocka_unit_test_teardown(test_removal_monitor, teardown_cards),
+		cmocka_unit_test_teardown(test_removal_monitor_bad_session,
+		    teardown_cards),
 		cmocka_unit_test_teardown(test_account_stale_card,
 		    teardown_cards),
+		cmocka_unit_test(test_log_escapes_user),
 		cmocka_unit_test(test_no_pin_in_log),
 	};
 	char path[PATH_MAX + 64];
