@@ -34,6 +34,8 @@ static const struct err_entry errs[] = {
 	{ SCL_ERR_CARD_RESET, "CARD_RESET",
 	    "the card was reset and its session state is lost" },
 	{ SCL_ERR_READER_GONE, "READER_GONE", "the reader was unplugged" },
+	{ SCL_ERR_CARD_NO_ANSWER, "CARD_NO_ANSWER",
+	    "the card did not answer within the time limit" },
 
 	{ SCL_ERR_NO_APPLET, "NO_APPLET",
 	    "the card has no PIV application" },

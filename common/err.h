@@ -32,6 +32,7 @@ enum scl_err {
 	SCL_ERR_TRANSMIT = -105,
 	SCL_ERR_CARD_RESET = -106,	/* reset (e.g. idle watchdog); state lost */
 	SCL_ERR_READER_GONE = -107,
+	SCL_ERR_CARD_NO_ANSWER = -108,	/* no answer within the APDU bound */
 
 	/* card / applet */
 	SCL_ERR_NO_APPLET = -200,

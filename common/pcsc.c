@@ -15,7 +15,7 @@
 
 #define LIST_RETRIES 3
 #define LIST_MAX (64u * 1024u)
-#define TRANSMIT_LIMIT_MS 120000	/* on-card RSA key generation */
+#define TRANSMIT_LIMIT_MS 120000	/* default: on-card RSA key generation */
 #define BEGIN_LIMIT_MS 6000	/* > the 5 s idle limit of our own holders */
 #define SHORT_APDU_RESP 258
 
@@ -70,6 +70,7 @@ struct scl_card {
 	int quit;
 	int abandoned;			/* thread owns and frees the card */
 	uint64_t last_apdu_ms;
+	int transmit_limit_ms;		/* bound of one APDU exchange */
 
 	struct scl_transport t;
 
@@ -524,7 +525,7 @@ card_call(struct scl_card *c, enum card_op op, int limit_ms, LONG *ret_rv)
 
 	pthread_mutex_lock(&c->m);
 	if (c->broken) {
-		r = SCL_ERR_SHARING;
+		r = SCL_ERR_CARD_NO_ANSWER;	/* an earlier call never returned */
 		goto out;
 	}
 	c->op = op;
@@ -563,7 +564,7 @@ card_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	if (c->broken) {
 		/* The thread may still use io_*: do not touch them. */
 		pthread_mutex_unlock(&c->m);
-		r = SCL_ERR_SHARING;
+		r = SCL_ERR_CARD_NO_ANSWER;
 		goto out;
 	}
 	owned = 1;
@@ -574,9 +575,11 @@ card_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	c->resp_len = *resp_len > sizeof(c->io_resp) ?
 	    (DWORD)sizeof(c->io_resp) : (DWORD)*resp_len;
 	pthread_mutex_unlock(&c->m);
-	if ((r = card_call(c, OP_TRANSMIT, TRANSMIT_LIMIT_MS, &rv)) != 0) {
-		if (r == SCL_ERR_TIMEOUT)
+	if ((r = card_call(c, OP_TRANSMIT, c->transmit_limit_ms, &rv)) != 0) {
+		if (r == SCL_ERR_TIMEOUT) {
 			owned = 0;	/* abandoned to the thread */
+			r = SCL_ERR_CARD_NO_ANSWER;
+		}
 		goto out;
 	}
 	if (rv != SCARD_S_SUCCESS) {
@@ -731,6 +734,7 @@ scl_card_connect(struct scl_pcsc *ctx, const char *reader, int timeout_ms,
 		goto out;
 	}
 	c->t.ops = &card_ops;
+	c->transmit_limit_ms = TRANSMIT_LIMIT_MS;
 	c->t.h = c;
 	c->t.flags = 0;
 	*ret_card = c;
@@ -842,4 +846,19 @@ scl_card_disconnect(struct scl_card **cardp, int reset)
 	pthread_join(c->thread, NULL);
 	card_release_pcsc(c);
 	card_destroy(c);
+}
+
+int
+scl_card_set_timeout(struct scl_card *card, int timeout_ms)
+{
+	int r = SCL_ERR_INVALID_ARGUMENT;
+
+	if (card == NULL || timeout_ms <= 0)
+		goto out;
+	pthread_mutex_lock(&card->m);
+	card->transmit_limit_ms = timeout_ms;
+	pthread_mutex_unlock(&card->m);
+	r = 0;
+out:
+	return r;
 }

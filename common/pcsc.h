@@ -77,6 +77,14 @@ int scl_card_connect(struct scl_pcsc *ctx, const char *reader, int timeout_ms,
 int scl_card_begin(struct scl_card *card);
 int scl_card_end(struct scl_card *card, int reset);
 
+/*
+ * Bound of one APDU exchange (default 120 s, for on-card RSA key
+ * generation).  A card that stops answering makes transmit fail with
+ * SCL_ERR_CARD_NO_ANSWER after timeout_ms; the card is then unusable
+ * (disconnect it).  Sign-in sets cfg->card_timeout_ms.
+ */
+int scl_card_set_timeout(struct scl_card *card, int timeout_ms);
+
 /* The transport for apdu.c/piv.c; owned by card, valid until disconnect. */
 struct scl_transport *scl_card_transport(struct scl_card *card);
 

@@ -289,6 +289,16 @@ same_cert(X509 *a, X509 *b)
  * Read every configured certificate of the card in reader, within one
  * transaction.  Fills raw[] (caller frees) and *ret_tries / card_id.
  */
+/* The card went away or stopped answering: nothing more can be read. */
+static int
+card_lost(int r)
+{
+	return r == SCL_ERR_CARD_REMOVED || r == SCL_ERR_NO_SERVICE ||
+	    r == SCL_ERR_CARD_RESET || r == SCL_ERR_TIMEOUT ||
+	    r == SCL_ERR_CARD_NO_ANSWER || r == SCL_ERR_TRANSMIT ||
+	    r == SCL_ERR_READER_GONE || r == SCL_ERR_NO_CARD;
+}
+
 static int
 read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
     const struct scl_signin_opts *opts, const char *reader,
@@ -308,6 +318,7 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 		    fix_for(r), "cannot connect: %s", scl_strerror(r));
 		goto out;
 	}
+	(void)scl_card_set_timeout(card, (int)opts->cfg->card_timeout_ms);
 	if ((r = scl_card_begin(card)) < 0) {
 		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, r, reader, 0,
 		    fix_for(r), "cannot begin a transaction: %s",
@@ -327,6 +338,12 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 	    "PIV application selected");
 
 	rr = scl_piv_read_card_id(t, card_id);
+	if (card_lost(rr)) {
+		r = rr;
+		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL, rr, reader, 0,
+		    fix_for(rr), "reading the card id: %s", scl_strerror(rr));
+		goto out;
+	}
 	if (rr < 0) {
 		card_id[0] = '\0';
 		if (rr != SCL_ERR_NO_OBJECT)
@@ -343,8 +360,7 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 		if ((mask & key_bits[k]) == 0)
 			continue;
 		rr = scl_piv_read_cert(t, key_order[k], &der, &der_len);
-		if (rr == SCL_ERR_CARD_REMOVED || rr == SCL_ERR_NO_SERVICE ||
-		    rr == SCL_ERR_CARD_RESET || rr == SCL_ERR_TIMEOUT) {
+		if (card_lost(rr)) {
 			r = rr;
 			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL, rr,
 			    reader, key_order[k], fix_for(rr),
@@ -391,6 +407,12 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 	}
 
 	rr = scl_piv_pin_status(t, SCL_PIV_REF_PIN, tries, verified);
+	if (card_lost(rr)) {
+		r = rr;
+		report(res, SCL_STEP_PIN_STATE, SCL_VERDICT_FAIL, rr, reader, 0,
+		    fix_for(rr), "reading the PIN state: %s", scl_strerror(rr));
+		goto out;
+	}
 	if (rr < 0) {
 		*tries = -1;
 		*verified = 0;
@@ -760,6 +782,7 @@ open_same_card(const struct scl_config *cfg,
 		r = SCL_ERR_CARD_REMOVED;
 	if (r < 0)
 		goto out;
+	(void)scl_card_set_timeout(card, (int)cfg->card_timeout_ms);
 	if ((r = scl_card_begin(card)) < 0)
 		goto out;
 	began = 1;
