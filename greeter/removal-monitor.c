@@ -78,6 +78,40 @@ say(int prio, const char *fmt, ...)
 		fprintf(stderr, "sclogin-removal-monitor: %s\n", buf);
 }
 
+/* A reader name (from PC/SC: untrusted) for a log line: \xNN but printable
+ * ASCII, no quote. */
+static const char *
+esc(const char *s, char *buf, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; s != NULL && *s != '\0' && o + 5 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\' && ch != '\'') {
+			buf[o++] = (char)ch;
+		} else {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[ch >> 4];
+			buf[o++] = hex[ch & 0xf];
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* logind session ids are alphanumeric (and never look like an option). */
+static int
+valid_session(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 64 && s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] == '\0';
+}
+
 static void
 debug_sink(void *ctx, const char *msg)
 {
@@ -187,14 +221,16 @@ run_loginctl(const struct opts *o)
 static void
 act(const struct opts *o, const char *why)
 {
+	char r[SCL_READER_NAME_MAX * 4];
+
+	esc(o->reader, r, sizeof(r));
 	if (o->action == ACTION_NONE) {
 		say(LOG_NOTICE, "event=removal action=none session=%s "
-		    "reader='%s' (%s)", o->session, o->reader, why);
+		    "reader='%s' (%s)", o->session, r, why);
 		return;
 	}
 	say(LOG_NOTICE, "event=removal action=%s session=%s reader='%s' (%s)",
-	    o->action == ACTION_LOCK ? "lock" : "logout", o->session,
-	    o->reader, why);
+	    o->action == ACTION_LOCK ? "lock" : "logout", o->session, r, why);
 	(void)run_loginctl(o);
 }
 
@@ -346,8 +382,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind != argc || o->reader == NULL || o->card_id == NULL ||
-	    o->session == NULL || o->session[0] == '\0' ||
-	    strchr(o->session, '/') != NULL ||
+	    o->session == NULL || !valid_session(o->session) ||
 	    (strlen(o->card_id) != 32 && strlen(o->card_id) != 64)) {
 		usage(stderr);
 		return -1;
@@ -362,7 +397,7 @@ main(int argc, char **argv)
 	struct scl_event ev;
 	struct sigaction sa;
 	pthread_t th;
-	char path[PATH_MAX];
+	char path[PATH_MAX], rbuf[SCL_READER_NAME_MAX * 4];
 	struct stat st;
 	int armed = 0, reader_present = 0, th_ok = 0, rc = 1, r;
 	unsigned n_ev;
@@ -372,8 +407,17 @@ main(int argc, char **argv)
 		return 2;
 	g_verbose = o.verbose;
 	openlog("sclogin-removal-monitor", LOG_PID, LOG_AUTHPRIV);
-	if (getenv("SCL_DEBUG") != NULL)
+	if (secure_getenv("SCL_DEBUG") != NULL)
 		scl_log_set_handler(debug_sink, NULL);
+	/*
+	 * Started with root's euid by a setuid host (sudo, su), the real
+	 * uid is the user's, who could then signal us away and so keep a
+	 * session open after the card left: become root all through.
+	 */
+	if (geteuid() == 0 && getuid() != 0 && setresuid(0, 0, 0) != 0) {
+		say(LOG_ERR, "setresuid: %s", strerror(errno));
+		goto out;
+	}
 
 	snprintf(path, sizeof(path), "%s/%s", o.sessions_dir, o.session);
 	if (stat(path, &st) < 0) {
@@ -429,8 +473,9 @@ main(int argc, char **argv)
 			armed = 0;
 		}
 	}
-	say(LOG_INFO, "watching reader '%s' for session %s (%s)", o.reader,
-	    o.session, armed ? "login card present" : "login card not present");
+	say(LOG_INFO, "watching reader '%s' for session %s (%s)",
+	    esc(o.reader, rbuf, sizeof(rbuf)), o.session, armed ?
+	    "login card present" : "login card not present");
 
 	for (n_ev = 0; !g_stop && n_ev < EVENTS_MAX; n_ev++) {
 		r = scl_monitor_wait(g_mon, -1, &ev);

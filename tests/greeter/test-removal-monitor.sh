@@ -107,6 +107,9 @@ stop() {
 [ $? -eq 2 ] || fail "unknown action accepted"
 "$SCL_REMOVAL_MONITOR" --reader "$R" --card-id "$guid" --session ../x 2>/dev/null
 [ $? -eq 2 ] || fail "session id with a slash accepted"
+# A session id loginctl would take for an option.
+"$SCL_REMOVAL_MONITOR" --reader "$R" --card-id "$guid" --session=--host=evil 2>/dev/null
+[ $? -eq 2 ] || fail "session id '--host=evil' accepted"
 # A session that does not exist: nothing to watch, exit 0 at once.
 "$SCL_REMOVAL_MONITOR" --reader "$R" --card-id "$guid" --session nosuch \
     --sessions-dir "$T/sessions" --loginctl "$T/loginctl" 2>/dev/null ||
@@ -130,6 +133,30 @@ sleep 2
 echo "ok: another card ignored"
 
 stop c1
+
+# 1b. Started by a setuid host (real uid the user's): all root, so the
+#     user cannot signal it away.
+if command -v setpriv >/dev/null; then
+	"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert"
+	: > "$T/sessions/c1r"
+	setpriv --ruid 1001 -- "$SCL_REMOVAL_MONITOR" --reader "$R" \
+	    --card-id "$guid" --action lock --session c1r --debounce-ms 300 \
+	    --loginctl "$T/loginctl" --sessions-dir "$T/sessions" --verbose \
+	    >>"$T/mon.log" 2>&1 &
+	mpid=$!
+	i=0
+	until grep -q "watching reader.*session c1r " "$T/mon.log"; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && fail "monitor for c1r did not start"
+		sleep 0.05
+	done
+	uids=$(sed -n 's/^Uid:[[:space:]]*//p' /proc/$mpid/status | tr -s '\t ' ' ')
+	[ "$uids" = "0 0 0 0" ] || fail "setuid-started monitor has uids '$uids'"
+	echo "ok: setuid-started monitor runs as root ($uids)"
+	stop c1r
+	"$SCL_RIG_CARD" remove 0 || fail "remove"
+	[ "$(ncalls)" -eq 1 ] || fail "the setuid case acted: $(cat "$T/calls")"
+fi
 
 # 3. A blip (out and back in) shorter than the debounce: nothing.  A long
 #    debounce so that slow (sanitizer) builds still blip inside it.
