@@ -138,6 +138,27 @@ tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 }
 
 int
+tool_parse_admin_key(struct tool *tl, char *key, const char *alg_name,
+    uint8_t alg, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	size_t n;
+
+	if (tool_parse_hex(key != NULL ? key : "default", out, cap, &n) != 0)
+		return tool_usage_error(tl, "bad --admin-key (hex, or "
+		    "'default')");
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	*ret_len = n;
+	if (alg_name != NULL && n != scl_piv_mgmt_key_len(alg))
+		return tool_usage_error(tl, "the admin key has %zu bytes; %s "
+		    "needs %zu", n, alg_name, scl_piv_mgmt_key_len(alg));
+	if (n != 16 && n != 24 && n != 32)
+		return tool_usage_error(tl, "the admin key has %zu bytes; 3DES "
+		    "and AES-192 keys have 24, AES-128 16, AES-256 32", n);
+	return 0;
+}
+
+int
 tool_parse_uint(const char *s, unsigned long min, unsigned long max,
     unsigned long *ret_v)
 {

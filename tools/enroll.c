@@ -145,23 +145,9 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 		    argv[optind]);
 	if (!o->have_slot)
 		return tool_usage_error(tl, "--slot is required");
-	if (tool_parse_hex(key != NULL ? key : "default", o->admin_key,
-	    sizeof(o->admin_key), &o->admin_key_len) != 0)
-		return tool_usage_error(tl, "bad --admin-key (hex, or "
-		    "'default')");
-	/* Keep the key out of /proc/PID/cmdline from now on. */
-	if (key != NULL)
-		explicit_bzero(key, strlen(key));
-	if (keyalg != NULL && o->admin_key_len !=
-	    scl_piv_mgmt_key_len(o->admin_alg))
-		return tool_usage_error(tl, "the admin key has %zu bytes; %s "
-		    "needs %zu", o->admin_key_len, keyalg,
-		    scl_piv_mgmt_key_len(o->admin_alg));
-	if (o->admin_key_len != 16 && o->admin_key_len != 24 &&
-	    o->admin_key_len != 32)
-		return tool_usage_error(tl, "the admin key has %zu bytes; 3DES "
-		    "and AES-192 keys have 24, AES-128 16, AES-256 32",
-		    o->admin_key_len);
+	if ((ex = tool_parse_admin_key(tl, key, keyalg, o->admin_alg,
+	    o->admin_key, sizeof(o->admin_key), &o->admin_key_len)) != 0)
+		return ex;
 	if (o->import) {
 		if (o->cert_path == NULL)
 			return tool_usage_error(tl, "--cert FILE is required");

@@ -86,22 +86,10 @@ parse(struct tool *tl, int argc, char **argv, struct pin_opts *o)
 		if (alg != NULL && tool_parse_mgmt_alg(alg, &o->admin_alg) != 0)
 			return tool_usage_error(tl, "bad --admin-alg '%s' "
 			    "(3des, aes128, aes192, aes256)", alg);
-		if (tool_parse_hex(key, o->admin_key, sizeof(o->admin_key),
-		    &o->admin_key_len) != 0)
-			return tool_usage_error(tl, "bad --admin-key (hex, "
-			    "or 'default')");
-		/* Keep the key out of /proc/PID/cmdline from now on. */
-		explicit_bzero(key, strlen(key));
-		if (alg != NULL && o->admin_key_len !=
-		    scl_piv_mgmt_key_len(o->admin_alg))
-			return tool_usage_error(tl, "the admin key has %zu "
-			    "bytes; %s needs %zu", o->admin_key_len, alg,
-			    scl_piv_mgmt_key_len(o->admin_alg));
-		if (o->admin_key_len != 16 && o->admin_key_len != 24 &&
-		    o->admin_key_len != 32)
-			return tool_usage_error(tl, "the admin key has %zu "
-			    "bytes; 3DES and AES-192 keys have 24, AES-128 16, "
-			    "AES-256 32", o->admin_key_len);
+		if ((ex = tool_parse_admin_key(tl, key, alg, o->admin_alg,
+		    o->admin_key, sizeof(o->admin_key),
+		    &o->admin_key_len)) != 0)
+			return ex;
 		o->have_admin_key = 1;
 	}
 	return 0;

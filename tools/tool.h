@@ -114,6 +114,16 @@ const char *tool_mgmt_alg_name(uint8_t alg);
 /* Hex (spaces and ':' allowed between bytes) into out (cap); "default" is
  * the well-known 3DES key 0102…08 ×3. */
 int tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len);
+/*
+ * The --admin-key option: key (hex, or NULL or "default" for the
+ * well-known 3DES key) into out (cap); key is wiped once parsed (keeps it
+ * out of /proc/PID/cmdline).  alg_name is the --admin-alg text (NULL when
+ * not given) and alg its parsed value: the key length must fit it; without
+ * it any 3DES/AES length does.  0, or the usage-error exit status (the
+ * message is printed).
+ */
+int tool_parse_admin_key(struct tool *tl, char *key, const char *alg_name,
+    uint8_t alg, uint8_t *out, size_t cap, size_t *ret_len);
 /* Unsigned decimal in [min, max]. */
 int tool_parse_uint(const char *s, unsigned long min, unsigned long max,
     unsigned long *ret_v);

@@ -341,6 +341,55 @@ test_exit_codes(void **state)
 }
 
 static void
+test_admin_key(void **state)
+{
+	struct memout e;
+	struct tool tl;
+	uint8_t k[32];
+	size_t n = 0;
+	char hex[] = "0102030405060708090a0b0c0d0e0f10";
+
+	(void)state;
+	memset(&tl, 0, sizeof(tl));
+	tl.prog = "sclogin";
+	tl.verb = "pin reset";
+	mem_open(&e);
+	tl.err = e.f;
+	/* NULL is the default 3DES key; any length fits without an alg */
+	assert_int_equal(tool_parse_admin_key(&tl, NULL, NULL, 0, k,
+	    sizeof(k), &n), 0);
+	assert_int_equal(n, 24);
+	assert_int_equal(tool_parse_admin_key(&tl, hex, NULL, 0, k,
+	    sizeof(k), &n), 0);
+	assert_int_equal(n, 16);
+	assert_int_equal(k[15], 0x10);
+	assert_int_equal(hex[0], '\0');		/* wiped */
+	strcpy(hex, "0102030405060708090a0b0c0d0e0f10");
+	assert_int_equal(tool_parse_admin_key(&tl, hex, "aes128",
+	    SCL_PIV_ALG_AES128, k, sizeof(k), &n), 0);
+	strcpy(hex, "0102030405060708090a0b0c0d0e0f10");
+	assert_int_equal(tool_parse_admin_key(&tl, hex, "3des",
+	    SCL_PIV_ALG_3DES, k, sizeof(k), &n), SCL_EXIT_USAGE);
+	strcpy(hex, "01020304050607");
+	assert_int_equal(tool_parse_admin_key(&tl, hex, NULL, 0, k,
+	    sizeof(k), &n), SCL_EXIT_USAGE);
+	strcpy(hex, "zz");
+	assert_int_equal(tool_parse_admin_key(&tl, hex, NULL, 0, k,
+	    sizeof(k), &n), SCL_EXIT_USAGE);
+	assert_string_equal(hex, "zz");		/* not wiped: not parsed */
+	mem_close(&e);
+	assert_string_equal(e.buf,
+	    "sclogin: pin reset: the admin key has 16 bytes; 3des needs 24\n"
+	    "Try 'sclogin pin reset --help'.\n"
+	    "sclogin: pin reset: the admin key has 7 bytes; 3DES and AES-192 "
+	    "keys have 24, AES-128 16, AES-256 32\n"
+	    "Try 'sclogin pin reset --help'.\n"
+	    "sclogin: pin reset: bad --admin-key (hex, or 'default')\n"
+	    "Try 'sclogin pin reset --help'.\n");
+	free(e.buf);
+}
+
+static void
 test_fail_output(void **state)
 {
 	struct memout o, e;
@@ -575,6 +624,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_common_opts),
 		cmocka_unit_test(test_help_per_verb),
 		cmocka_unit_test(test_certinfo),
+		cmocka_unit_test(test_admin_key),
 	};
 
 	if (argc > 1)
