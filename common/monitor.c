@@ -237,7 +237,6 @@ list_names(SCARDCONTEXT ctx, char names[][SCL_READER_NAME_MAX],
 	char *buf = NULL;
 	DWORD len = 0;
 	LONG rv;
-	size_t n = 0, off;
 
 	rv = SCardListReaders(ctx, NULL, NULL, &len);
 	if (rv == (LONG)SCARD_E_NO_READERS_AVAILABLE) {
@@ -258,21 +257,8 @@ list_names(SCARDCONTEXT ctx, char names[][SCL_READER_NAME_MAX],
 	}
 	if (rv != SCARD_S_SUCCESS)
 		goto out;
-	if (len < 1 || buf[len - 1] != '\0' ||
-	    (len >= 2 && buf[len - 2] != '\0')) {
+	if (scl_pcsc_split_readers(buf, len, names, ret_n) != 0)
 		rv = SCARD_F_UNKNOWN_ERROR;
-		goto out;
-	}
-	for (off = 0; off < len && buf[off] != '\0';) {
-		size_t l = strnlen(buf + off, len - off);
-
-		if (l < SCL_READER_NAME_MAX && n < SCL_READERS_MAX) {
-			memcpy(names[n], buf + off, l + 1);
-			n++;
-		}
-		off += l + 1;
-	}
-	*ret_n = n;
 out:
 	free(buf);
 	return rv;

@@ -221,7 +221,6 @@ list_names(struct scl_pcsc *p, char names[][SCL_READER_NAME_MAX],
 	char *buf = NULL;
 	DWORD len = 0;
 	LONG rv = SCARD_S_SUCCESS;
-	size_t n = 0, off;
 	int r = SCL_ERR_INTERNAL, tries;
 
 	if (!p->valid && renew(p) != 0) {
@@ -266,12 +265,23 @@ list_names(struct scl_pcsc *p, char names[][SCL_READER_NAME_MAX],
 		}
 		goto out;
 	}
+	r = scl_pcsc_split_readers(buf, len, names, ret_n);
+out:
+	free(buf);
+	return r;
+}
+
+int
+scl_pcsc_split_readers(const char *buf, size_t len,
+    char names[][SCL_READER_NAME_MAX], size_t *ret_n)
+{
+	size_t n = 0, off;
+	int r = SCL_ERR_TRUNCATED;
+
 	/* "a\0b\0\0": at least the terminating double NUL. */
 	if (buf == NULL || len < 1 || buf[len - 1] != '\0' ||
-	    (len >= 2 && buf[len - 2] != '\0')) {
-		r = SCL_ERR_TRUNCATED;
+	    (len >= 2 && buf[len - 2] != '\0'))
 		goto out;
-	}
 	for (off = 0; off < len && buf[off] != '\0';) {
 		size_t l = strnlen(buf + off, len - off);
 
@@ -284,7 +294,6 @@ list_names(struct scl_pcsc *p, char names[][SCL_READER_NAME_MAX],
 	*ret_n = n;
 	r = 0;
 out:
-	free(buf);
 	return r;
 }
 

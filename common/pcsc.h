@@ -49,6 +49,17 @@ int scl_pcsc_list_readers(struct scl_pcsc *ctx, struct scl_reader_info *ret_r,
     size_t cap, size_t *ret_n);
 
 /*
+ * Split the reader multi-string buf ("a\0b\0\0", len bytes, untrusted:
+ * as SCardListReaders returned it) into names, at most SCL_READERS_MAX.
+ * Names longer than SCL_READER_NAME_MAX - 1 are skipped (they could not be
+ * connected to by a truncated name).  Returns 0 with *ret_n, or
+ * SCL_ERR_TRUNCATED (buf NULL, len 0, or no final double NUL) with *ret_n
+ * untouched.  Shared by scl_pcsc_list_readers() and the monitor; pure.
+ */
+int scl_pcsc_split_readers(const char *buf, size_t len,
+    char names[][SCL_READER_NAME_MAX], size_t *ret_n);
+
+/*
  * Connect (shared mode, T=0|T=1) to the card in reader, waiting at most
  * timeout_ms for other clients' transactions.  SCL_ERR_NO_CARD,
  * SCL_ERR_SHARING, SCL_ERR_READER_GONE, SCL_ERR_NO_SERVICE.

@@ -679,6 +679,49 @@ test_list_caps(void **state)
 	scl_pcsc_free(&ctx);
 }
 
+static void
+test_split_readers(void **state)
+{
+	static char names[SCL_READERS_MAX][SCL_READER_NAME_MAX];
+	char longname[SCL_READER_NAME_MAX + 3], many[64];
+	size_t n, o = 0;
+
+	(void)state;
+	n = 99;
+	assert_int_equal(scl_pcsc_split_readers("a\0bc\0\0", 6, names, &n),
+	    0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "a");
+	assert_string_equal(names[1], "bc");
+	assert_int_equal(scl_pcsc_split_readers("\0", 1, names, &n), 0);
+	assert_int_equal(n, 0);
+	n = 99;
+	assert_int_equal(scl_pcsc_split_readers("a\0b", 3, names, &n),
+	    SCL_ERR_TRUNCATED);
+	assert_int_equal(scl_pcsc_split_readers("ab", 2, names, &n),
+	    SCL_ERR_TRUNCATED);
+	assert_int_equal(scl_pcsc_split_readers(NULL, 2, names, &n),
+	    SCL_ERR_TRUNCATED);
+	assert_int_equal(scl_pcsc_split_readers("", 0, names, &n),
+	    SCL_ERR_TRUNCATED);
+	assert_int_equal(n, 99);
+	/* a name too long for SCL_READER_NAME_MAX is skipped */
+	memset(longname, 'x', SCL_READER_NAME_MAX);
+	memcpy(longname + SCL_READER_NAME_MAX, "\0\0", 2);
+	assert_int_equal(scl_pcsc_split_readers(longname,
+	    SCL_READER_NAME_MAX + 2, names, &n), 0);
+	assert_int_equal(n, 0);
+	/* capped at SCL_READERS_MAX */
+	for (int i = 0; i < SCL_READERS_MAX + 2; i++) {
+		many[o++] = (char)('a' + i);
+		many[o++] = '\0';
+	}
+	many[o++] = '\0';
+	assert_int_equal(scl_pcsc_split_readers(many, o, names, &n), 0);
+	assert_int_equal(n, SCL_READERS_MAX);
+	assert_string_equal(names[SCL_READERS_MAX - 1], "h");
+}
+
 int
 main(void)
 {
@@ -689,6 +732,7 @@ main(void)
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_cancel_and_idle),
 		cmocka_unit_test(test_list_caps),
+		cmocka_unit_test(test_split_readers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
