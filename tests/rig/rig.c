@@ -401,10 +401,83 @@ rig_wait_card(struct rig *r, unsigned slot, int present, int timeout_ms)
 	return r_;
 }
 
-int
-rig_card_spawn(struct rig *r, unsigned slot, const char *const argv[])
+/* A program under SCL_TEST_WRAPPER (valgrind) starts and exits slower. */
+static unsigned
+slow(unsigned ms)
+{
+	const char *w = getenv("SCL_TEST_WRAPPER");
+
+	return w != NULL && strspn(w, " ") != strlen(w) ? 3 * ms : ms;
+}
+
+/* argv[0] is one of our build outputs (under $SCL_BUILD_ROOT). */
+static int
+ours(const char *prog)
+{
+	const char *root = getenv("SCL_BUILD_ROOT");
+	size_t n;
+
+	if (prog == NULL || root == NULL || *root == '\0')
+		return 0;
+	n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	return strncmp(prog, root, n) == 0 && prog[n] == '/';
+}
+
+/*
+ * argv with the words of $SCL_TEST_WRAPPER (split on spaces, no quoting)
+ * in front, in one allocation; NULL when there is no wrapper.
+ */
+static char **
+wrap_argv(const char *const argv[])
+{
+	const char *w = getenv("SCL_TEST_WRAPPER");
+	size_t nw = 0, na = 0, len;
+	char **out, *words;
+	const char *p;
+
+	if (w == NULL)
+		return NULL;
+	for (p = w; *p != '\0'; ) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		nw++;
+		while (*p != '\0' && *p != ' ')
+			p++;
+	}
+	if (nw == 0)
+		return NULL;
+	while (argv[na] != NULL)
+		na++;
+	len = strlen(w) + 1;
+	if ((out = calloc(1, (nw + na + 1) * sizeof(*out) + len)) == NULL)
+		return NULL;
+	words = (char *)(out + nw + na + 1);
+	memcpy(words, w, len);
+	nw = 0;
+	for (char *q = words; *q != '\0'; ) {
+		while (*q == ' ')
+			*q++ = '\0';
+		if (*q == '\0')
+			break;
+		out[nw++] = q;
+		while (*q != '\0' && *q != ' ')
+			q++;
+	}
+	for (size_t i = 0; i < na; i++)
+		out[nw + i] = (char *)(uintptr_t)argv[i];
+	out[nw + na] = NULL;
+	return out;
+}
+
+static int
+card_spawn(struct rig *r, unsigned slot, const char *const argv[], int wrap)
 {
 	char logpath[PATH_MAX + 32];
+	char **wrapped = NULL;
 
 	if (slot >= RIG_SLOTS || argv == NULL || argv[0] == NULL)
 		return -1;
@@ -413,8 +486,12 @@ rig_card_spawn(struct rig *r, unsigned slot, const char *const argv[])
 		    (int)r->card[slot]);
 		return -1;
 	}
+	if ((wrap || ours(argv[0])) && (wrapped = wrap_argv(argv)) != NULL)
+		argv = (const char *const *)wrapped;
 	snprintf(logpath, sizeof(logpath), "%s/card%u.log", r->dir, slot);
-	if ((r->card[slot] = spawn(argv, logpath)) <= 0) {
+	r->card[slot] = spawn(argv, logpath);
+	free(wrapped);
+	if (r->card[slot] <= 0) {
 		r->card[slot] = 0;
 		return -1;
 	}
@@ -422,14 +499,20 @@ rig_card_spawn(struct rig *r, unsigned slot, const char *const argv[])
 }
 
 int
-rig_card_insert_argv(struct rig *r, unsigned slot, const char *const argv[])
+rig_card_spawn(struct rig *r, unsigned slot, const char *const argv[])
+{
+	return card_spawn(r, slot, argv, 0);
+}
+
+static int
+card_insert(struct rig *r, unsigned slot, const char *const argv[], int wrap)
 {
 	uint64_t end;
 
-	if (rig_card_spawn(r, slot, argv) != 0)
+	if (card_spawn(r, slot, argv, wrap) != 0)
 		return -1;
 	/* In slices, so a card program that dies is reported at once. */
-	end = rig_now_ms() + RIG_WAIT_MS;
+	end = rig_now_ms() + slow(RIG_WAIT_MS);
 	for (;;) {
 		if (rig_wait_card(r, slot, 1, 200) == 0)
 			return 0;
@@ -443,6 +526,12 @@ rig_card_insert_argv(struct rig *r, unsigned slot, const char *const argv[])
 	}
 	stop_pid(&r->card[slot], 2000);
 	return -1;
+}
+
+int
+rig_card_insert_argv(struct rig *r, unsigned slot, const char *const argv[])
+{
+	return card_insert(r, slot, argv, 0);
 }
 
 int
@@ -460,7 +549,7 @@ rig_card_insert(struct rig *r, unsigned slot, const char *state_path)
 	argv[0] = vcard;
 	argv[3] = state_path;
 	snprintf(port, sizeof(port), "%u", rig_card_port(slot));
-	return rig_card_insert_argv(r, slot, argv);
+	return card_insert(r, slot, argv, 1);
 }
 
 int
@@ -468,7 +557,7 @@ rig_card_kill(struct rig *r, unsigned slot)
 {
 	if (slot >= RIG_SLOTS)
 		return -1;
-	stop_pid(&r->card[slot], 3000);
+	stop_pid(&r->card[slot], slow(3000));
 	return 0;
 }
 
@@ -578,7 +667,7 @@ rig_stop(struct rig **rp)
 		return;
 	*rp = NULL;
 	for (unsigned i = 0; i < RIG_SLOTS; i++)
-		stop_pid(&r->card[i], 3000);
+		stop_pid(&r->card[i], slow(3000));
 	stop_pid(&r->pcscd, 5000);
 	if (r->dir[0] != '\0' && getenv("SCL_RIG_KEEP") == NULL)
 		nftw(r->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -17,6 +17,13 @@
  * PCSCLITE_CSOCK_NAME for its own socket) and lo is up, so vpcd's ports
  * 40000/40001 never clash with another rig or the host.
  *
+ * SCL_TEST_WRAPPER: when set and not empty, its words (split on spaces, no
+ * quoting) are put in front of every program of ours the rig starts: the
+ * vcard of rig_card_insert(), and the argv of rig_card_insert_argv() /
+ * rig_card_spawn() when argv[0] lies under $SCL_BUILD_ROOT.  Never in
+ * front of pcscd or third-party programs.  Waits for such a card to come
+ * up or to exit are three times longer (valgrind).
+ *
  * Every wait is bounded (RIG_WAIT_MS).  Functions return 0 or -1 and print
  * a reason to stderr; rig_start returns 77 (meson's "skip") when the rig
  * cannot run here (not root, no pcscd, no vpcd driver, no namespaces).
