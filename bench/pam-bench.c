@@ -346,8 +346,9 @@ run_parent(const struct opts *o, char **child_argv)
 	unsigned run, failures = 0, hangs = 0, crashes = 0;
 
 	for (run = 0; run < o->runs; run++) {
-		char out[LINE_MAX_ * MAX_CONV];
+		char out[LINE_MAX_ * MAX_CONV], self[4096];
 		size_t out_len = 0;
+		ssize_t self_len;
 		struct rusage ru;
 		int pfd[2], status = 0, timed_out = 0;
 		uint64_t t0, deadline;
@@ -368,7 +369,13 @@ run_parent(const struct opts *o, char **child_argv)
 		}
 		if (pid == 0) {
 			dup2(pfd[1], STDOUT_FILENO);
-			execv("/proc/self/exe", child_argv);
+			/* Under valgrind /proc/self/exe is valgrind. */
+			self_len = readlink("/proc/self/exe", self,
+			    sizeof(self) - 1);
+			if (self_len > 0) {
+				self[self_len] = '\0';
+				execv(self, child_argv);
+			}
 			_exit(127);
 		}
 		close(pfd[1]);

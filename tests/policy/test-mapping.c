@@ -601,8 +601,9 @@ static int
 prepare_and_exec(char **argv)
 {
 	static char dir[] = "/tmp/scl-mapping-XXXXXX";
-	char path[600], line[1200];
+	char path[600], line[1200], self[4096];
 	const char *asan = getenv("ASAN_OPTIONS");
+	ssize_t n;
 	FILE *f;
 
 	if (mkdtemp(dir) == NULL || chmod(dir, 0755) != 0)
@@ -640,7 +641,13 @@ prepare_and_exec(char **argv)
 	    asan != NULL ? asan : "", asan != NULL ? ":" : "");
 	setenv("ASAN_OPTIONS", line, 1);
 	setenv("SCL_TEST_TMP", dir, 1);
-	execv("/proc/self/exe", argv);
+	/* The path, not /proc/self/exe: under valgrind that is valgrind. */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
+		perror("readlink /proc/self/exe");
+		return 1;
+	}
+	self[n] = '\0';
+	execv(self, argv);
 	perror("execv");
 	return 1;
 }
