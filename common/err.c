@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "err.h"
+
+#define ESCAPE_SHORT_AT 60
 
 struct err_entry {
 	int code;
@@ -61,6 +67,9 @@ static const struct err_entry errs[] = {
 	    "the PIN has an invalid length or characters" },
 	{ SCL_ERR_PIN_LAST_TRY, "PIN_LAST_TRY",
 	    "refused to spend the last PIN try" },
+	{ SCL_ERR_PIN_TRIES_UNKNOWN, "PIN_TRIES_UNKNOWN",
+	    "the card does not report its PIN tries left (unknown_tries = "
+	    "refuse)" },
 
 	{ SCL_ERR_TRUNCATED, "TRUNCATED", "data is truncated" },
 	{ SCL_ERR_BAD_TLV, "BAD_TLV", "malformed BER-TLV data" },
@@ -131,4 +140,65 @@ scl_strerror(int r)
 	const struct err_entry *e = lookup(r);
 
 	return e != NULL ? e->msg : "unknown error";
+}
+
+void
+scl_err_detail(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+scl_err_errno(int e, char *buf, size_t len)
+{
+	const char *s;
+
+	if (buf == NULL || len == 0)
+		return "unknown error";
+	/* GNU strerror_r: _GNU_SOURCE is project-wide. */
+	s = strerror_r(e, buf, len);
+	return s != NULL ? s : "unknown error";
+}
+
+void
+scl_err_escape(char *dst, size_t cap, const char *src, size_t len,
+    unsigned flags)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (dst == NULL || cap == 0)
+		return;
+	for (size_t i = 0; src != NULL && i < len && src[i] != '\0'; i++) {
+		uint8_t c = (uint8_t)src[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' &&
+		    (c != '\'' || (flags & SCL_ESCAPE_QUOTE) == 0)) {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 >= cap)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 0xf];
+		}
+		if ((flags & SCL_ESCAPE_SHORT) != 0 && o >= ESCAPE_SHORT_AT &&
+		    i + 1 < len) {
+			if (o + 4 < cap) {
+				memcpy(dst + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+	}
+	dst[o] = '\0';
 }

@@ -3,6 +3,8 @@
 #ifndef SCL_ERR_H
 #define SCL_ERR_H
 
+#include <stddef.h>
+
 /*
  * One code space for common/ and policy/: 0 is success, failures are negative
  * SCL_ERR_* grouped by range.  scl_err_name() gives a stable upper-case name
@@ -48,6 +50,8 @@ enum scl_err {
 	SCL_ERR_CARD_BAD_RESPONSE = -210, /* well-formed SW, malformed body */
 	SCL_ERR_PIN_FORMAT = -211,	/* PIN rejected before reaching the card */
 	SCL_ERR_PIN_LAST_TRY = -212,	/* refused to spend the last try */
+	SCL_ERR_PIN_TRIES_UNKNOWN = -213, /* card does not report tries left;
+					 * refused (unknown_tries) */
 
 	/* parse */
 	SCL_ERR_TRUNCATED = -300,
@@ -83,5 +87,42 @@ const char *scl_err_name(int r);
 
 /* Administrator-facing English sentence; never NULL. */
 const char *scl_strerror(int r);
+
+/*
+ * Message helpers for the "detail" / "errbuf" outputs of common/ and
+ * policy/ (admin-facing text that travels with a code; no logging here).
+ * All are thread-safe and never fail.
+ */
+
+/*
+ * printf into buf, cut to len - 1 bytes and always NUL-terminated.
+ * NULL-safe: buf == NULL or len == 0 writes nothing (callers pass an
+ * optional output straight through).  Strings taken from untrusted input
+ * must be escaped first (scl_err_escape).
+ */
+void scl_err_detail(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * The strerror(3) sentence of errno value e, thread-safe (strerror_r);
+ * returns a pointer into buf or to a static string, never NULL.
+ */
+const char *scl_err_errno(int e, char *buf, size_t len);
+
+/*
+ * Copy untrusted text for a message: printable ASCII stays, every other
+ * byte and the backslash become \xNN (lower-case hex).  Reads src up to
+ * len bytes or its first NUL (src NULL reads nothing).  dst always ends
+ * in NUL when cap > 0 (cap == 0 writes nothing); an escape that does not
+ * fit whole is left out, so dst is cut at a character boundary.  Flags:
+ *   SCL_ESCAPE_QUOTE  also escape the single quote (text shown between
+ *                     '...' in a log line or message);
+ *   SCL_ESCAPE_SHORT  stop after about 60 output bytes and append "..."
+ *                     when input is left (one-line config messages).
+ */
+#define SCL_ESCAPE_QUOTE 0x1u
+#define SCL_ESCAPE_SHORT 0x2u
+void scl_err_escape(char *dst, size_t cap, const char *src, size_t len,
+    unsigned flags);
 
 #endif

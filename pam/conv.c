@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -92,28 +93,7 @@ out:
 void
 scl_pam_escape(char *dst, size_t cap, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (cap == 0)
-		return;
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\' && ch != '\'') {
-			if (o + 1 >= cap)
-				break;
-			dst[o++] = (char)ch;
-		} else {
-			if (o + 4 >= cap)
-				break;
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[ch >> 4];
-			dst[o++] = hex[ch & 0xf];
-		}
-	}
-	dst[o] = '\0';
+	scl_err_escape(dst, cap, s, SIZE_MAX, SCL_ESCAPE_QUOTE);
 }
 
 void

@@ -43,6 +43,7 @@ auth_code(enum scl_err e)
 	case SCL_ERR_NO_APPLET:
 	case SCL_ERR_NO_OBJECT:
 	case SCL_ERR_NO_CERT:
+	case SCL_ERR_PIN_TRIES_UNKNOWN:
 		return PAM_AUTHINFO_UNAVAIL;
 	case SCL_ERR_PIN_BLOCKED:
 		return PAM_MAXTRIES;
@@ -106,7 +107,7 @@ scl_pam_from_err(int r, enum scl_pam_phase phase)
 	case SCL_PAM_PASSWORD:
 		if (r == SCL_ERR_PIN_WRONG || r == SCL_ERR_PIN_POLICY ||
 		    r == SCL_ERR_PIN_FORMAT || r == SCL_ERR_PIN_LAST_TRY ||
-		    r == SCL_ERR_CANCELLED)
+		    r == SCL_ERR_PIN_TRIES_UNKNOWN || r == SCL_ERR_CANCELLED)
 			rc = PAM_AUTHTOK_ERR;
 		else if (r == SCL_ERR_PIN_BLOCKED)
 			rc = PAM_MAXTRIES;
@@ -187,6 +188,9 @@ user_sentence(enum scl_err e)
 	case SCL_ERR_PIN_LAST_TRY:
 		return "Only one PIN try is left. To protect your card it was "
 		    "not used; unblock or reset the PIN first.";
+	case SCL_ERR_PIN_TRIES_UNKNOWN:
+		return "This smart card does not tell how many PIN tries are "
+		    "left, so it is not used here; no try was used.";
 	case SCL_ERR_BAD_DER:
 		return "The certificate on your smart card is damaged.";
 	case SCL_ERR_CERT_EXPIRED:

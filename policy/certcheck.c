@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,22 +53,6 @@ struct chk {
 	char rev_detail[256];		/* why the revocation status is what
 					 * it is */
 };
-
-static void
-setdetail(char *d, size_t dlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setdetail(char *d, size_t dlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d == NULL || dlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(d, dlen, fmt, ap);
-	va_end(ap);
-}
 
 static long long
 mono_ms(void)
@@ -136,7 +119,7 @@ load_store(const struct scl_config *cfg, time_t now, X509_STORE **ret,
 		if (X509_STORE_load_file(st, cfg->ca_file) == 1)
 			loaded = 1;
 		else {
-			setdetail(detail, dlen, "cannot read ca_file '%s'",
+			scl_err_detail(detail, dlen, "cannot read ca_file '%s'",
 			    cfg->ca_file);
 			r = SCL_ERR_CERT_UNTRUSTED;
 			goto out;
@@ -146,7 +129,7 @@ load_store(const struct scl_config *cfg, time_t now, X509_STORE **ret,
 		struct stat sb;
 
 		if (stat(cfg->ca_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-			setdetail(detail, dlen, "cannot read ca_dir '%s'",
+			scl_err_detail(detail, dlen, "cannot read ca_dir '%s'",
 			    cfg->ca_dir);
 			r = SCL_ERR_CERT_UNTRUSTED;
 			goto out;
@@ -156,8 +139,8 @@ load_store(const struct scl_config *cfg, time_t now, X509_STORE **ret,
 	}
 	ERR_clear_error();
 	if (!loaded) {
-		setdetail(detail, dlen, "no trust anchors configured (ca_file, "
-		    "ca_dir)");
+		scl_err_detail(detail, dlen, "no trust anchors configured "
+		    "(ca_file, ca_dir)");
 		r = SCL_ERR_CERT_UNTRUSTED;
 		goto out;
 	}
@@ -180,12 +163,12 @@ check_validity(X509 *cert, time_t now, char *detail, size_t dlen)
 
 	if (X509_cmp_time(X509_get0_notBefore(cert), &tnow) >= 0) {
 		fmt_time(X509_get0_notBefore(cert), t, sizeof(t));
-		setdetail(detail, dlen, "notBefore %s", t);
+		scl_err_detail(detail, dlen, "notBefore %s", t);
 		return SCL_ERR_CERT_NOT_YET_VALID;
 	}
 	if (X509_cmp_time(X509_get0_notAfter(cert), &tnow) <= 0) {
 		fmt_time(X509_get0_notAfter(cert), t, sizeof(t));
-		setdetail(detail, dlen, "notAfter %s", t);
+		scl_err_detail(detail, dlen, "notAfter %s", t);
 		return SCL_ERR_CERT_EXPIRED;
 	}
 	return 0;
@@ -229,8 +212,8 @@ verify_chain(struct chk *c)
 		fmt_time(bad == NULL ? NULL : err == X509_V_ERR_CERT_HAS_EXPIRED
 		    ? X509_get0_notAfter(bad) : X509_get0_notBefore(bad), t,
 		    sizeof(t));
-		setdetail(c->detail, c->dlen, "issuer '%s' at depth %d: %s %s",
-		    name, depth, err == X509_V_ERR_CERT_HAS_EXPIRED ?
+		scl_err_detail(c->detail, c->dlen, "issuer '%s' at depth %d: "
+		    "%s %s", name, depth, err == X509_V_ERR_CERT_HAS_EXPIRED ?
 		    "notAfter" : "notBefore", t);
 		r = err == X509_V_ERR_CERT_HAS_EXPIRED ? SCL_ERR_CERT_EXPIRED :
 		    SCL_ERR_CERT_NOT_YET_VALID;
@@ -238,7 +221,7 @@ verify_chain(struct chk *c)
 	}
 	default:
 		fmt_name(X509_get_issuer_name(c->cert), name, sizeof(name));
-		setdetail(c->detail, c->dlen, "%s (depth %d, issuer '%s')",
+		scl_err_detail(c->detail, c->dlen, "%s (depth %d, issuer '%s')",
 		    X509_verify_cert_error_string(err), depth, name);
 		r = SCL_ERR_CERT_UNTRUSTED;
 		break;
@@ -260,7 +243,7 @@ check_usage(struct chk *c)
 
 	ku = X509_get_key_usage(c->cert);
 	if (ku != UINT32_MAX && (ku & KU_DIGITAL_SIGNATURE) == 0) {
-		setdetail(c->detail, c->dlen, "keyUsage lacks "
+		scl_err_detail(c->detail, c->dlen, "keyUsage lacks "
 		    "digitalSignature");
 		r = SCL_ERR_CERT_KEY_USAGE;
 		goto out;
@@ -271,7 +254,7 @@ check_usage(struct chk *c)
 			r = 0;
 			goto out;
 		}
-		setdetail(c->detail, c->dlen, crit == -1 ? "no "
+		scl_err_detail(c->detail, c->dlen, crit == -1 ? "no "
 		    "extendedKeyUsage (eku_allow_none = no)" :
 		    "malformed extendedKeyUsage");
 		r = SCL_ERR_CERT_EKU;
@@ -286,7 +269,7 @@ check_usage(struct chk *c)
 			ok = 1;
 	}
 	if (!ok) {
-		setdetail(c->detail, c->dlen, "extendedKeyUsage has no "
+		scl_err_detail(c->detail, c->dlen, "extendedKeyUsage has no "
 		    "accepted purpose (%s%s%s)", cfg->eku_smartcard_logon ?
 		    "smart card logon" : "", cfg->eku_smartcard_logon &&
 		    cfg->eku_client_auth ? ", " : "", cfg->eku_client_auth ?
@@ -430,7 +413,7 @@ crl_lookup(struct chk *c, STACK_OF(X509_CRL) *crls, int *ret_current)
 			ASN1_ENUMERATED_free(re);
 			fmt_time(X509_REVOKED_get0_revocationDate(rev), t,
 			    sizeof(t));
-			setdetail(c->rev_detail, sizeof(c->rev_detail),
+			scl_err_detail(c->rev_detail, sizeof(c->rev_detail),
 			    "revoked %s (%s), per CRL", t,
 			    reason_name((int)reason));
 			return REV_REVOKED;
@@ -775,7 +758,7 @@ check_crl(struct chk *c)
 	enum rev res = REV_UNKNOWN;
 
 	if ((crls = sk_X509_CRL_new_null()) == NULL) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "out of "
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "out of "
 		    "memory");
 		goto out;
 	}
@@ -783,8 +766,8 @@ check_crl(struct chk *c)
 	load_crl_dir(c->cfg->crl_cache_dir, crls);
 	if ((res = crl_lookup(c, crls, &current)) != REV_UNKNOWN)
 		goto out;
-	setdetail(c->rev_detail, sizeof(c->rev_detail), "no current CRL from "
-	    "the issuer in crl_dir or crl_cache_dir");
+	scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "no current CRL "
+	    "from the issuer in crl_dir or crl_cache_dir");
 	if (!c->cfg->crl_fetch || (c->flags & SCL_CERTCHECK_NO_NETWORK))
 		goto out;
 	nurls = cdp_urls(c->cert, urls);
@@ -798,8 +781,8 @@ check_crl(struct chk *c)
 		rr = http_asn1(urls[i], NULL, NULL, NULL,
 		    ASN1_ITEM_rptr(X509_CRL), HTTP_RESP_MAX, c->deadline, &v);
 		if (rr != 0) {
-			setdetail(c->rev_detail, sizeof(c->rev_detail), "CRL "
-			    "download from %s failed: %s", urls[i],
+			scl_err_detail(c->rev_detail, sizeof(c->rev_detail),
+			    "CRL download from %s failed: %s", urls[i],
 			    scl_err_name(rr));
 			if (rr == SCL_ERR_TIMEOUT)
 				break;
@@ -818,8 +801,8 @@ check_crl(struct chk *c)
 		sk_X509_CRL_pop_free(one, X509_CRL_free);
 		if (res != REV_UNKNOWN)
 			goto out;
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "CRL from %s "
-		    "is stale or not signed by the issuer", urls[i]);
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "CRL from "
+		    "%s is stale or not signed by the issuer", urls[i]);
 	}
 out:
 	for (size_t i = 0; i < nurls; i++)
@@ -885,18 +868,18 @@ ocsp_judge(struct chk *c, OCSP_REQUEST *req, OCSP_RESPONSE *resp,
 
 	if ((rr = OCSP_response_status(resp)) !=
 	    OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
 		    "responder %s: %s", src, OCSP_response_status_str(rr));
 		goto out;
 	}
 	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
 		    "response without basic response");
 		goto out;
 	}
 	if (req != NULL && OCSP_check_nonce(req, bs) == 0) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP nonce "
-		    "mismatch (replayed response?)");
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "nonce mismatch (replayed response?)");
 		goto out;
 	}
 	if ((issuers = sk_X509_new_null()) == NULL ||
@@ -904,20 +887,20 @@ ocsp_judge(struct chk *c, OCSP_REQUEST *req, OCSP_RESPONSE *resp,
 		goto out;
 	X509_up_ref(c->issuer);
 	if (OCSP_basic_verify(bs, issuers, c->store, 0) != 1) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
-		    "signature or signer not trusted (%s)", src);
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "response signature or signer not trusted (%s)", src);
 		goto out;
 	}
 	if (OCSP_resp_find_status(bs, id, &status, &reason, &revtime,
 	    &thisupd, &nextupd) != 1) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
-		    "does not cover the certificate");
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "response does not cover the certificate");
 		goto out;
 	}
 	if (!ocsp_fresh(thisupd, nextupd, c->now)) {
 		fmt_time(thisupd, t, sizeof(t));
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP response "
-		    "not fresh (thisUpdate %s, %s)", t, src);
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		    "response not fresh (thisUpdate %s, %s)", t, src);
 		goto out;
 	}
 	switch (status) {
@@ -926,12 +909,12 @@ ocsp_judge(struct chk *c, OCSP_REQUEST *req, OCSP_RESPONSE *resp,
 		break;
 	case V_OCSP_CERTSTATUS_REVOKED:
 		fmt_time(revtime, t, sizeof(t));
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "revoked %s "
-		    "(%s), per OCSP %s", t, reason_name(reason), src);
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "revoked "
+		    "%s (%s), per OCSP %s", t, reason_name(reason), src);
 		res = REV_REVOKED;
 		break;
 	default:
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
 		    "responder does not know the certificate");
 		break;
 	}
@@ -994,8 +977,8 @@ check_ocsp(struct chk *c)
 	enum rev res = REV_UNKNOWN;
 
 	if ((id = OCSP_cert_to_id(EVP_sha1(), c->cert, c->issuer)) == NULL) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "cannot build "
-		    "the OCSP request");
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "cannot "
+		    "build the OCSP request");
 		goto out;
 	}
 	if ((len = i2d_OCSP_CERTID(id, &der)) > 0)
@@ -1004,12 +987,12 @@ check_ocsp(struct chk *c)
 	if ((res = ocsp_from_cache(c, id, name)) != REV_UNKNOWN)
 		goto out;
 	if ((url = ocsp_url(c)) == NULL) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "no OCSP "
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "no OCSP "
 		    "responder (no ocsp_url, no AIA OCSP URL)");
 		goto out;
 	}
 	if (c->flags & SCL_CERTCHECK_NO_NETWORK) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP not "
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP not "
 		    "queried (offline)");
 		goto out;
 	}
@@ -1026,7 +1009,7 @@ check_ocsp(struct chk *c)
 	    "application/ocsp-request", ASN1_ITEM_rptr(OCSP_RESPONSE),
 	    OCSP_RESP_MAX, c->deadline, (ASN1_VALUE **)&resp);
 	if (rr != 0) {
-		setdetail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
 		    "responder %s %s", url, rr == SCL_ERR_TIMEOUT ?
 		    "did not answer within revocation_timeout_ms" :
 		    rr == SCL_ERR_BAD_DER ? "sent a malformed response" :
@@ -1069,8 +1052,8 @@ check_revocation(struct chk *c, int *ret_soft)
 	    || (c->flags & SCL_CERTCHECK_NO_REVOCATION))
 		return 0;
 	if (c->issuer == NULL) {
-		setdetail(c->detail, c->dlen, "self-signed trust anchor, no "
-		    "revocation check");
+		scl_err_detail(c->detail, c->dlen, "self-signed trust anchor, "
+		    "no revocation check");
 		return 0;
 	}
 	c->deadline = mono_ms() + cfg->revocation_timeout_ms;
@@ -1079,7 +1062,7 @@ check_revocation(struct chk *c, int *ret_soft)
 		crl = check_crl(c);
 		snprintf(crl_why, sizeof(crl_why), "%s", c->rev_detail);
 		if (crl == REV_REVOKED) {
-			setdetail(c->detail, c->dlen, "%s", crl_why);
+			scl_err_detail(c->detail, c->dlen, "%s", crl_why);
 			return SCL_ERR_CERT_REVOKED;
 		}
 		if (crl == REV_UNKNOWN && cfg->crl == SCL_REVOCATION_HARD_FAIL)
@@ -1090,7 +1073,7 @@ check_revocation(struct chk *c, int *ret_soft)
 		ocsp = check_ocsp(c);
 		snprintf(ocsp_why, sizeof(ocsp_why), "%s", c->rev_detail);
 		if (ocsp == REV_REVOKED) {
-			setdetail(c->detail, c->dlen, "%s", ocsp_why);
+			scl_err_detail(c->detail, c->dlen, "%s", ocsp_why);
 			return SCL_ERR_CERT_REVOKED;
 		}
 		if (ocsp == REV_UNKNOWN &&
@@ -1098,12 +1081,12 @@ check_revocation(struct chk *c, int *ret_soft)
 			hard = 1;
 	}
 	if (crl == REV_GOOD || ocsp == REV_GOOD) {
-		setdetail(c->detail, c->dlen, "valid; revocation: %s",
+		scl_err_detail(c->detail, c->dlen, "valid; revocation: %s",
 		    crl == REV_GOOD && ocsp == REV_GOOD ? "CRL and OCSP good" :
 		    crl == REV_GOOD ? "CRL good" : "OCSP good");
 		return 0;
 	}
-	setdetail(c->detail, c->dlen, "%s%s%s%s", crl_why,
+	scl_err_detail(c->detail, c->dlen, "%s%s%s%s", crl_why,
 	    crl_why[0] != '\0' && ocsp_why[0] != '\0' ? "; " : "", ocsp_why,
 	    hard ? ", hard-fail" : ", soft-fail");
 	if (hard)
@@ -1140,7 +1123,7 @@ scl_certcheck_ex(const struct scl_config *cfg, X509 *cert, time_t now,
 		goto out;
 	if ((r = check_usage(&c)) != 0)
 		goto out;
-	setdetail(detail, detail_len, "valid");
+	scl_err_detail(detail, detail_len, "valid");
 	if ((r = check_revocation(&c, &soft)) != 0)
 		goto out;
 	if (ret_soft_failed != NULL)

@@ -2,7 +2,6 @@
 /* Copyright (c) 2026 The sclogin authors */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,14 +43,6 @@ struct key {
 #define F(f) offsetof(struct scl_config, f)
 #define PP(f) (offsetof(struct scl_config, pin_policy) + \
     offsetof(struct scl_pin_policy, f))
-
-
-/* Thread-safe strerror (GNU strerror_r: _GNU_SOURCE is project-wide). */
-static const char *
-errstr(int e, char *buf, size_t len)
-{
-	return strerror_r(e, buf, len);
-}
 
 static const struct key keys[] = {
 	{ "ca_file", T_PATH, F(ca_file), 0, 0, 0 },
@@ -130,6 +121,9 @@ static const char *const map_names[] = {
 	[SCL_MAP_MAPFILE] = "mapfile",
 	[SCL_MAP_AUTHORIZED] = "authorized",
 };
+
+/* Config messages quote user text between '', cut to one line. */
+#define ESC (SCL_ESCAPE_QUOTE | SCL_ESCAPE_SHORT)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -240,58 +234,6 @@ scl_config_free(struct scl_config **cfgp)
 	free_fields(*cfgp);
 	free(*cfgp);
 	*cfgp = NULL;
-}
-
-/* Write "prefix: message" into errbuf; user strings are escaped by callers. */
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Printable, quoted-safe copy of untrusted bytes for messages. */
-static void
-escape(const char *s, size_t n, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (outlen == 0)
-		return;
-	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
-		uint8_t c = (uint8_t)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = (char)c;
-		} else {
-			if (o + 4 >= outlen)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 0xf];
-		}
-		if (o >= 60 && i + 1 < n) {
-			if (o + 4 < outlen) {
-				memcpy(out + o, "...", 3);
-				o += 3;
-			}
-			break;
-		}
-	}
-	out[o] = '\0';
 }
 
 static int
@@ -800,27 +742,28 @@ scl_config_set(struct scl_config *cfg, const char *key, const char *value,
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
-	escape(key, strlen(key), ek, sizeof(ek));
+	scl_err_escape(ek, sizeof(ek), key, strlen(key), ESC);
 	if ((k = find_key(key, NULL)) == NULL) {
-		seterr(errbuf, errlen, "unknown key '%s'", ek);
+		scl_err_detail(errbuf, errlen, "unknown key '%s'", ek);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if ((r = parse_value(k, value, &v, &why)) != 0) {
-		escape(value, strlen(value), ev, sizeof(ev));
+		scl_err_escape(ev, sizeof(ev), value, strlen(value), ESC);
 		if (r == SCL_ERR_CONFIG)
-			seterr(errbuf, errlen, "%s = '%s': %s", ek, ev, why);
+			scl_err_detail(errbuf, errlen, "%s = '%s': %s", ek, ev,
+			    why);
 		goto out;
 	}
 	if (k->type == T_PIN_MIN && v.u > cfg->pin_policy.max_len) {
-		seterr(errbuf, errlen, "%s = %u: greater than pin_max_length "
-		    "%u", ek, v.u, cfg->pin_policy.max_len);
+		scl_err_detail(errbuf, errlen, "%s = %u: greater than "
+		    "pin_max_length %u", ek, v.u, cfg->pin_policy.max_len);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (k->type == T_PIN_MAX && v.u < cfg->pin_policy.min_len) {
-		seterr(errbuf, errlen, "%s = %u: less than pin_min_length %u",
-		    ek, v.u, cfg->pin_policy.min_len);
+		scl_err_detail(errbuf, errlen, "%s = %u: less than "
+		    "pin_min_length %u", ek, v.u, cfg->pin_policy.min_len);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
@@ -880,9 +823,9 @@ parse_section(struct parser *ps, size_t lineno, char *s, size_t len)
 
 	/* s[0] == '[' */
 	if (len < 2 || s[len - 1] != ']') {
-		escape(s, len, esc, sizeof(esc));
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: malformed section "
-		    "header '%s' (expected [global] or [service NAME])",
+		scl_err_escape(esc, sizeof(esc), s, len, ESC);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: malformed "
+		    "section header '%s' (expected [global] or [service NAME])",
 		    ps->name, lineno, esc);
 		return SCL_ERR_CONFIG;
 	}
@@ -897,9 +840,9 @@ parse_section(struct parser *ps, size_t lineno, char *s, size_t len)
 	ps->sec_line = lineno;
 	if (strcmp(s, "global") == 0) {
 		if (ps->global_line != 0) {
-			seterr(ps->errbuf, ps->errlen, "%s:%zu: duplicate "
-			    "section [global] (first at line %zu)", ps->name,
-			    lineno, ps->global_line);
+			scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: "
+			    "duplicate section [global] (first at line %zu)",
+			    ps->name, lineno, ps->global_line);
 			return SCL_ERR_CONFIG;
 		}
 		ps->global_line = lineno;
@@ -907,10 +850,10 @@ parse_section(struct parser *ps, size_t lineno, char *s, size_t len)
 		return 0;
 	}
 	if (strncmp(s, "service", 7) != 0 || !is_space(s[7])) {
-		escape(s, nlen, esc, sizeof(esc));
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: unknown section "
-		    "[%s] (expected [global] or [service NAME])", ps->name,
-		    lineno, esc);
+		scl_err_escape(esc, sizeof(esc), s, nlen, ESC);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: unknown "
+		    "section [%s] (expected [global] or [service NAME])",
+		    ps->name, lineno, esc);
 		return SCL_ERR_CONFIG;
 	}
 	name = s + 7;
@@ -919,29 +862,31 @@ parse_section(struct parser *ps, size_t lineno, char *s, size_t len)
 	nlen = strlen(name);
 	for (size_t i = 0; i < nlen; i++) {
 		if (!is_service_char(name[i])) {
-			escape(name, nlen, esc, sizeof(esc));
-			seterr(ps->errbuf, ps->errlen, "%s:%zu: invalid "
-			    "service name '%s' (one PAM service name per "
-			    "section)", ps->name, lineno, esc);
+			scl_err_escape(esc, sizeof(esc), name, nlen, ESC);
+			scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: "
+			    "invalid service name '%s' (one PAM service name "
+			    "per section)", ps->name, lineno, esc);
 			return SCL_ERR_CONFIG;
 		}
 	}
 	if (nlen == 0 || nlen > SERVICE_NAME_MAX) {
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: service name %s",
-		    ps->name, lineno, nlen == 0 ? "missing" : "too long");
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: service name "
+		    "%s", ps->name, lineno, nlen == 0 ? "missing" : "too long");
 		return SCL_ERR_CONFIG;
 	}
 	for (size_t i = 0; i < ps->n_services; i++) {
 		if (strcmp(ps->services[i], name) == 0) {
-			seterr(ps->errbuf, ps->errlen, "%s:%zu: duplicate "
-			    "section [service %s] (first at line %zu)",
-			    ps->name, lineno, name, ps->service_lines[i]);
+			scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: "
+			    "duplicate section [service %s] (first at line "
+			    "%zu)", ps->name, lineno, name,
+			    ps->service_lines[i]);
 			return SCL_ERR_CONFIG;
 		}
 	}
 	if (ps->n_services >= SERVICES_MAX) {
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: too many service "
-		    "sections (at most %d)", ps->name, lineno, SERVICES_MAX);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: too many "
+		    "service sections (at most %d)", ps->name, lineno,
+		    SERVICES_MAX);
 		return SCL_ERR_CONFIG;
 	}
 	memcpy(ps->services[ps->n_services], name, nlen + 1);
@@ -964,9 +909,9 @@ parse_keyval(struct parser *ps, size_t lineno, char *s, size_t len)
 
 	memset(&v, 0, sizeof(v));
 	if ((eq = memchr(s, '=', len)) == NULL) {
-		escape(s, len, esc, sizeof(esc));
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: expected 'key = "
-		    "value', got '%s'", ps->name, lineno, esc);
+		scl_err_escape(esc, sizeof(esc), s, len, ESC);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: expected 'key "
+		    "= value', got '%s'", ps->name, lineno, esc);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
@@ -979,39 +924,40 @@ parse_keyval(struct parser *ps, size_t lineno, char *s, size_t len)
 	while (is_space(*value))
 		value++;
 	if (klen == 0) {
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: missing key before "
-		    "'='", ps->name, lineno);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: missing key "
+		    "before '='", ps->name, lineno);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
-	escape(key, klen, esc, sizeof(esc));
+	scl_err_escape(esc, sizeof(esc), key, klen, ESC);
 	if ((k = find_key(key, &idx)) == NULL) {
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: unknown key '%s'",
-		    ps->name, lineno, esc);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: unknown key "
+		    "'%s'", ps->name, lineno, esc);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (ps->sec == SEC_NONE) {
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: key '%s' outside a "
-		    "section (put it under [global])", ps->name, lineno, esc);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: key '%s' "
+		    "outside a section (put it under [global])", ps->name,
+		    lineno, esc);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (ps->key_line[idx] != 0) {
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: duplicate key '%s' "
-		    "(first set at line %zu)", ps->name, lineno, esc,
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: duplicate key "
+		    "'%s' (first set at line %zu)", ps->name, lineno, esc,
 		    ps->key_line[idx]);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	ps->key_line[idx] = lineno;
 	if ((r = parse_value(k, value, &v, &why)) != 0) {
-		escape(value, strlen(value), escv, sizeof(escv));
+		scl_err_escape(escv, sizeof(escv), value, strlen(value), ESC);
 		if (r == SCL_ERR_CONFIG)
-			seterr(ps->errbuf, ps->errlen, "%s:%zu: %s = '%s': %s",
-			    ps->name, lineno, esc, escv, why);
+			scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: %s = "
+			    "'%s': %s", ps->name, lineno, esc, escv, why);
 		else
-			seterr(ps->errbuf, ps->errlen, "%s:%zu: %s",
+			scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: %s",
 			    ps->name, lineno, scl_strerror(r));
 		goto out;
 	}
@@ -1047,13 +993,13 @@ parse_line(struct parser *ps, size_t lineno, const uint8_t *p, size_t len)
 	if (len > 0 && p[len - 1] == '\r')
 		len--;
 	if (len > SCL_CONFIG_LINE_MAX) {
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: line longer than %d "
-		    "bytes", ps->name, lineno, SCL_CONFIG_LINE_MAX);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: line longer "
+		    "than %d bytes", ps->name, lineno, SCL_CONFIG_LINE_MAX);
 		return SCL_ERR_CONFIG;
 	}
 	if (memchr(p, '\0', len) != NULL) {
-		seterr(ps->errbuf, ps->errlen, "%s:%zu: NUL byte in line",
-		    ps->name, lineno);
+		scl_err_detail(ps->errbuf, ps->errlen, "%s:%zu: NUL byte in "
+		    "line", ps->name, lineno);
 		return SCL_ERR_CONFIG;
 	}
 	memcpy(line, p, len);
@@ -1098,7 +1044,7 @@ scl_config_parse_buffer(const char *name, const void *buf, size_t len,
 	if (name == NULL)
 		name = "(config)";
 	if (len > SCL_CONFIG_MAX_SIZE) {
-		seterr(errbuf, errlen, "%s: larger than %u bytes", name,
+		scl_err_detail(errbuf, errlen, "%s: larger than %u bytes", name,
 		    SCL_CONFIG_MAX_SIZE);
 		r = SCL_ERR_CONFIG;
 		goto out;
@@ -1139,8 +1085,8 @@ scl_config_parse_buffer(const char *name, const void *buf, size_t len,
 		size_t at = ps->eff_line[imax] > ps->eff_line[imin] ?
 		    ps->eff_line[imax] : ps->eff_line[imin];
 
-		seterr(errbuf, errlen, "%s:%zu: pin_min_length %u is greater "
-		    "than pin_max_length %u", name, at,
+		scl_err_detail(errbuf, errlen, "%s:%zu: pin_min_length %u is "
+		    "greater than pin_max_length %u", name, at,
 		    cfg->pin_policy.min_len, cfg->pin_policy.max_len);
 		r = SCL_ERR_CONFIG;
 		goto out;
@@ -1181,50 +1127,50 @@ scl_config_load(const char *path, const char *service, int check_owner,
 			r = scl_config_defaults(ret_cfg);
 			goto out;
 		}
-		seterr(errbuf, errlen, "%s: cannot open: %s", path,
+		scl_err_detail(errbuf, errlen, "%s: cannot open: %s", path,
 		    e == ELOOP ? "is a symbolic link" :
-		    errstr(e, ebuf, sizeof(ebuf)));
+		    scl_err_errno(e, ebuf, sizeof(ebuf)));
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
-		seterr(errbuf, errlen, "%s: cannot stat: %s", path,
-		    errstr(errno, ebuf, sizeof(ebuf)));
+		scl_err_detail(errbuf, errlen, "%s: cannot stat: %s", path,
+		    scl_err_errno(errno, ebuf, sizeof(ebuf)));
 		r = SCL_ERR_SYSTEM;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		seterr(errbuf, errlen, "%s: not a regular file", path);
+		scl_err_detail(errbuf, errlen, "%s: not a regular file", path);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (check_owner && st.st_uid != 0) {
-		seterr(errbuf, errlen, "%s: owned by uid %u, must be owned "
-		    "by root", path, (unsigned)st.st_uid);
+		scl_err_detail(errbuf, errlen, "%s: owned by uid %u, must be "
+		    "owned by root", path, (unsigned)st.st_uid);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (check_owner && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		seterr(errbuf, errlen, "%s: mode %04o is group or world "
-		    "writable (chmod go-w)", path,
+		scl_err_detail(errbuf, errlen, "%s: mode %04o is group or "
+		    "world writable (chmod go-w)", path,
 		    (unsigned)(st.st_mode & 07777));
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (st.st_size < 0 || (uintmax_t)st.st_size > SCL_CONFIG_MAX_SIZE) {
-		seterr(errbuf, errlen, "%s: larger than %u bytes", path,
+		scl_err_detail(errbuf, errlen, "%s: larger than %u bytes", path,
 		    SCL_CONFIG_MAX_SIZE);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if ((r = scl_file_read_fd(fd, SCL_CONFIG_MAX_SIZE, &buf, &len)) != 0) {
 		if (r == SCL_ERR_TOO_LARGE) {
-			seterr(errbuf, errlen, "%s: larger than %u bytes",
-			    path, SCL_CONFIG_MAX_SIZE);
+			scl_err_detail(errbuf, errlen, "%s: larger than %u "
+			    "bytes", path, SCL_CONFIG_MAX_SIZE);
 			r = SCL_ERR_CONFIG;
 		} else if (r == SCL_ERR_SYSTEM)
-			seterr(errbuf, errlen, "%s: read error: %s", path,
-			    errstr(errno, ebuf, sizeof(ebuf)));
+			scl_err_detail(errbuf, errlen, "%s: read error: %s",
+			    path, scl_err_errno(errno, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	r = scl_config_parse_buffer(path, buf, len, service, ret_cfg, errbuf,

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,30 +48,6 @@ struct ctx {
 	unsigned kinds;			/* 1 << SCL_MAPFILE_* accepted */
 	struct scl_user_list *out;
 };
-
-
-/* Thread-safe strerror (GNU strerror_r: _GNU_SOURCE is project-wide). */
-static const char *
-errstr(int e, char *buf, size_t len)
-{
-	return strerror_r(e, buf, len);
-}
-
-static void
-setdetail(char *d, size_t dlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setdetail(char *d, size_t dlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d == NULL || dlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(d, dlen, fmt, ap);
-	va_end(ap);
-}
 
 void
 scl_user_list_clear(struct scl_user_list *l)
@@ -407,7 +382,7 @@ parse_map_line(const char *name, size_t lineno, char *s,
 	size_t n;
 
 	if ((colon = strchr(s, ':')) == NULL) {
-		setdetail(errbuf, errlen, "%s:%zu: expected 'user: "
+		scl_err_detail(errbuf, errlen, "%s:%zu: expected 'user: "
 		    "kind:value'", name, lineno);
 		return SCL_ERR_CONFIG;
 	}
@@ -417,8 +392,8 @@ parse_map_line(const char *name, size_t lineno, char *s,
 	while (n > 0 && is_space(user[n - 1]))
 		user[--n] = '\0';
 	if (!valid_user(user, n)) {
-		setdetail(errbuf, errlen, "%s:%zu: invalid user name", name,
-		    lineno);
+		scl_err_detail(errbuf, errlen, "%s:%zu: invalid user name",
+		    name, lineno);
 		return SCL_ERR_CONFIG;
 	}
 	val = colon + 1;
@@ -437,24 +412,26 @@ parse_map_line(const char *name, size_t lineno, char *s,
 		break;
 	}
 	if (rule->kind == 0) {
-		setdetail(errbuf, errlen, "%s:%zu: unknown rule kind (expected "
-		    "sha256:, subject:, upn: or email:)", name, lineno);
+		scl_err_detail(errbuf, errlen, "%s:%zu: unknown rule kind "
+		    "(expected sha256:, subject:, upn: or email:)", name,
+		    lineno);
 		return SCL_ERR_CONFIG;
 	}
 	if (*val == '\0') {
-		setdetail(errbuf, errlen, "%s:%zu: empty value", name, lineno);
+		scl_err_detail(errbuf, errlen, "%s:%zu: empty value", name,
+		    lineno);
 		return SCL_ERR_CONFIG;
 	}
 	if (rule->kind == SCL_MAPFILE_SHA256 &&
 	    parse_sha256(val, rule->sha256) != 0) {
-		setdetail(errbuf, errlen, "%s:%zu: sha256 needs 64 hex digits",
-		    name, lineno);
+		scl_err_detail(errbuf, errlen, "%s:%zu: sha256 needs 64 hex "
+		    "digits", name, lineno);
 		return SCL_ERR_CONFIG;
 	}
 	if ((rule->kind == SCL_MAPFILE_UPN || rule->kind == SCL_MAPFILE_EMAIL)
 	    && strchr(val, '@') == NULL) {
-		setdetail(errbuf, errlen, "%s:%zu: expected an address with "
-		    "'@'", name, lineno);
+		scl_err_detail(errbuf, errlen, "%s:%zu: expected an address "
+		    "with '@'", name, lineno);
 		return SCL_ERR_CONFIG;
 	}
 	rule->user = user;
@@ -479,7 +456,7 @@ scl_mapfile_parse_buffer(const char *name, const void *buf, size_t len,
 	if (name == NULL)
 		name = "(mapfile)";
 	if (len > SCL_MAPFILE_MAX_SIZE) {
-		setdetail(errbuf, errlen, "%s: larger than %u bytes", name,
+		scl_err_detail(errbuf, errlen, "%s: larger than %u bytes", name,
 		    SCL_MAPFILE_MAX_SIZE);
 		r = SCL_ERR_CONFIG;
 		goto out;
@@ -503,15 +480,15 @@ scl_mapfile_parse_buffer(const char *name, const void *buf, size_t len,
 		if (llen > 0 && p[llen - 1] == '\r')
 			llen--;
 		if (llen > 4096) {
-			setdetail(errbuf, errlen, "%s:%zu: line too long",
+			scl_err_detail(errbuf, errlen, "%s:%zu: line too long",
 			    name, lineno);
 			r = SCL_ERR_CONFIG;
 			goto out;
 		}
 		for (size_t i = 0; i < llen; i++) {
 			if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
-				setdetail(errbuf, errlen, "%s:%zu: control "
-				    "character in line", name, lineno);
+				scl_err_detail(errbuf, errlen, "%s:%zu: "
+				    "control character in line", name, lineno);
 				r = SCL_ERR_CONFIG;
 				goto out;
 			}
@@ -589,36 +566,36 @@ map_mapfile(struct ctx *c, char *detail, size_t dlen)
 			r = 0;
 			goto out;
 		}
-		setdetail(detail, dlen, "%s: cannot open: %s", path,
+		scl_err_detail(detail, dlen, "%s: cannot open: %s", path,
 		    errno == ELOOP ? "is a symbolic link" :
-		    errstr(errno, ebuf, sizeof(ebuf)));
+		    scl_err_errno(errno, ebuf, sizeof(ebuf)));
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		setdetail(detail, dlen, "%s: not a regular file", path);
+		scl_err_detail(detail, dlen, "%s: not a regular file", path);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		setdetail(detail, dlen, "%s: owned by uid %u, must be owned "
-		    "by root", path, (unsigned)st.st_uid);
+		scl_err_detail(detail, dlen, "%s: owned by uid %u, must be "
+		    "owned by root", path, (unsigned)st.st_uid);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		setdetail(detail, dlen, "%s: group or world writable "
+		scl_err_detail(detail, dlen, "%s: group or world writable "
 		    "(chmod go-w)", path);
 		r = SCL_ERR_CONFIG;
 		goto out;
 	}
 	if ((r = scl_file_read_fd(fd, SCL_MAPFILE_MAX_SIZE, &buf, &len)) != 0) {
 		if (r == SCL_ERR_TOO_LARGE) {
-			setdetail(detail, dlen, "%s: larger than %u bytes",
+			scl_err_detail(detail, dlen, "%s: larger than %u bytes",
 			    path, SCL_MAPFILE_MAX_SIZE);
 			r = SCL_ERR_CONFIG;
 		} else if (r == SCL_ERR_SYSTEM)
-			setdetail(detail, dlen, "%s: read error", path);
+			scl_err_detail(detail, dlen, "%s: read error", path);
 		goto out;
 	}
 	r = scl_mapfile_parse_buffer(path, buf, len, mapfile_match, c, detail,
@@ -848,7 +825,8 @@ run_methods(const struct scl_config *cfg, X509 *cert, const char *only_user,
 		goto out;
 	}
 	if ((r = collect_facts(cert, &f)) != 0) {
-		setdetail(detail, dlen, "cannot read the certificate names");
+		scl_err_detail(detail, dlen, "cannot read the certificate "
+		    "names");
 		goto out;
 	}
 	have_facts = 1;
@@ -887,24 +865,24 @@ run_methods(const struct scl_config *cfg, X509 *cert, const char *only_user,
 			break;
 		default:
 			r = SCL_ERR_CONFIG;
-			setdetail(detail, dlen, "unknown mapping method %d",
-			    (int)cfg->mapping[i]);
+			scl_err_detail(detail, dlen, "unknown mapping method "
+			    "%d", (int)cfg->mapping[i]);
 			break;
 		}
 		if (r != 0)
 			goto out;
 	}
 	if (l.n == 0) {
-		setdetail(detail, dlen, "no mapping for subject '%s'%s%s",
+		scl_err_detail(detail, dlen, "no mapping for subject '%s'%s%s",
 		    f.subject, only_user != NULL ? " to " : "",
 		    only_user != NULL ? only_user : "");
 		r = SCL_ERR_NO_MAPPING;
 		goto out;
 	}
 	if (l.n > 1)
-		setdetail(detail, dlen, "maps to %zu users", l.n);
+		scl_err_detail(detail, dlen, "maps to %zu users", l.n);
 	else
-		setdetail(detail, dlen, "maps to '%s'", l.users[0]);
+		scl_err_detail(detail, dlen, "maps to '%s'", l.users[0]);
 	*ret_list = l;
 	memset(&l, 0, sizeof(l));
 	r = 0;

@@ -68,33 +68,6 @@ scl_verdict_name(enum scl_verdict v)
 }
 
 static void
-escape_into(char *dst, size_t cap, const char *src, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-
-	if (cap == 0)
-		return;
-	for (i = 0; i < len && src[i] != '\0'; i++) {
-		unsigned char ch = (unsigned char)src[i];
-
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
-			if (o + 1 >= cap)
-				break;
-			dst[o++] = (char)ch;
-		} else {
-			if (o + 4 >= cap)
-				break;
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[ch >> 4];
-			dst[o++] = hex[ch & 0xf];
-		}
-	}
-	dst[o] = '\0';
-}
-
-static void
 track_reason(struct scl_signin_result *res, enum scl_signin_step step,
     int reason)
 {
@@ -128,13 +101,14 @@ report(struct scl_signin_result *res, enum scl_signin_step step,
 	e->reason = reason;
 	e->key_ref = key_ref;
 	if (reader != NULL)
-		escape_into(e->reader, sizeof(e->reader), reader, strlen(reader));
+		scl_err_escape(e->reader, sizeof(e->reader), reader,
+		    strlen(reader), 0);
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	escape_into(e->detail, sizeof(e->detail), buf, strlen(buf));
+	scl_err_escape(e->detail, sizeof(e->detail), buf, strlen(buf), 0);
 	if (fix != NULL)
-		escape_into(e->fix, sizeof(e->fix), fix, strlen(fix));
+		scl_err_escape(e->fix, sizeof(e->fix), fix, strlen(fix), 0);
 	scl_debug("signin: %s %s %s reader='%s' key=%02x: %s",
 	    scl_signin_step_name(step), scl_verdict_name(verdict),
 	    reason != 0 ? scl_err_name(reason) : "-", e->reader, key_ref,
@@ -229,7 +203,7 @@ cn_label(X509 *x, char *dst, size_t cap)
 	n = ASN1_STRING_to_UTF8(&utf8,
 	    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
 	if (n > 0)
-		escape_into(dst, cap, (const char *)utf8, (size_t)n);
+		scl_err_escape(dst, cap, (const char *)utf8, (size_t)n, 0);
 	OPENSSL_free(utf8);
 }
 
@@ -274,7 +248,7 @@ select_piv(struct scl_transport *t, char *label, size_t cap)
 		goto out;
 	}
 	if (v != NULL && scl_tlv_find(v, vl, 0x50, &l, &ll) == 0 && ll > 0)
-		escape_into(label, cap, (const char *)l, ll);
+		scl_err_escape(label, cap, (const char *)l, ll, 0);
 out:
 	return r;
 }
@@ -615,9 +589,9 @@ scan_reader(struct scl_signin_result *res, struct scl_pcsc *ctx,
 		else
 			cn_label(c->x509, c->label, sizeof(c->label));
 		if (c->label[0] == '\0')
-			escape_into(c->label, sizeof(c->label),
+			scl_err_escape(c->label, sizeof(c->label),
 			    c->card_id[0] != '\0' ? c->card_id : c->reader,
-			    SCL_READER_NAME_MAX);
+			    SCL_READER_NAME_MAX, 0);
 		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_OK, 0, c->reader,
 		    c->key_ref, NULL, "slot %02X: %s (serial %s)", c->key_ref,
 		    c->subject, c->serial_hex);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -286,22 +287,5 @@ tool_timestamp(const struct timespec *ts, char *out, size_t len)
 void
 tool_escape(const char *s, char *out, size_t len)
 {
-	size_t o = 0;
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (len == 0)
-		return;
-	for (; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
-			if (o + 1 >= len)
-				break;
-			out[o++] = (char)*p;
-		} else {
-			if (o + 4 >= len)
-				break;
-			snprintf(out + o, len - o, "\\x%02x", *p);
-			o += 4;
-		}
-	}
-	out[o] = '\0';
+	scl_err_escape(out, len, s, SIZE_MAX, 0);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,6 +90,69 @@ test_ranges(void **state)
 	assert_true(SCL_ERR_NO_MAPPING <= -500);
 }
 
+static void
+test_detail(void **state)
+{
+	char buf[16];
+
+	scl_err_detail(buf, sizeof(buf), "%s:%d: %s", "f.conf", 12, "bad");
+	assert_string_equal(buf, "f.conf:12: bad");
+	/* Cut, always terminated. */
+	scl_err_detail(buf, sizeof(buf), "%s", "0123456789abcdefghij");
+	assert_string_equal(buf, "0123456789abcde");
+	/* NULL-safe: an optional output is passed straight through. */
+	scl_err_detail(NULL, 10, "%d", 1);
+	buf[0] = 'x';
+	scl_err_detail(buf, 0, "%d", 1);
+	assert_int_equal(buf[0], 'x');
+}
+
+static void
+test_errno(void **state)
+{
+	char buf[128];
+
+	assert_string_equal(scl_err_errno(ENOENT, buf, sizeof(buf)),
+	    "No such file or directory");
+	assert_non_null(scl_err_errno(12345, buf, sizeof(buf)));
+	assert_string_equal(scl_err_errno(ENOENT, NULL, 0), "unknown error");
+}
+
+static void
+test_escape(void **state)
+{
+	char out[128], small[6];
+	char longer[100];
+
+	scl_err_escape(out, sizeof(out), "a'b\\c\n\x7f\xff", 9, 0);
+	assert_string_equal(out, "a'b\\x5cc\\x0a\\x7f\\xff");
+	scl_err_escape(out, sizeof(out), "a'b", 3, SCL_ESCAPE_QUOTE);
+	assert_string_equal(out, "a\\x27b");
+	/* len bounds the read; a NUL ends it earlier. */
+	scl_err_escape(out, sizeof(out), "abcdef", 3, 0);
+	assert_string_equal(out, "abc");
+	scl_err_escape(out, sizeof(out), "ab\0cd", 5, 0);
+	assert_string_equal(out, "ab");
+	scl_err_escape(out, sizeof(out), NULL, 5, 0);
+	assert_string_equal(out, "");
+	/* An escape that does not fit whole is left out. */
+	scl_err_escape(small, sizeof(small), "ab\ncd", 5, 0);
+	assert_string_equal(small, "ab");
+	scl_err_escape(small, 0, "ab", 2, 0);
+	scl_err_escape(NULL, 10, "ab", 2, 0);
+	/* SHORT: about 60 bytes, then "..." when input is left. */
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	scl_err_escape(out, sizeof(out), longer, strlen(longer),
+	    SCL_ESCAPE_SHORT);
+	assert_int_equal(strlen(out), 63);
+	assert_string_equal(out + 60, "...");
+	scl_err_escape(out, sizeof(out), longer, 60, SCL_ESCAPE_SHORT);
+	assert_int_equal(strlen(out), 60);
+	scl_err_escape(out, sizeof(out), longer, strlen(longer), 0);
+	assert_int_equal(strlen(out), 99);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -96,6 +160,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_every_code_named),
 		cmocka_unit_test(test_ok_and_unknown),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_detail),
+		cmocka_unit_test(test_errno),
+		cmocka_unit_test(test_escape),
 	};
 
 	if (argc != 2) {
