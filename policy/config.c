@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "admfile.h"
 #include "config.h"
 #include "cursor.h"
 #include "err.h"
-#include "file.h"
 
 enum key_type {
 	T_PATH,		/* absolute path, empty = unset */
@@ -1106,11 +1103,10 @@ int
 scl_config_load(const char *path, const char *service, int check_owner,
     struct scl_config **ret_cfg, char *errbuf, size_t errlen)
 {
-	struct stat st;
+	struct scl_admfile_rules rules = { SCL_CONFIG_MAX_SIZE, 0, 0, 0 };
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char ebuf[128];
-	int fd = -1, is_default, r = SCL_ERR_INTERNAL;
+	int r = SCL_ERR_INTERNAL;
 
 	if (ret_cfg == NULL) {
 		r = SCL_ERR_INVALID_ARGUMENT;
@@ -1118,66 +1114,17 @@ scl_config_load(const char *path, const char *service, int check_owner,
 	}
 	if (path == NULL || *path == '\0')
 		path = SCL_CONFIG_PATH_DEFAULT;
-	is_default = strcmp(path, SCL_CONFIG_PATH_DEFAULT) == 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0) {
-		int e = errno;
-
-		if (e == ENOENT && is_default) {
-			r = scl_config_defaults(ret_cfg);
-			goto out;
-		}
-		scl_err_detail(errbuf, errlen, "%s: cannot open: %s", path,
-		    e == ELOOP ? "is a symbolic link" :
-		    scl_err_errno(e, ebuf, sizeof(ebuf)));
-		r = SCL_ERR_CONFIG;
+	rules.missing_ok = strcmp(path, SCL_CONFIG_PATH_DEFAULT) == 0;
+	rules.check_owner = check_owner;
+	if ((r = scl_admfile_read(path, &rules, &buf, &len, errbuf,
+	    errlen)) != 0)
 		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		scl_err_detail(errbuf, errlen, "%s: cannot stat: %s", path,
-		    scl_err_errno(errno, ebuf, sizeof(ebuf)));
-		r = SCL_ERR_SYSTEM;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		scl_err_detail(errbuf, errlen, "%s: not a regular file", path);
-		r = SCL_ERR_CONFIG;
-		goto out;
-	}
-	if (check_owner && st.st_uid != 0) {
-		scl_err_detail(errbuf, errlen, "%s: owned by uid %u, must be "
-		    "owned by root", path, (unsigned)st.st_uid);
-		r = SCL_ERR_CONFIG;
-		goto out;
-	}
-	if (check_owner && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		scl_err_detail(errbuf, errlen, "%s: mode %04o is group or "
-		    "world writable (chmod go-w)", path,
-		    (unsigned)(st.st_mode & 07777));
-		r = SCL_ERR_CONFIG;
-		goto out;
-	}
-	if (st.st_size < 0 || (uintmax_t)st.st_size > SCL_CONFIG_MAX_SIZE) {
-		scl_err_detail(errbuf, errlen, "%s: larger than %u bytes", path,
-		    SCL_CONFIG_MAX_SIZE);
-		r = SCL_ERR_CONFIG;
-		goto out;
-	}
-	if ((r = scl_file_read_fd(fd, SCL_CONFIG_MAX_SIZE, &buf, &len)) != 0) {
-		if (r == SCL_ERR_TOO_LARGE) {
-			scl_err_detail(errbuf, errlen, "%s: larger than %u "
-			    "bytes", path, SCL_CONFIG_MAX_SIZE);
-			r = SCL_ERR_CONFIG;
-		} else if (r == SCL_ERR_SYSTEM)
-			scl_err_detail(errbuf, errlen, "%s: read error: %s",
-			    path, scl_err_errno(errno, ebuf, sizeof(ebuf)));
-		goto out;
-	}
-	r = scl_config_parse_buffer(path, buf, len, service, ret_cfg, errbuf,
-	    errlen);
+	if (buf == NULL)
+		r = scl_config_defaults(ret_cfg);
+	else
+		r = scl_config_parse_buffer(path, buf, len, service, ret_cfg,
+		    errbuf, errlen);
 out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return r;
 }

@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "admfile.h"
 #include "cursor.h"
 #include "err.h"
 #include "file.h"
@@ -549,61 +550,23 @@ mapfile_match(void *arg, const struct scl_mapfile_rule *rule)
 static int
 map_mapfile(struct ctx *c, char *detail, size_t dlen)
 {
-	const char *path = c->cfg->mapfile;
-	struct stat st;
+	const struct scl_admfile_rules rules = { SCL_MAPFILE_MAX_SIZE, 1, 1,
+		1 };
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char ebuf[128];
-	int fd = -1, r = SCL_ERR_INTERNAL;
+	int r = SCL_ERR_INTERNAL;
 
-	if (path == NULL) {
+	if (c->cfg->mapfile == NULL) {
 		r = 0;
 		goto out;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY))
-	    < 0) {
-		if (errno == ENOENT) {
-			r = 0;
-			goto out;
-		}
-		scl_err_detail(detail, dlen, "%s: cannot open: %s", path,
-		    errno == ELOOP ? "is a symbolic link" :
-		    scl_err_errno(errno, ebuf, sizeof(ebuf)));
-		r = SCL_ERR_CONFIG;
+	if ((r = scl_admfile_read(c->cfg->mapfile, &rules, &buf, &len, detail,
+	    dlen)) != 0 || buf == NULL)
 		goto out;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		scl_err_detail(detail, dlen, "%s: not a regular file", path);
-		r = SCL_ERR_CONFIG;
-		goto out;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		scl_err_detail(detail, dlen, "%s: owned by uid %u, must be "
-		    "owned by root", path, (unsigned)st.st_uid);
-		r = SCL_ERR_CONFIG;
-		goto out;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		scl_err_detail(detail, dlen, "%s: group or world writable "
-		    "(chmod go-w)", path);
-		r = SCL_ERR_CONFIG;
-		goto out;
-	}
-	if ((r = scl_file_read_fd(fd, SCL_MAPFILE_MAX_SIZE, &buf, &len)) != 0) {
-		if (r == SCL_ERR_TOO_LARGE) {
-			scl_err_detail(detail, dlen, "%s: larger than %u bytes",
-			    path, SCL_MAPFILE_MAX_SIZE);
-			r = SCL_ERR_CONFIG;
-		} else if (r == SCL_ERR_SYSTEM)
-			scl_err_detail(detail, dlen, "%s: read error", path);
-		goto out;
-	}
-	r = scl_mapfile_parse_buffer(path, buf, len, mapfile_match, c, detail,
-	    dlen);
+	r = scl_mapfile_parse_buffer(c->cfg->mapfile, buf, len, mapfile_match,
+	    c, detail, dlen);
 out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return r;
 }
 
