@@ -2,7 +2,6 @@
 /* Copyright (c) 2026 The sclogin authors */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config.h"
 #include "err.h"
@@ -17,7 +16,7 @@ const struct scl_pam_arg_doc scl_pam_arg_docs[] = {
 	{ "debug", "yes|no", "debug" },
 	{ "config", "PATH", NULL },
 	{ "wait_for_card", "SECONDS", "wait_for_card" },
-	{ "slots", "9a,9e,9c", NULL },
+	{ "slots", "9a,9e,9c", "slots" },
 };
 const size_t scl_pam_n_arg_docs =
     sizeof(scl_pam_arg_docs) / sizeof(scl_pam_arg_docs[0]);
@@ -36,31 +35,6 @@ parse_bool(const char *s, int *ret)
 		return 0;
 	}
 	return SCL_ERR_CONFIG;
-}
-
-/* "9a,9e": the key references whose certificates may sign in. */
-static int
-parse_slots(const char *s, unsigned *ret)
-{
-	unsigned mask = 0;
-	size_t len;
-
-	for (;;) {
-		len = strcspn(s, ",");
-		if (len == 2 && strncasecmp(s, "9a", 2) == 0)
-			mask |= SCL_SIGNIN_KEY_9A;
-		else if (len == 2 && strncasecmp(s, "9e", 2) == 0)
-			mask |= SCL_SIGNIN_KEY_9E;
-		else if (len == 2 && strncasecmp(s, "9c", 2) == 0)
-			mask |= SCL_SIGNIN_KEY_9C;
-		else
-			return SCL_ERR_CONFIG;
-		if (s[len] == '\0')
-			break;
-		s += len + 1;
-	}
-	*ret = mask;
-	return 0;
 }
 
 static int
@@ -130,7 +104,7 @@ scl_pam_args_parse(int argc, const char **argv, struct scl_pam_args *ret,
 			continue;
 		}
 		if (strncmp(arg, "slots=", 6) == 0) {
-			if (parse_slots(eq + 1, &a.key_mask) < 0) {
+			if (scl_config_parse_slots(eq + 1, &a.key_mask) < 0) {
 				snprintf(errbuf, errlen, "slots=%.32s: expected "
 				    "a list of 9a, 9e, 9c", eq + 1);
 				r = SCL_ERR_CONFIG;
@@ -189,6 +163,8 @@ scl_pam_config(const struct scl_pam_args *args, const char *service,
 			goto out;
 		}
 	}
+	if (args->key_mask != 0)
+		cfg->slots = args->key_mask;
 	if (args->debug)
 		cfg->debug = 1;
 	*ret_cfg = cfg;

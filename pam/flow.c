@@ -428,7 +428,6 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 
 	opts.cfg = c.cfg;
 	opts.user = user;
-	opts.key_mask = c.args.key_mask;
 	if ((r = scl_signin_scan(&opts, &res)) < 0)
 		goto out;
 	if (res->n_usable == 0 && waitable(res->reason) &&
@@ -762,7 +761,6 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	snprintf(o.user, sizeof(o.user), "%s", c.user != NULL ? c.user : "");
 	opts.cfg = c.cfg;
 	opts.user = c.user;
-	opts.key_mask = c.args.key_mask;
 	if ((r = scl_signin_scan(&opts, &res)) < 0)
 		goto out;
 	if ((cand = scl_signin_usable(res, 0)) == NULL) {

@@ -27,7 +27,8 @@
 struct scl_pam_args {
 	int debug;
 	const char *config;		/* NULL: SCL_CONFIG_PATH_DEFAULT */
-	unsigned key_mask;		/* SCL_SIGNIN_KEY_*, 0 = 9A only */
+	unsigned key_mask;		/* slots=: SCL_SIGNIN_KEY_*, 0 = not given
+					 * (config key slots, default 9A) */
 	const char *overrides[SCL_PAM_ARGS_MAX];
 	size_t n_overrides;
 };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "admfile.h"
 #include "config.h"
@@ -21,6 +22,8 @@ enum key_type {
 	T_UINT,
 	T_REVOCATION,
 	T_LAST_TRY,
+	T_UNKNOWN_TRIES,
+	T_SLOTS,
 	T_REMOVAL,
 	T_MAPPING,
 	T_LIST,		/* comma-separated names */
@@ -59,10 +62,12 @@ static const struct key keys[] = {
 	{ "mapfile", T_PATH, F(mapfile), 0, 0, 0 },
 	{ "upn_domain", T_DOMAIN, F(upn_domain), 0, 0, 0 },
 	{ "allow_card_only", T_BOOL, F(allow_card_only), 0, 0, 0 },
+	{ "slots", T_SLOTS, F(slots), 0, 0, 0 },
 	{ "wait_for_card", T_UINT, F(wait_for_card_s), 0, 0, 3600 },
 	{ "card_timeout_ms", T_UINT, F(card_timeout_ms), 0, 100, 120000 },
 	{ "last_try", T_LAST_TRY, F(last_try), 0, 0, 0 },
 	{ "low_tries_warn", T_UINT, F(low_tries_warn), 0, 0, 15 },
+	{ "unknown_tries", T_UNKNOWN_TRIES, F(unknown_tries), 0, 0, 0 },
 	{ "pin_min_length", T_PIN_MIN, PP(min_len), 0, 1, 8 },
 	{ "pin_max_length", T_PIN_MAX, PP(max_len), 0, 1, 127 },
 	{ "pin_upper", T_CLASS, PP(upper), 0, 0, 0 },
@@ -101,6 +106,20 @@ static const char *const revocation_names[] = {
 static const char *const last_try_names[] = {
 	[SCL_LAST_TRY_REFUSE] = "refuse",
 	[SCL_LAST_TRY_CONFIRM] = "confirm",
+};
+
+static const char *const unknown_tries_names[] = {
+	[SCL_UNKNOWN_TRIES_WARN] = "warn",
+	[SCL_UNKNOWN_TRIES_REFUSE] = "refuse",
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} slot_names[] = {
+	{ "9a", SCL_SIGNIN_KEY_9A },
+	{ "9e", SCL_SIGNIN_KEY_9E },
+	{ "9c", SCL_SIGNIN_KEY_9C },
 };
 
 static const char *const removal_names[] = {
@@ -150,6 +169,13 @@ const char *
 scl_last_try_name(enum scl_last_try t)
 {
 	return (size_t)t < NELEM(last_try_names) ? last_try_names[t] : "?";
+}
+
+const char *
+scl_unknown_tries_name(enum scl_unknown_tries t)
+{
+	return (size_t)t < NELEM(unknown_tries_names) ?
+	    unknown_tries_names[t] : "?";
 }
 
 const char *
@@ -380,6 +406,56 @@ check_map(const char *s, size_t len)
 }
 
 static int
+check_slot(const char *s, size_t len)
+{
+	for (size_t i = 0; i < NELEM(slot_names); i++)
+		if (len == 2 && strncasecmp(slot_names[i].name, s, 2) == 0)
+			return 1;
+	return 0;
+}
+
+int
+scl_config_parse_slots(const char *s, unsigned *ret_mask)
+{
+	char *items[SCL_CONFIG_LIST_MAX];
+	const char *why = NULL;
+	size_t n = 0;
+	unsigned mask = 0;
+	int r;
+
+	if (s == NULL || ret_mask == NULL)
+		return SCL_ERR_INVALID_ARGUMENT;
+	if ((r = split_list(s, SCL_CONFIG_LIST_MAX, items, &n, check_slot,
+	    &why)) != 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < NELEM(slot_names); k++)
+			if (strcasecmp(items[i], slot_names[k].name) == 0)
+				mask |= slot_names[k].bit;
+	list_clear(items, &n);
+	if (mask == 0)
+		return SCL_ERR_CONFIG;
+	*ret_mask = mask;
+	return 0;
+}
+
+void
+scl_config_format_slots(unsigned mask, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (buf == NULL || len == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t k = 0; k < NELEM(slot_names); k++) {
+		if ((mask & slot_names[k].bit) == 0 || o + 4 > len)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o > 0 ? "," : "",
+		    slot_names[k].name);
+	}
+}
+
+static int
 check_domain(const char *s)
 {
 	size_t n = strlen(s);
@@ -473,6 +549,20 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 		if (parse_name(removal_names, NELEM(removal_names), value,
 		    &v.i) != 0) {
 			*why = "expected none, lock or logout";
+			goto out;
+		}
+		break;
+	case T_UNKNOWN_TRIES:
+		if (parse_name(unknown_tries_names, NELEM(unknown_tries_names),
+		    value, &v.i) != 0) {
+			*why = "expected warn or refuse";
+			goto out;
+		}
+		break;
+	case T_SLOTS:
+		if ((r = scl_config_parse_slots(value, &v.u)) != 0) {
+			if (r == SCL_ERR_CONFIG)
+				*why = "expected a list of 9a, 9e, 9c";
 			goto out;
 		}
 		break;
@@ -577,6 +667,13 @@ store_value(const struct key *k, struct scl_config *c, struct val *v)
 		*(enum scl_removal_action *)(void *)p =
 		    (enum scl_removal_action)v->i;
 		break;
+	case T_UNKNOWN_TRIES:
+		*(enum scl_unknown_tries *)(void *)p =
+		    (enum scl_unknown_tries)v->i;
+		break;
+	case T_SLOTS:
+		*(unsigned *)(void *)p = v->u;
+		break;
 	case T_CLASS:
 		*(enum scl_class_rule *)(void *)p = (enum scl_class_rule)v->i;
 		break;
@@ -637,6 +734,8 @@ move_value(const struct key *k, struct scl_config *dst,
 	case T_PIN_MAX:
 	case T_REVOCATION:
 	case T_LAST_TRY:
+	case T_UNKNOWN_TRIES:
+	case T_SLOTS:
 	case T_REMOVAL:
 	case T_CLASS:
 		/* all these are int-sized scalars */
@@ -679,10 +778,12 @@ set_defaults(struct scl_config *c)
 	c->mapping[3] = SCL_MAP_CN;
 	c->n_mapping = 4;
 	c->allow_card_only = 1;
+	c->slots = SCL_SIGNIN_KEY_9A;
 	c->wait_for_card_s = 0;
 	c->card_timeout_ms = 10000;
 	c->last_try = SCL_LAST_TRY_REFUSE;
 	c->low_tries_warn = 2;
+	c->unknown_tries = SCL_UNKNOWN_TRIES_WARN;
 	scl_pin_policy_default(&c->pin_policy);
 	c->empty_pin_unavail = 1;
 	c->require_card = 0;

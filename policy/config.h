@@ -53,6 +53,20 @@ enum scl_removal_action {
 	SCL_REMOVAL_LOGOUT,
 };
 
+/*
+ * Key references whose certificates may sign in (`slots =`, module
+ * argument slots=), as a mask; also the scl_signin_opts.key_mask bits.
+ */
+#define SCL_SIGNIN_KEY_9A	0x1u	/* PIV Authentication (default) */
+#define SCL_SIGNIN_KEY_9E	0x2u	/* Card Authentication */
+#define SCL_SIGNIN_KEY_9C	0x4u	/* Digital Signature (PIN always) */
+
+/* What sign-in does with a card that does not report its PIN tries. */
+enum scl_unknown_tries {
+	SCL_UNKNOWN_TRIES_WARN = 0,	/* say so before the PIN prompt */
+	SCL_UNKNOWN_TRIES_REFUSE,	/* do not ask for a PIN at all */
+};
+
 /* Mapping methods, tried in the order listed in `mapping =`. */
 enum scl_map_method {
 	SCL_MAP_UPN = 1,	/* SAN otherName 1.3.6.1.4.1.311.20.2.3, user part */
@@ -87,12 +101,15 @@ struct scl_config {
 	char *mapfile;			/* default /etc/sclogin/mapping */
 	char *upn_domain;		/* if set, UPN must be user@<domain> */
 	int allow_card_only;		/* no user name: take it from the card (default 1) */
+	unsigned slots;			/* SCL_SIGNIN_KEY_* read at sign-in
+					 * (default 9A) */
 
 	/* card and PIN */
 	unsigned wait_for_card_s;	/* 0: don't wait (default 0) */
 	unsigned card_timeout_ms;	/* bound for connect/transmit (default 10000) */
 	enum scl_last_try last_try;	/* default refuse */
 	unsigned low_tries_warn;	/* show tries left at or below (default 2) */
+	enum scl_unknown_tries unknown_tries;	/* default warn */
 	struct scl_pin_policy pin_policy;
 	int empty_pin_unavail;		/* empty PIN = other sign-in option (default 1) */
 
@@ -163,6 +180,19 @@ const char *scl_config_key_name(size_t i);
 const char *scl_revocation_mode_name(enum scl_revocation_mode m);
 const char *scl_map_method_name(enum scl_map_method m);
 const char *scl_last_try_name(enum scl_last_try t);
+const char *scl_unknown_tries_name(enum scl_unknown_tries t);
+
+/*
+ * Parse a `slots` value: a comma-separated list of 9a, 9e and 9c (any
+ * case, spaces around items allowed), into SCL_SIGNIN_KEY_* bits.  An
+ * empty list, an empty item or another name is SCL_ERR_CONFIG; *ret_mask
+ * untouched on failure.  Shared by the config file, the module argument
+ * and `sclogin doctor`.
+ */
+int scl_config_parse_slots(const char *s, unsigned *ret_mask);
+
+/* "9a,9e" for a mask (the order above); "" for 0.  At least 12 bytes. */
+void scl_config_format_slots(unsigned mask, char *buf, size_t len);
 
 /* Helper for list keys. */
 int scl_config_list_has(char *const *list, size_t n, const char *s);

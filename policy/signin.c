@@ -281,7 +281,8 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 {
 	struct scl_card *card = NULL;
 	struct scl_transport *t;
-	unsigned mask = opts->key_mask != 0 ? opts->key_mask : SCL_SIGNIN_KEY_9A;
+	unsigned mask = opts->key_mask != 0 ? opts->key_mask :
+	    opts->cfg->slots != 0 ? opts->cfg->slots : SCL_SIGNIN_KEY_9A;
 	uint8_t *der = NULL;
 	size_t der_len = 0, k;
 	int began = 0, r, rr;

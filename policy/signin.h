@@ -52,10 +52,10 @@
 #define SCL_SIGNIN_DETAIL_MAX		256
 #define SCL_SIGNIN_LABEL_MAX		128
 
-/* Key references to read, as a mask (opts.key_mask); 0 means AUTH only. */
-#define SCL_SIGNIN_KEY_9A	0x1u	/* PIV Authentication (default) */
-#define SCL_SIGNIN_KEY_9E	0x2u	/* Card Authentication */
-#define SCL_SIGNIN_KEY_9C	0x4u	/* Digital Signature (PIN always) */
+/*
+ * Key references to read, as a mask of SCL_SIGNIN_KEY_* (config.h;
+ * opts.key_mask); 0 means cfg->slots (`slots =`, default 9A only).
+ */
 
 enum scl_signin_step {
 	SCL_STEP_SERVICE = 0,
@@ -148,7 +148,7 @@ struct scl_signin_opts {
 	const struct scl_config *cfg;	/* required */
 	const char *user;		/* NULL or "": card-only, find users */
 	const char *reader;		/* NULL: every reader; else only this */
-	unsigned key_mask;		/* SCL_SIGNIN_KEY_*; 0 = 9A */
+	unsigned key_mask;		/* SCL_SIGNIN_KEY_*; 0 = cfg->slots */
 	time_t now;			/* 0: time(NULL) */
 	int skip_revocation;		/* doctor --offline: treat as OFF */
 };

@@ -226,7 +226,7 @@ tool_doctor(struct tool *tl, int argc, char **argv)
 	struct scl_config *cfg = NULL;
 	const char *user = NULL, *service = "login", *config;
 	char errbuf[512];
-	unsigned mask = SCL_SIGNIN_KEY_9A;
+	unsigned mask = 0;		/* 0: the slots of the configuration */
 	int c, r, ex = SCL_EXIT_FAIL, offline = 0;
 	struct json j;
 

@@ -163,6 +163,65 @@ test_config_overrides(void **state)
 	unlink(path);
 }
 
+/* slots: the config key, and the module argument that overrides it. */
+static void
+test_slots_config(void **state)
+{
+	char path[] = "/tmp/scl-test-slots-XXXXXX";
+	const char *file_only[] = { "config=" };
+	const char *with_arg[] = { "config=", "slots=9C,9a" };
+	char cfgarg[64];
+	struct scl_pam_args a;
+	struct scl_config *cfg = NULL;
+	char err[512];
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "[global]\nslots = 9e\n", 20) == 20);
+	close(fd);
+	snprintf(cfgarg, sizeof(cfgarg), "config=%s", path);
+	file_only[0] = with_arg[0] = cfgarg;
+
+	assert_int_equal(scl_pam_args_parse(1, file_only, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(a.key_mask, 0);
+	assert_int_equal(scl_pam_config(&a, "login", &cfg, err, sizeof(err)),
+	    0);
+	assert_int_equal(cfg->slots, SCL_SIGNIN_KEY_9E);
+	scl_config_free(&cfg);
+
+	assert_int_equal(scl_pam_args_parse(2, with_arg, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(scl_pam_config(&a, "login", &cfg, err, sizeof(err)),
+	    0);
+	assert_int_equal(cfg->slots, SCL_SIGNIN_KEY_9A | SCL_SIGNIN_KEY_9C);
+	scl_config_free(&cfg);
+	unlink(path);
+}
+
+/* Every module argument that is policy has a config key of that name. */
+static void
+test_args_have_config_keys(void **state)
+{
+	size_t i, k;
+	int found;
+
+	for (i = 0; i < scl_pam_n_arg_docs; i++) {
+		const struct scl_pam_arg_doc *d = &scl_pam_arg_docs[i];
+
+		if (strcmp(d->name, "config") == 0)
+			continue;	/* names the file itself */
+		assert_non_null(d->config_key);
+		assert_string_equal(d->config_key, d->name);
+		found = 0;
+		for (k = 0; scl_config_key_name(k) != NULL; k++)
+			if (strcmp(scl_config_key_name(k), d->config_key) == 0)
+				found = 1;
+		assert_true(found);
+	}
+}
+
 int
 main(void)
 {
@@ -170,6 +229,8 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_config_overrides),
+		cmocka_unit_test(test_slots_config),
+		cmocka_unit_test(test_args_have_config_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

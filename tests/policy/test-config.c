@@ -87,6 +87,8 @@ test_defaults(void **state)
 	assert_int_equal(c->card_timeout_ms, 10000);
 	assert_int_equal(c->last_try, SCL_LAST_TRY_REFUSE);
 	assert_int_equal(c->low_tries_warn, 2);
+	assert_int_equal(c->unknown_tries, SCL_UNKNOWN_TRIES_WARN);
+	assert_int_equal(c->slots, SCL_SIGNIN_KEY_9A);
 	assert_int_equal(c->pin_policy.min_len, 6);
 	assert_int_equal(c->pin_policy.max_len, 8);
 	assert_int_equal(c->empty_pin_unavail, 1);
@@ -128,10 +130,12 @@ test_all_keys(void **state)
 	    "mapfile = /x/map\n"
 	    "upn_domain = Example.TEST\n"
 	    "allow_card_only = 0\n"
+	    "slots = 9E, 9a\n"
 	    "wait_for_card = 30\n"
 	    "card_timeout_ms = 5000\n"
 	    "last_try = confirm\n"
 	    "low_tries_warn = 3\n"
+	    "unknown_tries = refuse\n"
 	    "pin_min_length = 4\n"
 	    "pin_max_length = 8\n"
 	    "pin_upper = disallowed\n"
@@ -176,6 +180,8 @@ test_all_keys(void **state)
 	assert_int_equal(c->card_timeout_ms, 5000);
 	assert_int_equal(c->last_try, SCL_LAST_TRY_CONFIRM);
 	assert_int_equal(c->low_tries_warn, 3);
+	assert_int_equal(c->unknown_tries, SCL_UNKNOWN_TRIES_REFUSE);
+	assert_int_equal(c->slots, SCL_SIGNIN_KEY_9A | SCL_SIGNIN_KEY_9E);
 	assert_int_equal(c->pin_policy.min_len, 4);
 	assert_int_equal(c->pin_policy.max_len, 8);
 	assert_int_equal(c->pin_policy.upper, SCL_CLASS_DISALLOWED);
@@ -329,6 +335,14 @@ static const struct err_case err_cases[] = {
 	    "(example.com)" },
 	{ "[global]\nlast_try = always\n", NULL,
 	    "t.conf:2: last_try = 'always': expected refuse or confirm" },
+	{ "[global]\nunknown_tries = ignore\n", NULL,
+	    "t.conf:2: unknown_tries = 'ignore': expected warn or refuse" },
+	{ "[global]\nslots = 9a, 9d\n", NULL,
+	    "t.conf:2: slots = '9a, 9d': expected a list of 9a, 9e, 9c" },
+	{ "[global]\nslots = 9a,\n", NULL,
+	    "t.conf:2: slots = '9a,': expected a list of 9a, 9e, 9c" },
+	{ "[global]\nslots =\n", NULL,
+	    "t.conf:2: slots = '': expected a list of 9a, 9e, 9c" },
 	{ "[global]\nremoval_action = shutdown\n", NULL,
 	    "t.conf:2: removal_action = 'shutdown': expected none, lock or "
 	    "logout" },
@@ -708,6 +722,57 @@ test_names(void **state)
 }
 
 /* Deterministic mutations of a valid file: nothing may crash or leak. */
+/* slots: the parser shared by the file, the module argument and doctor. */
+static void
+test_slots(void **state)
+{
+	static const char text[] =
+	    "[global]\nslots = 9a\n[service sudo]\nslots = 9c,9E\n";
+	struct scl_config *c;
+	unsigned m = 77;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(scl_config_parse_slots("9c", &m), 0);
+	assert_int_equal(m, SCL_SIGNIN_KEY_9C);
+	assert_int_equal(scl_config_parse_slots(" 9A ,9e,9c ", &m), 0);
+	assert_int_equal(m, SCL_SIGNIN_KEY_9A | SCL_SIGNIN_KEY_9E |
+	    SCL_SIGNIN_KEY_9C);
+	m = 77;
+	assert_int_equal(scl_config_parse_slots("", &m), SCL_ERR_CONFIG);
+	assert_int_equal(scl_config_parse_slots("9a,,9e", &m), SCL_ERR_CONFIG);
+	assert_int_equal(scl_config_parse_slots("9b", &m), SCL_ERR_CONFIG);
+	assert_int_equal(scl_config_parse_slots("9a9e", &m), SCL_ERR_CONFIG);
+	assert_int_equal(scl_config_parse_slots(NULL, &m),
+	    SCL_ERR_INVALID_ARGUMENT);
+	assert_int_equal(m, 77);
+	scl_config_format_slots(SCL_SIGNIN_KEY_9C | SCL_SIGNIN_KEY_9A, buf,
+	    sizeof(buf));
+	assert_string_equal(buf, "9a,9c");
+	scl_config_format_slots(0, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+
+	/* A service section overrides [global]; scl_config_set overrides
+	 * both (the module argument). */
+	c = parse_ok(text, "sudo");
+	assert_int_equal(c->slots, SCL_SIGNIN_KEY_9C | SCL_SIGNIN_KEY_9E);
+	assert_int_equal(scl_config_set(c, "slots", "9a", NULL, 0), 0);
+	assert_int_equal(c->slots, SCL_SIGNIN_KEY_9A);
+	assert_int_equal(scl_config_set(c, "unknown_tries", "refuse", NULL,
+	    0), 0);
+	assert_int_equal(c->unknown_tries, SCL_UNKNOWN_TRIES_REFUSE);
+	scl_config_free(&c);
+	c = parse_ok(text, "login");
+	assert_int_equal(c->slots, SCL_SIGNIN_KEY_9A);
+	scl_config_free(&c);
+	assert_string_equal(scl_unknown_tries_name(SCL_UNKNOWN_TRIES_WARN),
+	    "warn");
+	assert_string_equal(scl_unknown_tries_name(SCL_UNKNOWN_TRIES_REFUSE),
+	    "refuse");
+	assert_string_equal(scl_unknown_tries_name(
+	    (enum scl_unknown_tries)9), "?");
+}
+
 static void
 test_mutations(void **state)
 {
@@ -758,6 +823,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_man_page),
 		cmocka_unit_test(test_sample_config),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_mutations),
 	};
 	int r;
