@@ -360,11 +360,29 @@ guard_last_try(struct call *c, const struct scl_signin_candidate *cand)
 	return yes ? 0 : SCL_ERR_CANCELLED;
 }
 
+/*
+ * A card that does not report its tries left (the scan only lets one
+ * through under unknown_tries = warn): say so before the PIN prompt, so a
+ * try that may be the last one is never spent silently.  The prompt says
+ * it too (pin_prompt), for hosts that run with PAM_SILENT.
+ */
+static void
+warn_unknown_tries(struct call *c, const struct scl_signin_candidate *cand)
+{
+	if (cand->tries >= 0)
+		return;
+	scl_pam_info(c->pamh, c->flags, "%s does not report how many PIN "
+	    "tries are left: a wrong PIN may block it.", cand->label);
+}
+
 static void
 pin_prompt(char *buf, size_t len, const char *what,
     const struct scl_signin_candidate *cand, unsigned low)
 {
-	if (cand->tries == 1)
+	if (cand->tries < 0)
+		snprintf(buf, len, "%s %s (tries left unknown): ", what,
+		    cand->label);
+	else if (cand->tries == 1)
 		snprintf(buf, len, "%s %s (last try): ", what, cand->label);
 	else if (cand->tries > 1 && (unsigned)cand->tries <= low)
 		snprintf(buf, len, "%s %s (%d tries left): ", what, cand->label,
@@ -373,10 +391,13 @@ pin_prompt(char *buf, size_t len, const char *what,
 		snprintf(buf, len, "%s %s: ", what, cand->label);
 }
 
-/* Read a PIN and check it locally: empty, length, character classes. */
+/*
+ * Read a PIN and, with check_length, refuse locally one whose length no
+ * PIN of the policy can have (*ret_why, if not NULL, gets the sentence).
+ */
 static int
 ask_pin(struct call *c, const char *prompt, struct scl_pin *pin,
-    int check_policy, int *ret_empty)
+    int check_length, int *ret_empty, const char **ret_why)
 {
 	int empty = 0, r;
 
@@ -389,12 +410,9 @@ ask_pin(struct call *c, const char *prompt, struct scl_pin *pin,
 		    SCL_ERR_PIN_FORMAT;
 		goto out;
 	}
-	if (check_policy &&
-	    (pin->len < c->cfg->pin_policy.min_len ||
-	    pin->len > c->cfg->pin_policy.max_len)) {
-		r = SCL_ERR_PIN_FORMAT;
+	if (check_length && (r = scl_pin_policy_check_length(
+	    &c->cfg->pin_policy, pin->len, ret_why)) < 0)
 		goto out;
-	}
 	r = 0;
 out:
 	if (r < 0)
@@ -455,9 +473,10 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	}
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
+	warn_unknown_tries(&c, cand);
 	pin_prompt(prompt, sizeof(prompt), "PIN for", cand,
 	    c.cfg->low_tries_warn);
-	if ((r = ask_pin(&c, prompt, &pin, 1, &empty)) < 0)
+	if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)
 		goto out;
 	r = scl_signin_authenticate(c.cfg, cand, &pin, &tries);
 	scl_pin_clear(&pin);
@@ -742,7 +761,7 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	struct scl_pin old_pin, new_pin, again;
 	struct outcome o;
 	const char *why = NULL;
-	char prompt[512];
+	char prompt[512], whybuf[256];
 	int empty = 0, tries = -1, r;
 
 	memset(&old_pin, 0, sizeof(old_pin));
@@ -775,12 +794,22 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	}
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
+	warn_unknown_tries(&c, cand);
 	pin_prompt(prompt, sizeof(prompt), "Current PIN for", cand,
 	    c.cfg->low_tries_warn);
-	if ((r = ask_pin(&c, prompt, &old_pin, 0, &empty)) < 0)
+	r = ask_pin(&c, prompt, &old_pin, 1, &empty, &why);
+	if (r == SCL_ERR_PIN_FORMAT && why != NULL) {
+		/* Refused before the new PIN is asked; nothing reached the
+		 * card. */
+		snprintf(whybuf, sizeof(whybuf), "%s No PIN try was used.",
+		    why);
+		why = whybuf;
+	}
+	if (r < 0)
 		goto out;
-	if ((r = ask_pin(&c, "New PIN: ", &new_pin, 0, &empty)) < 0 ||
-	    (r = ask_pin(&c, "Repeat the new PIN: ", &again, 0, &empty)) < 0)
+	if ((r = ask_pin(&c, "New PIN: ", &new_pin, 0, &empty, NULL)) < 0 ||
+	    (r = ask_pin(&c, "Repeat the new PIN: ", &again, 0, &empty,
+	    NULL)) < 0)
 		goto out;
 	if (!pins_equal(&new_pin, &again)) {
 		r = SCL_ERR_PIN_POLICY;

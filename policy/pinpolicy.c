@@ -87,6 +87,39 @@ char_class(uint8_t c)
 	return -1;
 }
 
+/* The sentence for a length outside the policy's bounds (clamped to PIV). */
+static const char *
+length_reason(const struct scl_pin_policy *p, size_t len)
+{
+	unsigned min = p->min_len, max;
+
+	max = p->max_len > PIV_PIN_MAX ? PIV_PIN_MAX : p->max_len;
+	if (min > PIV_PIN_MAX)
+		min = PIV_PIN_MAX;
+	if (max == 0)
+		max = PIV_PIN_MAX;
+	if (len < min || len == 0)
+		return too_short[min];
+	if (len > max)
+		return too_long[max];
+	return NULL;
+}
+
+int
+scl_pin_policy_check_length(const struct scl_pin_policy *p, size_t len,
+    const char **ret_reason)
+{
+	const char *reason;
+
+	if (p == NULL)
+		return SCL_ERR_INVALID_ARGUMENT;
+	if ((reason = length_reason(p, len)) == NULL)
+		return 0;
+	if (ret_reason != NULL)
+		*ret_reason = reason;
+	return SCL_ERR_PIN_FORMAT;
+}
+
 int
 scl_pin_policy_check(const struct scl_pin_policy *p, const uint8_t *pin,
     size_t len, const char **ret_reason)
@@ -94,26 +127,13 @@ scl_pin_policy_check(const struct scl_pin_policy *p, const uint8_t *pin,
 	const char *reason = NULL;
 	enum scl_class_rule rule[CL_N];
 	unsigned seen[CL_N] = { 0 };
-	unsigned min, max;
 	int r = SCL_ERR_INTERNAL;
 
 	if (p == NULL || (pin == NULL && len > 0)) {
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
-	min = p->min_len;
-	max = p->max_len > PIV_PIN_MAX ? PIV_PIN_MAX : p->max_len;
-	if (min > PIV_PIN_MAX)
-		min = PIV_PIN_MAX;
-	if (max == 0)
-		max = PIV_PIN_MAX;
-	if (len < min || len == 0) {
-		reason = too_short[min];
-		r = SCL_ERR_PIN_POLICY;
-		goto out;
-	}
-	if (len > max) {
-		reason = too_long[max];
+	if ((reason = length_reason(p, len)) != NULL) {
 		r = SCL_ERR_PIN_POLICY;
 		goto out;
 	}

@@ -33,6 +33,19 @@ void scl_pin_policy_default(struct scl_pin_policy *p);
 int scl_pin_policy_check(const struct scl_pin_policy *p, const uint8_t *pin,
     size_t len, const char **ret_reason);
 
+/*
+ * Length check of a PIN that is entered, not set: a sign-in PIN or the
+ * current PIN of a change.  The bounds are the policy's (min_len..max_len,
+ * clamped to the PIV maximum of 8; defaults 6..8), the same as for a new
+ * PIN, so a PIN that cannot be right is refused before it reaches the card
+ * and spends no try.  Returns 0, SCL_ERR_PIN_FORMAT with *ret_reason the
+ * same plain sentences as scl_pin_policy_check ("The PIN must have at
+ * least 6 characters."; ret_reason may be NULL, untouched on success), or
+ * SCL_ERR_INVALID_ARGUMENT for p NULL.
+ */
+int scl_pin_policy_check_length(const struct scl_pin_policy *p, size_t len,
+    const char **ret_reason);
+
 /* Parse "allowed" / "required" / "disallowed". */
 int scl_class_rule_parse(const char *s, enum scl_class_rule *ret);
 

@@ -511,15 +511,26 @@ judge(struct scl_signin_result *res, const struct scl_signin_opts *opts,
 		c->fail_step = SCL_STEP_PIN_STATE;
 		goto fail;
 	}
-	if (c->tries > 0 && (unsigned)c->tries <= cfg->low_tries_warn)
+	if (c->tries < 0 && cfg->unknown_tries == SCL_UNKNOWN_TRIES_REFUSE) {
+		r = SCL_ERR_PIN_TRIES_UNKNOWN;
+		snprintf(detail, sizeof(detail), "the card does not report its "
+		    "PIN tries left%s (unknown_tries = refuse)", verified ?
+		    " (already verified by another session)" : "");
+		c->fail_step = SCL_STEP_PIN_STATE;
+		goto fail;
+	}
+	if (c->tries < 0)
+		report(res, SCL_STEP_PIN_STATE, SCL_VERDICT_WARN, 0, c->reader,
+		    c->key_ref, NULL, "tries left unknown%s: the user is told "
+		    "before the PIN prompt (unknown_tries = warn)", verified ?
+		    " (already verified by another session)" : "");
+	else if (c->tries > 0 && (unsigned)c->tries <= cfg->low_tries_warn)
 		report(res, SCL_STEP_PIN_STATE, SCL_VERDICT_WARN, 0, c->reader,
 		    c->key_ref, NULL, "%d PIN tr%s left", c->tries,
 		    c->tries == 1 ? "y" : "ies");
 	else
-		report(res, SCL_STEP_PIN_STATE, verified ? SCL_VERDICT_WARN :
-		    SCL_VERDICT_OK, 0, c->reader, c->key_ref, NULL,
-		    "%s%s", c->tries < 0 ? "tries left unknown" : "PIN usable",
-		    verified ? " (already verified by another session)" : "");
+		report(res, SCL_STEP_PIN_STATE, SCL_VERDICT_OK, 0, c->reader,
+		    c->key_ref, NULL, "PIN usable");
 	report_tag_sha(res, c->sha256_hex);
 	c->status = 0;
 	return 0;
@@ -809,23 +820,29 @@ out:
  * The PIN counter now, inside the transaction that will spend a try: the
  * caller guarded (or refused) the last try from the scan, which may be
  * stale (another program or session spent tries during the prompt).  A
- * last try the caller did not see as the last one is refused.
+ * last try the caller did not see as the last one is refused, and so is a
+ * counter the card no longer reports when it did at the scan (the user
+ * was not warned) or that it never reports under unknown_tries = refuse.
  */
 static int
-check_tries(struct scl_transport *t, const struct scl_signin_candidate *cand)
+check_tries(struct scl_transport *t, const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand)
 {
 	int tries = -1, verified = 0, r;
 
-	if ((r = scl_piv_pin_status(t, SCL_PIV_REF_PIN, &tries,
-	    &verified)) < 0) {
-		/* Unknown: same as at scan time when it was unknown too. */
-		r = 0;
+	r = scl_piv_pin_status(t, SCL_PIV_REF_PIN, &tries, &verified);
+	if (card_lost(r))
 		goto out;
-	}
+	if (r < 0)
+		tries = -1;
+	r = 0;
 	if (tries == 0)
 		r = SCL_ERR_PIN_BLOCKED;
 	else if (tries == 1 && cand->tries != 1)
 		r = SCL_ERR_PIN_LAST_TRY;
+	else if (tries < 0 && (cand->tries >= 0 ||
+	    cfg->unknown_tries == SCL_UNKNOWN_TRIES_REFUSE))
+		r = SCL_ERR_PIN_TRIES_UNKNOWN;
 out:
 	if (r < 0)
 		scl_debug("%s: %d tries left now, %d at scan: %s", __func__,
@@ -850,7 +867,7 @@ scl_signin_authenticate(const struct scl_config *cfg,
 	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0)
 		goto out;
 	t = scl_card_transport(card);
-	if ((r = check_tries(t, cand)) < 0)
+	if ((r = check_tries(t, cfg, cand)) < 0)
 		goto out;
 	r = scl_piv_verify(t, pin, &tries);
 	if (r == SCL_ERR_PIN_WRONG && ret_tries != NULL)
@@ -881,6 +898,11 @@ scl_signin_change_pin(const struct scl_config *cfg,
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
+	/* The current PIN gets the sign-in length check: no try spent on a
+	 * PIN that cannot be right. */
+	if ((r = scl_pin_policy_check_length(&cfg->pin_policy, old_pin->len,
+	    /* ret_reason= */ NULL)) < 0)
+		goto out;
 	r = scl_pin_policy_check(&cfg->pin_policy, new_pin->v, new_pin->len,
 	    &why);
 	if (r < 0) {
@@ -889,7 +911,7 @@ scl_signin_change_pin(const struct scl_config *cfg,
 		goto out;
 	}
 	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0 ||
-	    (r = check_tries(scl_card_transport(card), cand)) < 0)
+	    (r = check_tries(scl_card_transport(card), cfg, cand)) < 0)
 		goto out;
 	r = scl_piv_change_reference(scl_card_transport(card), SCL_PIV_REF_PIN,
 	    old_pin, new_pin, &tries);

@@ -34,7 +34,9 @@
  *     MAPPING     scl_map_check_user (user given) or scl_map_find_users
  *                 (card-only)
  *     POLICY      card-only allowed, supported key algorithm
- *     PIN_STATE   tries left via empty VERIFY (blocked = FAIL, low = WARN)
+ *     PIN_STATE   tries left via empty VERIFY (blocked = FAIL, low = WARN;
+ *                 not reported = WARN, or FAIL with PIN_TRIES_UNKNOWN
+ *                 under cfg->unknown_tries = refuse; tries is then -1)
  *   and returns every certificate read as a candidate with its own status;
  *   usable candidates (status 0) are those a PIN may be asked for.
  *
@@ -175,7 +177,10 @@ const struct scl_signin_candidate *scl_signin_usable(
  * same SHA-256; otherwise SCL_ERR_CARD_REMOVED; a clone of the CHUID fails
  * the proof of possession), read the PIN counter again (0:
  * SCL_ERR_PIN_BLOCKED; 1 while cand->tries was not 1, i.e. the caller did
- * not guard the last try: SCL_ERR_PIN_LAST_TRY, nothing spent), VERIFY
+ * not guard the last try: SCL_ERR_PIN_LAST_TRY, nothing spent; no
+ * counter now while the scan saw one, or none at all under
+ * cfg->unknown_tries = refuse: SCL_ERR_PIN_TRIES_UNKNOWN, nothing spent),
+ * VERIFY
  * pin, scl_cert_prove_possession with a fresh challenge, then end the
  * transaction resetting the card (drops the verified state) and
  * disconnect.
@@ -191,7 +196,9 @@ int scl_signin_authenticate(const struct scl_config *cfg,
 
 /*
  * Change the PIN of the card in cand's reader (same identity and PIN
- * counter checks as above): new_pin is checked against cfg->pin_policy first (SCL_ERR_PIN_POLICY,
+ * counter checks as above): old_pin must have the length of a PIN that
+ * can be entered (scl_pin_policy_check_length: SCL_ERR_PIN_FORMAT, no APDU
+ * sent), new_pin is checked against cfg->pin_policy (SCL_ERR_PIN_POLICY,
  * *ret_policy_reason a static user sentence; no APDU sent), then CHANGE
  * REFERENCE DATA.  ret_tries / ret_policy_reason may be NULL.
  */

@@ -75,6 +75,7 @@ test_expected(void **state)
 		{ SCL_ERR_PIN_WRONG, PAM_AUTH_ERR },
 		{ SCL_ERR_PIN_BLOCKED, PAM_MAXTRIES },
 		{ SCL_ERR_PIN_LAST_TRY, PAM_AUTH_ERR },
+		{ SCL_ERR_PIN_TRIES_UNKNOWN, PAM_AUTHINFO_UNAVAIL },
 		{ SCL_ERR_CERT_EXPIRED, PAM_AUTH_ERR },
 		{ SCL_ERR_CERT_REVOKED, PAM_AUTH_ERR },
 		{ SCL_ERR_SIG_INVALID, PAM_AUTH_ERR },
@@ -99,6 +100,8 @@ test_expected(void **state)
 	assert_int_equal(scl_pam_from_err(SCL_ERR_PIN_POLICY,
 	    SCL_PAM_PASSWORD), PAM_AUTHTOK_ERR);
 	assert_int_equal(scl_pam_from_err(SCL_ERR_PIN_WRONG,
+	    SCL_PAM_PASSWORD), PAM_AUTHTOK_ERR);
+	assert_int_equal(scl_pam_from_err(SCL_ERR_PIN_TRIES_UNKNOWN,
 	    SCL_PAM_PASSWORD), PAM_AUTHTOK_ERR);
 	assert_int_equal(scl_pam_from_err(SCL_ERR_BAD_STATE,
 	    SCL_PAM_SESSION), PAM_SESSION_ERR);

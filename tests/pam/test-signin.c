@@ -547,6 +547,145 @@ test_last_try_after_scan(void **state)
 	scl_pin_clear(&new_pin);
 }
 
+/* The current PIN of a change gets the sign-in length check: no try. */
+static void
+test_change_pin_old_length(void **state)
+{
+	struct fcard card = { .label = "Card", .cert_9a = "alice",
+	    .cert_9e = NULL, .verify_sw = 0x63C3, .secret_sw = 0x9000 };
+	struct scl_signin_result *res;
+	const struct scl_signin_candidate *c;
+	struct scl_pin old_pin, new_pin;
+	const char *why = NULL;
+	int tries = 42;
+
+	assert_int_equal(scl_pin_set(&new_pin, "24681357"), 0);
+	readers[0] = (struct freader){ "Reader A", &card };
+	n_readers = 1;
+	res = scan("root", 0);
+	assert_non_null(c = scl_signin_usable(res, 0));
+
+	assert_int_equal(scl_pin_set(&old_pin, "12345"), 0);
+	assert_int_equal(scl_signin_change_pin(cfg, c, &old_pin, &new_pin,
+	    &tries, &why), SCL_ERR_PIN_FORMAT);
+	assert_int_equal(scl_pin_set(&old_pin, "1"), 0);
+	assert_int_equal(scl_signin_change_pin(cfg, c, &old_pin, &new_pin,
+	    &tries, &why), SCL_ERR_PIN_FORMAT);
+	/* A policy with shorter maximum: an 8-character PIN cannot be it. */
+	cfg->pin_policy.max_len = 7;
+	assert_int_equal(scl_pin_set(&old_pin, "12345678"), 0);
+	assert_int_equal(scl_signin_change_pin(cfg, c, &old_pin, &new_pin,
+	    &tries, &why), SCL_ERR_PIN_FORMAT);
+	cfg->pin_policy.max_len = 8;
+	assert_int_equal(card.n_secret, 0);
+	assert_int_equal(tries, 42);
+	assert_null(why);
+
+	assert_int_equal(scl_pin_set(&old_pin, "123456"), 0);
+	assert_int_equal(scl_signin_change_pin(cfg, c, &old_pin, &new_pin,
+	    &tries, &why), 0);
+	assert_int_equal(card.n_secret, 1);
+	scl_signin_result_free(&res);
+	scl_pin_clear(&old_pin);
+	scl_pin_clear(&new_pin);
+}
+
+/*
+ * A card that does not report its tries (empty VERIFY answers neither
+ * 63Cx nor 9000): warn (default) lets it through, flagged, and the PIN is
+ * sent; refuse keeps it from ever being asked for a PIN.
+ */
+static void
+test_unknown_tries(void **state)
+{
+	struct fcard card = { .label = "Mute", .cert_9a = "alice",
+	    .cert_9e = NULL, .verify_sw = 0x6A80, .secret_sw = 0x9000 };
+	struct scl_signin_result *res;
+	const struct scl_signin_candidate *c;
+	struct scl_pin pin;
+	int tries = 42;
+
+	assert_int_equal(scl_pin_set(&pin, "123456"), 0);
+	readers[0] = (struct freader){ "Reader A", &card };
+	n_readers = 1;
+	assert_int_equal(cfg->unknown_tries, SCL_UNKNOWN_TRIES_WARN);
+	res = scan("root", 0);
+	assert_non_null(c = scl_signin_usable(res, 0));
+	assert_int_equal(c->tries, -1);
+	assert_true(has_entry(res, SCL_STEP_PIN_STATE, SCL_VERDICT_WARN,
+	    "tries left unknown"));
+	assert_false(has_entry(res, SCL_STEP_PIN_STATE, SCL_VERDICT_OK,
+	    NULL));
+	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
+	    SCL_ERR_SW_UNEXPECTED);	/* PIN sent; the fake cannot sign */
+	assert_int_equal(card.n_secret, 1);
+
+	/* Reported at the scan, no longer when the PIN would go: the user
+	 * was not warned, so nothing is sent. */
+	card.verify_sw = 0x63C3;
+	scl_signin_result_free(&res);
+	res = scan("root", 0);
+	assert_non_null(c = scl_signin_usable(res, 0));
+	assert_int_equal(c->tries, 3);
+	card.verify_sw = 0x6A80;
+	card.n_secret = 0;
+	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
+	    SCL_ERR_PIN_TRIES_UNKNOWN);
+	assert_int_equal(card.n_secret, 0);
+	card.verify_sw = 0x9000;	/* "already verified": no count either */
+	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
+	    SCL_ERR_PIN_TRIES_UNKNOWN);
+	assert_int_equal(card.n_secret, 0);
+	assert_int_equal(tries, 42);
+	scl_signin_result_free(&res);
+
+	/* refuse: not a candidate; and refused again at the card. */
+	cfg->unknown_tries = SCL_UNKNOWN_TRIES_REFUSE;
+	card.verify_sw = 0x6A80;
+	res = scan("root", 0);
+	assert_int_equal(res->n, 1);
+	assert_int_equal(res->n_usable, 0);
+	assert_int_equal(res->reason, SCL_ERR_PIN_TRIES_UNKNOWN);
+	assert_int_equal(res->reason_step, SCL_STEP_PIN_STATE);
+	assert_true(has_entry(res, SCL_STEP_PIN_STATE, SCL_VERDICT_FAIL,
+	    "does not report its PIN tries left"));
+	assert_int_equal(scl_signin_authenticate(cfg, &res->c[0], &pin,
+	    &tries), SCL_ERR_PIN_TRIES_UNKNOWN);
+	assert_int_equal(card.n_secret, 0);
+	scl_signin_result_free(&res);
+	card.verify_sw = 0x9000;
+	res = scan("root", 0);
+	assert_int_equal(res->reason, SCL_ERR_PIN_TRIES_UNKNOWN);
+	scl_signin_result_free(&res);
+	cfg->unknown_tries = SCL_UNKNOWN_TRIES_WARN;
+	scl_pin_clear(&pin);
+}
+
+/* opts.key_mask 0 reads the slots of the configuration. */
+static void
+test_slots_from_config(void **state)
+{
+	struct fcard card = { .label = "Card", .cert_9a = NULL,
+	    .cert_9e = "alice", .verify_sw = 0x63C3 };
+	struct scl_signin_result *res;
+
+	readers[0] = (struct freader){ "Reader A", &card };
+	n_readers = 1;
+	res = scan("root", 0);
+	assert_int_equal(res->n_usable, 0);	/* 9A only: nothing */
+	scl_signin_result_free(&res);
+	cfg->slots = SCL_SIGNIN_KEY_9A | SCL_SIGNIN_KEY_9E;
+	res = scan("root", 0);
+	assert_int_equal(res->n_usable, 1);
+	assert_int_equal(res->c[0].key_ref, SCL_PIV_KEY_CARDAUTH);
+	scl_signin_result_free(&res);
+	/* an explicit mask wins */
+	res = scan("root", SCL_SIGNIN_KEY_9A);
+	assert_int_equal(res->n_usable, 0);
+	scl_signin_result_free(&res);
+	cfg->slots = SCL_SIGNIN_KEY_9A;
+}
+
 static void
 test_names(void **state)
 {
@@ -571,6 +710,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_mapping),
 		cmocka_unit_test(test_pin_state),
 		cmocka_unit_test(test_last_try_after_scan),
+		cmocka_unit_test(test_change_pin_old_length),
+		cmocka_unit_test(test_unknown_tries),
+		cmocka_unit_test(test_slots_from_config),
 		cmocka_unit_test(test_names),
 	};
 

@@ -84,6 +84,35 @@ test_check(void **state)
 	    NULL), SCL_ERR_INVALID_ARGUMENT);
 }
 
+/* The length check of an entered PIN (sign-in, current PIN of a change). */
+static void
+test_check_length(void **state)
+{
+	struct scl_pin_policy p;
+	const char *why = NULL;
+
+	scl_pin_policy_default(&p);
+	assert_int_equal(scl_pin_policy_check_length(&p, 6, &why), 0);
+	assert_int_equal(scl_pin_policy_check_length(&p, 8, &why), 0);
+	assert_null(why);
+	assert_int_equal(scl_pin_policy_check_length(&p, 5, &why),
+	    SCL_ERR_PIN_FORMAT);
+	assert_string_equal(why, "The PIN must have at least 6 characters.");
+	assert_int_equal(scl_pin_policy_check_length(&p, 0, NULL),
+	    SCL_ERR_PIN_FORMAT);
+	assert_int_equal(scl_pin_policy_check_length(&p, 9, &why),
+	    SCL_ERR_PIN_FORMAT);
+	assert_string_equal(why, "The PIN must have at most 8 characters.");
+	/* clamped to PIV's 8 like a new PIN */
+	p.min_len = 4;
+	p.max_len = 127;
+	assert_int_equal(scl_pin_policy_check_length(&p, 4, NULL), 0);
+	assert_int_equal(scl_pin_policy_check_length(&p, 9, NULL),
+	    SCL_ERR_PIN_FORMAT);
+	assert_int_equal(scl_pin_policy_check_length(NULL, 6, NULL),
+	    SCL_ERR_INVALID_ARGUMENT);
+}
+
 static void
 test_parse_format(void **state)
 {
@@ -139,6 +168,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_length),
 		cmocka_unit_test(test_parse_format),
 		cmocka_unit_test(test_class_rule),
 	};
