@@ -4,6 +4,7 @@
 # usage errors (exit 2) and the documented exit codes in sclogin(1).
 set -u
 S=${SCLOGIN:?}
+W=${SCL_TEST_WRAPPER:-}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 n=0
@@ -17,7 +18,8 @@ fail() {
 expect() {
 	want=$1
 	shift
-	"$S" "$@" >"$T/out" 2>"$T/err" </dev/null
+	# shellcheck disable=SC2086 # the wrapper's words, by contract
+	$W "$S" "$@" >"$T/out" 2>"$T/err" </dev/null
 	got=$?
 	[ "$got" -eq "$want" ] || {
 		cat "$T/out" "$T/err" >&2

@@ -31,7 +31,7 @@ doctor() {
 	LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$T/passwd" \
 	NSS_WRAPPER_GROUP="$T/group" \
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    "$SCLOGIN" doctor --config "$T/sclogin.conf" "$@"
+	    sclogin doctor --config "$T/sclogin.conf" "$@"
 }
 
 expect 3 doctor --user alice

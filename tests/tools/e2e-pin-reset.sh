@@ -11,7 +11,7 @@ pin() {
 	input=$2
 	shift 2
 	printf "$input" >"$T/secrets"
-	"$SCLOGIN" pin "$action" --pin-fd 3 "$@" 3<"$T/secrets"
+	sclogin pin "$action" --pin-fd 3 "$@" 3<"$T/secrets"
 }
 
 mkcard alice alice
@@ -35,7 +35,7 @@ ok "pin reset refuses a PIN the policy refuses before authenticating"
 
 # A virtual card made by `sclogin vcard create` with a random AES-256 key.
 remove 0
-expect 0 "$SCLOGIN" vcard create --name hd --admin-key random --admin-alg aes256 \
+expect 0 sclogin vcard create --name hd --admin-key random --admin-alg aes256 \
     --state-dir "$T/vc" --seal-key "$SEAL" --json
 key=$(jget 'd["admin_key"]')
 insert 0 "$T/vc/hd.state"

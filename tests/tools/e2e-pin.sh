@@ -11,7 +11,7 @@ pin() {
 	input=$2
 	shift 2
 	printf "$input" >"$T/secrets"
-	"$SCLOGIN" pin "$action" --pin-fd 3 "$@" 3<"$T/secrets"
+	sclogin pin "$action" --pin-fd 3 "$@" 3<"$T/secrets"
 }
 
 # Policy refusals come before any card access: with no card inserted they
@@ -54,7 +54,7 @@ ok "the last try is not spent without --allow-last-try"
 
 expect 5 pin change '000000\n654321\n' --allow-last-try
 [ "$(tries)" = 0 ] || fail "blocked"
-expect 0 "$SCLOGIN" status
+expect 0 sclogin status
 has 'PIN tries left: 0 (BLOCKED)'
 expect 5 pin change '123456\n654321\n'
 has_err 'blocked'
@@ -65,12 +65,12 @@ has_err 'wrong PUK; 2 tries left'
 expect 5 pin unblock '00000000\n654321\n'
 expect 4 pin unblock '12345678\n654321\n'
 has_err 'only one PUK try is left'
-expect 0 "$SCLOGIN" status
+expect 0 sclogin status
 has 'PUK tries left: 1 (LAST TRY)'
 ok "the last PUK try is guarded too"
 expect 0 pin unblock '12345678\n654321\n' --allow-last-try
 has 'PIN unblocked'
-expect 0 "$SCLOGIN" status
+expect 0 sclogin status
 has 'PUK tries left: 3'
 expect 0 pin change '654321\n123456\n'
 for i in 1 2 3; do
@@ -97,13 +97,13 @@ tty_pin interrupt
 [ "$(tries)" = 3 ] || fail "tries after the terminal tests"
 ok "pin change on a terminal: echo off, confirmation, Ctrl-C"
 
-expect 2 "$SCLOGIN" pin
-expect 2 "$SCLOGIN" pin frobnicate
-expect 2 "$SCLOGIN" pin reset
-expect 2 "$SCLOGIN" pin reset --admin-key 0102 --pin-fd 0
-expect 2 "$SCLOGIN" pin reset --admin-key default --admin-alg aes128
-expect 2 "$SCLOGIN" pin change --admin-key default
-expect 2 "$SCLOGIN" pin change --pin-policy 'min=x'
-expect 2 "$SCLOGIN" pin change 123456
+expect 2 sclogin pin
+expect 2 sclogin pin frobnicate
+expect 2 sclogin pin reset
+expect 2 sclogin pin reset --admin-key 0102 --pin-fd 0
+expect 2 sclogin pin reset --admin-key default --admin-alg aes128
+expect 2 sclogin pin change --admin-key default
+expect 2 sclogin pin change --pin-policy 'min=x'
+expect 2 sclogin pin change 123456
 ok "pin usage errors exit 2 (and a PIN on the command line is refused)"
 done_ok

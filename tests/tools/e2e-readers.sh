@@ -7,31 +7,31 @@ in_rig "$@"
 
 mkcard alice alice
 
-expect 0 "$SCLOGIN" readers
+expect 0 sclogin readers
 has 'Virtual PCD 00 00 *no card'
 has 'Virtual PCD 00 01 *no card'
 ok "readers lists both vpcd readers, no card"
 
-expect 0 "$SCLOGIN" readers --json
+expect 0 sclogin readers --json
 json_ok
 [ "$(jget 'len(d["readers"])')" = 2 ] || fail "two readers in JSON"
 [ "$(jget 'd["readers"][0]["card_present"]')" = False ] || fail "no card"
 ok "readers --json parses"
 
 insert 0 "$T/alice.state"
-expect 0 "$SCLOGIN" readers
+expect 0 sclogin readers
 has 'Virtual PCD 00 00 *card present *ATR 3b'
 has 'Virtual PCD 00 01 *no card'
 ok "readers sees the inserted card and its ATR"
 
 # watch: events as they happen.  Start it, wait for its snapshot, then
 # insert and remove a card in reader 00 01.
-"$SCLOGIN" watch --json --count 2 --timeout 30s >"$T/watch" 2>"$T/watch.err" &
+sclogin watch --json --count 2 --timeout 30s >"$T/watch" 2>"$T/watch.err" &
 wpid=$!
 i=0
 until grep -q SNAPSHOT "$T/watch" 2>/dev/null; do
 	i=$((i + 1))
-	[ $i -gt 100 ] && fail "watch printed no snapshot"
+	[ $i -gt $((100 * SLOW)) ] && fail "watch printed no snapshot"
 	sleep 0.05
 done
 mkcard bob bob
@@ -53,12 +53,12 @@ PY
 ok "watch --json reports insert then remove in 00 01, with timestamps"
 
 # Human output: timestamp, relative seconds, event, reader.
-"$SCLOGIN" watch --count 1 --timeout 30s >"$T/watch" 2>&1 &
+sclogin watch --count 1 --timeout 30s >"$T/watch" 2>&1 &
 wpid=$!
 i=0
 until grep -q Watching "$T/watch" 2>/dev/null; do
 	i=$((i + 1))
-	[ $i -gt 100 ] && fail "watch did not start"
+	[ $i -gt $((100 * SLOW)) ] && fail "watch did not start"
 	sleep 0.05
 done
 remove 0
@@ -67,22 +67,22 @@ grep -Eq "^20[0-9-]+T[0-9:.]+Z +\+ *[0-9]+\.[0-9]{3}s +CARD_REMOVED +'Virtual PC
     "$T/watch" || { cat "$T/watch" >&2; fail "human watch line"; }
 ok "watch prints a timestamped line per event"
 
-expect 0 "$SCLOGIN" watch --timeout 300ms
+expect 0 sclogin watch --timeout 300ms
 has 'Watching'
 ok "watch --timeout alone ends with 0"
-expect 6 "$SCLOGIN" watch --timeout 300ms --count 1
+expect 6 sclogin watch --timeout 300ms --count 1
 has_err 'saw 0 of 1 events'
 ok "watch --count with a timeout first exits 6"
-expect 2 "$SCLOGIN" watch --timeout 1h
-expect 2 "$SCLOGIN" watch --count 0
+expect 2 sclogin watch --timeout 1h
+expect 2 sclogin watch --count 0
 ok "watch rejects bad bounds"
 
-"$SCLOGIN" watch --json --count 1 --timeout 30s >"$T/watch" 2>&1 &
+sclogin watch --json --count 1 --timeout 30s >"$T/watch" 2>&1 &
 wpid=$!
 i=0
 until grep -q SNAPSHOT "$T/watch" 2>/dev/null; do
 	i=$((i + 1))
-	[ $i -gt 100 ] && fail "watch printed no snapshot"
+	[ $i -gt $((100 * SLOW)) ] && fail "watch printed no snapshot"
 	sleep 0.05
 done
 kill "$SCL_RIG_PCSCD_PID"
@@ -94,12 +94,12 @@ while kill -0 "$SCL_RIG_PCSCD_PID" 2>/dev/null && [ $i -lt 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-expect 3 "$SCLOGIN" readers
+expect 3 sclogin readers
 has_err 'pcscd'
-expect 3 "$SCLOGIN" readers --json
+expect 3 sclogin readers --json
 json_ok
 [ "$(jget 'd["error"]["exit"]')" = 3 ] || fail "JSON error exit"
 ok "readers without pcscd exits 3 with a JSON error"
-expect 3 "$SCLOGIN" status
+expect 3 sclogin status
 ok "status without pcscd exits 3"
 done_ok

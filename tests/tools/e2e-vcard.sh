@@ -9,9 +9,9 @@ D=$T/vcards
 export SCLOGIN_VCARD_DIR="$D"
 export SCLOGIN_VCARD_SEAL_KEY="$SEAL"
 
-expect 0 "$SCLOGIN" vcard list
+expect 0 sclogin vcard list
 has "No virtual cards in $D"
-expect 0 "$SCLOGIN" vcard create --name office
+expect 0 sclogin vcard create --name office
 has "Created virtual card 'office'"
 has 'vpcd port 35963'
 has 'no service enabled'
@@ -20,7 +20,7 @@ grep -qx 'SCLOGIN_VCARD_PORT=35963' "$D/office.env" || fail "env file"
 [ "$(stat -c %a "$D")" = 700 ] || fail "state dir mode"
 ok "vcard create makes NAME.state and NAME.env (port 35963) in the state dir"
 
-expect 0 "$SCLOGIN" vcard create --name lab-2 --admin-key random --admin-alg aes128 \
+expect 0 sclogin vcard create --name lab-2 --admin-key random --admin-alg aes128 \
     --pin-policy min=6,max=8,digit=required --json
 json_ok
 [ "$(jget 'd["port"]')" = 35964 ] || fail "second port"
@@ -29,28 +29,28 @@ key=$(jget 'd["admin_key"]')
 [ "$(jget 'd["service_enabled"]')" = None ] || fail "no service in a temp dir"
 ok "a second card gets the next port; a random admin key is shown once"
 
-expect 0 "$SCLOGIN" vcard create office2 --port 40000 --state-dir "$D"
+expect 0 sclogin vcard create office2 --port 40000 --state-dir "$D"
 grep -qx 'SCLOGIN_VCARD_PORT=40000' "$D/office2.env" || fail "--port"
-expect 1 "$SCLOGIN" vcard create --name office3 --port 40000
+expect 1 sclogin vcard create --name office3 --port 40000
 has_err 'port 40000 is used'
-expect 1 "$SCLOGIN" vcard create --name office
+expect 1 sclogin vcard create --name office
 has_err 'exists already'
-expect 2 "$SCLOGIN" vcard create --name '../x'
-expect 2 "$SCLOGIN" vcard create --name x --admin-key 0102
-expect 2 "$SCLOGIN" vcard create --name x --pin-policy 'min=zz'
-expect 2 "$SCLOGIN" vcard create
+expect 2 sclogin vcard create --name '../x'
+expect 2 sclogin vcard create --name x --admin-key 0102
+expect 2 sclogin vcard create --name x --pin-policy 'min=zz'
+expect 2 sclogin vcard create
 [ ! -e "$D/x.state" ] || fail "x created"
 ok "vcard create refuses duplicates, used ports, bad names/keys/policies"
 
-expect 1 "$SCLOGIN" vcard create --name broken --vcard-bin /nonexistent/sclogin-vcard
+expect 1 sclogin vcard create --name broken --vcard-bin /nonexistent/sclogin-vcard
 [ ! -e "$D/broken.state" ] && [ ! -e "$D/broken.env" ] || fail "leftovers"
 ok "a failing sclogin-vcard init leaves nothing behind"
 
-expect 0 "$SCLOGIN" vcard list
+expect 0 sclogin vcard list
 has 'lab-2 *35964'
 has 'office *35963'
 has 'office2 *40000'
-expect 0 "$SCLOGIN" vcard list --json
+expect 0 sclogin vcard list --json
 json_ok
 [ "$(jget '[v["name"] for v in d["vcards"]]')" = "['lab-2', 'office', 'office2']" ] ||
     fail "list names"
@@ -58,32 +58,32 @@ ok "vcard list (text and JSON)"
 
 # The created card is a working PIV card: into the rig, admin key works.
 insert 0 "$D/lab-2.state"
-expect 0 "$SCLOGIN" status
+expect 0 sclogin status
 has 'PIN tries left: 3'
 printf '123456\nabcdef\n' >"$T/s"
-expect 4 "$SCLOGIN" pin change --pin-fd 3 --pin-policy digit=required 3<"$T/s"
-expect 5 "$SCLOGIN" enroll import --slot 9a --cert "$PKI/alice.cert.pem"
+expect 4 sclogin pin change --pin-fd 3 --pin-policy digit=required 3<"$T/s"
+expect 5 sclogin enroll import --slot 9a --cert "$PKI/alice.cert.pem"
 has_err 'admin key'
-expect 0 "$SCLOGIN" enroll import --slot 9a --cert "$PKI/alice.cert.pem" \
+expect 0 sclogin enroll import --slot 9a --cert "$PKI/alice.cert.pem" \
     --admin-key "$key" --admin-alg aes128
-expect 0 "$SCLOGIN" status
+expect 0 sclogin status
 has 'Subject:    CN=alice'
 remove 0
 ok "the created card runs in the rig and takes its random AES admin key"
 
-expect 0 "$SCLOGIN" vcard delete --name office
+expect 0 sclogin vcard delete --name office
 has "Deleted virtual card 'office'"
 [ ! -e "$D/office.state" ] && [ ! -e "$D/office.env" ] || fail "files left"
-expect 1 "$SCLOGIN" vcard delete office
+expect 1 sclogin vcard delete office
 has_err "no virtual card named 'office'"
-expect 0 "$SCLOGIN" vcard list --json
+expect 0 sclogin vcard list --json
 [ "$(jget '[v["name"] for v in d["vcards"]]')" = "['lab-2', 'office2']" ] ||
     fail "list after delete"
-expect 0 "$SCLOGIN" vcard create --name again
+expect 0 sclogin vcard create --name again
 has 'vpcd port 35963'
 ok "vcard delete removes the card; its port is free again"
-expect 2 "$SCLOGIN" vcard
-expect 2 "$SCLOGIN" vcard destroy
-expect 2 "$SCLOGIN" vcard list --admin-key default
+expect 2 sclogin vcard
+expect 2 sclogin vcard destroy
+expect 2 sclogin vcard list --admin-key default
 ok "vcard usage errors exit 2"
 done_ok

@@ -5,9 +5,20 @@
 # script re-executes itself inside tests/rig/rig-run, so it has a private
 # pcscd with the vpcd readers "Virtual PCD 00 00" (port 40000) and
 # "Virtual PCD 00 01" (40001).  Environment from meson: SCLOGIN, SCL_VCARD,
-# SCL_RIG_RUN, SCL_TEST_PKI.
+# SCL_RIG_RUN, SCL_TEST_PKI; SCL_TEST_WRAPPER (e.g. valgrind, from
+# `meson test --setup valgrind`) goes in front of every program of ours.
 
 set -u
+W=${SCL_TEST_WRAPPER:-}
+# Waits for a program of ours to get going are SLOW times longer under it.
+SLOW=1
+[ -n "$W" ] && SLOW=5
+
+# sclogin ARGS / vcard ARGS: the programs under test, wrapped.
+# shellcheck disable=SC2086
+sclogin() { $W "$SCLOGIN" "$@"; }
+# shellcheck disable=SC2086
+vcard() { $W "$SCL_VCARD" "$@"; }
 
 in_rig() {
 	if [ -z "${SCL_RIG_DIR:-}" ]; then
@@ -86,10 +97,10 @@ jget() {
 # PKI name) its key and certificate are in slot 9a.
 mkcard() {
 	rm -f "$T/$1.state"
-	"$SCL_VCARD" init --state "$T/$1.state" --name "$1" \
+	vcard init --state "$T/$1.state" --name "$1" \
 	    --seal-key "$SEAL" >/dev/null || fail "vcard init $1"
 	if [ $# -ge 2 ]; then
-		"$SCL_VCARD" import --state "$T/$1.state" --slot 9a \
+		vcard import --state "$T/$1.state" --slot 9a \
 		    --key "$PKI/$2.key.pem" --cert "$PKI/$2.cert.pem" \
 		    --seal-key "$SEAL" >/dev/null || fail "vcard import $2"
 	fi
@@ -105,7 +116,7 @@ remove() {
 
 # tries: PIN tries left of the card in reader 00 00, by sclogin status.
 tries() {
-	"$SCLOGIN" status --json --reader 'Virtual PCD 00 00' >"$T/st" ||
+	sclogin status --json --reader 'Virtual PCD 00 00' >"$T/st" ||
 	    fail "status failed"
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pin"]["tries_left"])' "$T/st"
 }

@@ -7,6 +7,7 @@ usage: tty-pin.py SCLOGIN CASE
   back      current 654321, new 123456 twice: exit 0
   mismatch  the two new PINs differ: exit 4, nothing sent to the card
   interrupt Ctrl-C at the first prompt: killed by SIGINT, echo restored
+SCL_TEST_WRAPPER (words split on spaces), when set, goes in front of SCLOGIN.
 """
 import os
 import pty
@@ -19,7 +20,8 @@ import time
 exe, case = sys.argv[1], sys.argv[2]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(exe, [exe, "pin", "change"])
+    argv = os.environ.get("SCL_TEST_WRAPPER", "").split() + [exe]
+    os.execvp(argv[0], argv + ["pin", "change"])
 
 out = b""
 
