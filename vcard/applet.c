@@ -71,6 +71,7 @@ struct vc_applet {
 	size_t admin_len;
 
 	bool pin_ok, pin_always, mgmt_ok;
+	bool no_tries_report;
 	enum ga_state ga;
 	uint8_t ga_buf[16];
 
@@ -141,6 +142,12 @@ vc_applet_error(struct vc_applet *a)
 		return NULL;
 	a->has_err = false;
 	return a->err;
+}
+
+void
+vc_applet_set_no_tries_report(struct vc_applet *a, bool on)
+{
+	a->no_tries_report = on;
 }
 
 struct vc_state *
@@ -492,6 +499,8 @@ cmd_verify(struct vc_applet *a, const struct capdu *c)
 	if (c->p1 != 0x00)
 		return SW_WRONG_P1P2;
 	if (c->lc == 0) {
+		if (a->no_tries_report)
+			return SW_WRONG_LENGTH;
 		if (a->st->pin_left == 0)
 			return SW_BLOCKED;
 		return a->pin_ok ? SW_OK : tries_sw(a->st->pin_left);

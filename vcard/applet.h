@@ -3,6 +3,7 @@
 #ifndef VC_APPLET_H
 #define VC_APPLET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,14 @@ int vc_applet_process(struct vc_applet *a, const uint8_t *cmd, size_t len,
 
 /* The last persistence error since the previous call, or NULL. */
 const char *vc_applet_error(struct vc_applet *a);
+
+/*
+ * Answer an empty VERIFY (the PIN try counter query, SP 800-73-4 Pt 2
+ * §3.2.1) with 6700 instead of 63Cx / 9000, like cards that do not
+ * implement it; `run --no-tries-report`.  For testing how hosts treat a
+ * counter they cannot read; VERIFY with a PIN is unchanged.
+ */
+void vc_applet_set_no_tries_report(struct vc_applet *a, bool on);
 
 /* The state the applet works on (owned by the applet). */
 struct vc_state *vc_applet_state(struct vc_applet *a);

@@ -30,7 +30,7 @@ struct args {
 	const char *state, *name, *pin, *puk, *admin_key, *admin_alg;
 	const char *pin_policy, *seal_key, *slot, *key, *cert, *host;
 	unsigned pin_tries, puk_tries, port;
-	int json, verbose, once;
+	int json, verbose, once, no_tries_report;
 };
 
 static void
@@ -48,7 +48,7 @@ usage(FILE *f)
 	    "           [--seal-key FILE]\n"
 	    "       sclogin-vcard run --state FILE [--host 127.0.0.1] "
 	    "[--port 40000] [--seal-key FILE]\n"
-	    "           [--verbose] [--once]\n"
+	    "           [--verbose] [--once] [--no-tries-report]\n"
 	    "       sclogin-vcard show --state FILE [--json]\n"
 	    "The seal key defaults to " VC_SEAL_DEFAULT_PATH ".\n");
 }
@@ -89,6 +89,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "once", no_argument, NULL, '1' },
+		{ "no-tries-report", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,6 +115,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'j': a->json = 1; break;
 		case 'v': a->verbose = 1; break;
 		case '1': a->once = 1; break;
+		case 'N': a->no_tries_report = 1; break;
 		case 't':
 			if (parse_uint(optarg, VC_TRIES_MAX, &a->pin_tries) != 0 ||
 			    a->pin_tries == 0) {
@@ -398,6 +400,7 @@ cmd_run(struct args *a)
 		goto out;
 	}
 	s = NULL;
+	vc_applet_set_no_tries_report(ap, a->no_tries_report != 0);
 	o.host = a->host;
 	o.port = (uint16_t)a->port;
 	o.verbose = a->verbose;

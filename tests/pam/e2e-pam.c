@@ -382,6 +382,14 @@ write_services(void)
 		    "session required %s config=%s removal_action=lock\n",
 		    test_module, conf, envconf, test_module, conf);
 	}
+	write_service("sc-slots-conf",
+	    "auth required %s config=%s\n", m, conf);
+	write_service("sc-slots-arg9a",
+	    "auth required %s config=%s slots=9a\n", m, conf);
+	write_service("sc-unknown-refuse",
+	    "auth required %s config=%s unknown_tries=refuse\n"
+	    "password required %s config=%s unknown_tries=refuse\n", m, conf,
+	    m, conf);
 	write_service("sc-nocardonly",
 	    "auth required %s config=%s allow_card_only=no\n", m, conf);
 }
@@ -803,6 +811,67 @@ test_slots(void **state)
 	auth("sc-slots", "carol", &slots9e, PAM_SUCCESS);
 }
 
+/* slots = in sclogin.conf; the module argument slots= overrides it. */
+static void
+test_slots_config(void **state)
+{
+	struct conv conf9e = { .pins = { "123456" } };
+	struct conv arg9a = { .pins = { "123456" } };
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/card-9e-conf.state", dir);
+	assert_int_equal(sh("'%s' init --state '%s' --seal-key '%s' "
+	    ">/dev/null && '%s' import --state '%s' --slot 9e --key "
+	    "'%s/carol.key.pem' --cert '%s/carol.cert.pem' --seal-key '%s' "
+	    ">/dev/null", vcard, path, rig_seal_key(rig), vcard, path, pki, pki,
+	    rig_seal_key(rig)), 0);
+	assert_int_equal(rig_card_insert(rig, 0, path), 0);
+	/* [service sc-slots-conf] slots = 9e, 9a */
+	auth("sc-slots-conf", "carol", &conf9e, PAM_SUCCESS);
+	assert_int_equal(conf9e.pin_prompts, 1);
+	/* same section, but slots=9a on the module line wins: no 9A cert */
+	auth("sc-slots-arg9a", "carol", &arg9a, PAM_AUTHINFO_UNAVAIL);
+	expect_no_pin_prompt(&arg9a);
+}
+
+/*
+ * A card that does not report its PIN tries (empty VERIFY answers 6700):
+ * the user is told before the prompt (warn, the default), or no PIN is
+ * asked at all (unknown_tries = refuse).  Never a silent try.
+ */
+static void
+test_unknown_tries(void **state)
+{
+	struct conv warn = { .pins = { "123456" } };
+	struct conv refuse = { .pins = { "123456" } };
+	struct conv change = { .pins = { "123456", "24681357", "24681357" } };
+	const char *argv[] = { vcard, "run", "--state", NULL, "--port",
+		"40000", "--seal-key", rig_seal_key(rig), "--no-tries-report",
+		NULL };
+	long m;
+
+	argv[3] = make_card("alice", NULL);
+	assert_int_equal(rig_card_insert_argv(rig, 0, argv), 0);
+	m = log_mark();
+	auth("sc", "alice", &warn, PAM_SUCCESS);
+	expect_text(&warn, "[info] alice card does not report how many PIN "
+	    "tries are left: a wrong PIN may block it.");
+	expect_text(&warn, "(tries left unknown): ");
+	/* the warning comes before the prompt */
+	assert_true(strstr(warn.transcript, "[info] alice card does not") <
+	    strstr(warn.transcript, "[secret]"));
+	expect_log(m, "tries left unknown");
+
+	m = log_mark();
+	auth("sc-unknown-refuse", "alice", &refuse, PAM_AUTHINFO_UNAVAIL);
+	expect_no_pin_prompt(&refuse);
+	expect_text(&refuse, "does not tell how many PIN tries are left");
+	expect_log(m, "reason=PIN_TRIES_UNKNOWN");
+	run_op("sc-unknown-refuse", "alice", &change, PAMTEST_CHAUTHTOK,
+	    PAM_AUTHTOK_ERR, NULL, 0);
+	expect_no_pin_prompt(&change);
+}
+
 static void
 test_bad_config(void **state)
 {
@@ -883,6 +952,32 @@ test_change_pin(void **state)
 	expect_text(&ok, "was changed");
 	auth("sc", "alice", &oldfail, PAM_AUTH_ERR);
 	auth("sc", "alice", &newok, PAM_SUCCESS);
+}
+
+/*
+ * A current PIN no PIN of the policy can be (6..8) is refused before the
+ * new PIN is asked, and spends no try on the card.
+ */
+static void
+test_change_pin_old_length(void **state)
+{
+	struct conv shortpin = { .pins = { "12345", "24681357", "24681357" } };
+	struct conv one = { .pins = { "1", "24681357", "24681357" } };
+	struct conv ok = { .pins = { "123456" } };
+
+	insert(0, "alice");
+	run_op("sc", "alice", &shortpin, PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR,
+	    NULL, 0);
+	assert_int_equal(shortpin.pin_prompts, 1);
+	expect_text(&shortpin, "[error] The PIN must have at least 6 "
+	    "characters. No PIN try was used.");
+	run_op("sc", "alice", &one, PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR, NULL,
+	    0);
+	assert_int_equal(one.pin_prompts, 1);
+	/* still 3 tries: low_tries_warn = 2 would show "2 tries left" */
+	auth("sc", "alice", &ok, PAM_SUCCESS);
+	if (strstr(ok.transcript, "tries left") != NULL)
+		fail_msg("a try was spent:\n%s", ok.transcript);
 }
 
 /*
@@ -1118,6 +1213,10 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_no_pcscd, teardown_cards),
 		cmocka_unit_test_teardown(test_account_required, teardown_cards),
 		cmocka_unit_test_teardown(test_change_pin, teardown_cards),
+		cmocka_unit_test_teardown(test_change_pin_old_length,
+		    teardown_cards),
+		cmocka_unit_test_teardown(test_unknown_tries, teardown_cards),
+		cmocka_unit_test_teardown(test_slots_config, teardown_cards),
 		cmocka_unit_test_teardown(test_removal_monitor, teardown_cards),
 		cmocka_unit_test_teardown(test_removal_monitor_bad_session,
 		    teardown_cards),
@@ -1177,7 +1276,11 @@ main(int argc, char **argv)
 	    "low_tries_warn = 2\n"
 	    "card_timeout_ms = 5000\n"
 	    "revocation_timeout_ms = 3000\n"
-	    "debug = yes\n", pki, pki, statedir, dir);
+	    "debug = yes\n"
+	    "[service sc-slots-conf]\n"
+	    "slots = 9e, 9a\n"
+	    "[service sc-slots-arg9a]\n"
+	    "slots = 9e, 9a\n", pki, pki, statedir, dir);
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
 	write_file(path, "[global]\nocsp = requried\n");
 	write_services();

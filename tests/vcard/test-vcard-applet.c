@@ -106,6 +106,21 @@ test_correct_pin_restores(void **state)
 	assert_int_equal(vt_apdu(t, 0, 0x20, 0, 0x80, NULL, 0, -1, 0), 0x63c3);
 }
 
+/* run --no-tries-report: the counter query is refused, VERIFY still counts. */
+static void
+test_no_tries_report(void **state)
+{
+	struct vt *t = *state;
+
+	vc_applet_set_no_tries_report(t->a, true);
+	assert_int_equal(vt_apdu(t, 0, 0x20, 0, 0x80, NULL, 0, -1, 0), 0x6700);
+	assert_int_equal(vt_verify(t, "000000"), 0x63c2);
+	assert_int_equal(vt_apdu(t, 0, 0x20, 0, 0x80, NULL, 0, -1, 0), 0x6700);
+	assert_int_equal(vt_verify(t, "123456"), 0x9000);
+	vc_applet_set_no_tries_report(t->a, false);
+	assert_int_equal(vt_apdu(t, 0, 0x20, 0, 0x80, NULL, 0, -1, 0), 0x9000);
+}
+
 static void
 test_security_reset(void **state)
 {
@@ -824,6 +839,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_pin_counters_and_block_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_tries_report, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_correct_pin_restores,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_security_reset, setup,
