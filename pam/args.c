@@ -37,6 +37,19 @@ parse_bool(const char *s, int *ret)
 	return SCL_ERR_CONFIG;
 }
 
+/* "what" about arg, quoted escaped (the PAM file is not trusted text). */
+static int
+bad_arg(char *errbuf, size_t errlen, const char *arg, const char *what)
+{
+	char esc[96];
+
+	scl_err_escape(esc, sizeof(esc), arg, strlen(arg),
+	    SCL_ESCAPE_QUOTE | SCL_ESCAPE_SHORT);
+	scl_err_detail(errbuf, errlen, "%s '%s'%s", what[0] == ':' ?
+	    "module argument" : what, esc, what[0] == ':' ? what : "");
+	return SCL_ERR_CONFIG;
+}
+
 static int
 valid_key(const char *s, size_t len)
 {
@@ -79,25 +92,22 @@ scl_pam_args_parse(int argc, const char **argv, struct scl_pam_args *ret,
 		eq = strchr(arg, '=');
 		if (eq == NULL || !valid_key(arg, (size_t)(eq - arg)) ||
 		    strlen(eq + 1) >= VALUE_MAX) {
-			snprintf(errbuf, errlen, "unknown module argument "
-			    "'%.64s'", arg);
-			r = SCL_ERR_CONFIG;
+			r = bad_arg(errbuf, errlen, arg,
+			    "unknown module argument");
 			goto out;
 		}
 		if (strncmp(arg, "debug=", 6) == 0) {
 			if (parse_bool(eq + 1, &a.debug) < 0) {
-				snprintf(errbuf, errlen, "debug=%.32s: expected "
-				    "yes or no", eq + 1);
-				r = SCL_ERR_CONFIG;
+				r = bad_arg(errbuf, errlen, arg,
+				    ": expected yes or no");
 				goto out;
 			}
 			continue;
 		}
 		if (strncmp(arg, "config=", 7) == 0) {
 			if (eq[1] != '/') {
-				snprintf(errbuf, errlen, "config=%.64s: expected "
-				    "an absolute path", eq + 1);
-				r = SCL_ERR_CONFIG;
+				r = bad_arg(errbuf, errlen, arg,
+				    ": expected an absolute path");
 				goto out;
 			}
 			a.config = eq + 1;
@@ -105,9 +115,8 @@ scl_pam_args_parse(int argc, const char **argv, struct scl_pam_args *ret,
 		}
 		if (strncmp(arg, "slots=", 6) == 0) {
 			if (scl_config_parse_slots(eq + 1, &a.key_mask) < 0) {
-				snprintf(errbuf, errlen, "slots=%.32s: expected "
-				    "a list of 9a, 9e, 9c", eq + 1);
-				r = SCL_ERR_CONFIG;
+				r = bad_arg(errbuf, errlen, arg,
+				    ": expected a list of 9a, 9e, 9c");
 				goto out;
 			}
 			continue;

@@ -102,6 +102,30 @@ test_table(void **state)
 	}
 }
 
+/* Messages quote the argument escaped: a PAM file line is not log text. */
+static void
+test_messages_escaped(void **state)
+{
+	const char *bad[] = { "no\nsuch'arg" };
+	const char *dbg[] = { "debug=\x1b[31m" };
+	const char *slots[] = { "slots=9x" };
+	struct scl_pam_args a;
+	char err[256];
+
+	assert_int_equal(scl_pam_args_parse(1, bad, &a, err, sizeof(err)),
+	    SCL_ERR_CONFIG);
+	assert_string_equal(err, "unknown module argument "
+	    "'no\\x0asuch\\x27arg'");
+	assert_int_equal(scl_pam_args_parse(1, dbg, &a, err, sizeof(err)),
+	    SCL_ERR_CONFIG);
+	assert_string_equal(err, "module argument 'debug=\\x1b[31m': "
+	    "expected yes or no");
+	assert_int_equal(scl_pam_args_parse(1, slots, &a, err, sizeof(err)),
+	    SCL_ERR_CONFIG);
+	assert_string_equal(err, "module argument 'slots=9x': expected a "
+	    "list of 9a, 9e, 9c");
+}
+
 static void
 test_too_many(void **state)
 {
@@ -227,6 +251,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_messages_escaped),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_config_overrides),
 		cmocka_unit_test(test_slots_config),
