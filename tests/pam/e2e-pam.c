@@ -115,6 +115,33 @@ insert(unsigned slot, const char *leaf)
 		fail_msg("cannot insert a %s card in slot %u", leaf, slot);
 }
 
+/* Add PKI leaf `leaf` in 9E to the card state at path. */
+static void
+import_9e(const char *path, const char *leaf)
+{
+	if (sh("'%s' import --state '%s' --slot 9e --key '%s/%s.key.pem' "
+	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", vcard, path,
+	    pki, leaf, pki, leaf, rig_seal_key(rig)) < 0)
+		fail_msg("cannot import %s in 9E", leaf);
+}
+
+/* A card with only a 9E certificate (9A empty). */
+static void
+insert_9e_only(unsigned slot, const char *leaf)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/card-%u-9e-%s.state", dir,
+	    ++card_seq, leaf);
+	if (sh("'%s' init --state '%s' --seal-key '%s' >/dev/null", vcard,
+	    path, rig_seal_key(rig)) < 0)
+		fail_msg("cannot make a card for %s", leaf);
+	import_9e(path, leaf);
+	if (rig_card_insert(rig, slot, path) != 0)
+		fail_msg("cannot insert a 9E-only %s card in slot %u", leaf,
+		    slot);
+}
+
 /* ---- the conversation ---- */
 
 struct conv {
@@ -789,9 +816,7 @@ test_slots(void **state)
 	long m = log_mark();
 
 	snprintf(path, sizeof(path), "%s", make_card("alice", NULL));
-	assert_int_equal(sh("'%s' import --state '%s' --slot 9e --key "
-	    "'%s/alice.key.pem' --cert '%s/alice.cert.pem' --seal-key '%s' "
-	    ">/dev/null", vcard, path, pki, pki, rig_seal_key(rig)), 0);
+	import_9e(path, "alice");
 	assert_int_equal(rig_card_insert(rig, 0, path), 0);
 	auth("sc-slots", "alice", &both, PAM_SUCCESS);
 	assert_int_equal(both.pin_prompts, 1);
@@ -799,13 +824,7 @@ test_slots(void **state)
 	teardown_cards(NULL);
 
 	/* a card with only a 9E certificate */
-	snprintf(path, sizeof(path), "%s/card-9e-only.state", dir);
-	assert_int_equal(sh("'%s' init --state '%s' --seal-key '%s' "
-	    ">/dev/null && '%s' import --state '%s' --slot 9e --key "
-	    "'%s/carol.key.pem' --cert '%s/carol.cert.pem' --seal-key '%s' "
-	    ">/dev/null", vcard, path, rig_seal_key(rig), vcard, path, pki, pki,
-	    rig_seal_key(rig)), 0);
-	assert_int_equal(rig_card_insert(rig, 0, path), 0);
+	insert_9e_only(0, "carol");
 	auth("sc", "carol", &only9e, PAM_AUTHINFO_UNAVAIL);
 	expect_no_pin_prompt(&only9e);
 	auth("sc-slots", "carol", &slots9e, PAM_SUCCESS);
@@ -817,15 +836,8 @@ test_slots_config(void **state)
 {
 	struct conv conf9e = { .pins = { "123456" } };
 	struct conv arg9a = { .pins = { "123456" } };
-	char path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/card-9e-conf.state", dir);
-	assert_int_equal(sh("'%s' init --state '%s' --seal-key '%s' "
-	    ">/dev/null && '%s' import --state '%s' --slot 9e --key "
-	    "'%s/carol.key.pem' --cert '%s/carol.cert.pem' --seal-key '%s' "
-	    ">/dev/null", vcard, path, rig_seal_key(rig), vcard, path, pki, pki,
-	    rig_seal_key(rig)), 0);
-	assert_int_equal(rig_card_insert(rig, 0, path), 0);
+	insert_9e_only(0, "carol");
 	/* [service sc-slots-conf] slots = 9e, 9a */
 	auth("sc-slots-conf", "carol", &conf9e, PAM_SUCCESS);
 	assert_int_equal(conf9e.pin_prompts, 1);

@@ -142,11 +142,24 @@ test_too_many(void **state)
 	    err, sizeof(err)), SCL_ERR_CONFIG);
 }
 
+/* A root-owned temporary sclogin.conf holding text; path gets its name. */
+static void
+temp_conf(char path[32], const char *text)
+{
+	int fd;
+
+	snprintf(path, 32, "/tmp/scl-test-args-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
 /* Overrides go through scl_config_set: a bad key or value fails closed. */
 static void
 test_config_overrides(void **state)
 {
-	char path[] = "/tmp/scl-test-args-XXXXXX";
+	char path[32];
 	const char *good[] = { "config=", "wait_for_card=7", "last_try=confirm",
 		"debug" };
 	const char *badkey[] = { "config=", "ocsp_mode=hard-fail" };
@@ -155,12 +168,8 @@ test_config_overrides(void **state)
 	struct scl_pam_args a;
 	struct scl_config *cfg = NULL;
 	char err[512];
-	int fd;
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_true(write(fd, "[global]\nlow_tries_warn = 2\n", 28) == 28);
-	close(fd);
+	temp_conf(path, "[global]\nlow_tries_warn = 2\n");
 	snprintf(cfgarg, sizeof(cfgarg), "config=%s", path);
 	good[0] = badkey[0] = badval[0] = cfgarg;
 
@@ -191,19 +200,15 @@ test_config_overrides(void **state)
 static void
 test_slots_config(void **state)
 {
-	char path[] = "/tmp/scl-test-slots-XXXXXX";
+	char path[32];
 	const char *file_only[] = { "config=" };
 	const char *with_arg[] = { "config=", "slots=9C,9a" };
 	char cfgarg[64];
 	struct scl_pam_args a;
 	struct scl_config *cfg = NULL;
 	char err[512];
-	int fd;
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_true(write(fd, "[global]\nslots = 9e\n", 20) == 20);
-	close(fd);
+	temp_conf(path, "[global]\nslots = 9e\n");
 	snprintf(cfgarg, sizeof(cfgarg), "config=%s", path);
 	file_only[0] = with_arg[0] = cfgarg;
 

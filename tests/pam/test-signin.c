@@ -28,6 +28,7 @@
 #include "piv.h"
 #include "secret.h"
 #include "signin.h"
+#include "test-pki.h"
 
 static const char *pki;
 
@@ -54,27 +55,12 @@ static int pcsc_error;		/* scl_pcsc_open result */
 static struct fcard *current;
 static struct scl_transport transport;
 
-static size_t
-load_der(const char *leaf, uint8_t *buf, size_t cap)
-{
-	char path[4096];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s.cert.der", pki, leaf);
-	assert_non_null(f = fopen(path, "rb"));
-	n = fread(buf, 1, cap, f);
-	fclose(f);
-	assert_true(n > 0 && n < cap);
-	return n;
-}
-
 /* 53 { 70 der 71 00 FE 00 } with long-form lengths. */
 static size_t
 cert_object(const char *leaf, uint8_t *out)
 {
 	uint8_t der[3000];
-	size_t n = load_der(leaf, der, sizeof(der)), inner, o = 0;
+	size_t n = test_pki_der(pki, leaf, der, sizeof(der)), inner, o = 0;
 
 	inner = 4 + n + 3 + 2;
 	out[o++] = 0x53;
@@ -280,18 +266,6 @@ __wrap_scl_card_disconnect(struct scl_card **cardp, int reset)
 static struct scl_config *cfg;
 static char mapfile[] = "/tmp/scl-test-signin-map-XXXXXX";
 
-static void
-fingerprint(const char *leaf, char out[100])
-{
-	uint8_t der[3000], md[32];
-	unsigned len = 0, i;
-	size_t n = load_der(leaf, der, sizeof(der));
-
-	assert_int_equal(EVP_Digest(der, n, md, &len, EVP_sha256(), NULL), 1);
-	for (i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
-
 static int
 setup(void **state)
 {
@@ -302,8 +276,8 @@ setup(void **state)
 	fd = mkstemp(mapfile);
 	assert_true(fd >= 0);
 	assert_non_null(f = fdopen(fd, "w"));
-	fingerprint("alice", fa);
-	fingerprint("shared", fs);
+	test_pki_sha256_hex(pki, "alice", fa);
+	test_pki_sha256_hex(pki, "shared", fs);
 	/* root exists everywhere; "daemon" too (Debian base-passwd) */
 	fprintf(f, "root: sha256:%s\nroot: sha256:%s\ndaemon: sha256:%s\n",
 	    fa, fs, fs);

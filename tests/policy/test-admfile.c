@@ -45,6 +45,15 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* scl_admfile_read into *buf / *len, the message into err[256]. */
+static int
+rd(const char *path, const struct scl_admfile_rules *rules, uint8_t **buf,
+    size_t *len, char *err)
+{
+	err[0] = '\0';
+	return scl_admfile_read(path, rules, buf, len, err, 256);
+}
+
 static void
 test_read_ok(void **state)
 {
@@ -54,20 +63,17 @@ test_read_ok(void **state)
 	char path[256], err[256] = "";
 
 	put("ok", "[global]\n", 0644, path, sizeof(path));
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), 0);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), 0);
 	assert_int_equal(len, 9);
 	assert_memory_equal(buf, "[global]\n", 9);
 	free(buf);
 	/* Exactly max bytes is fine, one more is not. */
 	rules.max = 9;
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), 0);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), 0);
 	free(buf);
 	rules.max = 8;
 	buf = sentinel;
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), SCL_ERR_CONFIG);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), SCL_ERR_CONFIG);
 	assert_ptr_equal(buf, sentinel);
 	assert_non_null(strstr(err, ": larger than 8 bytes"));
 }
@@ -81,13 +87,11 @@ test_missing(void **state)
 	char path[256], err[256] = "";
 
 	snprintf(path, sizeof(path), "%s/absent", dir);
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), 0);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), 0);
 	assert_null(buf);
 	assert_int_equal(len, 0);
 	rules.missing_ok = 0;
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), SCL_ERR_CONFIG);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), SCL_ERR_CONFIG);
 	assert_non_null(strstr(err, "absent: cannot open: No such file"));
 }
 
@@ -100,25 +104,21 @@ test_refused(void **state)
 	char path[256], link[300], err[256] = "";
 
 	put("gw", "x\n", 0664, path, sizeof(path));
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), SCL_ERR_CONFIG);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), SCL_ERR_CONFIG);
 	assert_non_null(strstr(err, "gw: mode 0664 is group or world "
 	    "writable (chmod go-w)"));
 	/* Only the caller's choice turns the owner and mode checks off. */
 	rules.check_owner = 0;
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), 0);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), 0);
 	free(buf);
 	buf = NULL;
 
 	snprintf(link, sizeof(link), "%s/link", dir);
 	assert_int_equal(symlink(path, link), 0);
-	assert_int_equal(scl_admfile_read(link, &rules, &buf, &len, err,
-	    sizeof(err)), SCL_ERR_CONFIG);
+	assert_int_equal(rd(link, &rules, &buf, &len, err), SCL_ERR_CONFIG);
 	assert_non_null(strstr(err, "link: cannot open: is a symbolic link"));
 
-	assert_int_equal(scl_admfile_read(dir, &rules, &buf, &len, err,
-	    sizeof(err)), SCL_ERR_CONFIG);
+	assert_int_equal(rd(dir, &rules, &buf, &len, err), SCL_ERR_CONFIG);
 	assert_non_null(strstr(err, ": not a regular file"));
 	assert_null(buf);
 	/* errbuf is optional. */
@@ -143,13 +143,11 @@ test_owner(void **state)
 		skip();
 	put("owned", "x\n", 0644, path, sizeof(path));
 	assert_int_equal(chown(path, 1001, 0), 0);
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), SCL_ERR_CONFIG);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), SCL_ERR_CONFIG);
 	assert_non_null(strstr(err, "owned: owned by uid 1001, must be owned "
 	    "by root"));
 	assert_int_equal(chown(path, 0, 0), 0);
-	assert_int_equal(scl_admfile_read(path, &rules, &buf, &len, err,
-	    sizeof(err)), 0);
+	assert_int_equal(rd(path, &rules, &buf, &len, err), 0);
 	free(buf);
 }
 

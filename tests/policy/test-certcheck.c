@@ -34,6 +34,7 @@
 #include "certcheck.h"
 #include "config.h"
 #include "err.h"
+#include "test-pki.h"
 
 #define NOW_FIXED ((time_t)1780272000)	/* 2026-06-01T00:00:00Z */
 #define PORT_OCSP 18888			/* AIA in the test leaves */
@@ -64,29 +65,13 @@ track(pid_t pid)
 static X509 *
 load(const char *name)
 {
-	char path[512];
-	FILE *f;
-	X509 *x;
-
-	snprintf(path, sizeof(path), "%s/%s.cert.pem", pki, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	assert_non_null(x);
-	return x;
+	return test_pki_load(pki, name);
 }
 
-static char *
+static const char *
 pki_path(const char *name)
 {
-	static char buf[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", pki, name);
-	return buf[i];
+	return test_pki_path(pki, name);
 }
 
 /* Config with the test CA, revocation off unless set. */

@@ -25,26 +25,16 @@
 #include "config.h"
 #include "err.h"
 #include "mapping.h"
+#include "test-pki.h"
 
 static const char *pki;
 static const char *tmp;		/* SCL_TEST_TMP */
 
+/* "root" is made by prepare_files(), the rest by mkpki.sh */
 static X509 *
 load(const char *name)
 {
-	char path[512];
-	FILE *f;
-	X509 *x;
-
-	/* "root" is made by prepare_files(), the rest by mkpki.sh */
-	snprintf(path, sizeof(path), "%s/%s.cert.pem",
-	    strcmp(name, "root") == 0 ? tmp : pki, name);
-	if ((f = fopen(path, "r")) == NULL)
-		fail_msg("cannot open %s", path);
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	assert_non_null(x);
-	return x;
+	return test_pki_load(strcmp(name, "root") == 0 ? tmp : pki, name);
 }
 
 static char *
