@@ -34,6 +34,7 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
+#include "nss-users.h"
 #include "rig.h"
 
 #define OCSP_PORT 18888
@@ -1000,36 +1001,18 @@ static int
 users_and_reexec(char **argv)
 {
 	char udir[] = "/tmp/scl-e2e-pam-users.XXXXXX";
-	char path[sizeof(udir) + 16], self[PATH_MAX];
-	ssize_t n;
 
 	if (mkdtemp(udir) == NULL) {
 		perror("mkdtemp");
 		return -1;
 	}
 	chmod(udir, 0755);
-	snprintf(path, sizeof(path), "%s/passwd", udir);
-	write_file(path,
-	    "root:x:0:0:root:/root:/bin/sh\n"
-	    "alice:x:1001:1001:Alice:/nonexistent/alice:/bin/sh\n"
-	    "bob:x:1002:1002:Bob:/nonexistent/bob:/bin/sh\n"
-	    "carol:x:1003:1003:Carol:/nonexistent/carol:/bin/sh\n"
-	    "dave:x:1004:1004:Dave:/nonexistent/dave:/bin/sh\n");
-	setenv("NSS_WRAPPER_PASSWD", path, 1);
-	snprintf(path, sizeof(path), "%s/group", udir);
-	write_file(path, "root:x:0:\nalice:x:1001:\nbob:x:1002:\n"
-	    "carol:x:1003:\ndave:x:1004:\nsmartcard:x:2001:alice\n");
-	setenv("NSS_WRAPPER_GROUP", path, 1);
-	setenv("SCL_E2E_USERS_DIR", udir, 1);
-	/* The path, not /proc/self/exe: under valgrind that is valgrind. */
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
-		perror("readlink /proc/self/exe");
+	if (nss_users_write(udir, NULL) != 0) {
+		perror(udir);
 		return -1;
 	}
-	self[n] = '\0';
-	execv(self, argv);
-	perror("execv");
-	return -1;
+	setenv("SCL_E2E_USERS_DIR", udir, 1);
+	return nss_users_reexec(argv);
 }
 
 /*

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "err.h"
 #include "mapping.h"
+#include "nss-users.h"
 #include "test-pki.h"
 
 static const char *pki;
@@ -585,60 +586,27 @@ test_mutations(void **state)
 
 /* ---- set-up: nss_wrapper world, then re-exec ---- */
 
-static const char *const users[] = { "alice", "bob", "carol", "dave" };
-
 static int
 prepare_and_exec(char **argv)
 {
 	static char dir[] = "/tmp/scl-mapping-XXXXXX";
-	char path[600], line[1200], self[4096];
+	char path[600], line[1200];
 	const char *asan = getenv("ASAN_OPTIONS");
-	ssize_t n;
-	FILE *f;
 
 	if (mkdtemp(dir) == NULL || chmod(dir, 0755) != 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/home", dir);
 	mkdir(path, 0755);
+	if (nss_users_write(dir, path) != 0)
+		return 1;
 	snprintf(path, sizeof(path), "%s/map", dir);
 	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/passwd", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return 1;
-	fprintf(f, "root:x:0:0:root:/root:/bin/sh\n");
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(line, sizeof(line), "%s/home/%s", dir, users[i]);
-		mkdir(line, 0755);
-		if (geteuid() == 0 && chown(line, 1001 + (unsigned)i,
-		    1001 + (unsigned)i) != 0)
-			return 1;
-		fprintf(f, "%s:x:%zu:%zu:%s:%s:/bin/sh\n", users[i], 1001 + i,
-		    1001 + i, users[i], line);
-	}
-	fclose(f);
-	setenv("NSS_WRAPPER_PASSWD", path, 1);
-	snprintf(path, sizeof(path), "%s/group", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return 1;
-	fprintf(f, "root:x:0:\n");
-	for (size_t i = 0; i < 4; i++)
-		fprintf(f, "%s:x:%zu:\n", users[i], 1001 + i);
-	fprintf(f, "smartcard:x:2001:alice\n");
-	fclose(f);
-	setenv("NSS_WRAPPER_GROUP", path, 1);
 	setenv("LD_PRELOAD", "libnss_wrapper.so", 1);
 	snprintf(line, sizeof(line), "%s%sverify_asan_link_order=0",
 	    asan != NULL ? asan : "", asan != NULL ? ":" : "");
 	setenv("ASAN_OPTIONS", line, 1);
 	setenv("SCL_TEST_TMP", dir, 1);
-	/* The path, not /proc/self/exe: under valgrind that is valgrind. */
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
-		perror("readlink /proc/self/exe");
-		return 1;
-	}
-	self[n] = '\0';
-	execv(self, argv);
-	perror("execv");
+	nss_users_reexec(argv);
 	return 1;
 }
 
