@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,4 +94,19 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+char *
+scl_admfile_trim(char *s, size_t *ret_len)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	if (ret_len != NULL)
+		*ret_len = n;
+	return s;
 }

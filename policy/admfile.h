@@ -41,4 +41,12 @@ struct scl_admfile_rules {
 int scl_admfile_read(const char *path, const struct scl_admfile_rules *rules,
     uint8_t **ret_buf, size_t *ret_len, char *errbuf, size_t errlen);
 
+/*
+ * Strip blanks (space, tab) from both ends of the NUL-terminated line s,
+ * in place: returns the first non-blank character (inside s) and, when
+ * ret_len is not NULL, the length left.  For the line parsers of these
+ * files.
+ */
+char *scl_admfile_trim(char *s, size_t *ret_len);
+
 #endif

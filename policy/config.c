@@ -1102,12 +1102,7 @@ parse_line(struct parser *ps, size_t lineno, const uint8_t *p, size_t len)
 	}
 	memcpy(line, p, len);
 	line[len] = '\0';
-	s = line;
-	while (is_space(*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && is_space(s[n - 1]))
-		s[--n] = '\0';
+	s = scl_admfile_trim(line, &n);
 	if (n == 0 || s[0] == '#' || s[0] == ';')
 		return 0;
 	if (s[0] == '[')

@@ -496,12 +496,7 @@ scl_mapfile_parse_buffer(const char *name, const void *buf, size_t len,
 		}
 		memcpy(line, p, llen);
 		line[llen] = '\0';
-		s = line;
-		while (is_space(*s))
-			s++;
-		n = strlen(s);
-		while (n > 0 && is_space(s[n - 1]))
-			s[--n] = '\0';
+		s = scl_admfile_trim(line, &n);
 		if (n == 0 || s[0] == '#')
 			continue;
 		if ((r = parse_map_line(name, lineno, s, &rule, errbuf,

@@ -273,6 +273,18 @@ card_lost(int r)
 	    r == SCL_ERR_READER_GONE || r == SCL_ERR_NO_CARD;
 }
 
+/* rr lost the card: report it as the step's failure and return rr. */
+static int
+lost(struct scl_signin_result *res, int rr, enum scl_signin_step step,
+    const char *reader, uint8_t key_ref, const char *what)
+{
+	if (!card_lost(rr))
+		return 0;
+	report(res, step, SCL_VERDICT_FAIL, rr, reader, key_ref, fix_for(rr),
+	    "%s: %s", what, scl_strerror(rr));
+	return rr;
+}
+
 static int
 read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
     const struct scl_signin_opts *opts, const char *reader,
@@ -313,12 +325,9 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 	    "PIV application selected");
 
 	rr = scl_piv_read_card_id(t, card_id);
-	if (card_lost(rr)) {
-		r = rr;
-		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL, rr, reader, 0,
-		    fix_for(rr), "reading the card id: %s", scl_strerror(rr));
+	if ((r = lost(res, rr, SCL_STEP_CERT_READ, reader, 0,
+	    "reading the card id")) < 0)
 		goto out;
-	}
 	if (rr < 0) {
 		card_id[0] = '\0';
 		if (rr != SCL_ERR_NO_OBJECT)
@@ -335,13 +344,9 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 		if ((mask & key_bits[k]) == 0)
 			continue;
 		rr = scl_piv_read_cert(t, key_order[k], &der, &der_len);
-		if (card_lost(rr)) {
-			r = rr;
-			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL, rr,
-			    reader, key_order[k], fix_for(rr),
-			    "reading the certificate: %s", scl_strerror(rr));
+		if ((r = lost(res, rr, SCL_STEP_CERT_READ, reader,
+		    key_order[k], "reading the certificate")) < 0)
 			goto out;
-		}
 		if (rr < 0) {
 			/* An empty slot other than 9A is normal. */
 			int missing = rr == SCL_ERR_NO_OBJECT;
@@ -382,12 +387,9 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 	}
 
 	rr = scl_piv_pin_status(t, SCL_PIV_REF_PIN, tries, verified);
-	if (card_lost(rr)) {
-		r = rr;
-		report(res, SCL_STEP_PIN_STATE, SCL_VERDICT_FAIL, rr, reader, 0,
-		    fix_for(rr), "reading the PIN state: %s", scl_strerror(rr));
+	if ((r = lost(res, rr, SCL_STEP_PIN_STATE, reader, 0,
+	    "reading the PIN state")) < 0)
 		goto out;
-	}
 	if (rr < 0) {
 		*tries = -1;
 		*verified = 0;

@@ -151,6 +151,19 @@ test_owner(void **state)
 	free(buf);
 }
 
+static void
+test_trim(void **state)
+{
+	char a[] = " \t key = v \t", b[] = "   ", c[] = "x";
+	size_t n = 99;
+
+	assert_string_equal(scl_admfile_trim(a, &n), "key = v");
+	assert_int_equal(n, 7);
+	assert_string_equal(scl_admfile_trim(b, &n), "");
+	assert_int_equal(n, 0);
+	assert_string_equal(scl_admfile_trim(c, NULL), "x");
+}
+
 int
 main(void)
 {
@@ -159,6 +172,7 @@ main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_trim),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
