@@ -26,11 +26,13 @@
 #include <PCSC/wintypes.h>
 
 #include "rig.h"
+#include "rig-usb.h"
 
 #define PCSCD_DIR "/run/pcscd"
 #define PCSCD_SOCK PCSCD_DIR "/pcscd.comm"
 #define VPCD_LIB "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 #define VPCD_CHANNEL 0x9C40u
+#define VPCD_DEVICE "/dev/null:0x9C40"
 #define CHANNELS_MAX 4
 
 struct rig {
@@ -42,6 +44,7 @@ struct rig {
 	pid_t card[RIG_SLOTS];
 	unsigned nreaders;
 	pid_t owner;
+	int usb;
 };
 
 static void
@@ -118,7 +121,7 @@ out:
  * nothing behind.
  */
 static pid_t
-spawn(const char *const argv[], const char *logpath)
+spawn_in(const char *const argv[], const char *logpath, const char *usbdir)
 {
 	pid_t parent = getpid(), pid;
 
@@ -144,11 +147,20 @@ spawn(const char *const argv[], const char *logpath)
 			dup2(fd, 2);
 			close(fd);
 		}
+		if (usbdir != NULL && rig_usb_enter(usbdir, VPCD_LIB,
+		    VPCD_DEVICE) != 0)
+			_exit(127);
 		execvp(argv[0], (char *const *)(uintptr_t)argv);
 		fprintf(stderr, "rig: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t
+spawn(const char *const argv[], const char *logpath)
+{
+	return spawn_in(argv, logpath, NULL);
 }
 
 /* SIGTERM, wait up to ms, then SIGKILL and reap. 0 if it had to be killed. */
@@ -298,8 +310,12 @@ out:
 int
 rig_pcscd_start(struct rig *r)
 {
-	const char *argv[] = { "pcscd", "-f", "-c", r->conf, NULL };
+	const char *argv[] = { "pcscd", "-f", "-c", r->conf, NULL, NULL };
 	uint64_t end;
+
+	/* SCL_RIG_PCSCD_DEBUG: pcscd's debug log in pcscd.log. */
+	if (getenv("SCL_RIG_PCSCD_DEBUG") != NULL)
+		argv[4] = "-d";
 
 	if (r->pcscd > 0) {
 		say("pcscd already running (pid %d)", (int)r->pcscd);
@@ -308,7 +324,8 @@ rig_pcscd_start(struct rig *r)
 	/* Our private tmpfs: leftovers of a killed pcscd would stop a new one. */
 	unlink(PCSCD_SOCK);
 	unlink(PCSCD_DIR "/pcscd.pid");
-	if ((r->pcscd = spawn(argv, r->log)) <= 0) {
+	if ((r->pcscd = spawn_in(argv, r->log, r->usb ? r->dir : NULL)) <=
+	    0) {
 		r->pcscd = 0;
 		return -1;
 	}
@@ -350,6 +367,85 @@ rig_pcscd_rescan(struct rig *r)
 		return -1;
 	sleep_ms(1000);
 	return count_readers();
+}
+
+int
+rig_wait_readers(struct rig *r, int n, int timeout_ms)
+{
+	uint64_t end = rig_now_ms() + (uint64_t)timeout_ms;
+	int got;
+
+	(void)r;
+	for (;;) {
+		if ((got = count_readers()) == n)
+			return 0;
+		if (rig_now_ms() >= end)
+			break;
+		sleep_ms(10);
+	}
+	say("pcscd lists %d reader(s), not %d, after %d ms", got, n,
+	    timeout_ms);
+	return -1;
+}
+
+int
+rig_hotplug_enable(struct rig *r)
+{
+	if (r->usb)
+		return 0;
+	for (unsigned i = 0; i < RIG_SLOTS; i++) {
+		if (r->card[i] > 0) {
+			say("rig_hotplug_enable: take the cards out first");
+			return -1;
+		}
+	}
+	if (rig_usb_prepare(r->dir, getenv("SCL_RIG_IFD_UNPLUG")) != 0)
+		return -1;
+	if (rig_pcscd_stop(r) != 0 || rig_readers_set(r, NULL, 0) != 0)
+		return -1;
+	r->usb = 1;
+	r->nreaders = RIG_SLOTS;
+	return rig_pcscd_start(r);
+}
+
+static int
+usb_slot(struct rig *r, unsigned slot, const char *what)
+{
+	if (slot >= RIG_SLOTS)
+		return -1;
+	if (!r->usb) {
+		say("%s: call rig_hotplug_enable() first", what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rig_reader_pull(struct rig *r, unsigned slot)
+{
+	if (usb_slot(r, slot, "rig_reader_pull") != 0)
+		return -1;
+	r->nreaders = 0;
+	return rig_usb_set(r->dir, 0);
+}
+
+int
+rig_reader_unplug(struct rig *r, unsigned slot)
+{
+	if (rig_reader_pull(r, slot) != 0)
+		return -1;
+	return rig_wait_readers(r, 0, RIG_WAIT_MS);
+}
+
+int
+rig_reader_replug(struct rig *r, unsigned slot)
+{
+	if (usb_slot(r, slot, "rig_reader_replug") != 0)
+		return -1;
+	if (rig_usb_set(r->dir, 1) != 0)
+		return -1;
+	r->nreaders = RIG_SLOTS;
+	return rig_wait_readers(r, RIG_SLOTS, RIG_WAIT_MS);
 }
 
 int

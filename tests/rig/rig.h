@@ -30,10 +30,18 @@
  *
  * Readers: "Virtual PCD 00 00" (slot 0, port 40000) and "Virtual PCD 00 01"
  * (slot 1, port 40001).  pcscd 1.9.9 as built by Debian (libudev hotplug)
- * reads reader.conf.d only at start-up: SIGUSR1 / `pcscd -H` does not
- * rescan it.  Reader hotplug on the rig is therefore rig_readers_set()
- * followed by a pcscd restart (rig_pcscd_stop + rig_pcscd_start), which a
- * client sees as service down, then up with a different reader list.
+ * reads reader.conf.d only at start-up: SIGUSR1 / `pcscd -H` only reaches
+ * the libudev HPReCheckSerialReaders(), which does nothing (its log shows
+ * "signal_thread() Received signal: 10" and no "refresh reader" line), so
+ * RFReCheckReaderConf() is never called.  Two ways to change readers:
+ *  - rig_readers_set() and a pcscd restart (rig_pcscd_stop + _start): a
+ *    client sees the service go down, then up with another reader list;
+ *  - rig_hotplug_enable(), then rig_reader_unplug() / _replug(): the vpcd
+ *    device becomes a (fake) USB reader that pcscd drives through its real
+ *    libudev hotplug code while it runs (rig-usb.h), exactly as for a USB
+ *    reader pulled out and plugged back: the driver answers
+ *    IFD_NO_SUCH_DEVICE at once, udev's "remove" makes pcscd drop it
+ *    (HPRemoveDevice, RFRemoveReader), "add" brings it back (HPAddDevice).
  */
 #include <stdint.h>
 
@@ -77,6 +85,32 @@ int rig_wait_card(struct rig *r, unsigned slot, int present, int timeout_ms);
 unsigned rig_card_port(unsigned slot);
 const char *rig_reader_name(unsigned slot);
 
+/*
+ * Reader hotplug (see above).  rig_hotplug_enable() restarts pcscd with the
+ * vpcd device as a USB reader named as before ("Virtual PCD 00 00"/"00 01",
+ * same ports), no card may be in; needs $SCL_RIG_IFD_UNPLUG (the test
+ * driver ifd-unplug.so).  Until rig_stop(), pcscd restarts keep that mode.
+ *
+ * Both vpcd slots are one USB device: unplugging "a slot" takes both
+ * readers away, replugging brings both back (pcscd's RFRemoveReader removes
+ * every slot of the device).  The card programs keep running: like a card
+ * left in the reader, a vcard reconnects when its reader is back.  A card
+ * program stalled inside an APDU holds pcscd's removal of the reader until
+ * it answers or is killed (rig_card_kill), as pcscd waits for its reader
+ * threads.
+ *
+ * rig_reader_unplug / _replug wait (bounded, RIG_WAIT_MS) until pcscd lists
+ * no reader / both readers; rig_reader_pull unplugs without waiting.
+ * 0 or -1 (reason on stderr).
+ */
+int rig_hotplug_enable(struct rig *r);
+int rig_reader_unplug(struct rig *r, unsigned slot);
+int rig_reader_replug(struct rig *r, unsigned slot);
+int rig_reader_pull(struct rig *r, unsigned slot);
+
+/* Wait (bounded) until pcscd lists n readers.  0 or -1. */
+int rig_wait_readers(struct rig *r, int n, int timeout_ms);
+
 /* Stop pcscd (SIGTERM, bounded, then SIGKILL) / start it again. */
 int rig_pcscd_stop(struct rig *r);
 int rig_pcscd_start(struct rig *r);
@@ -85,7 +119,7 @@ int rig_pcscd_pid(const struct rig *r);
 /*
  * What `pcscd -H` does: SIGUSR1 to pcscd, asking it to rescan.  Returns
  * the reader count 1 s later (-1 if pcscd does not answer).  On Debian's
- * pcscd 1.9.9 the count does not change: reader.conf.d is not re-read.
+ * pcscd 1.9.9 the count does not change (see above).
  */
 int rig_pcscd_rescan(struct rig *r);
 
