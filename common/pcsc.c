@@ -375,6 +375,33 @@ card_destroy(struct scl_card *c)
 	free(c);
 }
 
+/*
+ * pcscd answers a call on a handle whose reader was unplugged (and removed)
+ * with SCARD_E_INVALID_VALUE (RFReaderInfoById fails): tell that apart from
+ * a real invalid value by asking for the reader.  Card thread only.
+ */
+static LONG
+handle_lost(struct scl_card *c, LONG rv)
+{
+	SCARD_READERSTATE rs;
+	LONG st;
+
+	if (rv != (LONG)SCARD_E_INVALID_VALUE &&
+	    rv != (LONG)SCARD_E_INVALID_HANDLE)
+		return rv;
+	memset(&rs, 0, sizeof(rs));
+	rs.szReader = c->reader;
+	rs.dwCurrentState = SCARD_STATE_UNAWARE;
+	st = SCardGetStatusChange(c->ctx, 0, &rs, 1);
+	if (st == (LONG)SCARD_E_UNKNOWN_READER || (st == SCARD_S_SUCCESS &&
+	    (rs.dwEventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE |
+	    SCARD_STATE_UNAVAILABLE))))
+		return SCARD_E_READER_UNAVAILABLE;
+	if (st == SCARD_S_SUCCESS && !(rs.dwEventState & SCARD_STATE_PRESENT))
+		return SCARD_W_REMOVED_CARD;
+	return rv;
+}
+
 static LONG
 run_op(struct scl_card *c, enum card_op op)
 {
@@ -433,6 +460,9 @@ run_op(struct scl_card *c, enum card_op op)
 	case OP_NONE:
 		break;
 	}
+	if (rv != SCARD_S_SUCCESS && (op == OP_TRANSMIT || op == OP_BEGIN ||
+	    op == OP_END))
+		rv = handle_lost(c, rv);
 	return rv;
 }
 
