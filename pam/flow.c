@@ -176,10 +176,24 @@ waitable(int reason)
 	    reason == SCL_ERR_NO_SERVICE;
 }
 
+/* At the end of a wait: no reader at all (e.g. it was unplugged)? */
+static int
+no_reader_left(struct scl_monitor *mon)
+{
+	struct scl_reader_info snap[SCL_READERS_MAX];
+	size_t n = 0;
+
+	return scl_monitor_snapshot(mon, snap, SCL_READERS_MAX, &n) == 0 &&
+	    n == 0;
+}
+
 /*
  * Wait (bounded by wait_for_card) for a card and scan again.  Each monitor
  * wait is a short slice so the whole wait stays bounded even if events
  * keep coming; the application cancels it by interrupting the process.
+ * Ends in NO_READER when no reader is left at the bound, TIMEOUT when
+ * readers are there but no usable card, LIMIT (logged) when the event cap
+ * ended it first.
  */
 static int
 wait_for_card(struct call *c, const struct scl_signin_opts *opts,
@@ -218,7 +232,8 @@ wait_for_card(struct call *c, const struct scl_signin_opts *opts,
 			}
 		}
 		if (now >= deadline) {
-			r = SCL_ERR_TIMEOUT;
+			r = no_reader_left(mon) ? SCL_ERR_NO_READER :
+			    SCL_ERR_TIMEOUT;
 			goto out;
 		}
 		slice = deadline - now > WAIT_SLICE_MS ? WAIT_SLICE_MS :
@@ -233,7 +248,9 @@ wait_for_card(struct call *c, const struct scl_signin_opts *opts,
 		    ev.kind == SCL_EV_SERVICE_UP)
 			rescan = 1;
 	}
-	r = SCL_ERR_TIMEOUT;
+	pam_syslog(c->pamh, LOG_WARNING, "wait_for_card: stopped after %d "
+	    "reader/card events reason=LIMIT", WAIT_EVENTS_MAX);
+	r = SCL_ERR_LIMIT;
 out:
 	scl_monitor_free(&mon);
 	return r;
