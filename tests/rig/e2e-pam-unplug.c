@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+/*
+ * Issue 6, "a reader unplugged while waiting", through the real stack: the
+ * real pam_sclogin.so in a PAM stack (pam_wrapper + libpamtest), users from
+ * nss_wrapper, the rig's pcscd with the vpcd reader as a USB reader that is
+ * unplugged and plugged back while pcscd runs (rig_hotplug_enable), the
+ * virtual card, the test PKI.  Cases:
+ *  a. waiting for a card (wait_for_card), the reader is unplugged, plugged
+ *     back and the card inserted within the wait: signs in;
+ *  b. unplugged while waiting and never back: ends at the wait bound with a
+ *     clear message and reason, PAM_AUTHINFO_UNAVAIL;
+ *  c. unplugged while the PIN prompt is shown: "removed", no try spent;
+ *  d. unplugged while the card is inside an APDU (a fault card stalls the
+ *     signature, then loses power with the reader): a bounded error.
+ *
+ * Needs root; exits 77 otherwise.  e2e-pam-unplug MODULE PKI_DIR FAULT_CARD
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpamtest.h>
+#include <security/pam_appl.h>
+
+#include "nss-users.h"
+#include "rig.h"
+
+static struct rig *rig;
+static const char *module, *pki, *vcard, *fault_card;
+static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
+static char logpath[PATH_MAX + 32];
+static unsigned card_seq;
+static int saved_stderr = -1;
+
+static void __attribute__((format(printf, 2, 3)))
+write_file(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		perror(path);
+		exit(1);
+	}
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+	chmod(path, 0644);
+}
+
+static int __attribute__((format(printf, 1, 2)))
+sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "command failed (%d): %s\n", st, cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* A fresh virtual card with PKI leaf `leaf` in 9A (static path). */
+static const char *
+make_card(const char *leaf)
+{
+	static char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/card-%u-%s.state", dir, ++card_seq,
+	    leaf);
+	if (sh("'%s' init --state '%s' --seal-key '%s' --name '%s card' "
+	    ">/dev/null", vcard, path, rig_seal_key(rig), leaf) < 0 ||
+	    sh("'%s' import --state '%s' --slot 9a --key '%s/%s.key.pem' "
+	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", vcard, path,
+	    pki, leaf, pki, leaf, rig_seal_key(rig)) < 0)
+		fail_msg("cannot make a card with %s", leaf);
+	return path;
+}
+
+/* ---- the conversation ---- */
+
+struct conv {
+	const char *pins[4];
+	size_t i_pin;
+	int pin_prompts;
+	int unplug_on_prompt;		/* unplug the reader at the PIN prompt */
+	atomic_int waiting;		/* "Insert your smart card" was shown */
+	char transcript[8192];
+};
+
+static void
+note(struct conv *cv, const char *kind, const char *msg)
+{
+	size_t o = strlen(cv->transcript);
+
+	if (o < sizeof(cv->transcript))
+		snprintf(cv->transcript + o, sizeof(cv->transcript) - o,
+		    "  [%s] %s\n", kind, msg);
+}
+
+static int
+conv_fn(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *data)
+{
+	struct conv *cv = data;
+	struct pam_response *r;
+	const char *reply;
+	int i;
+
+	if (n <= 0 || n > PAM_MAX_NUM_MSG ||
+	    (r = calloc((size_t)n, sizeof(*r))) == NULL)
+		return PAM_CONV_ERR;
+	for (i = 0; i < n; i++) {
+		reply = NULL;
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+			note(cv, "secret", msg[i]->msg);
+			cv->pin_prompts++;
+			if (cv->unplug_on_prompt) {
+				cv->unplug_on_prompt = 0;
+				if (rig_reader_unplug(rig, 0) != 0)
+					goto fail;
+			}
+			if (cv->i_pin >= 4 || cv->pins[cv->i_pin] == NULL)
+				goto fail;
+			reply = cv->pins[cv->i_pin++];
+			break;
+		case PAM_ERROR_MSG:
+			note(cv, "error", msg[i]->msg);
+			break;
+		case PAM_TEXT_INFO:
+			note(cv, "info", msg[i]->msg);
+			if (strstr(msg[i]->msg, "Insert your smart card"))
+				atomic_store(&cv->waiting, 1);
+			break;
+		default:
+			goto fail;
+		}
+		if (reply != NULL && (r[i].resp = strdup(reply)) == NULL)
+			goto fail;
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < n; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+static int
+auth(const char *service, const char *user, struct conv *cv, int want)
+{
+	struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, want) };
+	enum pamtest_err e;
+	uint64_t t0 = rig_now_ms();
+
+	e = _pamtest_conv(service, user, conv_fn, cv, tc, 1, NULL);
+	fprintf(stderr, "%s auth user=%s: rv=%d (%s) in %llu ms\n%s", service,
+	    user, tc[0].op_rv, pam_strerror(NULL, tc[0].op_rv),
+	    (unsigned long long)(rig_now_ms() - t0), cv->transcript);
+	if (e != PAMTEST_ERR_OK)
+		fail_msg("%s: want %s (%d), got %s (%d): %s", service,
+		    pam_strerror(NULL, want), want,
+		    pam_strerror(NULL, tc[0].op_rv), tc[0].op_rv,
+		    pamtest_strerror(e));
+	return tc[0].op_rv;
+}
+
+static void
+expect_text(const struct conv *cv, const char *s)
+{
+	if (strstr(cv->transcript, s) == NULL)
+		fail_msg("conversation lacks \"%s\"", s);
+}
+
+/* pam_wrapper turns pam_syslog() into "SYSLOG(prio): ..." on stderr. */
+static long
+log_mark(void)
+{
+	struct stat st;
+
+	fflush(stderr);
+	return stat(logpath, &st) == 0 ? (long)st.st_size : 0;
+}
+
+static char *
+log_read(long from)
+{
+	FILE *f;
+	char *buf;
+	long n;
+
+	fflush(stderr);
+	if ((f = fopen(logpath, "r")) == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f) - from;
+	if (n < 0)
+		n = 0;
+	buf = calloc(1, (size_t)n + 1);
+	fseek(f, from, SEEK_SET);
+	if (buf != NULL && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+expect_log(long from, const char *s)
+{
+	char *buf = log_read(from);
+	int found = buf != NULL && strstr(buf, s) != NULL;
+
+	free(buf);
+	if (!found)
+		fail_msg("log lacks \"%s\"", s);
+}
+
+/* ---- the helper thread: plays the user at the reader during a wait ---- */
+
+enum script { S_UNPLUG_REPLUG_INSERT, S_UNPLUG, S_PULL_ON_TRIGGER };
+
+struct player {
+	pthread_t th;
+	enum script script;
+	struct conv *cv;
+	const char *card_state;		/* S_UNPLUG_REPLUG_INSERT */
+	char trigger[PATH_MAX + 32];	/* S_PULL_ON_TRIGGER */
+	int done_pipe[2];		/* main -> player: finished */
+	atomic_int failed;
+	uint64_t unplugged_at;
+};
+
+static void *
+player_main(void *arg)
+{
+	struct player *p = arg;
+	uint64_t end = rig_now_ms() + 15000;
+	char c;
+
+	if (p->script == S_PULL_ON_TRIGGER) {
+		while (access(p->trigger, F_OK) != 0 && rig_now_ms() < end)
+			usleep(10 * 1000);
+		if (access(p->trigger, F_OK) != 0) {
+			atomic_store(&p->failed, 1);
+			goto park;
+		}
+		/* The card is inside the signature: unplug, and the card
+		 * loses its power with the reader. */
+		p->unplugged_at = rig_now_ms();
+		if (rig_reader_pull(rig, 0) != 0)
+			atomic_store(&p->failed, 1);
+		usleep(50 * 1000);
+		(void)rig_card_kill(rig, 1);
+		goto park;
+	}
+	while (!atomic_load(&p->cv->waiting) && rig_now_ms() < end)
+		usleep(10 * 1000);
+	/* Let the module settle into its monitor wait. */
+	usleep(700 * 1000);
+	p->unplugged_at = rig_now_ms();
+	if (rig_reader_unplug(rig, 0) != 0) {
+		atomic_store(&p->failed, 1);
+		goto park;
+	}
+	if (p->script == S_UNPLUG)
+		goto park;
+	usleep(700 * 1000);
+	if (rig_reader_replug(rig, 0) != 0) {
+		atomic_store(&p->failed, 1);
+		goto park;
+	}
+	usleep(300 * 1000);
+	{
+		char port[16];
+		const char *argv[] = { vcard, "run", "--state", p->card_state,
+		    "--port", port, "--seal-key", rig_seal_key(rig), NULL };
+
+		snprintf(port, sizeof(port), "%u", rig_card_port(0));
+		/* Spawned here: the card dies with this thread (PDEATHSIG),
+		 * so the thread stays until main is done. */
+		if (rig_card_spawn(rig, 0, argv) != 0)
+			atomic_store(&p->failed, 1);
+	}
+park:
+	while (read(p->done_pipe[0], &c, 1) == -1 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void
+player_start(struct player *p)
+{
+	atomic_init(&p->failed, 0);
+	if (pipe(p->done_pipe) != 0 ||
+	    pthread_create(&p->th, NULL, player_main, p) != 0)
+		fail_msg("cannot start the player thread");
+}
+
+static void
+player_stop(struct player *p)
+{
+	(void)!write(p->done_pipe[1], "x", 1);
+	pthread_join(p->th, NULL);
+	close(p->done_pipe[0]);
+	close(p->done_pipe[1]);
+	if (atomic_load(&p->failed))
+		fail_msg("the reader script failed (see rig: lines)");
+}
+
+/* Back to the start: both readers in, no card. */
+static int
+teardown(void **state)
+{
+	(void)state;
+	(void)rig_card_kill(rig, 0);
+	(void)rig_card_kill(rig, 1);
+	if (rig_reader_replug(rig, 0) != 0)
+		return -1;
+	return rig_wait_card(rig, 0, 0, 5000);
+}
+
+/* ---- the cases ---- */
+
+/* a. Unplugged while waiting, back, card in: signs in within the wait. */
+static void
+test_wait_unplug_replug(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct player p = { .script = S_UNPLUG_REPLUG_INSERT, .cv = &cv };
+	long m = log_mark();
+	uint64_t t0;
+
+	(void)state;
+	p.card_state = make_card("alice");
+	player_start(&p);
+	t0 = rig_now_ms();
+	auth("sc-wait", "alice", &cv, PAM_SUCCESS);
+	fprintf(stderr, "signed in %llu ms after the start\n",
+	    (unsigned long long)(rig_now_ms() - t0));
+	player_stop(&p);
+	expect_text(&cv, "Insert your smart card");
+	assert_int_equal(cv.pin_prompts, 1);
+	assert_true(rig_now_ms() - t0 < 12000);
+	expect_log(m, "auth: result=ok reason=OK user='alice' "
+	    "reader='Virtual PCD 00 00'");
+}
+
+/* b. Unplugged while waiting, never back: ends at the bound. */
+static void
+test_wait_unplug_gone(void **state)
+{
+	struct conv cv = { 0 };
+	struct player p = { .script = S_UNPLUG, .cv = &cv };
+	long m = log_mark();
+	uint64_t t0, dt;
+
+	(void)state;
+	player_start(&p);
+	t0 = rig_now_ms();
+	auth("sc-wait-short", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	dt = rig_now_ms() - t0;
+	player_stop(&p);
+	fprintf(stderr, "gave up after %llu ms (bound 4 s)\n",
+	    (unsigned long long)dt);
+	assert_true(dt >= 3900 && dt < 6000);
+	assert_int_equal(cv.pin_prompts, 0);
+	expect_text(&cv, "Insert your smart card");
+	expect_text(&cv, "No smart card reader was found. Connect a reader.");
+	expect_log(m, "auth: result=fail reason=NO_READER user='alice'");
+}
+
+/* c. Unplugged at the PIN prompt: "removed", no PIN try spent. */
+static void
+test_pin_prompt_unplug(void **state)
+{
+	struct conv cv = { .pins = { "123456" }, .unplug_on_prompt = 1 };
+	struct conv wrong = { .pins = { "000000" } };
+	struct conv ok = { .pins = { "123456" } };
+	const char *card = make_card("alice");
+	long m = log_mark();
+	uint64_t t0;
+
+	(void)state;
+	if (rig_card_insert(rig, 0, card) != 0)
+		fail_msg("cannot insert the card");
+	t0 = rig_now_ms();
+	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	assert_true(rig_now_ms() - t0 < 15000);
+	assert_int_equal(cv.pin_prompts, 1);
+	expect_text(&cv, "The smart card was removed");
+	/* signin.h: a vanished reader at sign-in is CARD_REMOVED. */
+	expect_log(m, "auth: result=fail reason=CARD_REMOVED user='alice'");
+
+	/* Plugged back with the card still in it: the counter is full. */
+	if (rig_reader_replug(rig, 0) != 0 ||
+	    rig_wait_card(rig, 0, 1, 10000) != 0)
+		fail_msg("the card did not come back with its reader");
+	auth("sc", "alice", &wrong, PAM_AUTH_ERR);
+	expect_text(&wrong, "Wrong PIN. 2 tries left.");
+	auth("sc", "alice", &ok, PAM_SUCCESS);
+}
+
+/* d. Unplugged while the card computes the signature. */
+static void
+test_apdu_unplug(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct player p = { .script = S_PULL_ON_TRIGGER, .cv = &cv };
+	const char *card;
+	char port[16];
+	const char *fc[] = { fault_card, "--listen", "41000", "--connect",
+	    port, "--once", "--fault", "hang", "--ins", "87",
+	    "--trigger-file", p.trigger, NULL };
+	const char *vc[] = { vcard, "run", "--state", NULL, "--port", "41000",
+	    "--seal-key", rig_seal_key(rig), NULL };
+	long m = log_mark();
+	uint64_t t0, dt;
+
+	(void)state;
+	if (fault_card == NULL || access(fault_card, X_OK) != 0)
+		skip();
+	card = make_card("alice");
+	vc[3] = card;
+	snprintf(port, sizeof(port), "%u", rig_card_port(0));
+	snprintf(p.trigger, sizeof(p.trigger), "%s/trigger", dir);
+	unlink(p.trigger);
+	/* The fault card talks to reader 0; slot 1 only keeps its pid. */
+	if (rig_card_spawn(rig, 1, fc) != 0 ||
+	    rig_card_insert_argv(rig, 0, vc) != 0)
+		fail_msg("cannot insert the card behind the fault card");
+	player_start(&p);
+	t0 = rig_now_ms();
+	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	dt = rig_now_ms() - t0;
+	player_stop(&p);
+	fprintf(stderr, "ended %llu ms after the unplug\n",
+	    (unsigned long long)(rig_now_ms() - p.unplugged_at));
+	assert_true(dt < 15000);
+	assert_true(rig_now_ms() - p.unplugged_at < 6000);
+	expect_text(&cv, "The smart card was removed");
+	expect_log(m, "auth: result=fail reason=READER_GONE user='alice'");
+}
+
+static int
+users_and_reexec(char **argv)
+{
+	char udir[] = "/tmp/scl-e2e-unplug-users.XXXXXX";
+
+	if (mkdtemp(udir) == NULL) {
+		perror("mkdtemp");
+		return -1;
+	}
+	chmod(udir, 0755);
+	if (nss_users_write(udir, NULL) != 0) {
+		perror(udir);
+		return -1;
+	}
+	setenv("SCL_E2E_USERS_DIR", udir, 1);
+	return nss_users_reexec(argv);
+}
+
+static void
+write_service(const char *name, const char *text)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", svcdir, name);
+	write_file(path, "%s", text);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_wait_unplug_replug, teardown),
+		cmocka_unit_test_teardown(test_wait_unplug_gone, teardown),
+		cmocka_unit_test_teardown(test_pin_prompt_unplug, teardown),
+		cmocka_unit_test_teardown(test_apdu_unplug, teardown),
+	};
+	char path[PATH_MAX + 64], line[PATH_MAX * 3];
+	int r;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s pam_sclogin.so PKI_DIR FAULT_CARD\n",
+		    argv[0]);
+		return 2;
+	}
+	module = argv[1];
+	pki = argv[2];
+	fault_card = argv[3];
+	if (getenv("NSS_WRAPPER_PASSWD") == NULL && users_and_reexec(argv) < 0)
+		return 1;
+	if ((vcard = rig_vcard_path()) == NULL) {
+		fprintf(stderr, "SKIP: SCL_VCARD not set or not executable\n");
+		return 77;
+	}
+	if (getenv("PAM_WRAPPER") == NULL) {
+		fprintf(stderr, "SKIP: run under pam_wrapper (meson test)\n");
+		return 77;
+	}
+	if ((r = rig_start(&rig)) != 0)
+		return r;
+	if (rig_hotplug_enable(rig) != 0) {
+		rig_stop(&rig);
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), "%s/pam", rig_dir(rig));
+	snprintf(svcdir, sizeof(svcdir), "%s/services", dir);
+	snprintf(conf, sizeof(conf), "%s/sclogin.conf", dir);
+	if (mkdir(dir, 0755) < 0 || mkdir(svcdir, 0755) < 0) {
+		perror(dir);
+		rig_stop(&rig);
+		return 1;
+	}
+	write_file(conf,
+	    "[global]\n"
+	    "ca_file = %s/ca.pem\n"
+	    "mapfile = %s/mapfile\n"
+	    "mapping = upn, mapfile, cn\n"
+	    "crl = off\n"
+	    "ocsp = off\n"
+	    "state_dir = %s/state\n"
+	    "last_try = confirm\n"
+	    "low_tries_warn = 2\n"
+	    "card_timeout_ms = 5000\n"
+	    "debug = yes\n", pki, pki, dir);
+	snprintf(line, sizeof(line), "auth required %s config=%s\n", module,
+	    conf);
+	write_service("sc", line);
+	snprintf(line, sizeof(line), "auth required %s config=%s "
+	    "wait_for_card=10\n", module, conf);
+	write_service("sc-wait", line);
+	snprintf(line, sizeof(line), "auth required %s config=%s "
+	    "wait_for_card=4\n", module, conf);
+	write_service("sc-wait-short", line);
+	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
+	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
+
+	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	{
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+
+		saved_stderr = dup(2);
+		if (fd < 0 || saved_stderr < 0 || dup2(fd, 2) < 0) {
+			perror(logpath);
+			rig_stop(&rig);
+			return 1;
+		}
+		close(fd);
+		setvbuf(stderr, NULL, _IOLBF, 0);
+	}
+
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	fflush(stderr);
+	{
+		char *all = log_read(0);
+
+		if (all != NULL && saved_stderr >= 0)
+			(void)!write(saved_stderr, all, strlen(all));
+		free(all);
+		if (saved_stderr >= 0)
+			(void)dup2(saved_stderr, 2);
+	}
+	rig_stop(&rig);
+	if (getenv("SCL_E2E_USERS_DIR") != NULL) {
+		const char *u = getenv("SCL_E2E_USERS_DIR");
+
+		snprintf(path, sizeof(path), "%s/passwd", u);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/group", u);
+		unlink(path);
+		rmdir(u);
+	}
+	return r;
+}
