@@ -5,7 +5,11 @@
 # Every view of the widget under a private Xvfb (started and stopped by
 # PID), saved to $SCL_BUILD_ROOT/tests/greeter/screenshots/views/.
 # usage: test-greeter-views.sh GREETER_VIEWS_BINARY
+# SCL_TEST_WRAPPER (e.g. valgrind) goes in front of the binary.
 set -u
+W=${SCL_TEST_WRAPPER:-}
+GSLICE=
+[ -n "$W" ] && GSLICE=always-malloc
 command -v Xvfb >/dev/null || { echo "SKIP: Xvfb missing" >&2; exit 77; }
 out=$SCL_BUILD_ROOT/tests/greeter/screenshots/views
 mkdir -p "$out" && rm -f "$out"/*.png
@@ -23,7 +27,9 @@ until [ -e /tmp/.X11-unix/X$d ]; do
 	[ $i -gt 100 ] && { echo "FAIL: Xvfb: $(cat "$log")" >&2; exit 1; }
 	sleep 0.1
 done
-DISPLAY=:$d G_DEBUG=fatal-criticals GTK_THEME=Adwaita NO_AT_BRIDGE=1 GDK_BACKEND=x11 "$1" "$out" || exit 1
+# shellcheck disable=SC2086 # the wrapper's words, by contract
+env DISPLAY=:$d G_DEBUG=fatal-criticals GTK_THEME=Adwaita NO_AT_BRIDGE=1 \
+    GDK_BACKEND=x11 ${GSLICE:+G_SLICE=$GSLICE} $W "$1" "$out" || exit 1
 n=$(ls "$out"/*.png | wc -l)
 [ "$n" -eq 8 ] || { echo "FAIL: $n views saved, expected 8" >&2; exit 1; }
 # A blank capture would be one colour: each must have many.

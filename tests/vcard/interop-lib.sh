@@ -4,6 +4,8 @@
 # Sourced by the interop tests: re-run the test inside a fresh rig
 # (tests/rig/rig-run) and provide small helpers.  Needs SCL_VCARD,
 # SCL_RIG_RUN and SCL_TEST_PKI from the meson test environment.
+# SCL_TEST_WRAPPER (e.g. valgrind) goes in front of the vcard: `$W "$V"`;
+# waits for it are then SLOW times longer.
 set -u
 if [ -z "${SCL_RIG_DIR:-}" ]; then
 	[ -n "${SCL_RIG_RUN:-}" ] || { echo "SCL_RIG_RUN is not set" >&2; exit 2; }
@@ -12,6 +14,9 @@ fi
 PKCS11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 D=$SCL_RIG_DIR
 V=$SCL_VCARD
+W=${SCL_TEST_WRAPPER:-}
+SLOW=1
+[ -n "$W" ] && SLOW=5
 PKI=$SCL_TEST_PKI
 failures=0
 

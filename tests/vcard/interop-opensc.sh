@@ -11,15 +11,15 @@ need pkcs11-tool
 need opensc-tool
 [ -r "$PKCS11" ] || { echo "SKIP: $PKCS11 missing" >&2; exit 77; }
 
-check "init card" "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" \
+check "init card" $W "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" \
     --name "Interop card"
-check "import alice RSA 2048 into 9a" "$V" import --state "$D/card" \
+check "import alice RSA 2048 into 9a" $W "$V" import --state "$D/card" \
     --seal-key "$SCL_RIG_SEAL_KEY" --slot 9a --key "$PKI/alice.key.pem" \
     --cert "$PKI/alice.cert.pem"
-check "import carol P-256 into 9c" "$V" import --state "$D/card" \
+check "import carol P-256 into 9c" $W "$V" import --state "$D/card" \
     --seal-key "$SCL_RIG_SEAL_KEY" --slot 9c --key "$PKI/carol.key.pem" \
     --cert "$PKI/carol.cert.pem"
-check "import dave P-384 into 9d" "$V" import --state "$D/card" \
+check "import dave P-384 into 9d" $W "$V" import --state "$D/card" \
     --seal-key "$SCL_RIG_SEAL_KEY" --slot 9d --key "$PKI/dave.key.pem" \
     --cert "$PKI/dave.cert.pem"
 check "insert the card" "$SCL_RIG_CARD" insert 0 "$D/card"
@@ -65,11 +65,11 @@ sign_verify "P-384 9d" 03 ECDSA-SHA384 "$PKI/dave.cert.pem" sha384 openssl
 check_fail "a wrong PIN is refused" pkcs11-tool --module "$PKCS11" --login \
     --pin 000000 --sign --id 01 -m SHA256-RSA-PKCS -i "$D/data" -o "$D/sig"
 check_out "the wrong PIN cost a try (state file)" "PIN tries left: 2 of 3" \
-    "$V" show --state "$D/card"
+    $W "$V" show --state "$D/card"
 sign_verify "RSA 2048 9a after a wrong PIN" 01 SHA256-RSA-PKCS \
     "$PKI/alice.cert.pem" sha256
 check_out "a right PIN restores the counter" "PIN tries left: 3 of 3" \
-    "$V" show --state "$D/card"
+    $W "$V" show --state "$D/card"
 check "pkcs11-tool --generate-random (GENERAL AUTHENTICATE challenge)" \
     sh -c "pkcs11-tool --module '$PKCS11' --generate-random 32 | wc -c | grep -qx 32"
 check "remove the card" "$SCL_RIG_CARD" remove 0

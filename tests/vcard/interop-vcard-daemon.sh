@@ -8,17 +8,17 @@
 . "$(dirname "$0")/interop-lib.sh"
 need opensc-tool
 
-check "init card" "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY"
-"$V" run --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" >"$D/card0.log" 2>&1 &
+check "init card" $W "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY"
+$W "$V" run --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" >"$D/card0.log" 2>&1 &
 pid=$!
 check "pcscd sees the card" "$SCL_RIG_CARD" wait 0 present
 check_out "the card answers" "Personal Identity Verification Card" \
     opensc-tool -r 0 -n
 
 check_out "a second daemon on the same card is refused" "in use" \
-    "$V" run --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" --port 40001 --once
+    $W "$V" run --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" --port 40001 --once
 check_out "import while the card runs is refused" "in use" \
-    "$V" import --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" --slot 9a \
+    $W "$V" import --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" --slot 9a \
     --cert "$PKI/alice.cert.pem"
 
 # pcscd goes away and comes back: the card reconnects on its own
@@ -38,9 +38,9 @@ check_out "it logged the reconnection" "reconnecting" cat "$D/card0.log"
 
 kill -TERM "$pid"
 i=0
-while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$pid" 2>/dev/null && [ $i -lt $((50 * SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$pid" 2>/dev/null; then
-	not_ok "SIGTERM ends the daemon within 5 s"
+	not_ok "SIGTERM ends the daemon within $((5 * SLOW)) s"
 	kill -9 "$pid"
 else
 	wait "$pid"
@@ -53,16 +53,16 @@ check "pcscd sees the card go" "$SCL_RIG_CARD" wait 0 absent
 cp "$D/card" "$D/bad"
 sed -i 's/^pin-tries .*/pin-tries 9 3/' "$D/bad"
 check_out "a malformed state file is refused with the reason" \
-    "pin-tries" "$V" run --state "$D/bad" --seal-key "$SCL_RIG_SEAL_KEY" --once
+    "pin-tries" $W "$V" run --state "$D/bad" --seal-key "$SCL_RIG_SEAL_KEY" --once
 head -n 5 "$D/card" > "$D/bad"
 check_out "a truncated state file is refused" "newline\|truncated\|missing" \
-    "$V" run --state "$D/bad" --seal-key "$SCL_RIG_SEAL_KEY" --once
+    $W "$V" run --state "$D/bad" --seal-key "$SCL_RIG_SEAL_KEY" --once
 head -c 32 /dev/urandom > "$D/other.key"
 chmod 600 "$D/other.key"
 check_out "a wrong seal key is refused" "seal key" \
-    "$V" run --state "$D/card" --seal-key "$D/other.key" --once
-check_fail "init refuses to overwrite a card" "$V" init --state "$D/card" \
+    $W "$V" run --state "$D/card" --seal-key "$D/other.key" --once
+check_fail "init refuses to overwrite a card" $W "$V" init --state "$D/card" \
     --seal-key "$SCL_RIG_SEAL_KEY"
-check_out "init checks the PIN policy" "PIN" "$V" init --state "$D/new" \
+check_out "init checks the PIN policy" "PIN" $W "$V" init --state "$D/new" \
     --seal-key "$SCL_RIG_SEAL_KEY" --pin 12
 finish

@@ -11,11 +11,11 @@
 need yubico-piv-tool
 Y() { yubico-piv-tool -r "Virtual PCD 00 00" "$@"; }
 
-check "init card" "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY"
+check "init card" $W "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY"
 check "insert the card" "$SCL_RIG_CARD" insert 0 "$D/card"
 check_out "version (Yubico GET VERSION)" "5.4.3" Y -a version
 check_out "status shows the serial" \
-    "Serial Number:.$("$V" show --state "$D/card" --json | sed 's/.*"serial":\([0-9]*\).*/\1/')" \
+    "Serial Number:.$($W "$V" show --state "$D/card" --json | sed 's/.*"serial":\([0-9]*\).*/\1/')" \
     Y -a status
 
 # generate with the default 3DES management key, certify, import, sign
@@ -55,7 +55,7 @@ check "restart the card (insert)" "$SCL_RIG_CARD" insert 0 "$D/card"
 check_out "blocked stays blocked across a restart" "blocked" \
     Y -a verify-pin -P 654321
 check_out "state file says blocked" "PIN tries left: 0 of 3 (blocked)" \
-    "$V" show --state "$D/card"
+    $W "$V" show --state "$D/card"
 check_out "a wrong PUK decrements" "2 tries left" \
     Y -a unblock-pin -P 00000000 -N 777777
 check "unblock-pin with the PUK" Y -a unblock-pin -P 12345678 -N 777777
