@@ -517,6 +517,13 @@ main(int argc, char **argv)
 			break;
 		}
 	}
+	if (!g_stop && n_ev >= EVENTS_MAX) {
+		/* The cap ended the watch: say so, removal is not seen now. */
+		say(LOG_ERR, "stopped watching reader '%s' for session %s "
+		    "after %u events reason=LIMIT", esc(o.reader, rbuf,
+		    sizeof(rbuf)), o.session, n_ev);
+		goto out;
+	}
 	rc = 0;
 out:
 	g_stop = 1;
