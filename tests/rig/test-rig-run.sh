@@ -12,4 +12,13 @@ set -e
 "$SCL_RIG_CARD" readers | grep 'Virtual PCD 00 01' | grep -q Yes
 "$SCL_RIG_CARD" remove 1
 "$SCL_RIG_CARD" readers | grep 'Virtual PCD 00 01' | grep -q No
+# Reader hotplug while pcscd runs (issue 6).
+"$SCL_RIG_CARD" hotplug
+"$SCL_RIG_CARD" readers | grep -q 'Virtual PCD 00 01'
+"$SCL_RIG_CARD" insert-cmd 1 "$SCL_RIG_TINYCARD" 40001
+"$SCL_RIG_CARD" unplug 1
+[ -z "$("$SCL_RIG_CARD" readers)" ]
+"$SCL_RIG_CARD" replug 1
+"$SCL_RIG_CARD" readers | grep -q 'Virtual PCD 00 00'
+"$SCL_RIG_CARD" readers | grep -q 'Virtual PCD 00 01'
 echo ok
