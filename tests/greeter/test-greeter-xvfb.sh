@@ -10,8 +10,16 @@
 # $SCL_BUILD_ROOT/tests/greeter/screenshots/.
 #
 # env: SCL_BUILD_ROOT, SCL_VCARD, SCL_TEST_PKI, SCL_GREETER, SCL_PAM_MODULE,
-#      SCL_RIG_CARD, SCL_RIG_SEAL_KEY (from rig-run)
+#      SCL_RIG_CARD, SCL_RIG_SEAL_KEY (from rig-run); SCL_TEST_WRAPPER (e.g.
+#      valgrind) goes in front of our programs, and waits are then longer.
 set -u
+W=${SCL_TEST_WRAPPER:-}
+SLOW=1
+GSLICE=
+if [ -n "$W" ]; then
+	SLOW=5
+	GSLICE=always-malloc
+fi
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -93,9 +101,9 @@ account  required $PERMIT
 EOF
 
 mkcard() { # NAME CERTNAME STATE
-	"$SCL_VCARD" init --state "$3" --name "$1" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null ||
+	$W "$SCL_VCARD" init --state "$3" --name "$1" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null ||
 	    fail "vcard init $1"
-	"$SCL_VCARD" import --state "$3" --slot 9a --key "$SCL_TEST_PKI/$2.key.pem" \
+	$W "$SCL_VCARD" import --state "$3" --slot 9a --key "$SCL_TEST_PKI/$2.key.pem" \
 	    --cert "$SCL_TEST_PKI/$2.cert.pem" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null ||
 	    fail "vcard import $2"
 }
@@ -141,7 +149,8 @@ start_greeter() {
 	    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
 	    SCL_GREETER_TEST_FIFO="$fifo" SCL_GREETER_TEST_STATUS="$status" \
 	    GTK_THEME=Adwaita NO_AT_BRIDGE=1 GDK_BACKEND=x11 G_DEBUG=fatal-criticals \
-	    "$SCL_GREETER" --user "$user" --config "$T/sclogin.conf" \
+	    ${GSLICE:+G_SLICE=$GSLICE} \
+	    $W "$SCL_GREETER" --user "$user" --config "$T/sclogin.conf" \
 	    --state-dir "$T/state" --fullscreen $gargs >>"$T/greeter.log" 2>&1 &
 	gpid=$!
 	wait_for "^ready" 10
@@ -150,7 +159,7 @@ start_greeter() {
 # wait_for REGEX SECONDS: the last state line (or any line) matches
 wait_for() {
 	i=0
-	lim=$(($2 * 20))
+	lim=$(($2 * 20 * SLOW))
 	while [ $i -lt $lim ]; do
 		if grep -q '^state' "$status" 2>/dev/null &&
 		    tail -n 1 "$status" | grep -Eq "$1"; then
@@ -176,7 +185,7 @@ shot() {
 	until grep -q "^screenshot $shots/$1\$" "$status"; do
 		grep -q "^screenshot-failed $shots/$1" "$status" && fail "screenshot $1"
 		i=$((i + 1))
-		[ $i -gt 100 ] && fail "screenshot $1 timed out"
+		[ $i -gt $((100 * SLOW)) ] && fail "screenshot $1 timed out"
 		sleep 0.05
 	done
 	echo "screenshot: $shots/$1"
@@ -186,7 +195,7 @@ finish_greeter() { # expected exit status
 	i=0
 	while kill -0 "$gpid" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 200 ] && fail "greeter did not exit"
+		[ $i -gt $((200 * SLOW)) ] && fail "greeter did not exit"
 		sleep 0.05
 	done
 	wait "$gpid"
