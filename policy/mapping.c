@@ -292,39 +292,35 @@ out:
 	return r;
 }
 
+/* The local part of each address, if dom is NULL or its domain (any case). */
 static int
-map_upn(struct ctx *c)
+map_local_parts(struct ctx *c, char *const *addrs, size_t n, const char *dom)
 {
-	const char *dom = c->cfg->upn_domain;
 	int r;
 
-	for (size_t i = 0; i < c->f->n_upn; i++) {
-		const char *upn = c->f->upn[i], *at = strrchr(upn, '@');
+	for (size_t i = 0; i < n; i++) {
+		const char *a = addrs[i], *at = strrchr(a, '@');
 
 		if (at == NULL)
 			continue;
 		if (dom != NULL && strcasecmp(at + 1, dom) != 0)
 			continue;
-		if ((r = add_user(c, upn, (size_t)(at - upn), 1)) != 0)
+		if ((r = add_user(c, a, (size_t)(at - a), 1)) != 0)
 			return r;
 	}
 	return 0;
 }
 
 static int
+map_upn(struct ctx *c)
+{
+	return map_local_parts(c, c->f->upn, c->f->n_upn, c->cfg->upn_domain);
+}
+
+static int
 map_email(struct ctx *c)
 {
-	int r;
-
-	for (size_t i = 0; i < c->f->n_email; i++) {
-		const char *e = c->f->email[i], *at = strrchr(e, '@');
-
-		if (at == NULL)
-			continue;
-		if ((r = add_user(c, e, (size_t)(at - e), 1)) != 0)
-			return r;
-	}
-	return 0;
+	return map_local_parts(c, c->f->email, c->f->n_email, NULL);
 }
 
 static int
