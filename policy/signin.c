@@ -852,6 +852,19 @@ out:
 	return r;
 }
 
+/*
+ * After a PIN was (or could have been) sent: end the transaction resetting
+ * the card, which drops the verified state, then disconnect and close.
+ */
+static void
+close_card(struct scl_pcsc **ctxp, struct scl_card **cardp)
+{
+	if (*cardp != NULL)
+		(void)scl_card_end(*cardp, 1);
+	scl_card_disconnect(cardp, 1);
+	scl_pcsc_free(ctxp);
+}
+
 int
 scl_signin_authenticate(const struct scl_config *cfg,
     const struct scl_signin_candidate *cand, const struct scl_pin *pin,
@@ -878,10 +891,7 @@ scl_signin_authenticate(const struct scl_config *cfg,
 		goto out;
 	r = scl_cert_prove_possession(t, cand->key_ref, cand->x509);
 out:
-	if (card != NULL)
-		(void)scl_card_end(card, 1);
-	scl_card_disconnect(&card, 1);
-	scl_pcsc_free(&ctx);
+	close_card(&ctx, &card);
 	return r;
 }
 
@@ -920,9 +930,6 @@ scl_signin_change_pin(const struct scl_config *cfg,
 	if (r == SCL_ERR_PIN_WRONG && ret_tries != NULL)
 		*ret_tries = tries;
 out:
-	if (card != NULL)
-		(void)scl_card_end(card, 1);
-	scl_card_disconnect(&card, 1);
-	scl_pcsc_free(&ctx);
+	close_card(&ctx, &card);
 	return r;
 }
