@@ -37,6 +37,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		scl_pin_policy_format(&cfg->pin_policy, buf, sizeof(buf));
 		if (cfg->pin_policy.min_len > cfg->pin_policy.max_len)
 			__builtin_trap();
+		/* slots is never empty and names only 9A, 9E, 9C */
+		if (cfg->slots == 0 || (cfg->slots & ~(SCL_SIGNIN_KEY_9A |
+		    SCL_SIGNIN_KEY_9E | SCL_SIGNIN_KEY_9C)) != 0)
+			__builtin_trap();
+		(void)scl_unknown_tries_name(cfg->unknown_tries);
 		scl_config_free(&cfg);
 	} else if (cfg != NULL || memchr(err, '\0', sizeof(err)) == NULL)
 		__builtin_trap();
