@@ -346,11 +346,12 @@ rig_usb_enter(const char *dir, const char *vpcd_lib, const char *vpcd_device)
 		return -1;
 	base = vpcd_lib + 22;
 	snprintf(lib, sizeof(lib), "%s/%s", orig, base);
+	/* Types the kernel ignores, named so valgrind sees no NULL. */
 	if (unshare(CLONE_NEWNS) == -1 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
-	    mount("/usr/lib/pcsc/drivers", orig, NULL, MS_BIND, NULL) == -1 ||
-	    mount(drv, "/usr/lib/pcsc/drivers", NULL, MS_BIND, NULL) == -1 ||
-	    mount(sys, "/sys", NULL, MS_BIND, NULL) == -1) {
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount("/usr/lib/pcsc/drivers", orig, "none", MS_BIND, NULL) == -1 ||
+	    mount(drv, "/usr/lib/pcsc/drivers", "none", MS_BIND, NULL) == -1 ||
+	    mount(sys, "/sys", "none", MS_BIND, NULL) == -1) {
 		fprintf(stderr, "rig-usb: namespace for pcscd: %s\n",
 		    strerror(errno));
 		return -1;

@@ -707,7 +707,7 @@ rig_start(struct rig **ret)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -1;
 	r->owner = getpid();
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1) {
 		say("make / private: %s", strerror(errno));
 		goto out;
 	}
