@@ -421,22 +421,28 @@ scl_config_parse_slots(const char *s, unsigned *ret_mask)
 	const char *why = NULL;
 	size_t n = 0;
 	unsigned mask = 0;
-	int r;
+	int r = SCL_ERR_INTERNAL;
 
-	if (s == NULL || ret_mask == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
+	if (s == NULL || ret_mask == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
 	if ((r = split_list(s, SCL_CONFIG_LIST_MAX, items, &n, check_slot,
 	    &why)) != 0)
-		return r;
+		goto out;
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < NELEM(slot_names); k++)
 			if (strcasecmp(items[i], slot_names[k].name) == 0)
 				mask |= slot_names[k].bit;
-	list_clear(items, &n);
-	if (mask == 0)
-		return SCL_ERR_CONFIG;
+	if (mask == 0) {
+		r = SCL_ERR_CONFIG;
+		goto out;
+	}
 	*ret_mask = mask;
-	return 0;
+	r = 0;
+out:
+	list_clear(items, &n);
+	return r;
 }
 
 void

@@ -109,15 +109,22 @@ int
 scl_pin_policy_check_length(const struct scl_pin_policy *p, size_t len,
     const char **ret_reason)
 {
-	const char *reason;
+	const char *reason = NULL;
+	int r = SCL_ERR_INTERNAL;
 
-	if (p == NULL)
-		return SCL_ERR_INVALID_ARGUMENT;
-	if ((reason = length_reason(p, len)) == NULL)
-		return 0;
-	if (ret_reason != NULL)
-		*ret_reason = reason;
-	return SCL_ERR_PIN_FORMAT;
+	if (p == NULL) {
+		r = SCL_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if ((reason = length_reason(p, len)) != NULL) {
+		if (ret_reason != NULL)
+			*ret_reason = reason;
+		r = SCL_ERR_PIN_FORMAT;
+		goto out;
+	}
+	r = 0;
+out:
+	return r;
 }
 
 int
