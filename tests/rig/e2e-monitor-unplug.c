@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -234,6 +235,50 @@ main(void)
 	CHECK(expect(mon, SCL_EV_READER_ADDED, RIG_READER_0, 5000) == 0);
 	CHECK(expect(mon, SCL_EV_READER_ADDED, RIG_READER_1, 1000) == 0);
 	CHECK(expect(mon, SCL_EV_CARD_INSERTED, RIG_READER_0, 8000) == 0);
+	CHECK(scl_card_connect(ctx, RIG_READER_0, 3000, &card) == 0);
+	CHECK(scl_apdu_transmit(scl_card_transport(card), &select_piv, resp,
+	    sizeof(resp), &rlen, &sw) == 0);
+	CHECK(sw == 0x9000);
+
+	/* 4. Wedged: still listed, but the driver answers "no such device"
+	 * (also the moment before udev reports an unplug).  The card is
+	 * reported gone, the monitor stays quiet without spinning, calls
+	 * fail within their bounds; then the reader recovers. */
+	CHECK(rig_reader_fail(rig, 0, 1) == 0);
+	CHECK(expect(mon, SCL_EV_CARD_REMOVED, RIG_READER_0, 3000) == 0);
+	{
+		struct rusage ru0, ru1;
+		uint64_t cpu;
+
+		getrusage(RUSAGE_SELF, &ru0);
+		CHECK(scl_monitor_wait(mon, 2000, &ev) == SCL_ERR_TIMEOUT);
+		getrusage(RUSAGE_SELF, &ru1);
+		cpu = (uint64_t)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec +
+		    ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1000u +
+		    (uint64_t)((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+		    ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1000);
+		fprintf(stderr, "wedged reader: %llu ms CPU in a 2 s wait\n",
+		    (unsigned long long)cpu);
+		CHECK(cpu < 200 * S);
+	}
+	t0 = rig_now_ms();
+	r = scl_apdu_transmit(scl_card_transport(card), &select_piv, resp,
+	    sizeof(resp), &rlen, &sw);
+	fprintf(stderr, "transmit on a wedged reader: %s in %llu ms\n",
+	    scl_err_name(r), (unsigned long long)(rig_now_ms() - t0));
+	CHECK(r == SCL_ERR_READER_GONE || r == SCL_ERR_CARD_REMOVED);
+	CHECK(rig_now_ms() - t0 < 3000 * S);
+	scl_card_disconnect(&card, 0);
+	CHECK_RC(scl_pcsc_list_readers(ctx, ri, SCL_READERS_MAX, &n), 0);
+	CHECK(n == 2 && !ri[0].card_present);
+	t0 = rig_now_ms();
+	r = scl_card_connect(ctx, RIG_READER_0, 3000, &card);
+	fprintf(stderr, "connect on a wedged reader: %s in %llu ms\n",
+	    scl_err_name(r), (unsigned long long)(rig_now_ms() - t0));
+	CHECK(r == SCL_ERR_READER_GONE || r == SCL_ERR_NO_CARD);
+	CHECK(rig_now_ms() - t0 < 3500 * S);
+	CHECK(rig_reader_fail(rig, 0, 0) == 0);
+	CHECK(expect(mon, SCL_EV_CARD_INSERTED, RIG_READER_0, 5000) == 0);
 	CHECK(scl_card_connect(ctx, RIG_READER_0, 3000, &card) == 0);
 	CHECK(scl_apdu_transmit(scl_card_transport(card), &select_piv, resp,
 	    sizeof(resp), &rlen, &sw) == 0);

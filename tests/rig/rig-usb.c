@@ -331,6 +331,21 @@ rig_usb_set(const char *dir, int plugged)
 }
 
 int
+rig_usb_fail(const char *dir, int failing)
+{
+	char flag[PATH_MAX];
+	int fd;
+
+	snprintf(flag, sizeof(flag), "%s/usb/unplugged", dir);
+	if (!failing)
+		return unlink(flag) == 0 || errno == ENOENT ? 0 : -1;
+	if ((fd = open(flag, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int
 rig_usb_enter(const char *dir, const char *vpcd_lib, const char *vpcd_device)
 {
 	char sys[PATH_MAX], drv[PATH_MAX], orig[PATH_MAX], lib[PATH_MAX + 64];

@@ -44,6 +44,13 @@ int rig_usb_prepare(const char *dir, const char *ifd_lib);
 int rig_usb_set(const char *dir, int plugged);
 
 /*
+ * Only the flag: the device stays in sysfs (pcscd keeps listing it) but
+ * answers IFD_NO_SUCH_DEVICE (failing != 0), or answers again: a reader
+ * that is wedged, or the moment before udev reports the unplug.  0 or -1.
+ */
+int rig_usb_fail(const char *dir, int failing);
+
+/*
  * In a forked child, before exec'ing pcscd: a private mount namespace with
  * DIR/usb/sys on /sys and the bundle on /usr/lib/pcsc/drivers, and the
  * SCL_IFD_UNPLUG_* environment for ifd-unplug.so.  vpcd_device is the vpcd

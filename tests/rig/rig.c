@@ -430,6 +430,14 @@ rig_reader_pull(struct rig *r, unsigned slot)
 }
 
 int
+rig_reader_fail(struct rig *r, unsigned slot, int failing)
+{
+	if (usb_slot(r, slot, "rig_reader_fail") != 0)
+		return -1;
+	return rig_usb_fail(r->dir, failing);
+}
+
+int
 rig_reader_unplug(struct rig *r, unsigned slot)
 {
 	if (rig_reader_pull(r, slot) != 0)

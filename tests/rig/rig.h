@@ -108,6 +108,14 @@ int rig_reader_unplug(struct rig *r, unsigned slot);
 int rig_reader_replug(struct rig *r, unsigned slot);
 int rig_reader_pull(struct rig *r, unsigned slot);
 
+/*
+ * The device stays plugged in (pcscd keeps listing both readers) but its
+ * driver answers IFD_NO_SUCH_DEVICE to everything while failing != 0: a
+ * wedged reader, or the moment between an unplug and udev's report.
+ * pcscd marks the readers SCARD_STATE_UNKNOWN.  No wait.  0 or -1.
+ */
+int rig_reader_fail(struct rig *r, unsigned slot, int failing);
+
 /* Wait (bounded) until pcscd lists n readers.  0 or -1. */
 int rig_wait_readers(struct rig *r, int n, int timeout_ms);
 
