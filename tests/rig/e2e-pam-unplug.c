@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -110,7 +111,8 @@ struct conv {
 	const char *pins[4];
 	size_t i_pin;
 	int pin_prompts;
-	int unplug_on_prompt;		/* unplug the reader at the PIN prompt */
+	int unplug_on_prompt;		/* at the PIN prompt: 1 unplug the
+					   reader, 2 wedge it (still listed) */
 	atomic_int waiting;		/* "Insert your smart card" was shown */
 	char transcript[8192];
 };
@@ -143,11 +145,13 @@ conv_fn(int n, const struct pam_message **msg, struct pam_response **resp,
 		case PAM_PROMPT_ECHO_OFF:
 			note(cv, "secret", msg[i]->msg);
 			cv->pin_prompts++;
-			if (cv->unplug_on_prompt) {
-				cv->unplug_on_prompt = 0;
-				if (rig_reader_unplug(rig, 0) != 0)
-					goto fail;
-			}
+			if (cv->unplug_on_prompt == 1 &&
+			    rig_reader_unplug(rig, 0) != 0)
+				goto fail;
+			if (cv->unplug_on_prompt == 2 &&
+			    rig_reader_fail(rig, 0, 1) != 0)
+				goto fail;
+			cv->unplug_on_prompt = 0;
 			if (cv->i_pin >= 4 || cv->pins[cv->i_pin] == NULL)
 				goto fail;
 			reply = cv->pins[cv->i_pin++];
@@ -246,7 +250,8 @@ expect_log(long from, const char *s)
 
 /* ---- the helper thread: plays the user at the reader during a wait ---- */
 
-enum script { S_UNPLUG_REPLUG_INSERT, S_UNPLUG, S_PULL_ON_TRIGGER };
+enum script { S_UNPLUG_REPLUG_INSERT, S_UNPLUG, S_PULL_ON_TRIGGER,
+    S_UNWEDGE };
 
 struct player {
 	pthread_t th;
@@ -286,6 +291,11 @@ player_main(void *arg)
 		usleep(10 * 1000);
 	/* Let the module settle into its monitor wait. */
 	usleep(700 * 1000);
+	if (p->script == S_UNWEDGE) {
+		if (rig_reader_fail(rig, 0, 0) != 0)
+			atomic_store(&p->failed, 1);
+		goto park;
+	}
 	p->unplugged_at = rig_now_ms();
 	if (rig_reader_unplug(rig, 0) != 0) {
 		atomic_store(&p->failed, 1);
@@ -341,6 +351,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	(void)rig_reader_fail(rig, 0, 0);
 	(void)rig_card_kill(rig, 0);
 	(void)rig_card_kill(rig, 1);
 	if (rig_reader_replug(rig, 0) != 0)
@@ -429,6 +440,72 @@ test_pin_prompt_unplug(void **state)
 	auth("sc", "alice", &ok, PAM_SUCCESS);
 }
 
+/* e. Wedged at the PIN prompt (still listed, driver fails): as c. */
+static void
+test_pin_prompt_wedged(void **state)
+{
+	struct conv cv = { .pins = { "123456" }, .unplug_on_prompt = 2 };
+	struct conv wrong = { .pins = { "000000" } };
+	struct conv ok = { .pins = { "123456" } };
+	long m = log_mark();
+	uint64_t t0;
+
+	(void)state;
+	if (rig_card_insert(rig, 0, make_card("alice")) != 0)
+		fail_msg("cannot insert the card");
+	t0 = rig_now_ms();
+	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	assert_true(rig_now_ms() - t0 < 15000 * S);
+	expect_text(&cv, "The smart card was removed");
+	{
+		char *buf = log_read(m);
+
+		if (buf == NULL || (strstr(buf, "auth: result=fail "
+		    "reason=CARD_REMOVED user='alice'") == NULL &&
+		    strstr(buf, "auth: result=fail reason=READER_GONE "
+		    "user='alice'") == NULL))
+			fail_msg("no CARD_REMOVED / READER_GONE outcome line");
+		free(buf);
+	}
+	if (rig_reader_fail(rig, 0, 0) != 0 ||
+	    rig_wait_card(rig, 0, 1, (int)(10000 * S)) != 0)
+		fail_msg("the card did not come back");
+	auth("sc", "alice", &wrong, PAM_AUTH_ERR);
+	expect_text(&wrong, "Wrong PIN. 2 tries left.");
+	auth("sc", "alice", &ok, PAM_SUCCESS);
+}
+
+/*
+ * f. Waiting while the only card sits in a wedged reader: the module
+ * waits (no spinning), and signs in once the reader answers again.
+ */
+static void
+test_wait_wedged(void **state)
+{
+	struct conv cv = { .pins = { "123456" } };
+	struct player p = { .script = S_UNWEDGE, .cv = &cv };
+	struct rusage ru0, ru1;
+	uint64_t t0, cpu;
+
+	(void)state;
+	if (rig_card_insert(rig, 0, make_card("alice")) != 0 ||
+	    rig_reader_fail(rig, 0, 1) != 0 ||
+	    rig_wait_card(rig, 0, 0, (int)(5000 * S)) != 0)
+		fail_msg("cannot wedge the reader with the card in");
+	player_start(&p);
+	getrusage(RUSAGE_SELF, &ru0);
+	t0 = rig_now_ms();
+	auth("sc-wait", "alice", &cv, PAM_SUCCESS);
+	getrusage(RUSAGE_SELF, &ru1);
+	player_stop(&p);
+	cpu = (uint64_t)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1000u +
+	    (uint64_t)((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1000);
+	fprintf(stderr, "signed in after %llu ms, %llu ms user CPU\n",
+	    (unsigned long long)(rig_now_ms() - t0), (unsigned long long)cpu);
+	expect_text(&cv, "Insert your smart card");
+	assert_true(rig_now_ms() - t0 < 12000 * S);
+}
+
 /* d. Unplugged while the card computes the signature. */
 static void
 test_apdu_unplug(void **state)
@@ -505,6 +582,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_wait_unplug_gone, teardown),
 		cmocka_unit_test_teardown(test_pin_prompt_unplug, teardown),
 		cmocka_unit_test_teardown(test_apdu_unplug, teardown),
+		cmocka_unit_test_teardown(test_pin_prompt_wedged, teardown),
+		cmocka_unit_test_teardown(test_wait_wedged, teardown),
 	};
 	char path[PATH_MAX + 64], line[PATH_MAX * 3];
 	int r;
