@@ -419,7 +419,7 @@ run_op(struct scl_card *c, enum card_op op)
 	case OP_BEGIN:
 		rv = SCardBeginTransaction(c->h);
 		if (rv == (LONG)SCARD_W_RESET_CARD) {
-			DWORD proto;
+			DWORD proto = 0;
 
 			/* Reset by another client before our session began:
 			 * nothing of ours was lost; take the card again. */
@@ -441,7 +441,7 @@ run_op(struct scl_card *c, enum card_op op)
 		rv = SCardTransmit(c->h, pci, c->cmd, (DWORD)c->cmd_len, NULL,
 		    c->resp, &len);
 		if (rv == (LONG)SCARD_W_RESET_CARD) {
-			DWORD proto;
+			DWORD proto = 0;
 
 			/* Someone reset it: get a usable handle back. */
 			if (SCardReconnect(c->h, SCARD_SHARE_SHARED,
@@ -470,7 +470,7 @@ run_op(struct scl_card *c, enum card_op op)
 static void
 reset_idle(struct scl_card *c)
 {
-	DWORD proto;
+	DWORD proto = 0;
 
 	SCardEndTransaction(c->h, SCARD_RESET_CARD);
 	if (SCardReconnect(c->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 |
