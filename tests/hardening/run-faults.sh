@@ -12,7 +12,10 @@
 # mid-way, and two PAM conversations at once (threads and processes) on one
 # card.  Runs itself inside tests/rig/rig-run.  SCL_HARDENING_VALGRIND=1
 # also runs every failing case's PAM client under valgrind (definite leaks
-# and invalid accesses fail the case).
+# and invalid accesses fail the case).  SCL_TEST_WRAPPER (`meson test
+# --setup valgrind`: every process of ours under valgrind) goes in front
+# of fault-card, the vcard and pam-bench; the bounds are then SLOW times
+# longer (what each case asserts stays the same).
 # Needs SCL_BUILD_ROOT (pam/pam_sclogin.so, vcard/sclogin-vcard).
 set -uo pipefail
 
@@ -34,12 +37,20 @@ mkdir -p "$work"
 bench_tools "$work/bin"
 bench_pki "$work/pki"
 bench_users "$work/nss"
+W=${SCL_TEST_WRAPPER:-}
+SLOW=1
+[ -z "$W" ] || SLOW=4
 # A 2 s card bound keeps the hang cases short; the PAM call is bounded by
-# the sum of its card steps, so every case gets a generous 20 s.
-bench_pam_sclogin "$work/conf" "$work/pki" "card_timeout_ms=2000"
+# the sum of its card steps, so every case gets a generous 20 s.  Under
+# valgrind both (and the slow card's delays) are SLOW times longer.
+bench_pam_sclogin "$work/conf" "$work/pki" "card_timeout_ms=$((2000 * SLOW))"
 bench_nss "$work/bin" "$work/nss"
 # nss_wrapper is preloaded ahead of the ASan runtime in sanitizer builds
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:verify_asan_link_order=0
+
+if [ -n "$W" ]; then
+	sed -i "s|^exec |exec $W |" "$work/bin/pam-bench-nss"
+fi
 
 pass=0
 fail=0
@@ -49,18 +60,24 @@ fc_pid=
 ok() { echo "ok   - $*"; pass=$((pass + 1)); }
 not_ok() { echo "FAIL - $*"; fail=$((fail + 1)); failed_cases+=("$1"); }
 
+# card_fresh: a new card (alice, PIN tries 3), a copy of one made once
 card_fresh() {
-	bench_card "$work/card" "$work/pki" alice
+	if [ ! -f "$work/alice.pristine" ]; then
+		bench_card "$work/card" "$work/pki" alice
+		cp -p "$work/card/alice.state" "$work/alice.pristine"
+	fi
+	cp -p "$work/alice.pristine" "$work/card/alice.state"
 }
 
 # card_in FAULT-CARD-ARGS...: fault-card on 41000 -> 40000, vcard behind it
 card_in() {
 	rm -f "$work/trigger" "$work/wire.log"
-	"$work/bin/fault-card" --listen 41000 --connect 40000 --once \
+	# shellcheck disable=SC2086 # the wrapper's words, by contract
+	$W "$work/bin/fault-card" --listen 41000 --connect 40000 --once \
 	    --log "$work/wire.log" --trigger-file "$work/trigger" "$@" \
 	    >"$work/fault-card.out" 2>&1 &
 	fc_pid=$!
-	timeout 20 "$SCL_RIG_CARD" insert-cmd 0 "$SCL_VCARD" run \
+	timeout $((20 * SLOW)) "$SCL_RIG_CARD" insert-cmd 0 "$SCL_VCARD" run \
 	    --state "$work/card/alice.state" --port 41000 \
 	    --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
 }
@@ -73,8 +90,8 @@ card_out() {
 		wait "$fc_pid" 2>/dev/null
 		fc_pid=
 	fi
-	timeout 20 "$SCL_RIG_CARD" remove 0 >/dev/null 2>&1 || true
-	timeout 20 "$SCL_RIG_CARD" wait 0 absent >/dev/null 2>&1 || true
+	timeout $((20 * SLOW)) "$SCL_RIG_CARD" remove 0 >/dev/null 2>&1 || true
+	timeout $((20 * SLOW)) "$SCL_RIG_CARD" wait 0 absent >/dev/null 2>&1 || true
 }
 
 # signin BOUND_S [pam-bench args...]: one sign-in; sets res, status, secs, msg
@@ -83,7 +100,7 @@ signin() {
 	shift
 	line=$("$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 	    --service bench-sclogin --user alice --runs 1 \
-	    --timeout-ms $((bound * 1000)) "$@" | grep '^run=' | head -1)
+	    --timeout-ms $((bound * 1000 * SLOW)) "$@" | grep '^run=' | head -1)
 	res=$(sed -n 's/.* name=\([A-Z_]*\).*/\1/p' <<<"$line")
 	status=$(sed -n 's/.* status=\([^ ]*\).*/\1/p' <<<"$line")
 	secs=$(sed -n 's/.* wall_us=\([0-9]*\).*/\1/p' <<<"$line" |
@@ -92,10 +109,15 @@ signin() {
 	echo "$line" >>"$work/results.txt"
 }
 
+# valgrind_on: SCL_HARDENING_VALGRIND=1 re-runs each failing case's PAM
+# client under valgrind (not needed under SCL_TEST_WRAPPER: every run is)
+valgrind_on() {
+	[ "${SCL_HARDENING_VALGRIND:-0}" = 1 ] && [ -z "$W" ] &&
+	    command -v valgrind >/dev/null
+}
+
 valgrind_check() {
 	local name=$1
-	[ "${SCL_HARDENING_VALGRIND:-0}" = 1 ] || return 0
-	command -v valgrind >/dev/null || return 0
 	if ! timeout 120 valgrind -q --trace-children=yes --leak-check=full \
 	    --errors-for-leak-kinds=definite --error-exitcode=99 \
 	    "$work/bin/pam-bench-nss" --one --confdir "$work/conf/pam.d" \
@@ -153,7 +175,7 @@ fault_case() {
 		not_ok "$name" "-> ${res:-?} in ${secs}s: $why (msg: $msg)"
 		sed 's/^/    wire: /' "$work/wire.log" | tail -n 6
 	fi
-	[ -n "$why" ] || [ "$res" = PAM_SUCCESS ] || {
+	[ -n "$why" ] || [ "$res" = PAM_SUCCESS ] || ! valgrind_on || {
 		card_out
 		card_in "$@" && valgrind_check "$name"
 	}
@@ -192,8 +214,8 @@ fault_case hang-select '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins A4
 fault_case hang-getdata '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins CB
 fault_case hang-verify '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins 20 --nth 2
 fault_case hang-sign '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins 87
-fault_case slow-200ms PAM_SUCCESS 20 '' --fault delay --arg 200 --at 1
-fault_case slow-3s-past-bound '!PAM_SUCCESS' 20 "$slow_re" --fault delay --arg 3000 --ins 87
+fault_case slow-200ms PAM_SUCCESS 20 '' --fault delay --arg $((200 * SLOW)) --at 1
+fault_case slow-3s-past-bound '!PAM_SUCCESS' 20 "$slow_re" --fault delay --arg $((3000 * SLOW)) --ins 87
 fault_case sw61-select '!PAM_SUCCESS' 20 '' --fault sw61 --ins A4
 fault_case sw61-getdata '!PAM_SUCCESS' 20 '' --fault sw61 --ins CB
 fault_case sw61-sign '!PAM_SUCCESS' 20 '' --fault sw61 --ins 87
@@ -224,7 +246,8 @@ fault_case sign-truncate '!PAM_SUCCESS' 20 '' --fault truncate --arg 10 --ins 87
 
 # ---- a card without the PIV applet
 if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx not-piv; then
-	"$SCL_RIG_CARD" insert-cmd 0 "$work/bin/fault-card" --standalone \
+	# shellcheck disable=SC2086 # the wrapper's words, by contract
+	"$SCL_RIG_CARD" insert-cmd 0 $W "$work/bin/fault-card" --standalone \
 	    --connect 40000 --log "$work/wire.log" >/dev/null
 	signin 20 --pin 123456
 	if [ "$status" = ok ] && [ "$res" != PAM_SUCCESS ] && [ -n "$res" ]; then
@@ -284,24 +307,28 @@ if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx concurrent; th
 	conc_partial=0
 	card_fresh
 	"$SCL_RIG_CARD" insert 0 "$work/card/alice.state" >/dev/null
-	for round in 1 2 3 4 5; do
+	# Under valgrind 2 rounds (its job: memory errors on these paths); the
+	# plain and ASan runs do all 5.
+	rounds="1 2 3 4 5"
+	[ -z "$W" ] || rounds="1 2"
+	for round in $rounds; do
 		for pinb in 654321 123456; do
 			kind=wrong
 			[ $pinb = 123456 ] && kind=right
 			out=$("$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 			    --service bench-sclogin --user alice \
-			    --pins 123456,$pinb --runs 1 --timeout-ms 40000 2>&1)
+			    --pins 123456,$pinb --runs 1 --timeout-ms $((40000 * SLOW)) 2>&1)
 			conc_check "threads-$kind-$round" \
 			    "$(grep '^run=.* conv=0 ' <<<"$out")" \
 			    "$(grep '^run=.* conv=1 ' <<<"$out")" $kind
 			restore "threads-$kind-$round"
 			"$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 			    --service bench-sclogin --user alice --pin 123456 \
-			    --runs 1 --timeout-ms 40000 >"$work/procA.out" 2>&1 &
+			    --runs 1 --timeout-ms $((40000 * SLOW)) >"$work/procA.out" 2>&1 &
 			a=$!
 			"$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 			    --service bench-sclogin --user alice --pin $pinb \
-			    --runs 1 --timeout-ms 40000 >"$work/procB.out" 2>&1 &
+			    --runs 1 --timeout-ms $((40000 * SLOW)) >"$work/procB.out" 2>&1 &
 			b=$!
 			wait $a $b
 			conc_check "procs-$kind-$round" \
@@ -310,7 +337,7 @@ if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx concurrent; th
 			restore "procs-$kind-$round"
 		done
 	done
-	echo "# concurrent: $conc_partial of 10 right+right rounds had one side end with a retryable error"
+	echo "# concurrent: $conc_partial of $(($(echo $rounds | wc -w) * 2)) right+right rounds had one side end with a retryable error"
 	card_out
 fi
 
@@ -320,10 +347,10 @@ if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx pcscd-killed; 
 	card_in --fault delay --arg 1500 --ins 87
 	"$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
 	    --service bench-sclogin --user alice --pin 123456 --runs 1 \
-	    --timeout-ms 20000 >"$work/pcscd-kill.out" 2>&1 &
+	    --timeout-ms $((20000 * SLOW)) >"$work/pcscd-kill.out" 2>&1 &
 	pb=$!
 	i=0
-	while [ ! -f "$work/trigger" ] && [ $i -lt 200 ]; do
+	while [ ! -f "$work/trigger" ] && [ $i -lt $((200 * SLOW)) ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
