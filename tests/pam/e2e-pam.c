@@ -34,6 +34,7 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
+#include "e2e-util.h"
 #include "nss-users.h"
 #include "rig.h"
 
@@ -53,41 +54,6 @@ static int saved_stderr = -1;
 
 /* ---- helpers ---- */
 
-static void __attribute__((format(printf, 2, 3)))
-write_file(const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL) {
-		perror(path);
-		exit(1);
-	}
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-	chmod(path, 0644);
-}
-
-static int __attribute__((format(printf, 1, 2)))
-sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "command failed (%d): %s\n", st, cmd);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * A fresh virtual card carrying PKI leaf `leaf` in 9A; extra: more init
  * arguments.  Returns a static path (valid until the next call).
@@ -95,18 +61,7 @@ sh(const char *fmt, ...)
 static const char *
 make_card(const char *leaf, const char *extra)
 {
-	static char path[PATH_MAX + 64];
-
-	snprintf(path, sizeof(path), "%s/card-%u-%s.state", dir, ++card_seq,
-	    leaf);
-	if (sh("'%s' init --state '%s' --seal-key '%s' --name '%s card' %s "
-	    ">/dev/null", vcard, path, rig_seal_key(rig), leaf,
-	    extra != NULL ? extra : "") < 0 ||
-	    sh("'%s' import --state '%s' --slot 9a --key '%s/%s.key.pem' "
-	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", vcard, path,
-	    pki, leaf, pki, leaf, rig_seal_key(rig)) < 0)
-		fail_msg("cannot make a card with %s", leaf);
-	return path;
+	return e2e_make_card(vcard, rig_seal_key(rig), dir, pki, leaf, extra);
 }
 
 static void
@@ -120,7 +75,7 @@ insert(unsigned slot, const char *leaf)
 static void
 import_9e(const char *path, const char *leaf)
 {
-	if (sh("'%s' import --state '%s' --slot 9e --key '%s/%s.key.pem' "
+	if (e2e_sh("'%s' import --state '%s' --slot 9e --key '%s/%s.key.pem' "
 	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", vcard, path,
 	    pki, leaf, pki, leaf, rig_seal_key(rig)) < 0)
 		fail_msg("cannot import %s in 9E", leaf);
@@ -134,7 +89,7 @@ insert_9e_only(unsigned slot, const char *leaf)
 
 	snprintf(path, sizeof(path), "%s/card-%u-9e-%s.state", dir,
 	    ++card_seq, leaf);
-	if (sh("'%s' init --state '%s' --seal-key '%s' >/dev/null", vcard,
+	if (e2e_sh("'%s' init --state '%s' --seal-key '%s' >/dev/null", vcard,
 	    path, rig_seal_key(rig)) < 0)
 		fail_msg("cannot make a card for %s", leaf);
 	import_9e(path, leaf);
@@ -158,11 +113,7 @@ struct conv {
 static void
 note(struct conv *cv, const char *kind, const char *msg)
 {
-	size_t o = strlen(cv->transcript);
-
-	if (o < sizeof(cv->transcript))
-		snprintf(cv->transcript + o, sizeof(cv->transcript) - o,
-		    "  [%s] %s\n", kind, msg);
+	e2e_note(cv->transcript, sizeof(cv->transcript), kind, msg);
 }
 
 static int
@@ -347,7 +298,7 @@ write_service(const char *name, const char *auth_lines_fmt, ...)
 	vsnprintf(lines, sizeof(lines), auth_lines_fmt, ap);
 	va_end(ap);
 	snprintf(path, sizeof(path), "%s/%s", svcdir, name);
-	write_file(path, "%s", lines);
+	e2e_write_file(path, "%s", lines);
 }
 
 static void
@@ -394,7 +345,7 @@ write_services(void)
 		char envconf[PATH_MAX + 64];
 
 		snprintf(envconf, sizeof(envconf), "%s/env.conf", dir);
-		write_file(envconf, "XDG_SESSION_ID DEFAULT=c42\n");
+		e2e_write_file(envconf, "XDG_SESSION_ID DEFAULT=c42\n");
 		write_service("sc-removal",
 		    "auth required %s config=%s\n"
 		    "session required " PAM_ENV " conffile=%s readenv=0\n"
@@ -403,7 +354,7 @@ write_services(void)
 		    test_module, conf);
 		/* a session id loginctl would read as an option */
 		snprintf(envconf, sizeof(envconf), "%s/env-badsid.conf", dir);
-		write_file(envconf, "XDG_SESSION_ID DEFAULT=--host=evil\n");
+		e2e_write_file(envconf, "XDG_SESSION_ID DEFAULT=--host=evil\n");
 		write_service("sc-removal-badsid",
 		    "auth required %s config=%s\n"
 		    "session required " PAM_ENV " conffile=%s readenv=0\n"
@@ -1256,9 +1207,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/passdb", dir);
-	write_file(path, "alice:secret:sc-fallback\nalice:secret:sc-required\n"
-	    "bob:secret:sc-required\n");
-	write_file(conf,
+	e2e_write_file(path, "alice:secret:sc-fallback\n"
+	    "alice:secret:sc-required\nbob:secret:sc-required\n");
+	e2e_write_file(conf,
 	    "[global]\n"
 	    "ca_file = %s/ca.pem\n"
 	    "mapfile = %s/mapfile\n"
@@ -1277,7 +1228,7 @@ main(int argc, char **argv)
 	    "[service sc-slots-arg9a]\n"
 	    "slots = 9e, 9a\n", pki, pki, statedir, dir);
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
-	write_file(path, "[global]\nocsp = requried\n");
+	e2e_write_file(path, "[global]\nocsp = requried\n");
 	write_services();
 	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
 	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
