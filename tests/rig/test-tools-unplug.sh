@@ -42,11 +42,25 @@ if grep -q 'Virtual PCD 00' "$SCL_RIG_DIR/readers.txt"; then
 	echo "readers listed while unplugged" >&2
 	exit 1
 fi
-events=$(sed -n 's/.*"event": *"\([A-Z_]*\)".*"reader": *"\([^"]*\)".*/\1 \2/p' "$out" | tr '\n' '|')
-echo "events: $events"
-want='CARD_REMOVED Virtual PCD 00 00|READER_REMOVED Virtual PCD 00 00|READER_REMOVED Virtual PCD 00 01|READER_ADDED Virtual PCD 00 00|READER_ADDED Virtual PCD 00 01|'
-case $events in
-"$want"CARD_INSERTED\ Virtual\ PCD\ 00\ 00\|) ;;
-*) echo "unexpected events (want ${want}CARD_INSERTED ...)" >&2; exit 1 ;;
-esac
+events=$SCL_RIG_DIR/events.txt
+sed -n 's/.*"event": *"\([A-Z_]*\)".*"reader": *"\([^"]*\)".*/\1 \2/p' \
+    "$out" >"$events"
+cat "$events"
+# line EVENT: its line number in the event list (exactly once)
+line() {
+	n=$(grep -c -x "$1" "$events" || true)
+	[ "$n" -eq 1 ] || { echo "'$1' seen $n times" >&2; exit 1; }
+	grep -n -x "$1" "$events" | cut -d: -f1
+}
+[ "$(wc -l <"$events")" -eq 6 ]
+cr=$(line 'CARD_REMOVED Virtual PCD 00 00')
+r0=$(line 'READER_REMOVED Virtual PCD 00 00')
+r1=$(line 'READER_REMOVED Virtual PCD 00 01')
+a0=$(line 'READER_ADDED Virtual PCD 00 00')
+a1=$(line 'READER_ADDED Virtual PCD 00 01')
+ci=$(line 'CARD_INSERTED Virtual PCD 00 00')
+# monitor.h: a card before its reader goes, a reader before its card comes
+[ "$cr" -lt "$r0" ] && [ "$a0" -lt "$ci" ] &&
+    [ "$r0" -lt "$a0" ] && [ "$r1" -lt "$a0" ] && [ "$r1" -lt "$a1" ] ||
+    { echo "events out of order" >&2; exit 1; }
 echo ok
