@@ -58,20 +58,8 @@ vcard_init(const char *vcard, const char *state)
 {
 	const char *argv[] = { vcard, "init", "--state", state, "--seal-key",
 	    rig_seal_key(rig), NULL };
-	pid_t pid;
-	int st;
 
-	fflush(NULL);
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	return rig_run(argv) == 0 ? 0 : -1;
 }
 
 int

@@ -93,14 +93,18 @@ static const char *
 make_card(const char *leaf)
 {
 	static char path[PATH_MAX + 64];
+	/* SCL_TEST_WRAPPER: words split on spaces, in front of our programs. */
+	const char *w = getenv("SCL_TEST_WRAPPER");
 
+	if (w == NULL)
+		w = "";
 	snprintf(path, sizeof(path), "%s/card-%u-%s.state", dir, ++card_seq,
 	    leaf);
-	if (sh("'%s' init --state '%s' --seal-key '%s' --name '%s card' "
-	    ">/dev/null", vcard, path, rig_seal_key(rig), leaf) < 0 ||
-	    sh("'%s' import --state '%s' --slot 9a --key '%s/%s.key.pem' "
-	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", vcard, path,
-	    pki, leaf, pki, leaf, rig_seal_key(rig)) < 0)
+	if (sh("%s '%s' init --state '%s' --seal-key '%s' --name '%s card' "
+	    ">/dev/null", w, vcard, path, rig_seal_key(rig), leaf) < 0 ||
+	    sh("%s '%s' import --state '%s' --slot 9a --key '%s/%s.key.pem' "
+	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", w, vcard,
+	    path, pki, leaf, pki, leaf, rig_seal_key(rig)) < 0)
 		fail_msg("cannot make a card with %s", leaf);
 	return path;
 }

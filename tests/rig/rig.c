@@ -603,6 +603,45 @@ card_spawn(struct rig *r, unsigned slot, const char *const argv[], int wrap)
 }
 
 int
+rig_run(const char *const argv[])
+{
+	char **wrapped = NULL;
+	uint64_t end;
+	pid_t pid;
+	int st, rc = -1;
+
+	if (argv == NULL || argv[0] == NULL)
+		return -1;
+	if (ours(argv[0]) && (wrapped = wrap_argv(argv)) != NULL)
+		argv = (const char *const *)wrapped;
+	pid = spawn(argv, NULL);
+	free(wrapped);
+	if (pid <= 0)
+		return -1;
+	end = rig_now_ms() + slow(60000);
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid) {
+			if (WIFEXITED(st))
+				rc = WEXITSTATUS(st);
+			break;
+		}
+		if (w == -1 && errno != EINTR)
+			break;
+		if (rig_now_ms() >= end) {
+			say("'%s' still running after %u s, killed", argv[0],
+			    slow(60000) / 1000);
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
+		sleep_ms(10);
+	}
+	return rc;
+}
+
+int
 rig_card_spawn(struct rig *r, unsigned slot, const char *const argv[])
 {
 	return card_spawn(r, slot, argv, 0);

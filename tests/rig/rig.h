@@ -143,6 +143,14 @@ const char *rig_dir(struct rig *r);
 const char *rig_conf_dir(struct rig *r);
 const char *rig_seal_key(struct rig *r);
 
+/*
+ * Run a program to its end (e.g. `sclogin-vcard init`), SCL_TEST_WRAPPER in
+ * front when argv[0] lies under $SCL_BUILD_ROOT, stdin /dev/null, output
+ * inherited.  Bounded: killed after 60 s (x3 under a wrapper).  Returns
+ * its exit status, or -1 (not started, killed, or a signal).
+ */
+int rig_run(const char *const argv[]);
+
 /* Path of the vcard binary ($SCL_VCARD), NULL if unset or not executable. */
 const char *rig_vcard_path(void);
 

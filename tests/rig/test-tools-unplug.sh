@@ -16,7 +16,7 @@ slow=1
 [ -n "$(printf '%s' "${SCL_TEST_WRAPPER:-}" | tr -d ' ')" ] && slow=10
 
 state=$SCL_RIG_DIR/card.state
-"$SCL_VCARD" init --state "$state" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
+run "$SCL_VCARD" init --state "$state" --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
 "$SCL_RIG_CARD" hotplug
 "$SCL_RIG_CARD" insert 0 "$state"
 
