@@ -294,7 +294,10 @@ rig_usb_prepare(const char *dir, const char *ifd_lib)
 	    link_at(drv, ifd_lib,
 	    "scl-unplug.bundle/Contents/Linux/libscl-ifd-unplug.so") != 0)
 		return -1;
-	return rig_usb_set(dir, 1);
+	/* Plugged, without events: pcscd finds it when it starts. */
+	if (sys_plug(sys) != 0 || rig_usb_fail(dir, 0) != 0)
+		return -1;
+	return 0;
 }
 
 int

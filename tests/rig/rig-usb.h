@@ -32,7 +32,8 @@
 #define RIG_USB_PID 0x5CA1u
 
 /*
- * Create DIR/usb (sys, drivers, orig-drivers) with the device plugged.
+ * Create DIR/usb (sys, drivers, orig-drivers) with the device plugged (no
+ * udev event: a pcscd started afterwards finds it in its first scan).
  * ifd_lib is the path of ifd-unplug.so.  0 or -1 (reason on stderr).
  */
 int rig_usb_prepare(const char *dir, const char *ifd_lib);
