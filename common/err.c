@@ -134,6 +134,15 @@ scl_err_name(int r)
 	return e != NULL ? e->name : "UNKNOWN";
 }
 
+int
+scl_err_card_lost(int r)
+{
+	return r == SCL_ERR_CARD_REMOVED || r == SCL_ERR_NO_SERVICE ||
+	    r == SCL_ERR_CARD_RESET || r == SCL_ERR_TIMEOUT ||
+	    r == SCL_ERR_CARD_NO_ANSWER || r == SCL_ERR_TRANSMIT ||
+	    r == SCL_ERR_READER_GONE || r == SCL_ERR_NO_CARD;
+}
+
 const char *
 scl_strerror(int r)
 {

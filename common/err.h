@@ -89,6 +89,13 @@ const char *scl_err_name(int r);
 const char *scl_strerror(int r);
 
 /*
+ * 1 when r says the card (or its reader, or pcscd) went away or stopped
+ * answering, so nothing the card said can be trusted and the operation
+ * cannot go on with this card; 0 for every other code, success included.
+ */
+int scl_err_card_lost(int r);
+
+/*
  * Message helpers for the "detail" / "errbuf" outputs of common/ and
  * policy/ (admin-facing text that travels with a code; no logging here).
  * All are thread-safe and never fail.

@@ -259,32 +259,22 @@ same_cert(X509 *a, X509 *b)
 	return X509_cmp(a, b) == 0;
 }
 
-/*
- * Read every configured certificate of the card in reader, within one
- * transaction.  Fills raw[] (caller frees) and *ret_tries / card_id.
- */
-/* The card went away or stopped answering: nothing more can be read. */
-static int
-card_lost(int r)
-{
-	return r == SCL_ERR_CARD_REMOVED || r == SCL_ERR_NO_SERVICE ||
-	    r == SCL_ERR_CARD_RESET || r == SCL_ERR_TIMEOUT ||
-	    r == SCL_ERR_CARD_NO_ANSWER || r == SCL_ERR_TRANSMIT ||
-	    r == SCL_ERR_READER_GONE || r == SCL_ERR_NO_CARD;
-}
-
 /* rr lost the card: report it as the step's failure and return rr. */
 static int
 lost(struct scl_signin_result *res, int rr, enum scl_signin_step step,
     const char *reader, uint8_t key_ref, const char *what)
 {
-	if (!card_lost(rr))
+	if (!scl_err_card_lost(rr))
 		return 0;
 	report(res, step, SCL_VERDICT_FAIL, rr, reader, key_ref, fix_for(rr),
 	    "%s: %s", what, scl_strerror(rr));
 	return rr;
 }
 
+/*
+ * Read every configured certificate of the card in reader, within one
+ * transaction.  Fills raw[] (caller frees) and *ret_tries / card_id.
+ */
 static int
 read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
     const struct scl_signin_opts *opts, const char *reader,
@@ -833,7 +823,7 @@ check_tries(struct scl_transport *t, const struct scl_config *cfg,
 	int tries = -1, verified = 0, r;
 
 	r = scl_piv_pin_status(t, SCL_PIV_REF_PIN, &tries, &verified);
-	if (card_lost(r))
+	if (scl_err_card_lost(r))
 		goto out;
 	if (r < 0)
 		tries = -1;

@@ -122,8 +122,8 @@ static const struct help helps[] = {
 	"'min=6,max=8,digit=required', else the config's) before the card is\n"
 	"touched.  PINs are read from the terminal with echo off, or one per\n"
 	"line from file descriptor FD; never from the command line.  The\n"
-	"last PIN try is not spent without --allow-last-try or a yes on the\n"
-	"terminal.\n"
+	"last PIN try, or a try on a card that does not say how many are left,\n"
+	"is not spent without --allow-last-try or a yes on the terminal.\n"
 	"\n" COMMON },
 	{ "vcard",
 	"Usage: sclogin vcard create --name NAME [--admin-key HEX|default|random]\n"

@@ -124,6 +124,11 @@ gather(struct tool *tl, const struct pin_opts *o, struct pin_secrets *s)
 	if (o->action == PIN_CHANGE &&
 	    (ex = read_secret(tl, o, "Current PIN: ", &s->old)) != 0)
 		return ex;
+	if (o->action == PIN_CHANGE &&
+	    scl_pin_policy_check_length(&pol, s->old.len, &reason) != 0)
+		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_FORMAT,
+		    "the current PIN is refused before it reaches the card "
+		    "(no try used): %s", reason);
 	if (o->action == PIN_UNBLOCK &&
 	    (ex = read_secret(tl, o, "PUK: ", &s->old)) != 0)
 		return ex;
@@ -162,32 +167,42 @@ guard_last_try(struct tool *tl, struct tool_card *card,
 
 	r = scl_piv_pin_status(card->t, ref, &tries, &verified);
 	/* PIV has no VERIFY for the PUK; many cards report it in metadata. */
-	if (r != 0 && ref == SCL_PIV_REF_PUK &&
-	    tool_card_puk_tries(card, &tries) != 0)
-		return 0;
-	if (r != 0 && ref != SCL_PIV_REF_PUK)
+	if (r != 0 && scl_err_card_lost(r))
 		return tool_fail(tl, tool_exit_code(r), r, "cannot read the "
-		    "PIN state: %s", scl_strerror(r));
+		    "%s state: %s", what, scl_strerror(r));
+	if (r != 0 && (ref != SCL_PIV_REF_PUK ||
+	    tool_card_puk_tries(card, &tries) != 0))
+		tries = -1;
 	if (tries == 0)
 		return tool_fail(tl, SCL_EXIT_AUTH, SCL_ERR_PIN_BLOCKED,
 		    "the %s is blocked%s", what, ref == SCL_PIV_REF_PIN ?
 		    "; unblock it with 'sclogin pin unblock' (PUK) or "
 		    "'sclogin pin reset' (admin key)" : "; reset the PIN with "
 		    "'sclogin pin reset' (admin key)");
-	if (tries != 1 || o->allow_last_try)
+	if ((tries != 1 && tries >= 0) || o->allow_last_try)
 		return 0;
 	if (o->pin_fd >= 0)
-		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_LAST_TRY,
-		    "only one %s try is left; a wrong %s blocks the card. "
-		    "Add --allow-last-try to go ahead", what, what);
+		return tool_fail(tl, SCL_EXIT_CHECK, tries == 1 ?
+		    SCL_ERR_PIN_LAST_TRY : SCL_ERR_PIN_TRIES_UNKNOWN,
+		    "%s; a wrong %s may block the card. Add --allow-last-try "
+		    "to go ahead", tries == 1 ? (ref == SCL_PIV_REF_PUK ?
+		    "only one PUK try is left" : "only one PIN try is left") :
+		    (ref == SCL_PIV_REF_PUK ? "the card does not report how "
+		    "many PUK tries are left" : "the card does not report how "
+		    "many PIN tries are left"), what);
 	(void)scl_card_end(card->card, 0);
 	card->in_tx = 0;
-	if (!tool_confirm(ref == SCL_PIV_REF_PUK ?
+	if (!tool_confirm(tries != 1 ? (ref == SCL_PIV_REF_PUK ?
+	    "The card does not report how many PUK tries are left; a wrong "
+	    "PUK may block it for good. Go ahead?" : "The card does not "
+	    "report how many PIN tries are left; a wrong PIN may block it. "
+	    "Go ahead?") : ref == SCL_PIV_REF_PUK ?
 	    "Only one PUK try is left; a wrong PUK blocks the card for good. "
 	    "Go ahead?" : "Only one PIN try is left; a wrong PIN blocks the "
 	    "card. Go ahead?"))
-		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_LAST_TRY,
-		    "stopped before the last %s try", what);
+		return tool_fail(tl, SCL_EXIT_CHECK, tries == 1 ?
+		    SCL_ERR_PIN_LAST_TRY : SCL_ERR_PIN_TRIES_UNKNOWN,
+		    "stopped before a %s try that may be the last", what);
 	if ((ex = tool_card_begin(tl, card)) != 0)
 		return ex;
 	if ((r = scl_piv_select(card->t)) != 0)

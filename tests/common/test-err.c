@@ -91,6 +91,20 @@ test_ranges(void **state)
 }
 
 static void
+test_card_lost(void **state)
+{
+	(void)state;
+	assert_true(scl_err_card_lost(SCL_ERR_CARD_REMOVED));
+	assert_true(scl_err_card_lost(SCL_ERR_READER_GONE));
+	assert_true(scl_err_card_lost(SCL_ERR_CARD_NO_ANSWER));
+	assert_true(scl_err_card_lost(SCL_ERR_NO_SERVICE));
+	assert_false(scl_err_card_lost(0));
+	assert_false(scl_err_card_lost(SCL_ERR_PIN_WRONG));
+	assert_false(scl_err_card_lost(SCL_ERR_SW_UNEXPECTED));
+	assert_false(scl_err_card_lost(SCL_ERR_PIN_TRIES_UNKNOWN));
+}
+
+static void
 test_detail(void **state)
 {
 	char buf[16];
@@ -160,6 +174,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_every_code_named),
 		cmocka_unit_test(test_ok_and_unknown),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_card_lost),
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_errno),
 		cmocka_unit_test(test_escape),

@@ -83,6 +83,27 @@ has 'PIN unblocked'
 expect 0 pin change '654321\n123456\n'
 ok "pin unblock with the PUK sets a new PIN and restores the tries"
 
+expect 4 pin change '12\n654321\n'
+has_err 'current PIN is refused before it reaches the card'
+has_err 'at least 6'
+[ "$(tries)" = 3 ] || fail "a short current PIN spent a try"
+ok "a current PIN of the wrong length is refused with no try spent"
+
+# A card that does not report its PIN counter: no blind change with
+# --pin-fd unless --allow-last-try says so.
+remove 0
+"$SCL_RIG_CARD" insert-cmd 0 "$SCL_VCARD" run --state "$T/alice.state" \
+    --port 40000 --seal-key "$SEAL" --no-tries-report ||
+    fail "insert the card that hides its counter"
+expect 4 pin change '000000\n654321\n'
+has_err 'does not report how many PIN tries are left'
+expect 0 pin change '123456\n654321\n' --allow-last-try
+expect 0 pin change '654321\n123456\n' --allow-last-try
+remove 0
+insert 0 "$T/alice.state"
+[ "$(tries)" = 3 ] || fail "tries after the counter-less card"
+ok "a card that hides its PIN counter needs --allow-last-try"
+
 # On a terminal: echo off, the new PIN asked twice, Ctrl-C restores.
 tty_pin() {
 	python3 "$(dirname "$0")/tty-pin.py" "$SCLOGIN" "$1" >"$T/out" 2>&1 ||
