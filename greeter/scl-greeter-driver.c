@@ -57,6 +57,9 @@ scl_greeter_reason_sentence(int reason)
 	case SCL_ERR_PIN_LAST_TRY:
 		return "Only one PIN try is left on this card. To keep the "
 		    "card from being blocked, have the PIN reset first.";
+	case SCL_ERR_PIN_TRIES_UNKNOWN:
+		return "This card does not say how many PIN tries are left, "
+		    "so it is not used for sign-in here.";
 	case SCL_ERR_CERT_EXPIRED:
 		return "The certificate on this card has expired.";
 	case SCL_ERR_CERT_NOT_YET_VALID:

@@ -139,6 +139,10 @@ render_entry(SclGreeterPrompt *self, const struct scl_greeter_output *out)
 		tries = g_strdup_printf(g_dngettext(NULL, "%d try left",
 		    "%d tries left", (gulong)out->tries_left),
 		    out->tries_left);
+	else if (card_mode && out->tries_left < 0 &&
+	    out->message_kind != SCL_GREETER_MSG_ERROR)
+		tries = g_strdup("This card does not say how many tries are "
+		    "left: a wrong PIN may block it.");
 	gtk_label_set_text(self->tries_label, tries != NULL ? tries : "");
 	gtk_widget_set_visible(GTK_WIDGET(self->tries_label), tries != NULL);
 	set_class(GTK_WIDGET(self->tries_label), "scl-low",

@@ -32,6 +32,12 @@ static const struct shot shots[] = {
 	    .tries_left = 3), IN(START, .method = SCL_METHOD_CARD),
 	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN for Alice "
 	    "Example: ") } },
+	{ "view-pin-tries-unknown.png", { IN(READER_ADDED, .reader = R0),
+	    IN(CARD_INSERTED, .reader = R0),
+	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",
+	    .tries_left = -1), IN(START, .method = SCL_METHOD_CARD),
+	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN for Alice "
+	    "Example (tries left unknown): ") } },
 	{ "view-pin-wrong.png", { IN(READER_ADDED, .reader = R0),
 	    IN(CARD_INSERTED, .reader = R0),
 	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",
