@@ -484,8 +484,11 @@ main(int argc, char **argv)
 		if (r == SCL_ERR_TIMEOUT)
 			continue;
 		if (r < 0) {
-			say(LOG_ERR, "card monitor failed: %s",
-			    scl_strerror(r));
+			say(LOG_ERR, "card monitor failed: %s reason=%s",
+			    scl_strerror(r), scl_err_name(r));
+			if (armed)
+				act(&o, "card watch failed, removal can no "
+				    "longer be seen");
 			goto out;
 		}
 		if (strcmp(ev.reader, o.reader) != 0 &&
@@ -518,10 +521,15 @@ main(int argc, char **argv)
 		}
 	}
 	if (!g_stop && n_ev >= EVENTS_MAX) {
-		/* The cap ended the watch: say so, removal is not seen now. */
+		/*
+		 * The cap ended the watch: removal can no longer be seen, so
+		 * fail closed as if the card had gone.
+		 */
 		say(LOG_ERR, "stopped watching reader '%s' for session %s "
 		    "after %u events reason=LIMIT", esc(o.reader, rbuf,
 		    sizeof(rbuf)), o.session, n_ev);
+		if (armed)
+			act(&o, "card watch ended at its event cap");
 		goto out;
 	}
 	rc = 0;
