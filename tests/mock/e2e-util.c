@@ -51,21 +51,33 @@ e2e_sh(const char *fmt, ...)
 }
 
 const char *
-e2e_make_card(const char *vcard, const char *seal_key, const char *dir,
-    const char *pki_dir, const char *leaf, const char *extra)
+e2e_make_card_wrapped(const char *wrapper, const char *vcard,
+    const char *seal_key, const char *dir, const char *pki_dir,
+    const char *leaf, const char *extra)
 {
 	static char path[PATH_MAX + 64];
 	static unsigned seq;
+	const char *w = wrapper != NULL ? wrapper : "";
+	const char *sp = *w != '\0' ? " " : "";
 
 	snprintf(path, sizeof(path), "%s/card-%u-%s.state", dir, ++seq, leaf);
-	if (e2e_sh("'%s' init --state '%s' --seal-key '%s' --name '%s card' "
-	    "%s >/dev/null", vcard, path, seal_key, leaf,
-	    extra != NULL ? extra : "") < 0 ||
-	    e2e_sh("'%s' import --state '%s' --slot 9a --key '%s/%s.key.pem' "
-	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", vcard, path,
-	    pki_dir, leaf, pki_dir, leaf, seal_key) < 0)
+	if (e2e_sh("%s%s'%s' init --state '%s' --seal-key '%s' "
+	    "--name '%s card' %s >/dev/null", w, sp, vcard, path, seal_key,
+	    leaf, extra != NULL ? extra : "") < 0 ||
+	    e2e_sh("%s%s'%s' import --state '%s' --slot 9a "
+	    "--key '%s/%s.key.pem' --cert '%s/%s.cert.pem' --seal-key '%s' "
+	    ">/dev/null", w, sp, vcard, path, pki_dir, leaf, pki_dir, leaf,
+	    seal_key) < 0)
 		fail_msg("cannot make a card with %s", leaf);
 	return path;
+}
+
+const char *
+e2e_make_card(const char *vcard, const char *seal_key, const char *dir,
+    const char *pki_dir, const char *leaf, const char *extra)
+{
+	return e2e_make_card_wrapped(NULL, vcard, seal_key, dir, pki_dir, leaf,
+	    extra);
 }
 
 void
@@ -75,4 +87,112 @@ e2e_note(char *transcript, size_t cap, const char *kind, const char *msg)
 
 	if (o < cap)
 		snprintf(transcript + o, cap - o, "  [%s] %s\n", kind, msg);
+}
+
+int
+e2e_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *data)
+{
+	struct e2e_conv *cv = data;
+	struct pam_response *r;
+	const char *reply;
+	int i;
+
+	if (n <= 0 || n > PAM_MAX_NUM_MSG ||
+	    (r = calloc((size_t)n, sizeof(*r))) == NULL)
+		return PAM_CONV_ERR;
+	for (i = 0; i < n; i++) {
+		reply = NULL;
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+			e2e_note(cv->transcript, sizeof(cv->transcript),
+			    "secret", msg[i]->msg);
+			cv->pin_prompts++;
+			if (cv->on_prompt != NULL && cv->on_prompt(cv) != 0)
+				goto fail;
+			if (cv->i_pin >= 6 || cv->pins[cv->i_pin] == NULL)
+				goto fail;
+			reply = cv->pins[cv->i_pin++];
+			break;
+		case PAM_PROMPT_ECHO_ON:
+			e2e_note(cv->transcript, sizeof(cv->transcript), "ask",
+			    msg[i]->msg);
+			if (cv->i_answer >= 4 ||
+			    cv->answers[cv->i_answer] == NULL)
+				goto fail;
+			reply = cv->answers[cv->i_answer++];
+			break;
+		case PAM_ERROR_MSG:
+			e2e_note(cv->transcript, sizeof(cv->transcript),
+			    "error", msg[i]->msg);
+			break;
+		case PAM_TEXT_INFO:
+			e2e_note(cv->transcript, sizeof(cv->transcript),
+			    "info", msg[i]->msg);
+			if (cv->on_info != NULL &&
+			    cv->on_info(cv, msg[i]->msg) != 0)
+				goto fail;
+			break;
+		default:
+			goto fail;
+		}
+		if (reply != NULL && (r[i].resp = strdup(reply)) == NULL)
+			goto fail;
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < n; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+void
+e2e_expect_text(const struct e2e_conv *cv, const char *s)
+{
+	if (strstr(cv->transcript, s) == NULL)
+		fail_msg("conversation lacks \"%s\"", s);
+}
+
+long
+e2e_log_mark(const char *logpath)
+{
+	struct stat st;
+
+	fflush(stderr);
+	return stat(logpath, &st) == 0 ? (long)st.st_size : 0;
+}
+
+char *
+e2e_log_read(const char *logpath, long from)
+{
+	FILE *f;
+	char *buf;
+	long n;
+
+	fflush(stderr);
+	if ((f = fopen(logpath, "r")) == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f) - from;
+	if (n < 0)
+		n = 0;
+	buf = calloc(1, (size_t)n + 1);
+	fseek(f, from, SEEK_SET);
+	if (buf != NULL && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+void
+e2e_expect_log(const char *logpath, long from, const char *s)
+{
+	char *buf = e2e_log_read(logpath, from);
+	int found = buf != NULL && strstr(buf, s) != NULL;
+
+	free(buf);
+	if (!found)
+		fail_msg("log lacks \"%s\"", s);
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <security/pam_appl.h>
+
 /*
  * Small helpers of the end-to-end suites that drive the real PAM stack
  * with virtual cards (tests/pam/e2e-pam.c, tests/rig/e2e-pam-unplug.c).
@@ -19,6 +21,14 @@ void e2e_write_file(const char *path, const char *fmt, ...)
 int e2e_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * e2e_make_card() with wrapper (SCL_TEST_WRAPPER, e.g. valgrind: words
+ * split on spaces; "" or NULL for none) in front of both sclogin-vcard runs.
+ */
+const char *e2e_make_card_wrapped(const char *wrapper, const char *vcard,
+    const char *seal_key, const char *dir, const char *pki_dir,
+    const char *leaf, const char *extra);
+
+/*
  * A fresh virtual card state in dir carrying PKI leaf `leaf` (pki_dir/
  * LEAF.{key,cert}.pem) in 9A, named "LEAF card"; extra: more `init`
  * arguments or NULL.  Fails the running test when sclogin-vcard fails.
@@ -31,5 +41,46 @@ const char *e2e_make_card(const char *vcard, const char *seal_key,
 /* Append "  [kind] msg\n" to a conversation transcript of cap bytes. */
 void e2e_note(char *transcript, size_t cap, const char *kind,
     const char *msg);
+
+/*
+ * A scripted PAM conversation: pass e2e_conv_fn as the conversation
+ * function and the struct as its data.  Every message is noted in
+ * transcript (e2e_note: "secret" for ECHO_OFF, "ask" for ECHO_ON, "error",
+ * "info").  ECHO_OFF prompts (counted in pin_prompts) get pins[] in order,
+ * ECHO_ON prompts answers[] in order; a prompt with no reply left, or a
+ * message of another style, ends the conversation with PAM_CONV_ERR.
+ * Hooks (NULL: none), called after the message is noted and before the
+ * reply: on_prompt at each ECHO_OFF prompt, on_info at each TEXT_INFO with
+ * its text; nonzero from a hook ends the conversation with PAM_CONV_ERR.
+ * A hook may clear itself to act only once; data is for the hooks.
+ */
+struct e2e_conv {
+	const char *pins[6];
+	const char *answers[4];
+	size_t i_pin, i_answer;
+	int pin_prompts;
+	int (*on_prompt)(struct e2e_conv *cv);
+	int (*on_info)(struct e2e_conv *cv, const char *msg);
+	const void *data;
+	char transcript[8192];
+};
+
+int e2e_conv_fn(int n, const struct pam_message **msg,
+    struct pam_response **resp, void *data);
+
+/* Fails the running test when the transcript lacks s. */
+void e2e_expect_text(const struct e2e_conv *cv, const char *s);
+
+/*
+ * The log a test sends its stderr to (pam_wrapper turns pam_syslog() into
+ * "SYSLOG(prio): ..." lines there).  e2e_log_mark: its size now (0 when
+ * absent), to read from later.  e2e_log_read: a NUL-terminated copy of it
+ * from offset from on (caller frees), NULL when it cannot be read.
+ * e2e_expect_log: fails the running test when that part lacks s.  All
+ * flush stderr first.
+ */
+long e2e_log_mark(const char *logpath);
+char *e2e_log_read(const char *logpath, long from);
+void e2e_expect_log(const char *logpath, long from, const char *s);
 
 #endif

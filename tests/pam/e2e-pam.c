@@ -98,87 +98,28 @@ insert_9e_only(unsigned slot, const char *leaf)
 		    slot);
 }
 
-/* ---- the conversation ---- */
+/* ---- the conversation (e2e_conv) ---- */
 
-struct conv {
-	const char *pins[6];		/* ECHO_OFF replies, in order */
-	const char *answers[4];		/* ECHO_ON replies, in order */
-	size_t i_pin, i_answer;
-	int pin_prompts;
-	int remove_on_prompt;		/* pull the card at the first PIN prompt */
-	const char *insert_on_info;	/* spawn this card at "Insert ..." */
-	char transcript[8192];
-};
-
-static void
-note(struct conv *cv, const char *kind, const char *msg)
+/* on_prompt: pull the card at the first PIN prompt. */
+static int
+remove_at_prompt(struct e2e_conv *cv)
 {
-	e2e_note(cv->transcript, sizeof(cv->transcript), kind, msg);
+	cv->on_prompt = NULL;
+	rig_card_remove(rig, 0);
+	return 0;
 }
 
+/* on_info: spawn the card state in data at "Insert your smart card". */
 static int
-conv_fn(int n, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
+insert_at_info(struct e2e_conv *cv, const char *msg)
 {
-	struct conv *cv = data;
-	struct pam_response *r;
-	const char *reply;
-	int i;
+	const char *argv[] = { vcard, "run", "--state", cv->data, "--port",
+	    "40000", "--seal-key", rig_seal_key(rig), NULL };
 
-	if (n <= 0 || n > PAM_MAX_NUM_MSG ||
-	    (r = calloc((size_t)n, sizeof(*r))) == NULL)
-		return PAM_CONV_ERR;
-	for (i = 0; i < n; i++) {
-		switch (msg[i]->msg_style) {
-		case PAM_PROMPT_ECHO_OFF:
-			note(cv, "secret", msg[i]->msg);
-			cv->pin_prompts++;
-			if (cv->remove_on_prompt) {
-				cv->remove_on_prompt = 0;
-				rig_card_remove(rig, 0);
-			}
-			if (cv->i_pin >= 6 || cv->pins[cv->i_pin] == NULL)
-				goto fail;
-			reply = cv->pins[cv->i_pin++];
-			break;
-		case PAM_PROMPT_ECHO_ON:
-			note(cv, "ask", msg[i]->msg);
-			if (cv->i_answer >= 4 ||
-			    cv->answers[cv->i_answer] == NULL)
-				goto fail;
-			reply = cv->answers[cv->i_answer++];
-			break;
-		case PAM_ERROR_MSG:
-			note(cv, "error", msg[i]->msg);
-			reply = NULL;
-			break;
-		case PAM_TEXT_INFO:
-			note(cv, "info", msg[i]->msg);
-			if (cv->insert_on_info != NULL &&
-			    strstr(msg[i]->msg, "Insert your smart card")) {
-				const char *argv[] = { vcard, "run", "--state",
-					cv->insert_on_info, "--port", "40000",
-					"--seal-key", rig_seal_key(rig), NULL };
-
-				cv->insert_on_info = NULL;
-				if (rig_card_spawn(rig, 0, argv) != 0)
-					goto fail;
-			}
-			reply = NULL;
-			break;
-		default:
-			goto fail;
-		}
-		if (reply != NULL && (r[i].resp = strdup(reply)) == NULL)
-			goto fail;
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-fail:
-	for (i = 0; i < n; i++)
-		free(r[i].resp);
-	free(r);
-	return PAM_CONV_ERR;
+	if (strstr(msg, "Insert your smart card") == NULL)
+		return 0;
+	cv->on_info = NULL;
+	return rig_card_spawn(rig, 0, argv) != 0 ? -1 : 0;
 }
 
 /*
@@ -186,7 +127,7 @@ fail:
  * ret_user, also return PAM_USER after the operation.
  */
 static int
-run_op(const char *service, const char *user, struct conv *cv,
+run_op(const char *service, const char *user, struct e2e_conv *cv,
     enum pamtest_ops op, int want, char *ret_user, size_t user_len)
 {
 	struct pam_testcase tc[2] = {
@@ -198,7 +139,7 @@ run_op(const char *service, const char *user, struct conv *cv,
 	size_t n = ret_user != NULL ? 2 : 1;
 	uint64_t t0 = rig_now_ms();
 
-	e = _pamtest_conv(service, user, conv_fn, cv, tc, n, NULL);
+	e = _pamtest_conv(service, user, e2e_conv_fn, cv, tc, n, NULL);
 	fprintf(stderr, "%s %s user=%s: rv=%d (%s) in %llu ms\n%s",
 	    service, op == PAMTEST_AUTHENTICATE ? "auth" :
 	    op == PAMTEST_ACCOUNT ? "account" : op == PAMTEST_CHAUTHTOK ?
@@ -220,20 +161,13 @@ run_op(const char *service, const char *user, struct conv *cv,
 }
 
 static int
-auth(const char *service, const char *user, struct conv *cv, int want)
+auth(const char *service, const char *user, struct e2e_conv *cv, int want)
 {
 	return run_op(service, user, cv, PAMTEST_AUTHENTICATE, want, NULL, 0);
 }
 
 static void
-expect_text(const struct conv *cv, const char *s)
-{
-	if (strstr(cv->transcript, s) == NULL)
-		fail_msg("conversation lacks \"%s\"", s);
-}
-
-static void
-expect_no_pin_prompt(const struct conv *cv)
+expect_no_pin_prompt(const struct e2e_conv *cv)
 {
 	if (cv->pin_prompts != 0)
 		fail_msg("a PIN was asked for a card that cannot sign in");
@@ -244,48 +178,6 @@ expect_no_pin_prompt(const struct conv *cv)
  * (PAM_WRAPPER_DEBUGLEVEL=2), which main() sends to logpath: the outcome
  * lines can be checked, and the whole log searched for PINs.
  */
-static long
-log_mark(void)
-{
-	struct stat st;
-
-	fflush(stderr);
-	return stat(logpath, &st) == 0 ? (long)st.st_size : 0;
-}
-
-static char *
-log_read(long from)
-{
-	FILE *f;
-	char *buf;
-	long n;
-
-	fflush(stderr);
-	if ((f = fopen(logpath, "r")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f) - from;
-	if (n < 0)
-		n = 0;
-	buf = calloc(1, (size_t)n + 1);
-	fseek(f, from, SEEK_SET);
-	if (buf != NULL && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
-		buf[0] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void
-expect_log(long from, const char *s)
-{
-	char *buf = log_read(from);
-	int found = buf != NULL && strstr(buf, s) != NULL;
-
-	free(buf);
-	if (!found)
-		fail_msg("log lacks \"%s\"", s);
-}
-
 /* ---- fixtures ---- */
 
 static void __attribute__((format(printf, 2, 3)))
@@ -452,23 +344,23 @@ teardown_cards(void **state)
 static void
 test_success(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" } };
 	char rec[PATH_MAX + 64], buf[256] = "";
 	FILE *f;
 
-	long m = log_mark();
+	long m = e2e_log_mark(logpath);
 
 	insert(0, "alice");
 	auth("sc", "alice", &cv, PAM_SUCCESS);
-	expect_text(&cv, "PIN for alice card:");
+	e2e_expect_text(&cv, "PIN for alice card:");
 	assert_int_equal(cv.pin_prompts, 1);
-	expect_log(m, "auth: result=ok reason=OK user='alice' "
+	e2e_expect_log(logpath, m, "auth: result=ok reason=OK user='alice' "
 	    "reader='Virtual PCD 00 00' cert_serial=");
-	expect_log(m, "cert_issuer='CN=sclogin Test Root CA");
+	e2e_expect_log(logpath, m, "cert_issuer='CN=sclogin Test Root CA");
 
 	/* account + session in one handle: the last-method record is card */
 	{
-		struct conv cv2 = { .pins = { "123456" } };
+		struct e2e_conv cv2 = { .pins = { "123456" } };
 		struct pam_testcase tc[] = {
 			pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 			pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
@@ -476,7 +368,7 @@ test_success(void **state)
 			pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
 		};
 
-		assert_int_equal(_pamtest_conv("sc", "alice", conv_fn, &cv2,
+		assert_int_equal(_pamtest_conv("sc", "alice", e2e_conv_fn, &cv2,
 		    tc, 4, NULL), PAMTEST_ERR_OK);
 	}
 	snprintf(rec, sizeof(rec), "%s/users/alice", statedir);
@@ -491,8 +383,8 @@ test_success(void **state)
 static void
 test_ecc(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
-	struct conv cv2 = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct e2e_conv cv2 = { .pins = { "123456" } };
 
 	insert(0, "carol");
 	auth("sc", "carol", &cv, PAM_SUCCESS);
@@ -504,64 +396,65 @@ test_ecc(void **state)
 static void
 test_wrong_pin(void **state)
 {
-	struct conv cv = { .pins = { "654321" } };
-	struct conv cv2 = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "654321" } };
+	struct e2e_conv cv2 = { .pins = { "123456" } };
 
-	long m = log_mark();
+	long m = e2e_log_mark(logpath);
 
 	insert(0, "alice");
 	auth("sc", "alice", &cv, PAM_AUTH_ERR);
-	expect_text(&cv, "Wrong PIN. 2 tries left.");
-	expect_log(m, "result=fail reason=PIN_WRONG user='alice'");
-	expect_log(m, "tries_left=2");
+	e2e_expect_text(&cv, "Wrong PIN. 2 tries left.");
+	e2e_expect_log(logpath, m, "result=fail reason=PIN_WRONG user='alice'");
+	e2e_expect_log(logpath, m, "tries_left=2");
 	/* the next prompt says so too, and the right PIN still works */
 	auth("sc", "alice", &cv2, PAM_SUCCESS);
-	expect_text(&cv2, "(2 tries left)");
+	e2e_expect_text(&cv2, "(2 tries left)");
 }
 
 static void
 test_last_try_and_blocked(void **state)
 {
-	struct conv w1 = { .pins = { "000000" } };
-	struct conv w2 = { .pins = { "000000" } };
-	struct conv refuse = { .pins = { "123456" } };
-	struct conv decline = { .answers = { "no" }, .pins = { "123456" } };
-	struct conv burn = { .answers = { "yes" }, .pins = { "000000" } };
-	struct conv after = { .pins = { "123456" } };
+	struct e2e_conv w1 = { .pins = { "000000" } };
+	struct e2e_conv w2 = { .pins = { "000000" } };
+	struct e2e_conv refuse = { .pins = { "123456" } };
+	struct e2e_conv decline = { .answers = { "no" }, .pins = { "123456" } };
+	struct e2e_conv burn = { .answers = { "yes" }, .pins = { "000000" } };
+	struct e2e_conv after = { .pins = { "123456" } };
 
 	insert(0, "alice");
 	auth("sc", "alice", &w1, PAM_AUTH_ERR);
 	auth("sc", "alice", &w2, PAM_AUTH_ERR);
-	expect_text(&w2, "1 try left");
+	e2e_expect_text(&w2, "1 try left");
 
 	/* last_try=refuse: no prompt, no try spent */
 	auth("sc-refuse", "alice", &refuse, PAM_AUTH_ERR);
-	expect_text(&refuse, "Only one PIN try is left");
+	e2e_expect_text(&refuse, "Only one PIN try is left");
 	expect_no_pin_prompt(&refuse);
 
 	/* last_try=confirm, answered no: nothing spent, falls through */
 	auth("sc", "alice", &decline, PAM_AUTHINFO_UNAVAIL);
-	expect_text(&decline, "If this PIN is wrong, the card will be blocked");
+	e2e_expect_text(&decline,
+	    "If this PIN is wrong, the card will be blocked");
 	expect_no_pin_prompt(&decline);
 
 	/* confirmed and wrong: blocked */
 	auth("sc", "alice", &burn, PAM_MAXTRIES);
-	expect_text(&burn, "(last try)");
-	expect_text(&burn, "blocked");
+	e2e_expect_text(&burn, "(last try)");
+	e2e_expect_text(&burn, "blocked");
 
 	/* blocked: refused before any prompt */
 	auth("sc", "alice", &after, PAM_MAXTRIES);
 	expect_no_pin_prompt(&after);
-	expect_text(&after, "PIN is blocked");
+	e2e_expect_text(&after, "PIN is blocked");
 }
 
 static void
 test_last_try_confirmed_ok(void **state)
 {
-	struct conv w1 = { .pins = { "000000", NULL } };
-	struct conv w2 = { .pins = { "000000", NULL } };
-	struct conv ok = { .answers = { "yes" }, .pins = { "123456" } };
-	struct conv again = { .pins = { "123456" } };
+	struct e2e_conv w1 = { .pins = { "000000", NULL } };
+	struct e2e_conv w2 = { .pins = { "000000", NULL } };
+	struct e2e_conv ok = { .answers = { "yes" }, .pins = { "123456" } };
+	struct e2e_conv again = { .pins = { "123456" } };
 
 	insert(0, "alice");
 	auth("sc", "alice", &w1, PAM_AUTH_ERR);
@@ -577,22 +470,22 @@ test_last_try_confirmed_ok(void **state)
 static void
 test_empty_pin_falls_through(void **state)
 {
-	struct conv cv = { .pins = { "", "secret" } };
-	struct conv wrong = { .pins = { "999999" } };
+	struct e2e_conv cv = { .pins = { "", "secret" } };
+	struct e2e_conv wrong = { .pins = { "999999" } };
 	struct pam_testcase tc[] = {
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
 	};
 	char rec[PATH_MAX + 64], buf[256] = "";
-	long m = log_mark();
+	long m = e2e_log_mark(logpath);
 	FILE *f;
 
 	insert(0, "alice");
-	assert_int_equal(_pamtest_conv("sc-fallback", "alice", conv_fn, &cv,
+	assert_int_equal(_pamtest_conv("sc-fallback", "alice", e2e_conv_fn, &cv,
 	    tc, 2, NULL), PAMTEST_ERR_OK);
 	fprintf(stderr, "%s", cv.transcript);
 	assert_int_equal(cv.pin_prompts, 2);	/* PIN, then the password */
-	expect_log(m, "result=fail reason=EMPTY_PIN");
+	e2e_expect_log(logpath, m, "result=fail reason=EMPTY_PIN");
 	/* the session records that alice used her password this time */
 	snprintf(rec, sizeof(rec), "%s/users/alice", statedir);
 	assert_non_null(f = fopen(rec, "r"));
@@ -604,14 +497,14 @@ test_empty_pin_falls_through(void **state)
 		fail_msg("an empty PIN must not show an error");
 	/* the counter was not touched: a wrong PIN now leaves 2 */
 	auth("sc", "alice", &wrong, PAM_AUTH_ERR);
-	expect_text(&wrong, "2 tries left");
+	e2e_expect_text(&wrong, "2 tries left");
 }
 
 static void
 test_no_card(void **state)
 {
-	struct conv cv = { 0 };
-	struct conv co = { 0 };
+	struct e2e_conv cv = { 0 };
+	struct e2e_conv co = { 0 };
 	uint64_t t0 = rig_now_ms();
 
 	/* user known, nothing requires a card: silent, at once */
@@ -621,50 +514,52 @@ test_no_card(void **state)
 	assert_null(strstr(cv.transcript, "[error]"));
 	/* card-only (greeter card service): says what is missing */
 	auth("sc", NULL, &co, PAM_AUTHINFO_UNAVAIL);
-	expect_text(&co, "Insert your smart card");
+	e2e_expect_text(&co, "Insert your smart card");
 }
 
 static void
 test_no_card_wait(void **state)
 {
-	struct conv cv = { 0 };
-	struct conv ins = { .pins = { "123456" } };
+	struct e2e_conv cv = { 0 };
+	struct e2e_conv ins = { .pins = { "123456" } };
 	uint64_t t0 = rig_now_ms(), dt;
 
 	auth("sc-wait", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
 	dt = rig_now_ms() - t0;
 	fprintf(stderr, "waited %llu ms\n", (unsigned long long)dt);
 	assert_true(dt >= 2900 && dt < 8000);
-	expect_text(&cv, "Insert your smart card");
-	expect_text(&cv, "No smart card was inserted in time.");
+	e2e_expect_text(&cv, "Insert your smart card");
+	e2e_expect_text(&cv, "No smart card was inserted in time.");
 
 	/* inserted while waiting: signs in */
-	ins.insert_on_info = make_card("alice", NULL);
+	ins.on_info = insert_at_info;
+	ins.data = make_card("alice", NULL);
 	auth("sc-wait", "alice", &ins, PAM_SUCCESS);
 }
 
 static void
 test_card_removed(void **state)
 {
-	struct conv cv = { .pins = { "123456" }, .remove_on_prompt = 1 };
+	struct e2e_conv cv = { .pins = { "123456" },
+	    .on_prompt = remove_at_prompt };
 
 	insert(0, "alice");
 	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
-	expect_text(&cv, "The smart card was removed");
+	e2e_expect_text(&cv, "The smart card was removed");
 }
 
 static void
 bad_cert(const char *leaf, const char *service, const char *text,
     const char *reason)
 {
-	struct conv cv = { .pins = { "123456" } };
-	long m = log_mark();
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long m = e2e_log_mark(logpath);
 
 	insert(0, leaf);
 	auth(service, "alice", &cv, PAM_AUTH_ERR);
 	expect_no_pin_prompt(&cv);
-	expect_text(&cv, text);
-	expect_log(m, reason);
+	e2e_expect_text(&cv, text);
+	e2e_expect_log(logpath, m, reason);
 	teardown_cards(NULL);
 }
 
@@ -686,7 +581,7 @@ test_bad_certs(void **state)
 static void
 test_revoked_crl(void **state)
 {
-	struct conv good = { .pins = { "123456" } };
+	struct e2e_conv good = { .pins = { "123456" } };
 
 	bad_cert("alice-revoked", "sc-crl", "revoked", "reason=CERT_REVOKED");
 	insert(0, "alice");
@@ -696,7 +591,7 @@ test_revoked_crl(void **state)
 static void
 test_revoked_ocsp(void **state)
 {
-	struct conv good = { .pins = { "123456" } };
+	struct e2e_conv good = { .pins = { "123456" } };
 
 	if (ocsp_pid < 0 && start_ocsp() < 0)
 		fail_msg("cannot start openssl ocsp on port %d", OCSP_PORT);
@@ -708,13 +603,13 @@ test_revoked_ocsp(void **state)
 static void
 test_unmapped(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
-	struct conv other = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct e2e_conv other = { .pins = { "123456" } };
 
 	insert(0, "stranger");
 	auth("sc", "alice", &cv, PAM_AUTH_ERR);
 	expect_no_pin_prompt(&cv);
-	expect_text(&cv, "not linked to an account");
+	e2e_expect_text(&cv, "not linked to an account");
 	teardown_cards(NULL);
 	/* bob's card cannot sign alice in */
 	insert(0, "bob");
@@ -725,9 +620,9 @@ test_unmapped(void **state)
 static void
 test_card_only(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
-	struct conv amb = { .pins = { "123456" } };
-	struct conv off = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct e2e_conv amb = { .pins = { "123456" } };
+	struct e2e_conv off = { .pins = { "123456" } };
 	char user[64] = "";
 
 	insert(0, "alice");
@@ -742,13 +637,13 @@ test_card_only(void **state)
 	insert(0, "shared");
 	auth("sc", NULL, &amb, PAM_AUTH_ERR);
 	expect_no_pin_prompt(&amb);
-	expect_text(&amb, "linked to several accounts");
+	e2e_expect_text(&amb, "linked to several accounts");
 }
 
 static void
 test_two_cards(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" } };
 
 	/* bob's card in the first reader is skipped for alice */
 	insert(0, "bob");
@@ -761,18 +656,18 @@ test_two_cards(void **state)
 static void
 test_slots(void **state)
 {
-	struct conv both = { .pins = { "123456" } };
-	struct conv only9e = { .pins = { "123456" } };
-	struct conv slots9e = { .pins = { "123456" } };
+	struct e2e_conv both = { .pins = { "123456" } };
+	struct e2e_conv only9e = { .pins = { "123456" } };
+	struct e2e_conv slots9e = { .pins = { "123456" } };
 	char path[PATH_MAX + 64];
-	long m = log_mark();
+	long m = e2e_log_mark(logpath);
 
 	snprintf(path, sizeof(path), "%s", make_card("alice", NULL));
 	import_9e(path, "alice");
 	assert_int_equal(rig_card_insert(rig, 0, path), 0);
 	auth("sc-slots", "alice", &both, PAM_SUCCESS);
 	assert_int_equal(both.pin_prompts, 1);
-	expect_log(m, "duplicate certificate");
+	e2e_expect_log(logpath, m, "duplicate certificate");
 	teardown_cards(NULL);
 
 	/* a card with only a 9E certificate */
@@ -786,8 +681,8 @@ test_slots(void **state)
 static void
 test_slots_config(void **state)
 {
-	struct conv conf9e = { .pins = { "123456" } };
-	struct conv arg9a = { .pins = { "123456" } };
+	struct e2e_conv conf9e = { .pins = { "123456" } };
+	struct e2e_conv arg9a = { .pins = { "123456" } };
 
 	insert_9e_only(0, "carol");
 	/* [service sc-slots-conf] slots = 9e, 9a */
@@ -806,9 +701,10 @@ test_slots_config(void **state)
 static void
 test_unknown_tries(void **state)
 {
-	struct conv warn = { .pins = { "123456" } };
-	struct conv refuse = { .pins = { "123456" } };
-	struct conv change = { .pins = { "123456", "24681357", "24681357" } };
+	struct e2e_conv warn = { .pins = { "123456" } };
+	struct e2e_conv refuse = { .pins = { "123456" } };
+	struct e2e_conv change = {
+	    .pins = { "123456", "24681357", "24681357" } };
 	const char *argv[] = { vcard, "run", "--state", NULL, "--port",
 		"40000", "--seal-key", rig_seal_key(rig), "--no-tries-report",
 		NULL };
@@ -816,21 +712,21 @@ test_unknown_tries(void **state)
 
 	argv[3] = make_card("alice", NULL);
 	assert_int_equal(rig_card_insert_argv(rig, 0, argv), 0);
-	m = log_mark();
+	m = e2e_log_mark(logpath);
 	auth("sc", "alice", &warn, PAM_SUCCESS);
-	expect_text(&warn, "[info] alice card does not report how many PIN "
+	e2e_expect_text(&warn, "[info] alice card does not report how many PIN "
 	    "tries are left: a wrong PIN may block it.");
-	expect_text(&warn, "(tries left unknown): ");
+	e2e_expect_text(&warn, "(tries left unknown): ");
 	/* the warning comes before the prompt */
 	assert_true(strstr(warn.transcript, "[info] alice card does not") <
 	    strstr(warn.transcript, "[secret]"));
-	expect_log(m, "tries left unknown");
+	e2e_expect_log(logpath, m, "tries left unknown");
 
-	m = log_mark();
+	m = e2e_log_mark(logpath);
 	auth("sc-unknown-refuse", "alice", &refuse, PAM_AUTHINFO_UNAVAIL);
 	expect_no_pin_prompt(&refuse);
-	expect_text(&refuse, "does not tell how many PIN tries are left");
-	expect_log(m, "reason=PIN_TRIES_UNKNOWN");
+	e2e_expect_text(&refuse, "does not tell how many PIN tries are left");
+	e2e_expect_log(logpath, m, "reason=PIN_TRIES_UNKNOWN");
 	run_op("sc-unknown-refuse", "alice", &change, PAMTEST_CHAUTHTOK,
 	    PAM_AUTHTOK_ERR, NULL, 0);
 	expect_no_pin_prompt(&change);
@@ -839,13 +735,13 @@ test_unknown_tries(void **state)
 static void
 test_bad_config(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
-	struct conv cv2 = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct e2e_conv cv2 = { .pins = { "123456" } };
 
 	insert(0, "alice");
 	auth("sc-badconf", "alice", &cv, PAM_SERVICE_ERR);
 	expect_no_pin_prompt(&cv);
-	expect_text(&cv, "misconfigured");
+	e2e_expect_text(&cv, "misconfigured");
 	auth("sc-badarg", "alice", &cv2, PAM_SERVICE_ERR);
 	expect_no_pin_prompt(&cv2);
 }
@@ -853,15 +749,15 @@ test_bad_config(void **state)
 static void
 test_no_pcscd(void **state)
 {
-	struct conv cv = { 0 };
-	struct conv co = { 0 };
+	struct e2e_conv cv = { 0 };
+	struct e2e_conv co = { 0 };
 	uint64_t t0;
 
 	assert_int_equal(rig_pcscd_stop(rig), 0);
 	t0 = rig_now_ms();
 	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
 	auth("sc", NULL, &co, PAM_AUTHINFO_UNAVAIL);
-	expect_text(&co, "smart card service is not running");
+	e2e_expect_text(&co, "smart card service is not running");
 	assert_true(rig_now_ms() - t0 < 5000);
 	assert_int_equal(rig_pcscd_start(rig), 0);
 }
@@ -869,10 +765,10 @@ test_no_pcscd(void **state)
 static void
 test_account_required(void **state)
 {
-	struct conv bob = { .pins = { "secret" } };
-	struct conv bobcard = { .pins = { "123456" } };
-	struct conv alice = { .pins = { "secret" } };
-	struct conv cron = { 0 };
+	struct e2e_conv bob = { .pins = { "secret" } };
+	struct e2e_conv bobcard = { .pins = { "123456" } };
+	struct e2e_conv alice = { .pins = { "secret" } };
+	struct e2e_conv cron = { 0 };
 	struct pam_testcase pw[] = {
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 		pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED),
@@ -883,15 +779,15 @@ test_account_required(void **state)
 	};
 
 	/* bob must use a card: password sign-in is refused at account */
-	assert_int_equal(_pamtest_conv("sc-required", "bob", conv_fn, &bob,
+	assert_int_equal(_pamtest_conv("sc-required", "bob", e2e_conv_fn, &bob,
 	    pw, 2, NULL), PAMTEST_ERR_OK);
-	expect_text(&bob, "A smart card is required");
+	e2e_expect_text(&bob, "A smart card is required");
 	/* alice may use her password */
-	assert_int_equal(_pamtest_conv("sc-required", "alice", conv_fn,
+	assert_int_equal(_pamtest_conv("sc-required", "alice", e2e_conv_fn,
 	    &alice, pw_ok, 2, NULL), PAMTEST_ERR_OK);
 	/* bob with his card is fine */
 	insert(0, "bob");
-	assert_int_equal(_pamtest_conv("sc-required", "bob", conv_fn,
+	assert_int_equal(_pamtest_conv("sc-required", "bob", e2e_conv_fn,
 	    &bobcard, pw_ok, 2, NULL), PAMTEST_ERR_OK);
 	/* cron is never affected */
 	run_op("cron", "bob", &cron, PAMTEST_ACCOUNT, PAM_SUCCESS, NULL, 0);
@@ -900,20 +796,20 @@ test_account_required(void **state)
 static void
 test_change_pin(void **state)
 {
-	struct conv bad = { .pins = { "123456", "12", "12" } };
-	struct conv mism = { .pins = { "123456", "24681357", "24681358" } };
-	struct conv ok = { .pins = { "123456", "24681357", "24681357" } };
-	struct conv oldfail = { .pins = { "123456" } };
-	struct conv newok = { .pins = { "24681357" } };
+	struct e2e_conv bad = { .pins = { "123456", "12", "12" } };
+	struct e2e_conv mism = { .pins = { "123456", "24681357", "24681358" } };
+	struct e2e_conv ok = { .pins = { "123456", "24681357", "24681357" } };
+	struct e2e_conv oldfail = { .pins = { "123456" } };
+	struct e2e_conv newok = { .pins = { "24681357" } };
 
 	insert(0, "alice");
 	run_op("sc", "alice", &bad, PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR, NULL,
 	    0);
 	run_op("sc", "alice", &mism, PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR, NULL,
 	    0);
-	expect_text(&mism, "do not match");
+	e2e_expect_text(&mism, "do not match");
 	run_op("sc", "alice", &ok, PAMTEST_CHAUTHTOK, PAM_SUCCESS, NULL, 0);
-	expect_text(&ok, "was changed");
+	e2e_expect_text(&ok, "was changed");
 	auth("sc", "alice", &oldfail, PAM_AUTH_ERR);
 	auth("sc", "alice", &newok, PAM_SUCCESS);
 }
@@ -925,15 +821,16 @@ test_change_pin(void **state)
 static void
 test_change_pin_old_length(void **state)
 {
-	struct conv shortpin = { .pins = { "12345", "24681357", "24681357" } };
-	struct conv one = { .pins = { "1", "24681357", "24681357" } };
-	struct conv ok = { .pins = { "123456" } };
+	struct e2e_conv shortpin = {
+	    .pins = { "12345", "24681357", "24681357" } };
+	struct e2e_conv one = { .pins = { "1", "24681357", "24681357" } };
+	struct e2e_conv ok = { .pins = { "123456" } };
 
 	insert(0, "alice");
 	run_op("sc", "alice", &shortpin, PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR,
 	    NULL, 0);
 	assert_int_equal(shortpin.pin_prompts, 1);
-	expect_text(&shortpin, "[error] The PIN must have at least 6 "
+	e2e_expect_text(&shortpin, "[error] The PIN must have at least 6 "
 	    "characters. No PIN try was used.");
 	run_op("sc", "alice", &one, PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR, NULL,
 	    0);
@@ -974,7 +871,7 @@ users_and_reexec(char **argv)
 static void
 test_removal_monitor(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" } };
 	struct pam_testcase tc[] = {
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
@@ -1018,7 +915,7 @@ test_removal_monitor(void **state)
 	sigprocmask(SIG_BLOCK, &term, &old);
 
 	insert(0, "alice");
-	assert_int_equal(_pamtest_conv("sc-removal", "alice", conv_fn, &cv,
+	assert_int_equal(_pamtest_conv("sc-removal", "alice", e2e_conv_fn, &cv,
 	    tc, 2, NULL), PAMTEST_ERR_OK);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(1500);
@@ -1055,13 +952,13 @@ test_removal_monitor(void **state)
 static void
 test_removal_monitor_bad_session(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" } };
 	struct pam_testcase tc[] = {
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
 	};
 	char args[PATH_MAX + 64], *slash;
-	long m = log_mark();
+	long m = e2e_log_mark(logpath);
 
 	if (test_module == NULL)
 		skip();
@@ -1072,12 +969,12 @@ test_removal_monitor_bad_session(void **state)
 	    "removal-monitor.args");
 	unlink(args);
 	insert(0, "alice");
-	assert_int_equal(_pamtest_conv("sc-removal-badsid", "alice", conv_fn,
-	    &cv, tc, 2, NULL), PAMTEST_ERR_OK);
+	assert_int_equal(_pamtest_conv("sc-removal-badsid", "alice",
+	    e2e_conv_fn, &cv, tc, 2, NULL), PAMTEST_ERR_OK);
 	usleep(1500 * 1000);
 	if (access(args, F_OK) == 0)
 		fail_msg("a monitor was started for session '--host=evil'");
-	expect_log(m, "no usable XDG_SESSION_ID");
+	e2e_expect_log(logpath, m, "no usable XDG_SESSION_ID");
 }
 
 /*
@@ -1088,7 +985,7 @@ test_removal_monitor_bad_session(void **state)
 static void
 test_account_stale_card(void **state)
 {
-	struct conv cv = { .pins = { "123456", "", "secret" } };
+	struct e2e_conv cv = { .pins = { "123456", "", "secret" } };
 	struct pam_testcase tc[] = {
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 		pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
@@ -1097,7 +994,7 @@ test_account_stale_card(void **state)
 	};
 
 	insert(0, "bob");
-	assert_int_equal(_pamtest_conv("sc-required", "bob", conv_fn, &cv,
+	assert_int_equal(_pamtest_conv("sc-required", "bob", e2e_conv_fn, &cv,
 	    tc, 4, NULL), PAMTEST_ERR_OK);
 	fprintf(stderr, "%s", cv.transcript);
 	assert_int_equal(cv.pin_prompts, 3);
@@ -1107,12 +1004,12 @@ test_account_stale_card(void **state)
 static void
 test_log_escapes_user(void **state)
 {
-	struct conv cv = { 0 };
-	long m = log_mark();
+	struct e2e_conv cv = { 0 };
+	long m = e2e_log_mark(logpath);
 
 	run_op("sc", "x\nresult=ok", &cv, PAMTEST_OPEN_SESSION, PAM_SUCCESS,
 	    NULL, 0);
-	expect_log(m, "method of 'x\\x0aresult=ok'");
+	e2e_expect_log(logpath, m, "method of 'x\\x0aresult=ok'");
 }
 
 /* Last: no PIN used by any case ever reached a log line. */
@@ -1121,7 +1018,7 @@ test_no_pin_in_log(void **state)
 {
 	static const char *const pins[] = { "123456", "654321", "000000",
 		"999999", "24681357", "24681358" };
-	char *buf = log_read(0);
+	char *buf = e2e_log_read(logpath, 0);
 	size_t i;
 
 	assert_non_null(buf);
@@ -1253,7 +1150,7 @@ main(int argc, char **argv)
 	/* Hand the log (PAM conversation, outcome lines) to meson. */
 	fflush(stderr);
 	{
-		char *all = log_read(0);
+		char *all = e2e_log_read(logpath, 0);
 
 		if (all != NULL && saved_stderr >= 0)
 			(void)!write(saved_stderr, all, strlen(all));

@@ -37,6 +37,7 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
+#include "e2e-util.h"
 #include "nss-users.h"
 #include "rig.h"
 
@@ -44,7 +45,6 @@ static struct rig *rig;
 static const char *module, *pki, *vcard, *fault_card;
 static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
 static char logpath[PATH_MAX + 32];
-static unsigned card_seq;
 static int saved_stderr = -1;
 
 /*
@@ -53,144 +53,53 @@ static int saved_stderr = -1;
  */
 static uint64_t S = 1;
 
-static void __attribute__((format(printf, 2, 3)))
-write_file(const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL) {
-		perror(path);
-		exit(1);
-	}
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-	chmod(path, 0644);
-}
-
-static int __attribute__((format(printf, 1, 2)))
-sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "command failed (%d): %s\n", st, cmd);
-		return -1;
-	}
-	return 0;
-}
-
 /* A fresh virtual card with PKI leaf `leaf` in 9A (static path). */
 static const char *
 make_card(const char *leaf)
 {
-	static char path[PATH_MAX + 64];
-	/* SCL_TEST_WRAPPER: words split on spaces, in front of our programs. */
-	const char *w = getenv("SCL_TEST_WRAPPER");
-
-	if (w == NULL)
-		w = "";
-	snprintf(path, sizeof(path), "%s/card-%u-%s.state", dir, ++card_seq,
-	    leaf);
-	if (sh("%s '%s' init --state '%s' --seal-key '%s' --name '%s card' "
-	    ">/dev/null", w, vcard, path, rig_seal_key(rig), leaf) < 0 ||
-	    sh("%s '%s' import --state '%s' --slot 9a --key '%s/%s.key.pem' "
-	    "--cert '%s/%s.cert.pem' --seal-key '%s' >/dev/null", w, vcard,
-	    path, pki, leaf, pki, leaf, rig_seal_key(rig)) < 0)
-		fail_msg("cannot make a card with %s", leaf);
-	return path;
+	return e2e_make_card_wrapped(getenv("SCL_TEST_WRAPPER"), vcard,
+	    rig_seal_key(rig), dir, pki, leaf, NULL);
 }
 
-/* ---- the conversation ---- */
+/* ---- the conversation (e2e_conv) ---- */
 
-struct conv {
-	const char *pins[4];
-	size_t i_pin;
-	int pin_prompts;
-	int unplug_on_prompt;		/* at the PIN prompt: 1 unplug the
-					   reader, 2 wedge it (still listed) */
-	atomic_int waiting;		/* "Insert your smart card" was shown */
-	char transcript[8192];
-};
+/* "Insert your smart card" was shown (reset by player_start). */
+static atomic_int waiting;
 
-static void
-note(struct conv *cv, const char *kind, const char *msg)
+/* on_prompt: unplug the reader at the PIN prompt. */
+static int
+unplug_at_prompt(struct e2e_conv *cv)
 {
-	size_t o = strlen(cv->transcript);
+	cv->on_prompt = NULL;
+	return rig_reader_unplug(rig, 0) != 0 ? -1 : 0;
+}
 
-	if (o < sizeof(cv->transcript))
-		snprintf(cv->transcript + o, sizeof(cv->transcript) - o,
-		    "  [%s] %s\n", kind, msg);
+/* on_prompt: wedge the reader (still listed) at the PIN prompt. */
+static int
+wedge_at_prompt(struct e2e_conv *cv)
+{
+	cv->on_prompt = NULL;
+	return rig_reader_fail(rig, 0, 1) != 0 ? -1 : 0;
 }
 
 static int
-conv_fn(int n, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
+note_waiting(struct e2e_conv *cv, const char *msg)
 {
-	struct conv *cv = data;
-	struct pam_response *r;
-	const char *reply;
-	int i;
-
-	if (n <= 0 || n > PAM_MAX_NUM_MSG ||
-	    (r = calloc((size_t)n, sizeof(*r))) == NULL)
-		return PAM_CONV_ERR;
-	for (i = 0; i < n; i++) {
-		reply = NULL;
-		switch (msg[i]->msg_style) {
-		case PAM_PROMPT_ECHO_OFF:
-			note(cv, "secret", msg[i]->msg);
-			cv->pin_prompts++;
-			if (cv->unplug_on_prompt == 1 &&
-			    rig_reader_unplug(rig, 0) != 0)
-				goto fail;
-			if (cv->unplug_on_prompt == 2 &&
-			    rig_reader_fail(rig, 0, 1) != 0)
-				goto fail;
-			cv->unplug_on_prompt = 0;
-			if (cv->i_pin >= 4 || cv->pins[cv->i_pin] == NULL)
-				goto fail;
-			reply = cv->pins[cv->i_pin++];
-			break;
-		case PAM_ERROR_MSG:
-			note(cv, "error", msg[i]->msg);
-			break;
-		case PAM_TEXT_INFO:
-			note(cv, "info", msg[i]->msg);
-			if (strstr(msg[i]->msg, "Insert your smart card"))
-				atomic_store(&cv->waiting, 1);
-			break;
-		default:
-			goto fail;
-		}
-		if (reply != NULL && (r[i].resp = strdup(reply)) == NULL)
-			goto fail;
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-fail:
-	for (i = 0; i < n; i++)
-		free(r[i].resp);
-	free(r);
-	return PAM_CONV_ERR;
+	(void)cv;
+	if (strstr(msg, "Insert your smart card"))
+		atomic_store(&waiting, 1);
+	return 0;
 }
 
 static int
-auth(const char *service, const char *user, struct conv *cv, int want)
+auth(const char *service, const char *user, struct e2e_conv *cv, int want)
 {
 	struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, want) };
 	enum pamtest_err e;
 	uint64_t t0 = rig_now_ms();
 
-	e = _pamtest_conv(service, user, conv_fn, cv, tc, 1, NULL);
+	cv->on_info = note_waiting;
+	e = _pamtest_conv(service, user, e2e_conv_fn, cv, tc, 1, NULL);
 	fprintf(stderr, "%s auth user=%s: rv=%d (%s) in %llu ms\n%s", service,
 	    user, tc[0].op_rv, pam_strerror(NULL, tc[0].op_rv),
 	    (unsigned long long)(rig_now_ms() - t0), cv->transcript);
@@ -202,56 +111,6 @@ auth(const char *service, const char *user, struct conv *cv, int want)
 	return tc[0].op_rv;
 }
 
-static void
-expect_text(const struct conv *cv, const char *s)
-{
-	if (strstr(cv->transcript, s) == NULL)
-		fail_msg("conversation lacks \"%s\"", s);
-}
-
-/* pam_wrapper turns pam_syslog() into "SYSLOG(prio): ..." on stderr. */
-static long
-log_mark(void)
-{
-	struct stat st;
-
-	fflush(stderr);
-	return stat(logpath, &st) == 0 ? (long)st.st_size : 0;
-}
-
-static char *
-log_read(long from)
-{
-	FILE *f;
-	char *buf;
-	long n;
-
-	fflush(stderr);
-	if ((f = fopen(logpath, "r")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f) - from;
-	if (n < 0)
-		n = 0;
-	buf = calloc(1, (size_t)n + 1);
-	fseek(f, from, SEEK_SET);
-	if (buf != NULL && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
-		buf[0] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void
-expect_log(long from, const char *s)
-{
-	char *buf = log_read(from);
-	int found = buf != NULL && strstr(buf, s) != NULL;
-
-	free(buf);
-	if (!found)
-		fail_msg("log lacks \"%s\"", s);
-}
-
 /* ---- the helper thread: plays the user at the reader during a wait ---- */
 
 enum script { S_UNPLUG_REPLUG_INSERT, S_UNPLUG, S_PULL_ON_TRIGGER,
@@ -260,7 +119,6 @@ enum script { S_UNPLUG_REPLUG_INSERT, S_UNPLUG, S_PULL_ON_TRIGGER,
 struct player {
 	pthread_t th;
 	enum script script;
-	struct conv *cv;
 	const char *card_state;		/* S_UNPLUG_REPLUG_INSERT */
 	char trigger[PATH_MAX + 32];	/* S_PULL_ON_TRIGGER */
 	int done_pipe[2];		/* main -> player: finished */
@@ -291,7 +149,7 @@ player_main(void *arg)
 		(void)rig_card_kill(rig, 1);
 		goto park;
 	}
-	while (!atomic_load(&p->cv->waiting) && rig_now_ms() < end)
+	while (!atomic_load(&waiting) && rig_now_ms() < end)
 		usleep(10 * 1000);
 	/* Let the module settle into its monitor wait. */
 	usleep(700 * 1000);
@@ -334,6 +192,7 @@ static void
 player_start(struct player *p)
 {
 	atomic_init(&p->failed, 0);
+	atomic_store(&waiting, 0);
 	if (pipe(p->done_pipe) != 0 ||
 	    pthread_create(&p->th, NULL, player_main, p) != 0)
 		fail_msg("cannot start the player thread");
@@ -369,9 +228,9 @@ teardown(void **state)
 static void
 test_wait_unplug_replug(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
-	struct player p = { .script = S_UNPLUG_REPLUG_INSERT, .cv = &cv };
-	long m = log_mark();
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct player p = { .script = S_UNPLUG_REPLUG_INSERT };
+	long m = e2e_log_mark(logpath);
 	uint64_t t0;
 
 	(void)state;
@@ -382,10 +241,10 @@ test_wait_unplug_replug(void **state)
 	fprintf(stderr, "signed in %llu ms after the start\n",
 	    (unsigned long long)(rig_now_ms() - t0));
 	player_stop(&p);
-	expect_text(&cv, "Insert your smart card");
+	e2e_expect_text(&cv, "Insert your smart card");
 	assert_int_equal(cv.pin_prompts, 1);
 	assert_true(rig_now_ms() - t0 < 12000 * S);
-	expect_log(m, "auth: result=ok reason=OK user='alice' "
+	e2e_expect_log(logpath, m, "auth: result=ok reason=OK user='alice' "
 	    "reader='Virtual PCD 00 00'");
 }
 
@@ -393,9 +252,9 @@ test_wait_unplug_replug(void **state)
 static void
 test_wait_unplug_gone(void **state)
 {
-	struct conv cv = { 0 };
-	struct player p = { .script = S_UNPLUG, .cv = &cv };
-	long m = log_mark();
+	struct e2e_conv cv = { 0 };
+	struct player p = { .script = S_UNPLUG };
+	long m = e2e_log_mark(logpath);
 	uint64_t t0, dt;
 
 	(void)state;
@@ -408,20 +267,23 @@ test_wait_unplug_gone(void **state)
 	    (unsigned long long)dt);
 	assert_true(dt >= 3900 && dt < 6000 * S);
 	assert_int_equal(cv.pin_prompts, 0);
-	expect_text(&cv, "Insert your smart card");
-	expect_text(&cv, "No smart card reader was found. Connect a reader.");
-	expect_log(m, "auth: result=fail reason=NO_READER user='alice'");
+	e2e_expect_text(&cv, "Insert your smart card");
+	e2e_expect_text(&cv,
+	    "No smart card reader was found. Connect a reader.");
+	e2e_expect_log(logpath, m,
+	    "auth: result=fail reason=NO_READER user='alice'");
 }
 
 /* c. Unplugged at the PIN prompt: "removed", no PIN try spent. */
 static void
 test_pin_prompt_unplug(void **state)
 {
-	struct conv cv = { .pins = { "123456" }, .unplug_on_prompt = 1 };
-	struct conv wrong = { .pins = { "000000" } };
-	struct conv ok = { .pins = { "123456" } };
+	struct e2e_conv cv = { .pins = { "123456" },
+	    .on_prompt = unplug_at_prompt };
+	struct e2e_conv wrong = { .pins = { "000000" } };
+	struct e2e_conv ok = { .pins = { "123456" } };
 	const char *card = make_card("alice");
-	long m = log_mark();
+	long m = e2e_log_mark(logpath);
 	uint64_t t0;
 
 	(void)state;
@@ -431,16 +293,17 @@ test_pin_prompt_unplug(void **state)
 	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
 	assert_true(rig_now_ms() - t0 < 15000 * S);
 	assert_int_equal(cv.pin_prompts, 1);
-	expect_text(&cv, "The smart card was removed");
+	e2e_expect_text(&cv, "The smart card was removed");
 	/* signin.h: a vanished reader at sign-in is CARD_REMOVED. */
-	expect_log(m, "auth: result=fail reason=CARD_REMOVED user='alice'");
+	e2e_expect_log(logpath, m,
+	    "auth: result=fail reason=CARD_REMOVED user='alice'");
 
 	/* Plugged back with the card still in it: the counter is full. */
 	if (rig_reader_replug(rig, 0) != 0 ||
 	    rig_wait_card(rig, 0, 1, (int)(10000 * S)) != 0)
 		fail_msg("the card did not come back with its reader");
 	auth("sc", "alice", &wrong, PAM_AUTH_ERR);
-	expect_text(&wrong, "Wrong PIN. 2 tries left.");
+	e2e_expect_text(&wrong, "Wrong PIN. 2 tries left.");
 	auth("sc", "alice", &ok, PAM_SUCCESS);
 }
 
@@ -448,10 +311,11 @@ test_pin_prompt_unplug(void **state)
 static void
 test_pin_prompt_wedged(void **state)
 {
-	struct conv cv = { .pins = { "123456" }, .unplug_on_prompt = 2 };
-	struct conv wrong = { .pins = { "000000" } };
-	struct conv ok = { .pins = { "123456" } };
-	long m = log_mark();
+	struct e2e_conv cv = { .pins = { "123456" },
+	    .on_prompt = wedge_at_prompt };
+	struct e2e_conv wrong = { .pins = { "000000" } };
+	struct e2e_conv ok = { .pins = { "123456" } };
+	long m = e2e_log_mark(logpath);
 	uint64_t t0;
 
 	(void)state;
@@ -460,9 +324,9 @@ test_pin_prompt_wedged(void **state)
 	t0 = rig_now_ms();
 	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
 	assert_true(rig_now_ms() - t0 < 15000 * S);
-	expect_text(&cv, "The smart card was removed");
+	e2e_expect_text(&cv, "The smart card was removed");
 	{
-		char *buf = log_read(m);
+		char *buf = e2e_log_read(logpath, m);
 
 		if (buf == NULL || (strstr(buf, "auth: result=fail "
 		    "reason=CARD_REMOVED user='alice'") == NULL &&
@@ -475,7 +339,7 @@ test_pin_prompt_wedged(void **state)
 	    rig_wait_card(rig, 0, 1, (int)(10000 * S)) != 0)
 		fail_msg("the card did not come back");
 	auth("sc", "alice", &wrong, PAM_AUTH_ERR);
-	expect_text(&wrong, "Wrong PIN. 2 tries left.");
+	e2e_expect_text(&wrong, "Wrong PIN. 2 tries left.");
 	auth("sc", "alice", &ok, PAM_SUCCESS);
 }
 
@@ -486,8 +350,8 @@ test_pin_prompt_wedged(void **state)
 static void
 test_wait_wedged(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
-	struct player p = { .script = S_UNWEDGE, .cv = &cv };
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct player p = { .script = S_UNWEDGE };
 	struct rusage ru0, ru1;
 	uint64_t t0, cpu;
 
@@ -506,7 +370,7 @@ test_wait_wedged(void **state)
 	    (uint64_t)((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1000);
 	fprintf(stderr, "signed in after %llu ms, %llu ms user CPU\n",
 	    (unsigned long long)(rig_now_ms() - t0), (unsigned long long)cpu);
-	expect_text(&cv, "Insert your smart card");
+	e2e_expect_text(&cv, "Insert your smart card");
 	assert_true(rig_now_ms() - t0 < 12000 * S);
 }
 
@@ -514,8 +378,8 @@ test_wait_wedged(void **state)
 static void
 test_apdu_unplug(void **state)
 {
-	struct conv cv = { .pins = { "123456" } };
-	struct player p = { .script = S_PULL_ON_TRIGGER, .cv = &cv };
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct player p = { .script = S_PULL_ON_TRIGGER };
 	const char *card;
 	char port[16];
 	const char *fc[] = { fault_card, "--listen", "41000", "--connect",
@@ -523,7 +387,7 @@ test_apdu_unplug(void **state)
 	    "--trigger-file", p.trigger, NULL };
 	const char *vc[] = { vcard, "run", "--state", NULL, "--port", "41000",
 	    "--seal-key", rig_seal_key(rig), NULL };
-	long m = log_mark();
+	long m = e2e_log_mark(logpath);
 	uint64_t t0, dt;
 
 	(void)state;
@@ -547,8 +411,9 @@ test_apdu_unplug(void **state)
 	    (unsigned long long)(rig_now_ms() - p.unplugged_at));
 	assert_true(dt < 15000 * S);
 	assert_true(rig_now_ms() - p.unplugged_at < 6000 * S);
-	expect_text(&cv, "The smart card was removed");
-	expect_log(m, "auth: result=fail reason=READER_GONE user='alice'");
+	e2e_expect_text(&cv, "The smart card was removed");
+	e2e_expect_log(logpath, m,
+	    "auth: result=fail reason=READER_GONE user='alice'");
 }
 
 static int
@@ -575,7 +440,7 @@ write_service(const char *name, const char *text)
 	char path[PATH_MAX + 64];
 
 	snprintf(path, sizeof(path), "%s/%s", svcdir, name);
-	write_file(path, "%s", text);
+	e2e_write_file(path, "%s", text);
 }
 
 int
@@ -627,7 +492,7 @@ main(int argc, char **argv)
 		rig_stop(&rig);
 		return 1;
 	}
-	write_file(conf,
+	e2e_write_file(conf,
 	    "[global]\n"
 	    "ca_file = %s/ca.pem\n"
 	    "mapfile = %s/mapfile\n"
@@ -670,7 +535,7 @@ main(int argc, char **argv)
 
 	fflush(stderr);
 	{
-		char *all = log_read(0);
+		char *all = e2e_log_read(logpath, 0);
 
 		if (all != NULL && saved_stderr >= 0)
 			(void)!write(saved_stderr, all, strlen(all));
