@@ -35,23 +35,11 @@
 static struct rig *rig;
 static const char *vcard, *pki;
 
+/* rig_run: SCL_TEST_WRAPPER in front, bounded. */
 static int
 run(const char *const argv[])
 {
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	if (rig_run(argv) != 0) {
 		fprintf(stderr, "%s %s failed\n", argv[0], argv[1]);
 		return -1;
 	}
