@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,10 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "e2e-util.h"
+#include "nss-users.h"
 
 void
 e2e_write_file(const char *path, const char *fmt, ...)
@@ -195,4 +198,76 @@ e2e_expect_log(const char *logpath, long from, const char *s)
 	free(buf);
 	if (!found)
 		fail_msg("log lacks \"%s\"", s);
+}
+
+int
+e2e_log_capture(const char *logpath, int *ret_saved)
+{
+	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	int saved = dup(2);
+
+	if (fd < 0 || saved < 0 || dup2(fd, 2) < 0) {
+		perror(logpath);
+		if (fd >= 0)
+			close(fd);
+		if (saved >= 0)
+			close(saved);
+		return -1;
+	}
+	close(fd);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	*ret_saved = saved;
+	return 0;
+}
+
+void
+e2e_log_release(const char *logpath, int saved)
+{
+	char *all;
+
+	fflush(stderr);
+	if (saved < 0)
+		return;
+	if ((all = e2e_log_read(logpath, 0)) != NULL)
+		(void)!write(saved, all, strlen(all));
+	free(all);
+	(void)dup2(saved, 2);
+}
+
+int
+e2e_users_reexec(const char *name, char **argv)
+{
+	char udir[PATH_MAX];
+
+	snprintf(udir, sizeof(udir), "/tmp/scl-e2e-%s-users.XXXXXX", name);
+	if (mkdtemp(udir) == NULL) {
+		perror("mkdtemp");
+		return -1;
+	}
+	chmod(udir, 0755);
+	if (nss_users_write(udir, NULL) != 0) {
+		perror(udir);
+		return -1;
+	}
+	setenv("SCL_E2E_USERS_DIR", udir, 1);
+	return nss_users_reexec(argv);
+}
+
+void
+e2e_users_remove(void)
+{
+	const char *u = getenv("SCL_E2E_USERS_DIR");
+	char path[PATH_MAX + 16];
+
+	if (u == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/passwd", u);
+	if (unlink(path) < 0)
+		perror(path);
+	snprintf(path, sizeof(path), "%s/group", u);
+	if (unlink(path) < 0)
+		perror(path);
+	if (rmdir(u) < 0)
+		perror(u);
 }

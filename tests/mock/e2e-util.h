@@ -83,4 +83,23 @@ long e2e_log_mark(const char *logpath);
 char *e2e_log_read(const char *logpath, long from);
 void e2e_expect_log(const char *logpath, long from, const char *s);
 
+/*
+ * Send stderr to logpath (created 0600, truncated; line buffered), keeping
+ * the old stderr in *ret_saved.  Returns 0, or -1 (perror said why).
+ * e2e_log_release: write the whole log to saved (for meson) and restore
+ * it as stderr; saved < 0: nothing.
+ */
+int e2e_log_capture(const char *logpath, int *ret_saved);
+void e2e_log_release(const char *logpath, int saved);
+
+/*
+ * The nss_wrapper test users (nss-users.h) in a new directory
+ * /tmp/scl-e2e-NAME-users.XXXXXX, exported as SCL_E2E_USERS_DIR, then
+ * nss_users_reexec(argv).  Returns -1 on failure (perror said why); does
+ * not return otherwise.  e2e_users_remove: delete that directory and its
+ * files when SCL_E2E_USERS_DIR is set (perror on a failure).
+ */
+int e2e_users_reexec(const char *name, char **argv);
+void e2e_users_remove(void);
+
 #endif

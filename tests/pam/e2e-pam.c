@@ -845,24 +845,6 @@ test_change_pin_old_length(void **state)
  * nss_wrapper reads NSS_WRAPPER_PASSWD / _GROUP when it initialises, so
  * the users are written first and the test starts again with them set.
  */
-static int
-users_and_reexec(char **argv)
-{
-	char udir[] = "/tmp/scl-e2e-pam-users.XXXXXX";
-
-	if (mkdtemp(udir) == NULL) {
-		perror("mkdtemp");
-		return -1;
-	}
-	chmod(udir, 0755);
-	if (nss_users_write(udir, NULL) != 0) {
-		perror(udir);
-		return -1;
-	}
-	setenv("SCL_E2E_USERS_DIR", udir, 1);
-	return nss_users_reexec(argv);
-}
-
 /*
  * Session after a card sign-in with removal_action=lock: the removal
  * monitor (a recorder script in the test build of the module) is started,
@@ -1079,7 +1061,8 @@ main(int argc, char **argv)
 	module = argv[1];
 	pki = argv[2];
 	test_module = argc == 4 ? argv[3] : NULL;
-	if (getenv("NSS_WRAPPER_PASSWD") == NULL && users_and_reexec(argv) < 0)
+	if (getenv("NSS_WRAPPER_PASSWD") == NULL &&
+	    e2e_users_reexec("pam", argv) < 0)
 		return 1;
 	if ((vcard = rig_vcard_path()) == NULL) {
 		fprintf(stderr, "SKIP: SCL_VCARD not set or not executable\n");
@@ -1131,49 +1114,20 @@ main(int argc, char **argv)
 	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
 
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
-	{
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0600);
-
-		saved_stderr = dup(2);
-		if (fd < 0 || saved_stderr < 0 || dup2(fd, 2) < 0) {
-			perror(logpath);
-			rig_stop(&rig);
-			return 1;
-		}
-		close(fd);
-		setvbuf(stderr, NULL, _IOLBF, 0);
+	if (e2e_log_capture(logpath, &saved_stderr) < 0) {
+		rig_stop(&rig);
+		return 1;
 	}
 
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 
 	/* Hand the log (PAM conversation, outcome lines) to meson. */
-	fflush(stderr);
-	{
-		char *all = e2e_log_read(logpath, 0);
-
-		if (all != NULL && saved_stderr >= 0)
-			(void)!write(saved_stderr, all, strlen(all));
-		free(all);
-		if (saved_stderr >= 0)
-			(void)dup2(saved_stderr, 2);
-	}
+	e2e_log_release(logpath, saved_stderr);
 	if (ocsp_pid > 0) {
 		kill(ocsp_pid, SIGTERM);
 		waitpid(ocsp_pid, NULL, 0);
 	}
 	rig_stop(&rig);
-	if (getenv("SCL_E2E_USERS_DIR") != NULL) {
-		const char *u = getenv("SCL_E2E_USERS_DIR");
-
-		snprintf(path, sizeof(path), "%s/passwd", u);
-		if (unlink(path) < 0)
-			perror(path);
-		snprintf(path, sizeof(path), "%s/group", u);
-		if (unlink(path) < 0)
-			perror(path);
-		if (rmdir(u) < 0)
-			perror(u);
-	}
+	e2e_users_remove();
 	return r;
 }

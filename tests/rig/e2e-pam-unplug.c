@@ -416,24 +416,6 @@ test_apdu_unplug(void **state)
 	    "auth: result=fail reason=READER_GONE user='alice'");
 }
 
-static int
-users_and_reexec(char **argv)
-{
-	char udir[] = "/tmp/scl-e2e-unplug-users.XXXXXX";
-
-	if (mkdtemp(udir) == NULL) {
-		perror("mkdtemp");
-		return -1;
-	}
-	chmod(udir, 0755);
-	if (nss_users_write(udir, NULL) != 0) {
-		perror(udir);
-		return -1;
-	}
-	setenv("SCL_E2E_USERS_DIR", udir, 1);
-	return nss_users_reexec(argv);
-}
-
 static void
 write_service(const char *name, const char *text)
 {
@@ -454,7 +436,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_pin_prompt_wedged, teardown),
 		cmocka_unit_test_teardown(test_wait_wedged, teardown),
 	};
-	char path[PATH_MAX + 64], line[PATH_MAX * 3];
+	char line[PATH_MAX * 3];
 	int r;
 
 	if (argc != 4) {
@@ -468,7 +450,8 @@ main(int argc, char **argv)
 	if (getenv("SCL_TEST_WRAPPER") != NULL &&
 	    *getenv("SCL_TEST_WRAPPER") != '\0')
 		S = 10;
-	if (getenv("NSS_WRAPPER_PASSWD") == NULL && users_and_reexec(argv) < 0)
+	if (getenv("NSS_WRAPPER_PASSWD") == NULL &&
+	    e2e_users_reexec("unplug", argv) < 0)
 		return 1;
 	if ((vcard = rig_vcard_path()) == NULL) {
 		fprintf(stderr, "SKIP: SCL_VCARD not set or not executable\n");
@@ -517,41 +500,15 @@ main(int argc, char **argv)
 	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
 
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
-	{
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0600);
-
-		saved_stderr = dup(2);
-		if (fd < 0 || saved_stderr < 0 || dup2(fd, 2) < 0) {
-			perror(logpath);
-			rig_stop(&rig);
-			return 1;
-		}
-		close(fd);
-		setvbuf(stderr, NULL, _IOLBF, 0);
+	if (e2e_log_capture(logpath, &saved_stderr) < 0) {
+		rig_stop(&rig);
+		return 1;
 	}
 
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 
-	fflush(stderr);
-	{
-		char *all = e2e_log_read(logpath, 0);
-
-		if (all != NULL && saved_stderr >= 0)
-			(void)!write(saved_stderr, all, strlen(all));
-		free(all);
-		if (saved_stderr >= 0)
-			(void)dup2(saved_stderr, 2);
-	}
+	e2e_log_release(logpath, saved_stderr);
 	rig_stop(&rig);
-	if (getenv("SCL_E2E_USERS_DIR") != NULL) {
-		const char *u = getenv("SCL_E2E_USERS_DIR");
-
-		snprintf(path, sizeof(path), "%s/passwd", u);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/group", u);
-		unlink(path);
-		rmdir(u);
-	}
+	e2e_users_remove();
 	return r;
 }
