@@ -171,6 +171,19 @@ test_read_object(void **state)
 {
 	struct fake_card *fc = fake_card_new(0);
 	struct scl_transport *t = fake_card_transport(fc);
+	/* Errors leave *ret_len alone. */
+	static const struct {
+		const char *resp;
+		int want;
+	} bad[] = {
+		{ "6A 82", SCL_ERR_NO_OBJECT },
+		{ "53 00 90 00", SCL_ERR_NO_OBJECT },
+		{ "53 05 01 02 03 90 00", SCL_ERR_TRUNCATED },
+		{ "53 01 01 FF 90 00", SCL_ERR_TRAILING_DATA },
+		{ "54 01 01 90 00", SCL_ERR_BAD_TLV },
+		{ "53 84 00 00 00 01 01 90 00", SCL_ERR_BAD_TLV },
+		{ "69 82", SCL_ERR_SECURITY_STATUS },
+	};
 	uint8_t buf[256];
 	size_t len = 999;
 
@@ -181,29 +194,12 @@ test_read_object(void **state)
 	assert_int_equal(len, 0x3B);
 	assert_int_equal(buf[0], 0x30);
 
-	/* Errors leave *ret_len alone. */
 	len = 999;
-	fake_card_expect(fc, GET_CHUID, "6A 82");
-	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
-	    sizeof(buf), &len), SCL_ERR_NO_OBJECT);
-	fake_card_expect(fc, GET_CHUID, "53 00 90 00");
-	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
-	    sizeof(buf), &len), SCL_ERR_NO_OBJECT);
-	fake_card_expect(fc, GET_CHUID, "53 05 01 02 03 90 00");
-	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
-	    sizeof(buf), &len), SCL_ERR_TRUNCATED);
-	fake_card_expect(fc, GET_CHUID, "53 01 01 FF 90 00");
-	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
-	    sizeof(buf), &len), SCL_ERR_TRAILING_DATA);
-	fake_card_expect(fc, GET_CHUID, "54 01 01 90 00");
-	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
-	    sizeof(buf), &len), SCL_ERR_BAD_TLV);
-	fake_card_expect(fc, GET_CHUID, "53 84 00 00 00 01 01 90 00");
-	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
-	    sizeof(buf), &len), SCL_ERR_BAD_TLV);
-	fake_card_expect(fc, GET_CHUID, "69 82");
-	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
-	    sizeof(buf), &len), SCL_ERR_SECURITY_STATUS);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fake_card_expect(fc, GET_CHUID, bad[i].resp);
+		assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
+		    sizeof(buf), &len), bad[i].want);
+	}
 	fake_card_expect(fc, GET_CHUID, "53 03 01 02 03 90 00");
 	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf, 2,
 	    &len), SCL_ERR_BUFFER_TOO_SMALL);
@@ -301,6 +297,32 @@ test_read_cert(void **state)
 	struct fake_card *fc = fake_card_new(0);
 	struct scl_transport *t = fake_card_transport(fc);
 	static uint8_t der[1200], gz[4096], big[40000];
+	/* 70 with n bytes of der and CertInfo info in 53 { 70, 71, FE 00 }. */
+	static const struct {
+		size_t n;
+		const char *info;
+		int want;
+	} bad_obj[] = {
+		/* Plain bytes flagged as gzip. */
+		{ 64, "71 01 01", SCL_ERR_BAD_DER },
+		/* Unknown CertInfo bits, bad CertInfo length, duplicate 70. */
+		{ 64, "71 01 04", SCL_ERR_NOT_SUPPORTED },
+		{ 64, "71 02 00 00", SCL_ERR_BAD_TLV },
+		{ 64, "70 01 30", SCL_ERR_BAD_TLV },
+		/* Empty 70. */
+		{ 0, "71 01 00", SCL_ERR_NO_OBJECT },
+	};
+	/* The whole answer to GET DATA 5FC105. */
+	static const struct {
+		const char *resp;
+		int want;
+	} bad_resp[] = {
+		/* No 70, empty slot. */
+		{ "53 05 71 01 00 FE 00 90 00", SCL_ERR_NO_OBJECT },
+		{ "6A 82", SCL_ERR_NO_OBJECT },
+		/* Inner TLV running past its container. */
+		{ "53 04 70 09 30 00 90 00", SCL_ERR_TRUNCATED },
+	};
 	uint8_t *out = NULL;
 	size_t len = 0, gl;
 
@@ -362,34 +384,16 @@ test_read_cert(void **state)
 	expect_cert_obj(fc, gz, gl + 2, "71 01 01");
 	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
 	    SCL_ERR_TRAILING_DATA);
-	/* Plain bytes flagged as gzip. */
-	expect_cert_obj(fc, der, 64, "71 01 01");
-	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
-	    SCL_ERR_BAD_DER);
-	/* Unknown CertInfo bits, bad CertInfo length, duplicate 70. */
-	expect_cert_obj(fc, der, 64, "71 01 04");
-	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
-	    SCL_ERR_NOT_SUPPORTED);
-	expect_cert_obj(fc, der, 64, "71 02 00 00");
-	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
-	    SCL_ERR_BAD_TLV);
-	expect_cert_obj(fc, der, 64, "70 01 30");
-	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
-	    SCL_ERR_BAD_TLV);
-	/* Empty 70, no 70, empty slot. */
-	expect_cert_obj(fc, der, 0, "71 01 00");
-	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
-	    SCL_ERR_NO_OBJECT);
-	fake_card_expect(fc, GET_9A, "53 05 71 01 00 FE 00 90 00");
-	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
-	    SCL_ERR_NO_OBJECT);
-	fake_card_expect(fc, GET_9A, "6A 82");
-	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
-	    SCL_ERR_NO_OBJECT);
-	/* Inner TLV running past its container. */
-	fake_card_expect(fc, GET_9A, "53 04 70 09 30 00 90 00");
-	assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out, &len),
-	    SCL_ERR_TRUNCATED);
+	for (size_t i = 0; i < sizeof(bad_obj) / sizeof(bad_obj[0]); i++) {
+		expect_cert_obj(fc, der, bad_obj[i].n, bad_obj[i].info);
+		assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out,
+		    &len), bad_obj[i].want);
+	}
+	for (size_t i = 0; i < sizeof(bad_resp) / sizeof(bad_resp[0]); i++) {
+		fake_card_expect(fc, GET_9A, bad_resp[i].resp);
+		assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out,
+		    &len), bad_resp[i].want);
+	}
 	/* A card that keeps answering 61xx is cut off. */
 	{
 		uint8_t more[258];
@@ -605,6 +609,20 @@ ga_try(uint8_t alg, uint8_t key, const uint8_t *in, size_t n,
 static void
 test_general_auth_bad(void **state)
 {
+	static const struct {
+		const char *resp;
+		int want;
+	} bad[] = {
+		{ "7C 02 82 00 90 00", SCL_ERR_CARD_BAD_RESPONSE },
+		{ "7C 03 80 01 AA 90 00", SCL_ERR_CARD_BAD_RESPONSE },
+		{ "7D 03 82 01 AA 90 00", SCL_ERR_CARD_BAD_RESPONSE },
+		{ "7C 06 82 01 AA 82 01 AB 90 00", SCL_ERR_TRAILING_DATA },
+		{ "7C 05 82 09 AA 90 00", SCL_ERR_TRUNCATED },
+		{ "7C 09 82 01 AA 90 00", SCL_ERR_TRUNCATED },
+		{ "90 00", SCL_ERR_TRUNCATED },
+		{ "69 82", SCL_ERR_SECURITY_STATUS },
+		{ "6A 80", SCL_ERR_INCORRECT_DATA },
+	};
 	uint8_t in[32], sig[80];
 	size_t sl = 777;
 
@@ -614,24 +632,9 @@ test_general_auth_bad(void **state)
 	    sig, sizeof(sig), &sl), 0);
 	assert_int_equal(sl, 1);
 	sl = 777;
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "7C 02 82 00 90 00",
-	    sig, sizeof(sig), &sl), SCL_ERR_CARD_BAD_RESPONSE);
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "7C 03 80 01 AA 90 00",
-	    sig, sizeof(sig), &sl), SCL_ERR_CARD_BAD_RESPONSE);
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "7D 03 82 01 AA 90 00",
-	    sig, sizeof(sig), &sl), SCL_ERR_CARD_BAD_RESPONSE);
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "7C 06 82 01 AA 82 01 AB "
-	    "90 00", sig, sizeof(sig), &sl), SCL_ERR_TRAILING_DATA);
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "7C 05 82 09 AA 90 00",
-	    sig, sizeof(sig), &sl), SCL_ERR_TRUNCATED);
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "7C 09 82 01 AA 90 00",
-	    sig, sizeof(sig), &sl), SCL_ERR_TRUNCATED);
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "90 00",
-	    sig, sizeof(sig), &sl), SCL_ERR_TRUNCATED);
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "69 82",
-	    sig, sizeof(sig), &sl), SCL_ERR_SECURITY_STATUS);
-	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "6A 80",
-	    sig, sizeof(sig), &sl), SCL_ERR_INCORRECT_DATA);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ga_try(0x11, 0x9C, in, 32, bad[i].resp, sig,
+		    sizeof(sig), &sl), bad[i].want);
 	assert_int_equal(ga_try(0x11, 0x9C, in, 32, "7C 04 82 02 AA BB 90 00",
 	    sig, 1, &sl), SCL_ERR_BUFFER_TOO_SMALL);
 	assert_int_equal(sl, 777);
@@ -847,6 +850,17 @@ test_generate_ecc(void **state)
 	struct fake_card *fc = fake_card_new(0);
 	struct scl_transport *t = fake_card_transport(fc);
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	static const struct {
+		const char *resp;
+		int want;
+	} bad[] = {
+		/* a short point, a wrong template (and an RSA one) */
+		{ "7F 49 05 86 03 04 01 02 90 00", SCL_ERR_CARD_BAD_RESPONSE },
+		{ "7F 48 05 86 03 04 01 02 90 00", SCL_ERR_CARD_BAD_RESPONSE },
+		{ "7F 49 06 81 01 03 82 01 03 90 00",
+		    SCL_ERR_CARD_BAD_RESPONSE },
+		{ "69 82", SCL_ERR_SECURITY_STATUS },
+	};
 	static struct buf r;
 	uint8_t pt[65], *spki = NULL, *want = NULL;
 	size_t ptl = 0, sl = 0;
@@ -875,21 +889,12 @@ test_generate_ecc(void **state)
 	    "\x03\x80\x01\x11\x00", 11, r.p, r.n);
 	assert_int_equal(scl_piv_generate(t, 0x9C, 0x11, &spki, &sl),
 	    SCL_ERR_CARD_BAD_RESPONSE);
-	fake_card_expect(fc, "00 47 00 9C 05 AC 03 80 01 11 00",
-	    "7F 49 05 86 03 04 01 02 90 00");
-	assert_int_equal(scl_piv_generate(t, 0x9C, 0x11, &spki, &sl),
-	    SCL_ERR_CARD_BAD_RESPONSE);
-	fake_card_expect(fc, "00 47 00 9C 05 AC 03 80 01 11 00",
-	    "7F 48 05 86 03 04 01 02 90 00");
-	assert_int_equal(scl_piv_generate(t, 0x9C, 0x11, &spki, &sl),
-	    SCL_ERR_CARD_BAD_RESPONSE);
-	fake_card_expect(fc, "00 47 00 9C 05 AC 03 80 01 11 00",
-	    "7F 49 06 81 01 03 82 01 03 90 00");
-	assert_int_equal(scl_piv_generate(t, 0x9C, 0x11, &spki, &sl),
-	    SCL_ERR_CARD_BAD_RESPONSE);
-	fake_card_expect(fc, "00 47 00 9C 05 AC 03 80 01 11 00", "69 82");
-	assert_int_equal(scl_piv_generate(t, 0x9C, 0x11, &spki, &sl),
-	    SCL_ERR_SECURITY_STATUS);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fake_card_expect(fc, "00 47 00 9C 05 AC 03 80 01 11 00",
+		    bad[i].resp);
+		assert_int_equal(scl_piv_generate(t, 0x9C, 0x11, &spki, &sl),
+		    bad[i].want);
+	}
 	assert_null(spki);
 	assert_int_equal(scl_piv_generate(t, 0x9B, 0x11, &spki, &sl),
 	    SCL_ERR_INVALID_ARGUMENT);
