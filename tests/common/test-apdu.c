@@ -27,6 +27,29 @@ xmit(struct fake_card *fc, const struct scl_apdu *a, size_t cap,
 	    sw);
 }
 
+/* The card's half of a short exchange: answer cmd with rsp (hex). */
+struct step {
+	const char *cmd, *rsp;
+};
+
+/*
+ * Send a (receive capacity cap) to a fresh fake card that must see the
+ * steps in order (up to one with cmd NULL) and nothing else.
+ */
+static int
+xmit_script(const struct step *steps, const struct scl_apdu *a, size_t cap,
+    size_t *len, uint16_t *sw)
+{
+	struct fake_card *fc = fake_card_new(0);
+	int r;
+
+	for (; steps->cmd != NULL; steps++)
+		fake_card_expect(fc, steps->cmd, steps->rsp);
+	r = xmit(fc, a, cap, len, sw);
+	fake_card_free(&fc);
+	return r;
+}
+
 static void
 test_case1_and_case3(void **state)
 {
@@ -120,17 +143,15 @@ test_extended(void **state)
 static void
 test_le_above_short_without_extended(void **state)
 {
-	struct fake_card *fc = fake_card_new(0);
+	static const struct step s[] = { { "00 CB 3F FF 00", "AA 61 02" },
+	    { "00 C0 00 00 02", "BB CC 90 00" }, { NULL, NULL } };
 	struct scl_apdu a = { 0x00, 0xCB, 0x3F, 0xFF, NULL, 0, 65536 };
 	size_t len;
 	uint16_t sw;
 
-	fake_card_expect(fc, "00 CB 3F FF 00", "AA 61 02");
-	fake_card_expect(fc, "00 C0 00 00 02", "BB CC 90 00");
-	assert_int_equal(xmit(fc, &a, sizeof(resp), &len, &sw), 0);
+	assert_int_equal(xmit_script(s, &a, sizeof(resp), &len, &sw), 0);
 	assert_int_equal(len, 3);
 	assert_memory_equal(resp, "\xAA\xBB\xCC", 3);
-	fake_card_free(&fc);
 }
 
 static void
@@ -228,25 +249,22 @@ test_get_response_bounded(void **state)
 static void
 test_total_cap(void **state)
 {
-	struct fake_card *fc = fake_card_new(0);
+	static const struct step five[] = {
+	    { "00 CB 3F FF 00", "01 02 03 61 02" },
+	    { "00 C0 00 00 02", "04 05 90 00" }, { NULL, NULL } };
+	struct fake_card *fc;
 	struct scl_apdu a = { 0x00, 0xCB, 0x3F, 0xFF, NULL, 0, 256 };
 	size_t len = 7;
 	uint16_t sw = 7;
 
-	fake_card_expect(fc, "00 CB 3F FF 00", "01 02 03 61 02");
-	fake_card_expect(fc, "00 C0 00 00 02", "04 05 90 00");
-	assert_int_equal(xmit(fc, &a, 4, &len, &sw), SCL_ERR_TOO_LARGE);
+	assert_int_equal(xmit_script(five, &a, 4, &len, &sw),
+	    SCL_ERR_TOO_LARGE);
 	assert_int_equal(len, 7);
 	assert_int_equal(sw, 7);
-	fake_card_free(&fc);
 
 	/* exactly the capacity is fine */
-	fc = fake_card_new(0);
-	fake_card_expect(fc, "00 CB 3F FF 00", "01 02 03 61 02");
-	fake_card_expect(fc, "00 C0 00 00 02", "04 05 90 00");
-	assert_int_equal(xmit(fc, &a, 5, &len, &sw), 0);
+	assert_int_equal(xmit_script(five, &a, 5, &len, &sw), 0);
 	assert_int_equal(len, 5);
-	fake_card_free(&fc);
 
 	/* data for a caller that expects none */
 	fc = fake_card_new(0);
@@ -263,50 +281,39 @@ test_total_cap(void **state)
 static void
 test_6cxx_retry_once(void **state)
 {
-	struct fake_card *fc = fake_card_new(0);
+	static const struct step retry[] = { { "00 CB 3F FF 00", "6C 03" },
+	    { "00 CB 3F FF 03", "AA BB CC 90 00" }, { NULL, NULL } };
+	/* only once: a second 6Cxx is the final status word */
+	static const struct step twice[] = { { "00 CB 3F FF 00", "6C 03" },
+	    { "00 CB 3F FF 03", "6C 05" }, { NULL, NULL } };
+	/* 6C00 means Le = 256; for a case-4 command the data is resent */
+	static const struct step le256[] = {
+	    { "00 CB 3F FF 03 5C 01 7E 10", "6C 00" },
+	    { "00 CB 3F FF 03 5C 01 7E 00", "7E 00 90 00" }, { NULL, NULL } };
+	/* 6Cxx in answer to GET RESPONSE is retried on GET RESPONSE */
+	static const struct step getresp[] = {
+	    { "00 CB 3F FF 00", "AA 61 05" }, { "00 C0 00 00 05", "6C 02" },
+	    { "00 C0 00 00 02", "BB CC 90 00" }, { NULL, NULL } };
 	struct scl_apdu a = { 0x00, 0xCB, 0x3F, 0xFF, NULL, 0, 256 };
+	struct scl_apdu a4 = { 0x00, 0xCB, 0x3F, 0xFF,
+	    (const uint8_t *)"\x5C\x01\x7E", 3, 16 };
 	size_t len;
 	uint16_t sw;
 
-	fake_card_expect(fc, "00 CB 3F FF 00", "6C 03");
-	fake_card_expect(fc, "00 CB 3F FF 03", "AA BB CC 90 00");
-	assert_int_equal(xmit(fc, &a, sizeof(resp), &len, &sw), 0);
+	assert_int_equal(xmit_script(retry, &a, sizeof(resp), &len, &sw), 0);
 	assert_int_equal(sw, 0x9000);
 	assert_int_equal(len, 3);
-	fake_card_free(&fc);
 
-	/* only once: a second 6Cxx is the final status word */
-	fc = fake_card_new(0);
-	fake_card_expect(fc, "00 CB 3F FF 00", "6C 03");
-	fake_card_expect(fc, "00 CB 3F FF 03", "6C 05");
-	assert_int_equal(xmit(fc, &a, sizeof(resp), &len, &sw), 0);
+	assert_int_equal(xmit_script(twice, &a, sizeof(resp), &len, &sw), 0);
 	assert_int_equal(sw, 0x6C05);
 	assert_int_equal(len, 0);
-	fake_card_free(&fc);
 
-	/* 6C00 means Le = 256; for a case-4 command the data is resent */
-	fc = fake_card_new(0);
-	a.data = (const uint8_t *)"\x5C\x01\x7E";
-	a.data_len = 3;
-	a.le = 16;
-	fake_card_expect(fc, "00 CB 3F FF 03 5C 01 7E 10", "6C 00");
-	fake_card_expect(fc, "00 CB 3F FF 03 5C 01 7E 00", "7E 00 90 00");
-	assert_int_equal(xmit(fc, &a, sizeof(resp), &len, &sw), 0);
+	assert_int_equal(xmit_script(le256, &a4, sizeof(resp), &len, &sw), 0);
 	assert_int_equal(len, 2);
-	fake_card_free(&fc);
 
-	/* 6Cxx in answer to GET RESPONSE is retried on GET RESPONSE */
-	fc = fake_card_new(0);
-	a.data = NULL;
-	a.data_len = 0;
-	a.le = 256;
-	fake_card_expect(fc, "00 CB 3F FF 00", "AA 61 05");
-	fake_card_expect(fc, "00 C0 00 00 05", "6C 02");
-	fake_card_expect(fc, "00 C0 00 00 02", "BB CC 90 00");
-	assert_int_equal(xmit(fc, &a, sizeof(resp), &len, &sw), 0);
+	assert_int_equal(xmit_script(getresp, &a, sizeof(resp), &len, &sw), 0);
 	assert_int_equal(len, 3);
 	assert_memory_equal(resp, "\xAA\xBB\xCC", 3);
-	fake_card_free(&fc);
 }
 
 static void
