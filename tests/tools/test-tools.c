@@ -536,18 +536,26 @@ load(const char *name)
 	return x;
 }
 
+/* tool_certinfo of PKI leaf name, now. */
+static void
+certinfo(const char *name, struct tool_certinfo *ret_ci)
+{
+	X509 *x = load(name);
+
+	tool_certinfo(x, time(NULL), ret_ci);
+	X509_free(x);
+}
+
 static void
 test_certinfo(void **state)
 {
 	struct tool_certinfo ci;
 	struct memout o;
 	struct json j;
-	X509 *x;
 
 	if (pki_dir == NULL)
 		skip();
-	x = load("alice");
-	tool_certinfo(x, time(NULL), &ci);
+	certinfo("alice", &ci);
 	assert_non_null(strstr(ci.subject, "CN=alice"));
 	assert_non_null(strstr(ci.issuer, "sclogin Test Root CA"));
 	assert_string_equal(ci.key, "RSA 2048");
@@ -569,42 +577,29 @@ test_certinfo(void **state)
 	assert_non_null(strstr(o.buf, "\"upn\":\"alice@example.test\""));
 	assert_non_null(strstr(o.buf, "\"expired\":false"));
 	free(o.buf);
-	X509_free(x);
 
-	x = load("carol");
-	tool_certinfo(x, time(NULL), &ci);
+	certinfo("carol", &ci);
 	assert_string_equal(ci.key, "EC P-256");
-	X509_free(x);
-	x = load("dave");
-	tool_certinfo(x, time(NULL), &ci);
+	certinfo("dave", &ci);
 	assert_string_equal(ci.key, "EC P-384");
-	X509_free(x);
 
-	x = load("alice-expired");
-	tool_certinfo(x, time(NULL), &ci);
+	certinfo("alice-expired", &ci);
 	assert_true(ci.expired);
 	mem_open(&o);
 	tool_certinfo_print(o.f, "  ", &ci);
 	mem_close(&o);
 	assert_non_null(strstr(o.buf, "(EXPIRED)"));
 	free(o.buf);
-	X509_free(x);
 
-	x = load("alice-noeku");
-	tool_certinfo(x, time(NULL), &ci);
+	certinfo("alice-noeku", &ci);
 	assert_null(strstr(ci.eku, "smartcardLogon"));
 	assert_non_null(strstr(ci.eku, "emailProtection"));
-	X509_free(x);
 
-	x = load("alice-nodigsig");
-	tool_certinfo(x, time(NULL), &ci);
+	certinfo("alice-nodigsig", &ci);
 	assert_string_equal(ci.ku, "keyEncipherment");
-	X509_free(x);
 
-	x = load("shared");
-	tool_certinfo(x, time(NULL), &ci);
+	certinfo("shared", &ci);
 	assert_string_equal(ci.upn, "");
-	X509_free(x);
 }
 
 int
