@@ -48,8 +48,11 @@ xfer(struct scl_transport *t, uint8_t ins, uint8_t p1, uint8_t p2,
 		.cla = 0x00, .ins = ins, .p1 = p1, .p2 = p2,
 		.data = data, .data_len = data_len, .le = le,
 	};
+	int r;
 
-	return scl_apdu_transmit(t, &a, resp, cap, ret_len, ret_sw);
+	r = scl_apdu_transmit(t, &a, resp, cap, ret_len, ret_sw);
+	/* Only the card can make the 61xx / 6Cxx loop reach its cap. */
+	return r == SCL_ERR_LIMIT ? SCL_ERR_CARD_BAD_RESPONSE : r;
 }
 
 static size_t
@@ -322,7 +325,7 @@ scl_piv_read_cert(struct scl_transport *t, uint8_t key_ref,
 	scl_cur_init(&c, v, vl);
 	for (n = 0; c.len > 0; n++) {
 		if (n >= 16) {
-			r = SCL_ERR_LIMIT;
+			r = SCL_ERR_CARD_BAD_RESPONSE;
 			goto out;
 		}
 		if ((r = scl_tlv_next(&c, &tlv)) != 0)

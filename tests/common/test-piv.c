@@ -407,7 +407,7 @@ test_read_cert(void **state)
 			fake_card_expect_bin(fc, (const uint8_t *)
 			    "\x00\xC0\x00\x00\x00", 5, more, sizeof(more));
 		assert_int_equal(scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &out,
-		    &len), SCL_ERR_LIMIT);
+		    &len), SCL_ERR_CARD_BAD_RESPONSE);
 	}
 	assert_int_equal(len, 12345);
 	assert_null(out);
