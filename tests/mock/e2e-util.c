@@ -271,3 +271,24 @@ e2e_users_remove(void)
 	if (rmdir(u) < 0)
 		perror(u);
 }
+
+int
+e2e_pam_begin(const char *name, char **argv, const char **ret_vcard)
+{
+	const char *vcard;
+
+	if (getenv("NSS_WRAPPER_PASSWD") == NULL &&
+	    e2e_users_reexec(name, argv) < 0)
+		return 1;
+	vcard = getenv("SCL_VCARD");
+	if (vcard == NULL || *vcard == '\0' || access(vcard, X_OK) != 0) {
+		fprintf(stderr, "SKIP: SCL_VCARD not set or not executable\n");
+		return 77;
+	}
+	if (getenv("PAM_WRAPPER") == NULL) {
+		fprintf(stderr, "SKIP: run under pam_wrapper (meson test)\n");
+		return 77;
+	}
+	*ret_vcard = vcard;
+	return 0;
+}

@@ -102,4 +102,12 @@ void e2e_log_release(const char *logpath, int saved);
 int e2e_users_reexec(const char *name, char **argv);
 void e2e_users_remove(void);
 
+/*
+ * First in main() of a PAM e2e suite: e2e_users_reexec(name, argv) unless
+ * NSS_WRAPPER_PASSWD is set, then the checks that $SCL_VCARD is executable
+ * (its path in *ret_vcard) and that the program runs under pam_wrapper
+ * (PAM_WRAPPER set).  Returns 0, 77 (skip, said why) or 1 (failed).
+ */
+int e2e_pam_begin(const char *name, char **argv, const char **ret_vcard);
+
 #endif

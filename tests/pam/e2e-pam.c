@@ -1061,17 +1061,8 @@ main(int argc, char **argv)
 	module = argv[1];
 	pki = argv[2];
 	test_module = argc == 4 ? argv[3] : NULL;
-	if (getenv("NSS_WRAPPER_PASSWD") == NULL &&
-	    e2e_users_reexec("pam", argv) < 0)
-		return 1;
-	if ((vcard = rig_vcard_path()) == NULL) {
-		fprintf(stderr, "SKIP: SCL_VCARD not set or not executable\n");
-		return 77;
-	}
-	if (getenv("PAM_WRAPPER") == NULL) {
-		fprintf(stderr, "SKIP: run under pam_wrapper (meson test)\n");
-		return 77;
-	}
+	if ((r = e2e_pam_begin("pam", argv, &vcard)) != 0)
+		return r;
 	if ((r = rig_start(&rig)) != 0)
 		return r;
 

@@ -450,17 +450,8 @@ main(int argc, char **argv)
 	if (getenv("SCL_TEST_WRAPPER") != NULL &&
 	    *getenv("SCL_TEST_WRAPPER") != '\0')
 		S = 10;
-	if (getenv("NSS_WRAPPER_PASSWD") == NULL &&
-	    e2e_users_reexec("unplug", argv) < 0)
-		return 1;
-	if ((vcard = rig_vcard_path()) == NULL) {
-		fprintf(stderr, "SKIP: SCL_VCARD not set or not executable\n");
-		return 77;
-	}
-	if (getenv("PAM_WRAPPER") == NULL) {
-		fprintf(stderr, "SKIP: run under pam_wrapper (meson test)\n");
-		return 77;
-	}
+	if ((r = e2e_pam_begin("unplug", argv, &vcard)) != 0)
+		return r;
 	if ((r = rig_start(&rig)) != 0)
 		return r;
 	if (rig_hotplug_enable(rig) != 0) {
