@@ -159,6 +159,17 @@ tool_parse_admin_key(struct tool *tl, char *key, const char *alg_name,
 }
 
 int
+tool_parse_pin_fd(struct tool *tl, const char *arg, int *ret_fd)
+{
+	unsigned long v;
+
+	if (tool_parse_uint(arg, 0, 1024, &v) != 0)
+		return tool_usage_error(tl, "bad --pin-fd '%s'", arg);
+	*ret_fd = (int)v;
+	return 0;
+}
+
+int
 tool_parse_uint(const char *s, unsigned long min, unsigned long max,
     unsigned long *ret_v)
 {

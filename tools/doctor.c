@@ -252,9 +252,8 @@ tool_doctor(struct tool *tl, int argc, char **argv)
 				return ex < 0 ? 0 : ex;
 		}
 	}
-	if (optind < argc)
-		return tool_usage_error(tl, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((ex = tool_no_operands(tl, argc, argv)) != 0)
+		return ex;
 	config = tl->config != NULL ? tl->config : SCL_CONFIG_PATH_DEFAULT;
 	errbuf[0] = '\0';
 	/* Same ownership rules as the PAM module for the system file. */

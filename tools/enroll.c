@@ -70,7 +70,6 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 	};
 	char *key = NULL;
 	const char *keyalg = NULL;
-	unsigned long v;
 	int c, ex;
 
 	tool_getopt_reset();
@@ -124,10 +123,9 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 				    optarg);
 			break;
 		case OPT_PIN_FD:
-			if (tool_parse_uint(optarg, 0, 1024, &v) != 0)
-				return tool_usage_error(tl, "bad --pin-fd '%s'",
-				    optarg);
-			o->pin_fd = (int)v;
+			if ((ex = tool_parse_pin_fd(tl, optarg,
+			    &o->pin_fd)) != 0)
+				return ex;
 			break;
 		case OPT_LAST:
 			o->allow_last_try = 1;
@@ -140,9 +138,8 @@ parse(struct tool *tl, int argc, char **argv, struct enroll_opts *o)
 				return ex;
 		}
 	}
-	if (optind < argc)
-		return tool_usage_error(tl, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((ex = tool_no_operands(tl, argc, argv)) != 0)
+		return ex;
 	if (!o->have_slot)
 		return tool_usage_error(tl, "--slot is required");
 	if ((ex = tool_parse_admin_key(tl, key, keyalg, o->admin_alg,

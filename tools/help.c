@@ -212,3 +212,12 @@ tool_other_opt(struct tool *tl, int c, char **argv)
 		    argv[optind - 1]);
 	return tool_usage_error(tl, "unknown option '%s'", argv[optind - 1]);
 }
+
+int
+tool_no_operands(struct tool *tl, int argc, char **argv)
+{
+	if (optind < argc)
+		return tool_usage_error(tl, "unexpected argument '%s'",
+		    argv[optind]);
+	return 0;
+}

@@ -45,17 +45,15 @@ parse(struct tool *tl, int argc, char **argv, struct pin_opts *o)
 	};
 	const char *alg = NULL;
 	char *key = NULL;
-	unsigned long v;
 	int c, ex;
 
 	tool_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PIN_FD:
-			if (tool_parse_uint(optarg, 0, 1024, &v) != 0)
-				return tool_usage_error(tl, "bad --pin-fd '%s'",
-				    optarg);
-			o->pin_fd = (int)v;
+			if ((ex = tool_parse_pin_fd(tl, optarg,
+			    &o->pin_fd)) != 0)
+				return ex;
 			break;
 		case OPT_POLICY:
 			o->policy = optarg;
@@ -74,9 +72,8 @@ parse(struct tool *tl, int argc, char **argv, struct pin_opts *o)
 				return ex;
 		}
 	}
-	if (optind < argc)
-		return tool_usage_error(tl, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((ex = tool_no_operands(tl, argc, argv)) != 0)
+		return ex;
 	if (o->action != PIN_RESET && (key != NULL || alg != NULL))
 		return tool_usage_error(tl, "--admin-key and --admin-alg are "
 		    "for 'pin reset'");

@@ -55,9 +55,8 @@ tool_readers(struct tool *tl, int argc, char **argv)
 		if ((ex = tool_other_opt(tl, c, argv)) != 0)
 			return ex < 0 ? 0 : ex;
 	}
-	if (optind < argc)
-		return tool_usage_error(tl, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((ex = tool_no_operands(tl, argc, argv)) != 0)
+		return ex;
 	if ((r = scl_pcsc_open(&ctx)) != 0) {
 		ex = tool_fail(tl, tool_exit_code(r), r,
 		    "cannot reach pcscd: %s (is pcscd running?)",
@@ -195,9 +194,8 @@ tool_watch(struct tool *tl, int argc, char **argv)
 				return ex < 0 ? 0 : ex;
 		}
 	}
-	if (optind < argc)
-		return tool_usage_error(tl, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((ex = tool_no_operands(tl, argc, argv)) != 0)
+		return ex;
 
 	if ((r = scl_monitor_new((unsigned)debounce, &mon)) != 0) {
 		ex = tool_fail(tl, tool_exit_code(r), r,

@@ -275,9 +275,8 @@ tool_status(struct tool *tl, int argc, char **argv)
 		if ((ex = tool_other_opt(tl, c, argv)) != 0)
 			return ex < 0 ? 0 : ex;
 	}
-	if (optind < argc)
-		return tool_usage_error(tl, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((ex = tool_no_operands(tl, argc, argv)) != 0)
+		return ex;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return tool_fail(tl, SCL_EXIT_FAIL, SCL_ERR_NOMEM,
 		    "out of memory");

@@ -75,6 +75,9 @@ void tool_log_stderr(void *ctx, const char *msg);
  * (returns 2).  Returns 0 when c was a common option.
  */
 int tool_other_opt(struct tool *tl, int c, char **argv);
+/* After a verb's getopt loop: 0 when no operand is left, else a usage
+ * error naming the first one (returns 2). */
+int tool_no_operands(struct tool *tl, int argc, char **argv);
 /* Print usage for tl->verb to f. */
 void tool_help(struct tool *tl, FILE *f);
 /* Reset getopt for a fresh parse of a verb's argv. */
@@ -124,6 +127,9 @@ int tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len);
  */
 int tool_parse_admin_key(struct tool *tl, char *key, const char *alg_name,
     uint8_t alg, uint8_t *out, size_t cap, size_t *ret_len);
+/* The --pin-fd option: a descriptor 0..1024 into *ret_fd (untouched on
+ * failure).  0, or the usage-error exit status (the message is printed). */
+int tool_parse_pin_fd(struct tool *tl, const char *arg, int *ret_fd);
 /* Unsigned decimal in [min, max]. */
 int tool_parse_uint(const char *s, unsigned long min, unsigned long max,
     unsigned long *ret_v);

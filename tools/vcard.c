@@ -111,9 +111,8 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 	}
 	if (optind < argc && o->name == NULL && o->action != VC_LIST)
 		o->name = argv[optind++];
-	if (optind < argc)
-		return tool_usage_error(tl, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((ex = tool_no_operands(tl, argc, argv)) != 0)
+		return ex;
 	if (o->action != VC_LIST && o->name == NULL)
 		return tool_usage_error(tl, "--name NAME is required");
 	if (o->name != NULL && !tool_valid_vcard_name(o->name))
