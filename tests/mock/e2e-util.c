@@ -200,8 +200,8 @@ e2e_expect_log(const char *logpath, long from, const char *s)
 		fail_msg("log lacks \"%s\"", s);
 }
 
-int
-e2e_log_capture(const char *logpath, int *ret_saved)
+static int
+log_capture(const char *logpath, int *ret_saved)
 {
 	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600);
@@ -221,8 +221,8 @@ e2e_log_capture(const char *logpath, int *ret_saved)
 	return 0;
 }
 
-void
-e2e_log_release(const char *logpath, int saved)
+static void
+log_release(const char *logpath, int saved)
 {
 	char *all;
 
@@ -233,6 +233,21 @@ e2e_log_release(const char *logpath, int saved)
 		(void)!write(saved, all, strlen(all));
 	free(all);
 	(void)dup2(saved, 2);
+}
+
+int
+e2e_pam_run_tests(const char *svcdir, const char *logpath,
+    const struct CMUnitTest *tests, size_t n)
+{
+	int saved, r;
+
+	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
+	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
+	if (log_capture(logpath, &saved) < 0)
+		return -1;
+	r = _cmocka_run_group_tests("tests", tests, n, NULL, NULL);
+	log_release(logpath, saved);
+	return r;
 }
 
 int

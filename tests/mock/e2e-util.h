@@ -84,13 +84,16 @@ char *e2e_log_read(const char *logpath, long from);
 void e2e_expect_log(const char *logpath, long from, const char *s);
 
 /*
- * Send stderr to logpath (created 0600, truncated; line buffered), keeping
- * the old stderr in *ret_saved.  Returns 0, or -1 (perror said why).
- * e2e_log_release: write the whole log to saved (for meson) and restore
- * it as stderr; saved < 0: nothing.
+ * Run the cmocka group tests[n] (named "tests") against the PAM services
+ * in svcdir: PAM_WRAPPER_SERVICE_DIR=svcdir, PAM_WRAPPER_DEBUGLEVEL=2,
+ * stderr sent to logpath (created 0600, truncated, line buffered) while
+ * they run, then the whole log written to the old stderr (for meson),
+ * which is restored.  Returns cmocka's result, or -1 when logpath cannot
+ * take stderr (perror said why; nothing run).
  */
-int e2e_log_capture(const char *logpath, int *ret_saved);
-void e2e_log_release(const char *logpath, int saved);
+struct CMUnitTest;
+int e2e_pam_run_tests(const char *svcdir, const char *logpath,
+    const struct CMUnitTest *tests, size_t n);
 
 /*
  * The nss_wrapper test users (nss-users.h) in a new directory

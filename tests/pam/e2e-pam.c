@@ -49,8 +49,12 @@ static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
 static char statedir[PATH_MAX + 32];
 static pid_t ocsp_pid = -1;
 static unsigned card_seq;
+/*
+ * pam_wrapper turns pam_syslog() into "SYSLOG(prio): ..." lines on stderr
+ * (PAM_WRAPPER_DEBUGLEVEL=2), which main() sends to logpath: the outcome
+ * lines can be checked, and the whole log searched for PINs.
+ */
 static char logpath[PATH_MAX + 32];
-static int saved_stderr = -1;
 
 /* ---- helpers ---- */
 
@@ -174,10 +178,21 @@ expect_no_pin_prompt(const struct e2e_conv *cv)
 }
 
 /*
- * pam_wrapper turns pam_syslog() into "SYSLOG(prio): ..." lines on stderr
- * (PAM_WRAPPER_DEBUGLEVEL=2), which main() sends to logpath: the outcome
- * lines can be checked, and the whole log searched for PINs.
+ * auth, with the right PIN at hand, that must end with want before any PIN
+ * prompt; text (or NULL) must be in the conversation.
  */
+static void
+auth_refused(const char *service, const char *user, int want,
+    const char *text)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+
+	auth(service, user, &cv, want);
+	expect_no_pin_prompt(&cv);
+	if (text != NULL)
+		e2e_expect_text(&cv, text);
+}
+
 /* ---- fixtures ---- */
 
 static void __attribute__((format(printf, 2, 3)))
@@ -416,10 +431,8 @@ test_last_try_and_blocked(void **state)
 {
 	struct e2e_conv w1 = { .pins = { "000000" } };
 	struct e2e_conv w2 = { .pins = { "000000" } };
-	struct e2e_conv refuse = { .pins = { "123456" } };
 	struct e2e_conv decline = { .answers = { "no" }, .pins = { "123456" } };
 	struct e2e_conv burn = { .answers = { "yes" }, .pins = { "000000" } };
-	struct e2e_conv after = { .pins = { "123456" } };
 
 	insert(0, "alice");
 	auth("sc", "alice", &w1, PAM_AUTH_ERR);
@@ -427,9 +440,8 @@ test_last_try_and_blocked(void **state)
 	e2e_expect_text(&w2, "1 try left");
 
 	/* last_try=refuse: no prompt, no try spent */
-	auth("sc-refuse", "alice", &refuse, PAM_AUTH_ERR);
-	e2e_expect_text(&refuse, "Only one PIN try is left");
-	expect_no_pin_prompt(&refuse);
+	auth_refused("sc-refuse", "alice", PAM_AUTH_ERR,
+	    "Only one PIN try is left");
 
 	/* last_try=confirm, answered no: nothing spent, falls through */
 	auth("sc", "alice", &decline, PAM_AUTHINFO_UNAVAIL);
@@ -443,9 +455,7 @@ test_last_try_and_blocked(void **state)
 	e2e_expect_text(&burn, "blocked");
 
 	/* blocked: refused before any prompt */
-	auth("sc", "alice", &after, PAM_MAXTRIES);
-	expect_no_pin_prompt(&after);
-	e2e_expect_text(&after, "PIN is blocked");
+	auth_refused("sc", "alice", PAM_MAXTRIES, "PIN is blocked");
 }
 
 static void
@@ -552,13 +562,10 @@ static void
 bad_cert(const char *leaf, const char *service, const char *text,
     const char *reason)
 {
-	struct e2e_conv cv = { .pins = { "123456" } };
 	long m = e2e_log_mark(logpath);
 
 	insert(0, leaf);
-	auth(service, "alice", &cv, PAM_AUTH_ERR);
-	expect_no_pin_prompt(&cv);
-	e2e_expect_text(&cv, text);
+	auth_refused(service, "alice", PAM_AUTH_ERR, text);
 	e2e_expect_log(logpath, m, reason);
 	teardown_cards(NULL);
 }
@@ -603,41 +610,30 @@ test_revoked_ocsp(void **state)
 static void
 test_unmapped(void **state)
 {
-	struct e2e_conv cv = { .pins = { "123456" } };
-	struct e2e_conv other = { .pins = { "123456" } };
-
 	insert(0, "stranger");
-	auth("sc", "alice", &cv, PAM_AUTH_ERR);
-	expect_no_pin_prompt(&cv);
-	e2e_expect_text(&cv, "not linked to an account");
+	auth_refused("sc", "alice", PAM_AUTH_ERR, "not linked to an account");
 	teardown_cards(NULL);
 	/* bob's card cannot sign alice in */
 	insert(0, "bob");
-	auth("sc", "alice", &other, PAM_AUTH_ERR);
-	expect_no_pin_prompt(&other);
+	auth_refused("sc", "alice", PAM_AUTH_ERR, NULL);
 }
 
 static void
 test_card_only(void **state)
 {
 	struct e2e_conv cv = { .pins = { "123456" } };
-	struct e2e_conv amb = { .pins = { "123456" } };
-	struct e2e_conv off = { .pins = { "123456" } };
 	char user[64] = "";
 
 	insert(0, "alice");
 	run_op("sc", NULL, &cv, PAMTEST_AUTHENTICATE, PAM_SUCCESS, user,
 	    sizeof(user));
 	assert_string_equal(user, "alice");
-	auth("sc-nocardonly", NULL, &off, PAM_AUTH_ERR);
-	expect_no_pin_prompt(&off);
+	auth_refused("sc-nocardonly", NULL, PAM_AUTH_ERR, NULL);
 	teardown_cards(NULL);
 
 	/* shared maps to alice and bob: a clear error, not a guess */
 	insert(0, "shared");
-	auth("sc", NULL, &amb, PAM_AUTH_ERR);
-	expect_no_pin_prompt(&amb);
-	e2e_expect_text(&amb, "linked to several accounts");
+	auth_refused("sc", NULL, PAM_AUTH_ERR, "linked to several accounts");
 }
 
 static void
@@ -657,7 +653,6 @@ static void
 test_slots(void **state)
 {
 	struct e2e_conv both = { .pins = { "123456" } };
-	struct e2e_conv only9e = { .pins = { "123456" } };
 	struct e2e_conv slots9e = { .pins = { "123456" } };
 	char path[PATH_MAX + 64];
 	long m = e2e_log_mark(logpath);
@@ -672,8 +667,7 @@ test_slots(void **state)
 
 	/* a card with only a 9E certificate */
 	insert_9e_only(0, "carol");
-	auth("sc", "carol", &only9e, PAM_AUTHINFO_UNAVAIL);
-	expect_no_pin_prompt(&only9e);
+	auth_refused("sc", "carol", PAM_AUTHINFO_UNAVAIL, NULL);
 	auth("sc-slots", "carol", &slots9e, PAM_SUCCESS);
 }
 
@@ -682,15 +676,13 @@ static void
 test_slots_config(void **state)
 {
 	struct e2e_conv conf9e = { .pins = { "123456" } };
-	struct e2e_conv arg9a = { .pins = { "123456" } };
 
 	insert_9e_only(0, "carol");
 	/* [service sc-slots-conf] slots = 9e, 9a */
 	auth("sc-slots-conf", "carol", &conf9e, PAM_SUCCESS);
 	assert_int_equal(conf9e.pin_prompts, 1);
 	/* same section, but slots=9a on the module line wins: no 9A cert */
-	auth("sc-slots-arg9a", "carol", &arg9a, PAM_AUTHINFO_UNAVAIL);
-	expect_no_pin_prompt(&arg9a);
+	auth_refused("sc-slots-arg9a", "carol", PAM_AUTHINFO_UNAVAIL, NULL);
 }
 
 /*
@@ -702,7 +694,6 @@ static void
 test_unknown_tries(void **state)
 {
 	struct e2e_conv warn = { .pins = { "123456" } };
-	struct e2e_conv refuse = { .pins = { "123456" } };
 	struct e2e_conv change = {
 	    .pins = { "123456", "24681357", "24681357" } };
 	const char *argv[] = { vcard, "run", "--state", NULL, "--port",
@@ -723,9 +714,8 @@ test_unknown_tries(void **state)
 	e2e_expect_log(logpath, m, "tries left unknown");
 
 	m = e2e_log_mark(logpath);
-	auth("sc-unknown-refuse", "alice", &refuse, PAM_AUTHINFO_UNAVAIL);
-	expect_no_pin_prompt(&refuse);
-	e2e_expect_text(&refuse, "does not tell how many PIN tries are left");
+	auth_refused("sc-unknown-refuse", "alice", PAM_AUTHINFO_UNAVAIL,
+	    "does not tell how many PIN tries are left");
 	e2e_expect_log(logpath, m, "reason=PIN_TRIES_UNKNOWN");
 	run_op("sc-unknown-refuse", "alice", &change, PAMTEST_CHAUTHTOK,
 	    PAM_AUTHTOK_ERR, NULL, 0);
@@ -735,15 +725,9 @@ test_unknown_tries(void **state)
 static void
 test_bad_config(void **state)
 {
-	struct e2e_conv cv = { .pins = { "123456" } };
-	struct e2e_conv cv2 = { .pins = { "123456" } };
-
 	insert(0, "alice");
-	auth("sc-badconf", "alice", &cv, PAM_SERVICE_ERR);
-	expect_no_pin_prompt(&cv);
-	e2e_expect_text(&cv, "misconfigured");
-	auth("sc-badarg", "alice", &cv2, PAM_SERVICE_ERR);
-	expect_no_pin_prompt(&cv2);
+	auth_refused("sc-badconf", "alice", PAM_SERVICE_ERR, "misconfigured");
+	auth_refused("sc-badarg", "alice", PAM_SERVICE_ERR, NULL);
 }
 
 static void
@@ -1101,19 +1085,13 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
 	e2e_write_file(path, "[global]\nocsp = requried\n");
 	write_services();
-	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
-	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
-
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
-	if (e2e_log_capture(logpath, &saved_stderr) < 0) {
+	r = e2e_pam_run_tests(svcdir, logpath, tests,
+	    sizeof(tests) / sizeof(tests[0]));
+	if (r < 0) {
 		rig_stop(&rig);
 		return 1;
 	}
-
-	r = cmocka_run_group_tests(tests, NULL, NULL);
-
-	/* Hand the log (PAM conversation, outcome lines) to meson. */
-	e2e_log_release(logpath, saved_stderr);
 	if (ocsp_pid > 0) {
 		kill(ocsp_pid, SIGTERM);
 		waitpid(ocsp_pid, NULL, 0);

@@ -45,7 +45,6 @@ static struct rig *rig;
 static const char *module, *pki, *vcard, *fault_card;
 static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
 static char logpath[PATH_MAX + 32];
-static int saved_stderr = -1;
 
 /*
  * Under SCL_TEST_WRAPPER (valgrind: this test, the module in it and the
@@ -487,18 +486,13 @@ main(int argc, char **argv)
 	snprintf(line, sizeof(line), "auth required %s config=%s "
 	    "wait_for_card=4\n", module, conf);
 	write_service("sc-wait-short", line);
-	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
-	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
-
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
-	if (e2e_log_capture(logpath, &saved_stderr) < 0) {
+	r = e2e_pam_run_tests(svcdir, logpath, tests,
+	    sizeof(tests) / sizeof(tests[0]));
+	if (r < 0) {
 		rig_stop(&rig);
 		return 1;
 	}
-
-	r = cmocka_run_group_tests(tests, NULL, NULL);
-
-	e2e_log_release(logpath, saved_stderr);
 	rig_stop(&rig);
 	e2e_users_remove();
 	return r;
