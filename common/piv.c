@@ -125,6 +125,26 @@ scl_piv_cert_tag(uint8_t key_ref)
 }
 
 int
+scl_piv_select_sw_to_err(uint16_t sw)
+{
+	int r;
+
+	switch (sw) {
+	case 0x6A82:
+	case 0x6A81:
+	case 0x6A86:
+	case 0x6D00:
+	case 0x6E00:
+		r = SCL_ERR_NO_APPLET;
+		break;
+	default:
+		r = scl_apdu_sw_to_err(sw, NULL);
+		break;
+	}
+	return r;
+}
+
+int
 scl_piv_select(struct scl_transport *t)
 {
 	uint8_t resp[RESP_SMALL];
@@ -140,21 +160,7 @@ scl_piv_select(struct scl_transport *t)
 	    resp, sizeof(resp), &len, &sw);
 	if (r != 0)
 		goto out;
-	switch (sw) {
-	case 0x9000:
-		r = 0;
-		break;
-	case 0x6A82:
-	case 0x6A81:
-	case 0x6A86:
-	case 0x6D00:
-	case 0x6E00:
-		r = SCL_ERR_NO_APPLET;
-		break;
-	default:
-		r = scl_apdu_sw_to_err(sw, NULL);
-		break;
-	}
+	r = scl_piv_select_sw_to_err(sw);
 	if (r == 0 && len > 0) {
 		const uint8_t *v;
 		size_t vl;

@@ -58,6 +58,13 @@
  */
 int scl_piv_select(struct scl_transport *t);
 
+/*
+ * The result of a SELECT PIV status word, for callers that send their own
+ * SELECT: 0 for 9000, SCL_ERR_NO_APPLET for the words of a card without
+ * the application (6A82 6A81 6A86 6D00 6E00), else scl_apdu_sw_to_err().
+ */
+int scl_piv_select_sw_to_err(uint16_t sw);
+
 /* Object tag holding the certificate for a key reference, 0 if none. */
 uint32_t scl_piv_cert_tag(uint8_t key_ref);
 

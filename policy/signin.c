@@ -226,23 +226,8 @@ select_piv(struct scl_transport *t, char *label, size_t cap)
 
 	label[0] = '\0';
 	r = scl_apdu_transmit(t, &cmd, resp, sizeof(resp), &len, &sw);
-	if (r < 0)
+	if (r < 0 || (r = scl_piv_select_sw_to_err(sw)) != 0)
 		goto out;
-	switch (sw) {
-	case 0x9000:
-		r = 0;
-		break;
-	case 0x6A82:
-	case 0x6A81:
-	case 0x6A86:
-	case 0x6D00:
-	case 0x6E00:
-		r = SCL_ERR_NO_APPLET;
-		goto out;
-	default:
-		r = scl_apdu_sw_to_err(sw, NULL);
-		goto out;
-	}
 	if (len > 0 && scl_tlv_expect(resp, len, 0x61, &v, &vl) != 0) {
 		r = SCL_ERR_CARD_BAD_RESPONSE;
 		goto out;
