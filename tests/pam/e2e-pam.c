@@ -826,10 +826,6 @@ test_change_pin_old_length(void **state)
 }
 
 /*
- * nss_wrapper reads NSS_WRAPPER_PASSWD / _GROUP when it initialises, so
- * the users are written first and the test starts again with them set.
- */
-/*
  * Session after a card sign-in with removal_action=lock: the removal
  * monitor (a recorder script in the test build of the module) is started,
  * detached, with the reader, card id, action, logind session and debounce.
