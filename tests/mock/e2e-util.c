@@ -35,6 +35,20 @@ e2e_write_file(const char *path, const char *fmt, ...)
 	chmod(path, 0644);
 }
 
+void
+e2e_write_service(const char *svcdir, const char *name, const char *fmt,
+    ...)
+{
+	char path[PATH_MAX + 64], lines[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lines, sizeof(lines), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", svcdir, name);
+	e2e_write_file(path, "%s", lines);
+}
+
 int
 e2e_sh(const char *fmt, ...)
 {

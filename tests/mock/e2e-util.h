@@ -17,6 +17,10 @@
 void e2e_write_file(const char *path, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A PAM service file svcdir/name holding the printf'd lines (0644). */
+void e2e_write_service(const char *svcdir, const char *name,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* system() a printf'd command; 0 when it exited 0, else -1 (said why). */
 int e2e_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

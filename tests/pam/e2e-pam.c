@@ -195,65 +195,52 @@ auth_refused(const char *service, const char *user, int want,
 
 /* ---- fixtures ---- */
 
-static void __attribute__((format(printf, 2, 3)))
-write_service(const char *name, const char *auth_lines_fmt, ...)
-{
-	char path[PATH_MAX + 64], lines[4096];
-	va_list ap;
-
-	va_start(ap, auth_lines_fmt);
-	vsnprintf(lines, sizeof(lines), auth_lines_fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof(path), "%s/%s", svcdir, name);
-	e2e_write_file(path, "%s", lines);
-}
-
 static void
 write_services(void)
 {
 	const char *m = module;
 
-	write_service("sc",
+	e2e_write_service(svcdir, "sc",
 	    "auth required %s config=%s\n"
 	    "account required %s config=%s\n"
 	    "account required " PAM_PERMIT "\n"
 	    "session required %s config=%s\n"
 	    "password required %s config=%s\n", m, conf, m, conf, m, conf, m,
 	    conf);
-	write_service("sc-fallback",
+	e2e_write_service(svcdir, "sc-fallback",
 	    "auth sufficient %s config=%s\n"
 	    "auth required " PAM_MATRIX " passdb=%s/passdb\n"
 	    "session required %s config=%s\n", m, conf, dir, m, conf);
-	write_service("sc-wait",
+	e2e_write_service(svcdir, "sc-wait",
 	    "auth required %s config=%s wait_for_card=3\n", m, conf);
-	write_service("sc-refuse",
+	e2e_write_service(svcdir, "sc-refuse",
 	    "auth required %s config=%s last_try=refuse\n", m, conf);
-	write_service("sc-crl",
+	e2e_write_service(svcdir, "sc-crl",
 	    "auth required %s config=%s crl=hard-fail crl_dir=%s/crl\n", m,
 	    conf, pki);
-	write_service("sc-ocsp",
+	e2e_write_service(svcdir, "sc-ocsp",
 	    "auth required %s config=%s ocsp=hard-fail "
 	    "ocsp_url=http://127.0.0.1:%d\n", m, conf, OCSP_PORT);
-	write_service("sc-badconf",
+	e2e_write_service(svcdir, "sc-badconf",
 	    "auth required %s config=%s/bad.conf\n", m, dir);
-	write_service("sc-badarg",
+	e2e_write_service(svcdir, "sc-badarg",
 	    "auth required %s config=%s bogus_flag\n", m, conf);
-	write_service("sc-required",
+	e2e_write_service(svcdir, "sc-required",
 	    "auth sufficient %s config=%s\n"
 	    "auth required " PAM_MATRIX " passdb=%s/passdb\n"
 	    "account required %s config=%s require_card_users=bob\n"
 	    "account required " PAM_PERMIT "\n", m, conf, dir, m, conf);
-	write_service("cron",
+	e2e_write_service(svcdir, "cron",
 	    "account required %s config=%s require_card=yes\n"
 	    "account required " PAM_PERMIT "\n", m, conf);
-	write_service("sc-slots",
+	e2e_write_service(svcdir, "sc-slots",
 	    "auth required %s config=%s slots=9a,9e\n", m, conf);
 	if (test_module != NULL) {
 		char envconf[PATH_MAX + 64];
 
 		snprintf(envconf, sizeof(envconf), "%s/env.conf", dir);
 		e2e_write_file(envconf, "XDG_SESSION_ID DEFAULT=c42\n");
-		write_service("sc-removal",
+		e2e_write_service(svcdir, "sc-removal",
 		    "auth required %s config=%s\n"
 		    "session required " PAM_ENV " conffile=%s readenv=0\n"
 		    "session required %s config=%s removal_action=lock "
@@ -262,21 +249,21 @@ write_services(void)
 		/* a session id loginctl would read as an option */
 		snprintf(envconf, sizeof(envconf), "%s/env-badsid.conf", dir);
 		e2e_write_file(envconf, "XDG_SESSION_ID DEFAULT=--host=evil\n");
-		write_service("sc-removal-badsid",
+		e2e_write_service(svcdir, "sc-removal-badsid",
 		    "auth required %s config=%s\n"
 		    "session required " PAM_ENV " conffile=%s readenv=0\n"
 		    "session required %s config=%s removal_action=lock\n",
 		    test_module, conf, envconf, test_module, conf);
 	}
-	write_service("sc-slots-conf",
+	e2e_write_service(svcdir, "sc-slots-conf",
 	    "auth required %s config=%s\n", m, conf);
-	write_service("sc-slots-arg9a",
+	e2e_write_service(svcdir, "sc-slots-arg9a",
 	    "auth required %s config=%s slots=9a\n", m, conf);
-	write_service("sc-unknown-refuse",
+	e2e_write_service(svcdir, "sc-unknown-refuse",
 	    "auth required %s config=%s unknown_tries=refuse\n"
 	    "password required %s config=%s unknown_tries=refuse\n", m, conf,
 	    m, conf);
-	write_service("sc-nocardonly",
+	e2e_write_service(svcdir, "sc-nocardonly",
 	    "auth required %s config=%s allow_card_only=no\n", m, conf);
 }
 

@@ -415,15 +415,6 @@ test_apdu_unplug(void **state)
 	    "auth: result=fail reason=READER_GONE user='alice'");
 }
 
-static void
-write_service(const char *name, const char *text)
-{
-	char path[PATH_MAX + 64];
-
-	snprintf(path, sizeof(path), "%s/%s", svcdir, name);
-	e2e_write_file(path, "%s", text);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -435,7 +426,6 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_pin_prompt_wedged, teardown),
 		cmocka_unit_test_teardown(test_wait_wedged, teardown),
 	};
-	char line[PATH_MAX * 3];
 	int r;
 
 	if (argc != 4) {
@@ -477,15 +467,12 @@ main(int argc, char **argv)
 	    "low_tries_warn = 2\n"
 	    "card_timeout_ms = 5000\n"
 	    "debug = yes\n", pki, pki, dir);
-	snprintf(line, sizeof(line), "auth required %s config=%s\n", module,
-	    conf);
-	write_service("sc", line);
-	snprintf(line, sizeof(line), "auth required %s config=%s "
+	e2e_write_service(svcdir, "sc", "auth required %s config=%s\n",
+	    module, conf);
+	e2e_write_service(svcdir, "sc-wait", "auth required %s config=%s "
 	    "wait_for_card=10\n", module, conf);
-	write_service("sc-wait", line);
-	snprintf(line, sizeof(line), "auth required %s config=%s "
-	    "wait_for_card=4\n", module, conf);
-	write_service("sc-wait-short", line);
+	e2e_write_service(svcdir, "sc-wait-short", "auth required %s "
+	    "config=%s wait_for_card=4\n", module, conf);
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
 	r = e2e_pam_run_tests(svcdir, logpath, tests,
 	    sizeof(tests) / sizeof(tests[0]));
