@@ -60,15 +60,9 @@ out:
 int
 scl_cur_skip(struct scl_cursor *c, size_t n)
 {
-	int r = SCL_ERR_TRUNCATED;
+	const uint8_t *p;
 
-	if (n > c->len)
-		goto out;
-	c->p += n;
-	c->len -= n;
-	r = 0;
-out:
-	return r;
+	return scl_cur_get_bytes(c, n, &p);
 }
 
 int
