@@ -220,15 +220,6 @@ scl_monitor_cancel(struct scl_monitor *mon)
 	errno = saved;
 }
 
-static int
-dead_service(LONG rv)
-{
-	return rv == (LONG)SCARD_E_NO_SERVICE ||
-	    rv == (LONG)SCARD_E_SERVICE_STOPPED ||
-	    rv == (LONG)SCARD_E_INVALID_HANDLE ||
-	    rv == (LONG)SCARD_F_COMM_ERROR;
-}
-
 /* Current reader names (checked multi-string, capped). */
 static LONG
 list_names(SCARDCONTEXT ctx, char names[][SCL_READER_NAME_MAX],
@@ -663,7 +654,7 @@ scl_monitor_wait(struct scl_monitor *mon, int timeout_ms,
 		    (unsigned long)rv);
 		/* Anything else: treat the service as gone, retry later. */
 		service_lost(mon, 1, now_ms());
-		if (!dead_service(rv))
+		if (!scl_pcsc_dead_service(rv))
 			mon->retry_at = now_ms() + BACKOFF_MAX_MS;
 	}
 out:

@@ -199,8 +199,8 @@ renew(struct scl_pcsc *p)
 	return 0;
 }
 
-static int
-dead_service(LONG rv)
+int
+scl_pcsc_dead_service(long rv)
 {
 	return rv == (LONG)SCARD_E_NO_SERVICE ||
 	    rv == (LONG)SCARD_E_SERVICE_STOPPED ||
@@ -230,7 +230,7 @@ list_names(struct scl_pcsc *p, char names[][SCL_READER_NAME_MAX],
 	for (tries = 0; tries < LIST_RETRIES; tries++) {
 		len = 0;
 		rv = SCardListReaders(p->ctx, NULL, NULL, &len);
-		if (dead_service(rv) && tries == 0 && renew(p) == 0)
+		if (scl_pcsc_dead_service(rv) && tries == 0 && renew(p) == 0)
 			rv = SCardListReaders(p->ctx, NULL, NULL, &len);
 		if (rv == (LONG)SCARD_E_NO_READERS_AVAILABLE) {
 			*ret_n = 0;
@@ -258,8 +258,8 @@ list_names(struct scl_pcsc *p, char names[][SCL_READER_NAME_MAX],
 		goto out;
 	}
 	if (rv != SCARD_S_SUCCESS) {
-		r = dead_service(rv) ? SCL_ERR_NO_SERVICE : map_rv(rv);
-		if (dead_service(rv) && p->valid) {
+		r = scl_pcsc_dead_service(rv) ? SCL_ERR_NO_SERVICE : map_rv(rv);
+		if (scl_pcsc_dead_service(rv) && p->valid) {
 			SCardReleaseContext(p->ctx);
 			p->valid = 0;
 		}

@@ -60,6 +60,14 @@ int scl_pcsc_split_readers(const char *buf, size_t len,
     char names[][SCL_READER_NAME_MAX], size_t *ret_n);
 
 /*
+ * Whether the PC/SC result rv (a pcsc-lite LONG) says the service or our
+ * context is gone (no service, service stopped, invalid handle, comm
+ * error): the context must be renewed.  Shared by this and the monitor;
+ * pure.
+ */
+int scl_pcsc_dead_service(long rv);
+
+/*
  * Connect (shared mode, T=0|T=1) to the card in reader, waiting at most
  * timeout_ms for other clients' transactions.  SCL_ERR_NO_CARD,
  * SCL_ERR_SHARING, SCL_ERR_READER_GONE, SCL_ERR_NO_SERVICE.
