@@ -246,7 +246,7 @@ scl_apdu_transmit(struct scl_transport *t, const struct scl_apdu *cmd,
 		if ((sw >> 8) != 0x61)
 			break;
 		if (gets++ >= SCL_APDU_MAX_GET_RESPONSE) {
-			r = SCL_ERR_LIMIT;
+			r = SCL_ERR_CARD_BAD_RESPONSE;
 			goto out;
 		}
 		le = (sw & 0xff) == 0 ? SHORT_LE_MAX : (sw & 0xff);

@@ -29,9 +29,9 @@
  *    VERIFY (20), CHANGE REFERENCE DATA (24) and RESET RETRY COUNTER (2C).
  * On return *ret_sw holds the final status word and *ret_len the data bytes
  * written to resp.  Returns 0 whenever a status word was received (any SW;
- * map it with scl_apdu_sw_to_err()), SCL_ERR_LIMIT / SCL_ERR_TOO_LARGE when
- * the card drove a loop past its cap, SCL_ERR_CARD_BAD_RESPONSE for a
- * response shorter than 2 bytes, SCL_ERR_INVALID_ARGUMENT (data_len >
+ * map it with scl_apdu_sw_to_err()), SCL_ERR_CARD_BAD_RESPONSE when the
+ * card keeps answering 61xx past the cap or sends a response shorter than
+ * 2 bytes, SCL_ERR_TOO_LARGE when its data would pass resp_cap, SCL_ERR_INVALID_ARGUMENT (data_len >
  * 65535, le > 65536, NULL data with data_len, NULL resp with resp_cap) or
  * SCL_ERR_NOMEM (nothing sent), or a transport error.  On failure
  * *ret_len and *ret_sw are untouched but resp may hold partial data.

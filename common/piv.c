@@ -48,11 +48,8 @@ xfer(struct scl_transport *t, uint8_t ins, uint8_t p1, uint8_t p2,
 		.cla = 0x00, .ins = ins, .p1 = p1, .p2 = p2,
 		.data = data, .data_len = data_len, .le = le,
 	};
-	int r;
 
-	r = scl_apdu_transmit(t, &a, resp, cap, ret_len, ret_sw);
-	/* Only the card can make the 61xx / 6Cxx loop reach its cap. */
-	return r == SCL_ERR_LIMIT ? SCL_ERR_CARD_BAD_RESPONSE : r;
+	return scl_apdu_transmit(t, &a, resp, cap, ret_len, ret_sw);
 }
 
 static size_t

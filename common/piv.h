@@ -14,7 +14,7 @@
  * t and parses responses with the bounded TLV cursor; none logs above
  * debug.  Card-supplied lengths are checked before use.  The caller owns
  * transactions (scl_card_begin/end) around a sequence of calls.  A card
- * that keeps answering 61xx / 6Cxx past the APDU layer's caps, or sends
+ * that keeps answering 61xx past the APDU layer's cap (apdu.h), or sends
  * more TLVs than an object may hold, is SCL_ERR_CARD_BAD_RESPONSE.
  */
 

@@ -238,7 +238,7 @@ test_get_response_bounded(void **state)
 	for (int i = 0; i < SCL_APDU_MAX_GET_RESPONSE; i++)
 		fake_card_expect(fc, "00 C0 00 00 01", "AA 61 01");
 	assert_int_equal(xmit(fc, &a, sizeof(resp), &len, &sw),
-	    SCL_ERR_LIMIT);
+	    SCL_ERR_CARD_BAD_RESPONSE);
 	assert_int_equal(len, 4242);
 	assert_int_equal(sw, 0x4242);
 	assert_int_equal(fake_card_transport(fc)->apdu_count,
