@@ -141,9 +141,18 @@ fault_case() {
 	fi
 	card_fresh
 	if ! card_in "$@"; then
-		not_ok "$name" "card did not come up"
+		# A rig hiccup under load (the card not listed by pcscd in
+		# time) is not what the case tests: say so, try once more.
+		echo "# $name: card did not come up, once more:" \
+		    "$(tail -n 3 "$work/fault-card.out" "$SCL_RIG_DIR/card0.log" \
+		    2>/dev/null | tr '\n' ' ')"
 		card_out
-		return
+		card_fresh
+		if ! card_in "$@"; then
+			not_ok "$name" "card did not come up (twice)"
+			card_out
+			return
+		fi
 	fi
 	signin "$bound" --pin 123456
 	local why=
@@ -210,17 +219,20 @@ done
 # module runs with card_timeout_ms=2000: a card silent past it must end the
 # sign-in well inside the 20 s bound.
 slow_re='respond|time|slow'
+# a card that loops on 61xx/6Cxx: the user hears about the card, not an
+# internal error
+card_said_re='unexpected answer|no sign-in certificate|cannot be used'
 fault_case hang-select '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins A4
 fault_case hang-getdata '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins CB
 fault_case hang-verify '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins 20 --nth 2
 fault_case hang-sign '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins 87
 fault_case slow-200ms PAM_SUCCESS 20 '' --fault delay --arg $((200 * SLOW)) --at 1
 fault_case slow-3s-past-bound '!PAM_SUCCESS' 20 "$slow_re" --fault delay --arg $((3000 * SLOW)) --ins 87
-fault_case sw61-select '!PAM_SUCCESS' 20 '' --fault sw61 --ins A4
-fault_case sw61-getdata '!PAM_SUCCESS' 20 '' --fault sw61 --ins CB
-fault_case sw61-sign '!PAM_SUCCESS' 20 '' --fault sw61 --ins 87
-fault_case sw6c-getdata '!PAM_SUCCESS' 20 '' --fault sw6c --ins CB
-fault_case sw6c-sign '!PAM_SUCCESS' 20 '' --fault sw6c --ins 87
+fault_case sw61-select '!PAM_SUCCESS' 20 "$card_said_re" --fault sw61 --ins A4
+fault_case sw61-getdata '!PAM_SUCCESS' 20 "$card_said_re" --fault sw61 --ins CB
+fault_case sw61-sign '!PAM_SUCCESS' 20 "$card_said_re" --fault sw61 --ins 87
+fault_case sw6c-getdata '!PAM_SUCCESS' 20 "$card_said_re" --fault sw6c --ins CB
+fault_case sw6c-sign '!PAM_SUCCESS' 20 "$card_said_re" --fault sw6c --ins 87
 fault_case sw-6F00-sign '!PAM_SUCCESS' 20 '' --fault sw --arg 0x6F00 --ins 87
 fault_case sw-6A82-select '!PAM_SUCCESS' 20 '' --fault sw --arg 0x6A82 --ins A4
 fault_case sw-6982-sign '!PAM_SUCCESS' 20 '' --fault sw --arg 0x6982 --ins 87
