@@ -66,6 +66,21 @@ EOF
 	chmod +x "$1/pam-bench-nss"
 }
 
+# bench_rig_users BIN NSSDIR: inside a rig (a private mount namespace only):
+# the test users through glibc's own files backend, NSSDIR/passwd and group
+# bind-mounted over /etc/passwd and /etc/group, and BIN/pam-bench-nss runs
+# pam-bench as it is.  For threaded PAM hosts: nss_wrapper 1.1.12 is not
+# thread-safe (two threads in getpwnam_r lose the user or crash it).
+bench_rig_users() {
+	[ -n "${SCL_RIG_DIR:-}" ] || { echo "bench_rig_users: not in a rig" >&2; return 1; }
+	mount --bind "$2/passwd" /etc/passwd && mount --bind "$2/group" /etc/group || return 1
+	cat >"$1/pam-bench-nss" <<EOF
+#!/bin/sh
+exec $1/pam-bench "\$@"
+EOF
+	chmod +x "$1/pam-bench-nss"
+}
+
 # bench_pki DIR: the test PKI (meson's copy if built, else mkpki.sh)
 bench_pki() {
 	local d=$1

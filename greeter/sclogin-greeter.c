@@ -627,14 +627,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (h.user == NULL) {
-		struct passwd *pw = getpwuid(getuid());
+		struct passwd pw, *res = NULL;
+		char buf[4096];
 
-		if (pw == NULL) {
+		if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 ||
+		    res == NULL) {
 			g_printerr("sclogin-greeter: unknown uid, use "
 			    "--user\n");
 			return 2;
 		}
-		h.user = g_strdup(pw->pw_name);
+		h.user = g_strdup(pw.pw_name);
 	}
 	if (h.svc_card == NULL)
 		h.svc_card = g_strdup("sclogin-card");

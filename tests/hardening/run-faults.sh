@@ -44,9 +44,8 @@ SLOW=1
 # the sum of its card steps, so every case gets a generous 20 s.  Under
 # valgrind both (and the slow card's delays) are SLOW times longer.
 bench_pam_sclogin "$work/conf" "$work/pki" "card_timeout_ms=$((2000 * SLOW))"
-bench_nss "$work/bin" "$work/nss"
-# nss_wrapper is preloaded ahead of the ASan runtime in sanitizer builds
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:verify_asan_link_order=0
+# the concurrency cases run two PAM conversations in threads of one host
+bench_rig_users "$work/bin" "$work/nss" || exit 1
 
 if [ -n "$W" ]; then
 	sed -i "s|^exec |exec $W |" "$work/bin/pam-bench-nss"
