@@ -469,13 +469,18 @@ scl_greeter_model_feed(struct scl_greeter_model *gm,
 		gm->prompt_echo = in->kind == SCL_GREETER_IN_PAM_PROMPT_ECHO_ON;
 		copy_str(gm->prompt, sizeof(gm->prompt), in->text);
 		gm->busy = 0;
-		if (gm->typed_ahead) {
+		if (gm->typed_ahead && !gm->prompt_echo) {
 			gm->typed_ahead = 0;
 			gm->answered = 1;
 			gm->busy = 1;
 			push(&out, SCL_GREETER_ACT_ANSWER, gm->svc, gm->seq);
-		} else
+		} else {
+			if (gm->typed_ahead)
+				push(&out, SCL_GREETER_ACT_DISCARD, gm->svc,
+				    gm->seq);
+			gm->typed_ahead = 0;
 			gm->prompt_pending = 1;
+		}
 		break;
 	case SCL_GREETER_IN_PAM_INFO:
 		set_msg(gm, SCL_GREETER_MSG_INFO, in->text);

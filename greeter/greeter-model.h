@@ -111,6 +111,11 @@ enum scl_greeter_action_kind {
 	SCL_GREETER_ACT_ANSWER,		/* pam_seq: the entry text */
 	SCL_GREETER_ACT_CANCEL_PAM,	/* pam_seq: abandon it */
 	SCL_GREETER_ACT_SUCCEEDED,	/* signed in: write the record */
+	SCL_GREETER_ACT_DISCARD,	/* pam_seq: wipe the entry text typed
+					 * ahead (hidden, a PIN or password)
+					 * when the prompt that came asks in
+					 * the clear: a secret never answers
+					 * an echo-on question */
 };
 
 struct scl_greeter_action {

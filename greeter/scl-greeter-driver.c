@@ -129,6 +129,10 @@ feed(SclGreeterDriver *self, const struct scl_greeter_input *in)
 		case SCL_GREETER_ACT_CANCEL_PAM:
 			self->be.cancel(self->be_data, a->pam_seq);
 			break;
+		case SCL_GREETER_ACT_DISCARD:
+			scl_wipe_str(scl_greeter_prompt_take_secret(
+			    self->prompt));
+			break;
 		case SCL_GREETER_ACT_SUCCEEDED:
 			self->be.succeeded(self->be_data, out.method,
 			    out.card_id);

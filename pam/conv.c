@@ -73,21 +73,51 @@ out:
 }
 
 int
-scl_pam_confirm(pam_handle_t *pamh, const char *question, int *ret_yes)
+scl_pam_ask(pam_handle_t *pamh, const char *question, char *buf, size_t len)
 {
 	char *resp = NULL;
+	const char *s;
+	size_t n;
 	int r = SCL_ERR_INTERNAL;
 
+	if (len == 0)
+		return SCL_ERR_INVALID_ARGUMENT;
+	buf[0] = '\0';
 	if (pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &resp, "%s", question) !=
 	    PAM_SUCCESS || resp == NULL) {
 		r = SCL_ERR_CANCELLED;
 		goto out;
 	}
-	*ret_yes = strcasecmp(resp, "yes") == 0 || strcasecmp(resp, "y") == 0;
+	for (s = resp; *s == ' ' || *s == '\t'; s++)
+		;
+	for (n = strlen(s); n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\n' || s[n - 1] == '\r'); n--)
+		;
+	if (n >= len) {
+		r = SCL_ERR_TOO_LARGE;
+		goto out;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
 	r = 0;
 out:
 	scl_wipe_str(resp);
 	return r;
+}
+
+int
+scl_pam_confirm(pam_handle_t *pamh, const char *question, int *ret_yes)
+{
+	char answer[8];
+	int r;
+
+	r = scl_pam_ask(pamh, question, answer, sizeof(answer));
+	if (r == SCL_ERR_TOO_LARGE)
+		answer[0] = '\0';
+	else if (r < 0)
+		return r;
+	*ret_yes = strcasecmp(answer, "yes") == 0 || strcasecmp(answer, "y") == 0;
+	return 0;
 }
 
 void

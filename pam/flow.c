@@ -331,15 +331,32 @@ set_auth_data(pam_handle_t *pamh, const char *user,
 	return 0;
 }
 
+#define ASKS_MAX 3
+
+static int
+maps_user(const struct scl_signin_candidate *cand, const char *user)
+{
+	size_t k;
+
+	for (k = 0; k < cand->users.n; k++)
+		if (strcmp(cand->users.users[k], user) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * Card-only: every usable candidate must name the same single user.
- * Returns that user (owned by res) or AMBIGUOUS.
+ * Card-only: the user the usable candidates map to, copied to buf.
+ * Several users: the user name hint, asked once; the answer must be one
+ * of them (SCL_ERR_WRONG_USER, the names are never listed); empty:
+ * SCL_ERR_CANCELLED.
  */
 static int
-card_only_user(const struct scl_signin_result *res, const char **ret_user)
+card_only_user(struct call *c, const struct scl_signin_result *res,
+    char *buf, size_t len)
 {
 	const struct scl_signin_candidate *cand;
 	const char *user = NULL;
+	int several = 0, r;
 	size_t i, k;
 
 	for (i = 0; (cand = scl_signin_usable(res, i)) != NULL; i++)
@@ -347,12 +364,89 @@ card_only_user(const struct scl_signin_result *res, const char **ret_user)
 			if (user == NULL)
 				user = cand->users.users[k];
 			else if (strcmp(user, cand->users.users[k]) != 0)
-				return SCL_ERR_AMBIGUOUS;
+				several = 1;
 		}
 	if (user == NULL)
 		return SCL_ERR_NO_MAPPING;
-	*ret_user = user;
-	return 0;
+	if (!several) {
+		snprintf(buf, len, "%s", user);
+		return 0;
+	}
+	r = scl_pam_ask(c->pamh, "This smart card is linked to several "
+	    "accounts. User name: ", buf, len);
+	if (r == SCL_ERR_TOO_LARGE)
+		return SCL_ERR_WRONG_USER;
+	if (r < 0)
+		return r;
+	if (buf[0] == '\0')
+		return SCL_ERR_CANCELLED;
+	for (i = 0; (cand = scl_signin_usable(res, i)) != NULL; i++)
+		if (maps_user(cand, buf))
+			return 0;
+	return SCL_ERR_WRONG_USER;
+}
+
+/*
+ * The candidate to sign user in with: the first usable one that maps to
+ * user on each card (reader); on several cards, the user chooses by
+ * number, up to ASKS_MAX asks (empty answer: SCL_ERR_CANCELLED).
+ */
+static int
+choose_card(struct call *c, const struct scl_signin_result *res,
+    const char *user, const struct scl_signin_candidate **ret_cand)
+{
+	const struct scl_signin_candidate *cards[SCL_SIGNIN_CANDIDATES_MAX];
+	const struct scl_signin_candidate *cand;
+	char q[2048], answer[16], *end;
+	unsigned long pick;
+	size_t i, k, n = 0, off;
+	int r;
+
+	for (i = 0; (cand = scl_signin_usable(res, i)) != NULL; i++) {
+		if (!maps_user(cand, user))
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(cards[k]->reader, cand->reader) == 0)
+				break;
+		if (k == n && n < SCL_SIGNIN_CANDIDATES_MAX)
+			cards[n++] = cand;
+	}
+	if (n == 0)
+		return SCL_ERR_NO_MAPPING;
+	*ret_cand = cards[0];
+	if (n == 1)
+		return 0;
+	off = (size_t)snprintf(q, sizeof(q), "Several smart cards can sign "
+	    "you in:\n");
+	for (k = 0; k < n && off < sizeof(q); k++)
+		off += (size_t)snprintf(q + off, sizeof(q) - off,
+		    "  %zu: %.60s (%.60s)\n", k + 1, cards[k]->label,
+		    cards[k]->reader);
+	if (off < sizeof(q))
+		snprintf(q + off, sizeof(q) - off, "Card number (1-%zu): ", n);
+	r = SCL_ERR_CANCELLED;
+	for (i = 0; i < ASKS_MAX; i++) {
+		r = scl_pam_ask(c->pamh, q, answer, sizeof(answer));
+		if (r < 0 && r != SCL_ERR_TOO_LARGE)
+			break;
+		if (r == 0 && answer[0] == '\0') {
+			r = SCL_ERR_CANCELLED;
+			break;
+		}
+		errno = 0;
+		pick = strtoul(answer, &end, 10);
+		if (r == 0 && answer[0] >= '1' && answer[0] <= '9' &&
+		    *end == '\0' && errno == 0 && pick <= n) {
+			*ret_cand = cards[pick - 1];
+			break;
+		}
+		r = SCL_ERR_CANCELLED;
+		scl_pam_error(c->pamh, c->flags, "Type a number from 1 to %zu.",
+		    n);
+	}
+	/* whatever was typed here, a mistyped PIN included */
+	explicit_bzero(answer, sizeof(answer));
+	return r;
 }
 
 /*
@@ -448,7 +542,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	struct scl_pin pin;
 	struct outcome o;
 	const char *user = NULL;
-	char prompt[512];
+	char prompt[512], hint[256];
 	int empty = 0, tries = -1, quiet = 0, r;
 
 	memset(&pin, 0, sizeof(pin));
@@ -481,13 +575,16 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 		goto out;
 	}
 
-	cand = scl_signin_usable(res, 0);
-	outcome_cand(&o, cand);
+	outcome_cand(&o, scl_signin_usable(res, 0));
 	if (user == NULL) {
-		if ((r = card_only_user(res, &user)) < 0)
+		if ((r = card_only_user(&c, res, hint, sizeof(hint))) < 0)
 			goto out;
+		user = hint;
 		snprintf(o.user, sizeof(o.user), "%s", user);
 	}
+	if ((r = choose_card(&c, res, user, &cand)) < 0)
+		goto out;
+	outcome_cand(&o, cand);
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
 	warn_unknown_tries(&c, cand);
@@ -513,6 +610,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	r = 0;
 out:
 	scl_pin_clear(&pin);
+	explicit_bzero(hint, sizeof(hint));
 	o.r = r;
 	o.empty_pin = empty;
 	if (r < 0 && !empty && !quiet)
@@ -809,6 +907,10 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 		r = 0;
 		goto out;
 	}
+	if (c.user != NULL &&
+	    (r = choose_card(&c, res, c.user, &cand)) < 0)
+		goto out;
+	outcome_cand(&o, cand);
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
 	warn_unknown_tries(&c, cand);

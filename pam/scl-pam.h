@@ -99,7 +99,18 @@ void scl_pam_error(pam_handle_t *pamh, int flags, const char *fmt, ...)
 int scl_pam_read_pin(pam_handle_t *pamh, const char *prompt,
     struct scl_pin *pin, int *ret_empty);
 
-/* Yes/no question with echo on; *ret_yes = 1 only for "yes" or "y". */
+/*
+ * Question with echo on; the answer, without surrounding blanks, into buf
+ * (len > 0).  An answer that does not fit: SCL_ERR_TOO_LARGE (buf "").
+ * Conversation failure: SCL_ERR_CANCELLED.
+ */
+int scl_pam_ask(pam_handle_t *pamh, const char *question, char *buf,
+    size_t len);
+
+/*
+ * Yes/no question with echo on; *ret_yes = 1 only for "yes" or "y"
+ * (surrounding blanks ignored).
+ */
 int scl_pam_confirm(pam_handle_t *pamh, const char *question, int *ret_yes);
 
 /* Copy s into dst for a log line: printable ASCII, \xNN otherwise

@@ -25,6 +25,7 @@ enum { A_NONE = 0 };
 #define ANSWER	SCL_GREETER_ACT_ANSWER
 #define CANCEL	SCL_GREETER_ACT_CANCEL_PAM
 #define OK	SCL_GREETER_ACT_SUCCEEDED
+#define DISCARD	SCL_GREETER_ACT_DISCARD
 #define CARD	SCL_GREETER_SERVICE_CARD
 #define PW	SCL_GREETER_SERVICE_PASSWORD
 
@@ -119,6 +120,24 @@ static const struct step card_wrong_pin[] = {
 	S_PROMPT("PIN", V_BUSY, ACTS({ ANSWER, CARD })),
 	S_RESULT(AUTH_ERR, V_PIN, ACTS({ START, CARD }),
 	    .message = "Sign-in with this card failed. Try again."),
+	END
+};
+
+/*
+ * A PIN typed ahead answers the PIN prompt, never a question asked in the
+ * clear (the card chooser, a user name, yes/no): it is wiped instead.
+ */
+static const struct step card_typed_ahead_question[] = {
+	S_READER(R0, V_PW),
+	S_INSERT(R0, V_PW),
+	S_START(CARD, V_PIN, ACTS({ START, CARD })),
+	S_SUBMIT(V_PIN, .entry_ready = 1),
+	S_PROMPT_ON("Card number (1-2): ", V_PIN, ACTS({ DISCARD, CARD }),
+	    .entry_ready = 2),
+	S_SUBMIT(V_BUSY, ACTS({ ANSWER, CARD })),
+	S_PROMPT("PIN for alice card: ", V_PIN, .entry_ready = 2),
+	S_SUBMIT(V_BUSY, ACTS({ ANSWER, CARD })),
+	S_RESULT(SUCCESS, V_DONE, ACTS({ OK, CARD })),
 	END
 };
 
@@ -327,6 +346,7 @@ run(const struct step *steps)
 SCENARIO(card_no_reader)
 SCENARIO(card_present)
 SCENARIO(card_wrong_pin)
+SCENARIO(card_typed_ahead_question)
 SCENARIO(card_blocked)
 SCENARIO(card_fails_early)
 SCENARIO(card_probe_unusable)
@@ -406,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_card_no_reader),
 		cmocka_unit_test(test_card_present),
 		cmocka_unit_test(test_card_wrong_pin),
+		cmocka_unit_test(test_card_typed_ahead_question),
 		cmocka_unit_test(test_card_blocked),
 		cmocka_unit_test(test_card_fails_early),
 		cmocka_unit_test(test_card_probe_unusable),

@@ -618,9 +618,51 @@ test_card_only(void **state)
 	auth_refused("sc-nocardonly", NULL, PAM_AUTH_ERR, NULL);
 	teardown_cards(NULL);
 
-	/* shared maps to alice and bob: a clear error, not a guess */
+	/* shared maps to alice and bob: the user name hint, never a guess */
 	insert(0, "shared");
-	auth_refused("sc", NULL, PAM_AUTH_ERR, "linked to several accounts");
+	{
+		struct e2e_conv hinted = { .answers = { " bob " },
+		    .pins = { "123456" } };
+		long m = e2e_log_mark(logpath);
+
+		user[0] = '\0';
+		run_op("sc", NULL, &hinted, PAMTEST_AUTHENTICATE, PAM_SUCCESS,
+		    user, sizeof(user));
+		assert_string_equal(user, "bob");
+		e2e_expect_text(&hinted, "linked to several accounts. User "
+		    "name:");
+		assert_int_equal(hinted.pin_prompts, 1);
+		e2e_expect_log(logpath, m, "auth: result=ok reason=OK "
+		    "user='bob'");
+	}
+	{
+		/* a name the card does not map to: no PIN, no list */
+		struct e2e_conv other = { .answers = { "carol" },
+		    .pins = { "123456" } };
+		long m = e2e_log_mark(logpath);
+
+		auth("sc", NULL, &other, PAM_AUTH_ERR);
+		expect_no_pin_prompt(&other);
+		e2e_expect_text(&other, "belongs to another account");
+		e2e_expect_log(logpath, m, "reason=WRONG_USER user=''");
+		if (strstr(other.transcript, "alice") != NULL)
+			fail_msg("the hint question named the accounts");
+	}
+	{
+		struct e2e_conv empty = { .answers = { "" },
+		    .pins = { "123456" } };
+
+		auth("sc", NULL, &empty, PAM_AUTHINFO_UNAVAIL);
+		expect_no_pin_prompt(&empty);
+	}
+	/* a user given: no question */
+	{
+		struct e2e_conv given = { .pins = { "123456" } };
+
+		auth("sc", "alice", &given, PAM_SUCCESS);
+		if (strstr(given.transcript, "User name") != NULL)
+			fail_msg("asked for a user name the host gave");
+	}
 }
 
 static void
@@ -633,6 +675,59 @@ test_two_cards(void **state)
 	insert(1, "alice");
 	auth("sc", "alice", &cv, PAM_SUCCESS);
 	assert_int_equal(cv.pin_prompts, 1);
+	if (strstr(cv.transcript, "Several smart cards") != NULL)
+		fail_msg("a chooser for one usable card");
+}
+
+/* Two cards that can both sign alice in: she picks one by number. */
+static void
+test_card_chooser(void **state)
+{
+	insert(0, "alice");
+	insert(1, "alice");
+	{
+		/* a bad number is asked again; the second card is used */
+		struct e2e_conv cv = { .answers = { "3", "2" },
+		    .pins = { "123456" } };
+		long m = e2e_log_mark(logpath);
+
+		auth("sc", "alice", &cv, PAM_SUCCESS);
+		e2e_expect_text(&cv, "Several smart cards can sign you in:\n"
+		    "  1: alice card (" RIG_READER_0 ")\n"
+		    "  2: alice card (" RIG_READER_1 ")\n"
+		    "Card number (1-2):");
+		e2e_expect_text(&cv, "Type a number from 1 to 2.");
+		assert_int_equal(cv.pin_prompts, 1);
+		e2e_expect_log(logpath, m, "auth: result=ok reason=OK "
+		    "user='alice' reader='" RIG_READER_1 "'");
+	}
+	{
+		/* three wrong answers end it, before any PIN */
+		struct e2e_conv cv = { .answers = { "0", "two", "99" },
+		    .pins = { "123456" } };
+		long m = e2e_log_mark(logpath);
+
+		auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+		expect_no_pin_prompt(&cv);
+		e2e_expect_log(logpath, m, "reason=CANCELLED");
+	}
+	{
+		/* an empty answer cancels */
+		struct e2e_conv cv = { .answers = { "" }, .pins = { "123456" } };
+
+		auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+		expect_no_pin_prompt(&cv);
+	}
+	{
+		/* card-only: the chooser too, then the card's user */
+		struct e2e_conv cv = { .answers = { "1" }, .pins = { "123456" } };
+		char user[64] = "";
+
+		run_op("sc", NULL, &cv, PAMTEST_AUTHENTICATE, PAM_SUCCESS, user,
+		    sizeof(user));
+		assert_string_equal(user, "alice");
+		e2e_expect_text(&cv, "Card number (1-2):");
+	}
 }
 
 /* The same certificate in 9A and 9E counts once; 9E only with slots=. */
@@ -1000,6 +1095,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_unmapped, teardown_cards),
 		cmocka_unit_test_teardown(test_card_only, teardown_cards),
 		cmocka_unit_test_teardown(test_two_cards, teardown_cards),
+		cmocka_unit_test_teardown(test_card_chooser, teardown_cards),
 		cmocka_unit_test_teardown(test_slots, teardown_cards),
 		cmocka_unit_test_teardown(test_bad_config, teardown_cards),
 		cmocka_unit_test_teardown(test_no_pcscd, teardown_cards),
