@@ -5,10 +5,11 @@
  * as a LightDM greeter.  LightDM runs PAM (its one configured service,
  * stacked like data/pam.d/sclogin-login: pam_sclogin sufficient, then the
  * password), so the two sign-in methods are told apart by the prompts:
- * pam_sclogin asks "PIN for ...".  In password mode a PIN prompt is
- * answered empty (pam_sclogin then steps aside with AUTHINFO_UNAVAIL, as
- * documented in pam_sclogin(8)); in card mode a non-PIN prompt means the
- * card could not be used, which the controller hears as UNAVAIL.
+ * pam_sclogin's questions begin as prompts.h says.  In password mode the
+ * first card question is answered empty (pam_sclogin then steps aside with
+ * AUTHINFO_UNAVAIL, as documented in pam_sclogin(8)); in card mode any
+ * other prompt means the card could not be used, which the controller
+ * hears as UNAVAIL.
  *
  * The last method: the system record when readable (the greeter user is
  * usually not root), else the greeter's own memory in its state dir.
@@ -22,6 +23,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "prompts.h"
 #include "record.h"
 #include "scl-greeter-driver.h"
 #include "scl-greeter-prompt.h"
@@ -43,10 +45,12 @@ typedef struct {
 } Host;
 
 static gboolean
-is_pin_prompt(const char *text)
+is_card_prompt(const char *text)
 {
-	return g_str_has_prefix(text, "PIN for ") ||
-	    g_str_has_prefix(text, "Only 1 PIN try");
+	return g_str_has_prefix(text, SCL_PROMPT_PIN) ||
+	    g_str_has_prefix(text, SCL_PROMPT_LAST_TRY) ||
+	    g_str_has_prefix(text, SCL_PROMPT_CHOOSE_CARD) ||
+	    g_str_has_prefix(text, SCL_PROMPT_USER_HINT);
 }
 
 static char *
@@ -159,14 +163,14 @@ on_show_prompt(LightDMGreeter *g, const char *text, LightDMPromptType type,
 
 	if (seq == 0)
 		return;
-	if (h->svc == SCL_GREETER_SERVICE_PASSWORD && is_pin_prompt(text) &&
+	if (h->svc == SCL_GREETER_SERVICE_PASSWORD && is_card_prompt(text) &&
 	    !h->skipped_pin) {
 		/* Empty PIN: "use another sign-in option". */
 		h->skipped_pin = TRUE;
 		(void)lightdm_greeter_respond(g, "", NULL);
 		return;
 	}
-	if (h->svc == SCL_GREETER_SERVICE_CARD && !is_pin_prompt(text)) {
+	if (h->svc == SCL_GREETER_SERVICE_CARD && !is_card_prompt(text)) {
 		h->seq = 0;
 		(void)lightdm_greeter_cancel_authentication(g, NULL);
 		scl_greeter_driver_pam_result(h->driver, seq,

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "pinpolicy.h"
+#include "prompts.h"
 #include "record.h"
 #include "scl-config.h"
 #include "scl-pam.h"
@@ -372,8 +373,7 @@ card_only_user(struct call *c, const struct scl_signin_result *res,
 		snprintf(buf, len, "%s", user);
 		return 0;
 	}
-	r = scl_pam_ask(c->pamh, "This smart card is linked to several "
-	    "accounts. User name: ", buf, len);
+	r = scl_pam_ask(c->pamh, SCL_PROMPT_USER_HINT, buf, len);
 	if (r == SCL_ERR_TOO_LARGE)
 		return SCL_ERR_WRONG_USER;
 	if (r < 0)
@@ -416,8 +416,7 @@ choose_card(struct call *c, const struct scl_signin_result *res,
 	*ret_cand = cards[0];
 	if (n == 1)
 		return 0;
-	off = (size_t)snprintf(q, sizeof(q), "Several smart cards can sign "
-	    "you in:\n");
+	off = (size_t)snprintf(q, sizeof(q), "%s", SCL_PROMPT_CHOOSE_CARD);
 	for (k = 0; k < n && off < sizeof(q); k++)
 		off += (size_t)snprintf(q + off, sizeof(q) - off,
 		    "  %zu: %.60s (%.60s)\n", k + 1, cards[k]->label,
@@ -463,7 +462,7 @@ guard_last_try(struct call *c, const struct scl_signin_candidate *cand)
 		return 0;
 	if (c->cfg->last_try != SCL_LAST_TRY_CONFIRM)
 		return SCL_ERR_PIN_LAST_TRY;
-	snprintf(q, sizeof(q), "Only 1 PIN try is left on %s. If this PIN is "
+	snprintf(q, sizeof(q), SCL_PROMPT_LAST_TRY "%s. If this PIN is "
 	    "wrong, the card will be blocked. Continue? (yes/no) ",
 	    cand->label);
 	if ((r = scl_pam_confirm(c->pamh, q, &yes)) < 0)
@@ -491,15 +490,15 @@ pin_prompt(char *buf, size_t len, const char *what,
     const struct scl_signin_candidate *cand, unsigned low)
 {
 	if (cand->tries < 0)
-		snprintf(buf, len, "%s %s (tries left unknown): ", what,
+		snprintf(buf, len, "%s%s (tries left unknown): ", what,
 		    cand->label);
 	else if (cand->tries == 1)
-		snprintf(buf, len, "%s %s (last try): ", what, cand->label);
+		snprintf(buf, len, "%s%s (last try): ", what, cand->label);
 	else if (cand->tries > 1 && (unsigned)cand->tries <= low)
-		snprintf(buf, len, "%s %s (%d tries left): ", what, cand->label,
+		snprintf(buf, len, "%s%s (%d tries left): ", what, cand->label,
 		    cand->tries);
 	else
-		snprintf(buf, len, "%s %s: ", what, cand->label);
+		snprintf(buf, len, "%s%s: ", what, cand->label);
 }
 
 /*
@@ -588,7 +587,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
 	warn_unknown_tries(&c, cand);
-	pin_prompt(prompt, sizeof(prompt), "PIN for", cand,
+	pin_prompt(prompt, sizeof(prompt), SCL_PROMPT_PIN, cand,
 	    c.cfg->low_tries_warn);
 	if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)
 		goto out;
@@ -914,7 +913,7 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
 	warn_unknown_tries(&c, cand);
-	pin_prompt(prompt, sizeof(prompt), "Current PIN for", cand,
+	pin_prompt(prompt, sizeof(prompt), "Current PIN for ", cand,
 	    c.cfg->low_tries_warn);
 	r = ask_pin(&c, prompt, &old_pin, 1, &empty, &why);
 	if (r == SCL_ERR_PIN_FORMAT && why != NULL) {

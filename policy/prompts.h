@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+#ifndef SCL_PROMPTS_H
+#define SCL_PROMPTS_H
+
+/*
+ * How pam_sclogin's questions begin.  A host that runs a whole PAM stack
+ * (the LightDM greeter) tells the card's questions from the password's by
+ * these prefixes, so the module asks with exactly them:
+ *   PIN         "PIN for <card label>...: " (echo off)
+ *   LAST_TRY    "Only 1 PIN try is left on <label>... (yes/no) " (echo on)
+ *   CHOOSE_CARD "Several smart cards can sign you in:\n..." (echo on)
+ *   USER_HINT   "This smart card is linked to several accounts. User
+ *               name: " (echo on)
+ * An empty answer to any of them means "use another sign-in option".
+ */
+#define SCL_PROMPT_PIN		"PIN for "
+#define SCL_PROMPT_LAST_TRY	"Only 1 PIN try is left on "
+#define SCL_PROMPT_CHOOSE_CARD	"Several smart cards can sign you in:\n"
+#define SCL_PROMPT_USER_HINT \
+	"This smart card is linked to several accounts. User name: "
+
+#endif
