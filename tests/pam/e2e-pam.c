@@ -728,6 +728,21 @@ test_card_chooser(void **state)
 		assert_string_equal(user, "alice");
 		e2e_expect_text(&cv, "Card number (1-2):");
 	}
+	{
+		/* a PIN change goes to the card chosen, and only to it */
+		struct e2e_conv change = { .answers = { "2" },
+		    .pins = { "123456", "24681357", "24681357" } };
+		struct e2e_conv first = { .answers = { "1" },
+		    .pins = { "123456" } };
+		struct e2e_conv second = { .answers = { "2" },
+		    .pins = { "24681357" } };
+
+		run_op("sc", "alice", &change, PAMTEST_CHAUTHTOK, PAM_SUCCESS,
+		    NULL, 0);
+		e2e_expect_text(&change, "Card number (1-2):");
+		auth("sc", "alice", &first, PAM_SUCCESS);
+		auth("sc", "alice", &second, PAM_SUCCESS);
+	}
 }
 
 /* The same certificate in 9A and 9E counts once; 9E only with slots=. */
