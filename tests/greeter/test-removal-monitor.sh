@@ -10,8 +10,11 @@
 #  - the login card identified by CHUID GUID and by certificate SHA-256;
 #  - action logout runs terminate-session; action none runs nothing;
 #  - the monitor exits when the session file goes away;
-#  - bad arguments: exit status 2.
-# env: SCL_REMOVAL_MONITOR, SCL_VCARD, SCL_TEST_PKI, SCL_RIG_CARD,
+#  - bad arguments: exit status 2;
+#  - at its event cap (SCL_REMOVAL_MONITOR_CAP4, default the build capped
+#    at 4 events beside SCL_REMOVAL_MONITOR) the watch ends with
+#    reason=LIMIT and the action runs.
+# env: SCL_REMOVAL_MONITOR, SCL_REMOVAL_MONITOR_CAP4, SCL_VCARD, SCL_TEST_PKI, SCL_RIG_CARD,
 #      SCL_RIG_SEAL_KEY (rig-run); SCL_TEST_WRAPPER (e.g. valgrind) goes in
 #      front of our programs, and waits for them are then longer.
 set -u
@@ -73,10 +76,11 @@ wait_calls() {
 	done
 }
 
-# start SID ID ACTION DEBOUNCE
+# start SID ID ACTION DEBOUNCE (the monitor: $mon)
+mon=$SCL_REMOVAL_MONITOR
 start() {
 	: > "$T/sessions/$1"
-	$W "$SCL_REMOVAL_MONITOR" --reader "$R" --card-id "$2" --action "$3" \
+	$W "$mon" --reader "$R" --card-id "$2" --action "$3" \
 	    --session "$1" --debounce-ms "$4" --loginctl "$T/loginctl" \
 	    --sessions-dir "$T/sessions" --verbose >>"$T/mon.log" 2>&1 &
 	mpid=$!
@@ -204,4 +208,35 @@ sleep 1.5
 grep -q "action=none session=c4" "$T/mon.log" || fail "action none not logged"
 echo "ok: action none"
 stop c4
+
+# 7. The event cap: events of the other reader count too.  At the cap the
+#    watch ends, logged with reason=LIMIT, and with the login card still in
+#    the session is locked: removal could no longer be seen (fail closed).
+mon=${SCL_REMOVAL_MONITOR_CAP4:-$SCL_REMOVAL_MONITOR-cap4}
+[ -x "$mon" ] || fail "no capped monitor at $mon"
+{
+	"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert"
+	start c5 "$guid" lock 300
+	for k in 1 2 3; do
+		kill -0 $mpid 2>/dev/null || break
+		echo "# cap round $k"
+		"$SCL_RIG_CARD" insert 1 "$T/bob.card" || fail "insert bob in reader 1"
+		"$SCL_RIG_CARD" remove 1 || fail "remove bob from reader 1"
+	done
+	wait_calls 3 10
+	[ "$(sed -n 3p "$T/calls")" = "lock-session c5" ] || fail "call: $(cat "$T/calls")"
+	grep -q "stopped watching reader '$R' for session c5 after 4 events reason=LIMIT" \
+	    "$T/mon.log" || fail "the cap was not logged with reason=LIMIT"
+	i=0
+	while kill -0 $mpid 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $((100 * SLOW)) ] && fail "monitor did not exit at its cap"
+		sleep 0.05
+	done
+	wait $mpid
+	mpid=
+	rm -f "$T/sessions/c5"
+	"$SCL_RIG_CARD" remove 0 || fail "remove"
+	echo "ok: event cap reached: reason=LIMIT, session locked"
+}
 exit 0
