@@ -372,9 +372,25 @@ out:
 	return r;
 }
 
+/* Group gid and mode shared (gid set) or private on an open file or dir. */
+static int
+set_access(int fd, gid_t gid, mode_t private_mode, mode_t shared_mode)
+{
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0)
+		return -1;
+	return fchmod(fd, gid != (gid_t)-1 ? shared_mode : private_mode);
+}
+
 int
 scl_record_write(const char *dir, const char *user,
     const struct scl_record *rec)
+{
+	return scl_record_write_group(dir, user, rec, (gid_t)-1);
+}
+
+int
+scl_record_write_group(const char *dir, const char *user,
+    const struct scl_record *rec, gid_t gid)
 {
 	char buf[SCL_RECORD_MAX], tmp[USER_MAX + 32];
 	size_t len;
@@ -387,6 +403,8 @@ scl_record_write(const char *dir, const char *user,
 	    (r = open_dir(dir, 1, &dfd)) != 0)
 		goto out;
 	r = SCL_ERR_SYSTEM;
+	if (set_access(dfd, gid, 0700, 0750) != 0)
+		goto out;
 	for (int i = 0; i < TMP_TRIES && fd < 0; i++) {
 		uint32_t rnd;
 
@@ -401,7 +419,8 @@ scl_record_write(const char *dir, const char *user,
 	if (fd < 0)
 		goto out;
 	have_tmp = 1;
-	if (write_all(fd, buf, len) != 0 || fsync(fd) != 0)
+	if (set_access(fd, gid, 0600, 0640) != 0 ||
+	    write_all(fd, buf, len) != 0 || fsync(fd) != 0)
 		goto out;
 	if (close(fd) != 0) {
 		fd = -1;

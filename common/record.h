@@ -5,11 +5,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * The per-user "last sign-in method" record (Windows' LastLoggedOnProvider):
  * one small text file per user under dir (default /var/lib/sclogin/users),
- * root-owned 0600 in a 0700 dir, written atomically (temp file, fsync,
+ * root-owned 0600 in a 0700 dir (or shared with one group: 0640 in a 0750
+ * dir, scl_record_write_group), written atomically (temp file, fsync,
  * rename, fsync dir).  A corrupt, oversized, wrongly-owned or symlinked
  * file is SCL_ERR_BAD_STATE: callers log it and treat it as "unknown".
  *
@@ -22,7 +24,7 @@
  *
  * Ownership rule: the file and dir must be owned by root or by the
  * effective uid of the caller (so tests can run unprivileged), and must not
- * be group- or other-writable.  No logging above debug.  Thread-safe.
+ * be group- or other-writable; group- and other-readable ones are read.  No logging above debug.  Thread-safe.
  */
 #define SCL_RECORD_MAX 4096
 
@@ -62,6 +64,18 @@ struct scl_record {
  */
 int scl_record_read(const char *dir, const char *user, struct scl_record *ret_rec);
 int scl_record_write(const char *dir, const char *user, const struct scl_record *rec);
+
+/*
+ * scl_record_write() for records an unprivileged greeter in group gid
+ * reads: dir group gid mode 0750, file group gid mode 0640.  gid
+ * (gid_t)-1 is scl_record_write(): dir 0700, file 0600.  Either way the
+ * dir gets that mode at every write (a dir once shared is private again
+ * when the group is dropped); records of other users keep theirs until
+ * they are written again.  A chown the caller may not do: SCL_ERR_SYSTEM
+ * (EPERM), nothing written.
+ */
+int scl_record_write_group(const char *dir, const char *user,
+    const struct scl_record *rec, gid_t gid);
 
 /*
  * Parse / format the file content (untrusted input for parse; used by the

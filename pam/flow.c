@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The sclogin authors */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -768,6 +769,27 @@ spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 	    session);
 }
 
+/*
+ * The gid of record_group, or (gid_t)-1 (private records) when unset or
+ * unknown (logged: the records stay private, the session goes on).
+ */
+static gid_t
+record_gid(struct call *c)
+{
+	struct group gr, *res = NULL;
+	char buf[4096], name[256];
+
+	if (c->cfg->record_group == NULL)
+		return (gid_t)-1;
+	if (getgrnam_r(c->cfg->record_group, &gr, buf, sizeof(buf),
+	    &res) == 0 && res != NULL)
+		return gr.gr_gid;
+	scl_pam_escape(name, sizeof(name), c->cfg->record_group);
+	pam_syslog(c->pamh, LOG_WARNING, "record_group '%s' is not a group "
+	    "reason=CONFIG: the sign-in records stay private", name);
+	return (gid_t)-1;
+}
+
 /* Record the method of this sign-in; shared by session and setcred. */
 static int
 record_method(struct call *c)
@@ -791,7 +813,7 @@ record_method(struct call *c)
 	if ((r = make_dir(c->cfg->state_dir, 0755)) < 0 ||
 	    (r = make_dir(dir, 0700)) < 0)
 		goto out;
-	r = scl_record_write(dir, c->user, &rec);
+	r = scl_record_write_group(dir, c->user, &rec, record_gid(c));
 out:
 	if (r < 0) {
 		scl_pam_escape(user, sizeof(user), c->user);

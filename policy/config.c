@@ -15,7 +15,7 @@
 
 enum key_type {
 	T_PATH,		/* absolute path, empty = unset */
-	T_STR,		/* free string, empty = unset */
+	T_NAME,		/* a user or group name, empty = unset */
 	T_URL,		/* http:// URL, empty = unset */
 	T_DOMAIN,	/* DNS domain, empty = unset */
 	T_BOOL,
@@ -87,6 +87,7 @@ static const struct key keys[] = {
 	{ "removal_debounce_ms", T_UINT, F(removal_debounce_ms), 0, 0,
 	    60000 },
 	{ "state_dir", T_PATH, F(state_dir), 0, 0, 0 },
+	{ "record_group", T_NAME, F(record_group), 0, 0, 0 },
 	{ "debug", T_BOOL, F(debug), 0, 0, 0 },
 	{ "apdu_trace", T_BOOL, F(apdu_trace), 0, 0, 0 },
 };
@@ -230,7 +231,7 @@ free_fields(struct scl_config *c)
 
 		switch (keys[k].type) {
 		case T_PATH:
-		case T_STR:
+		case T_NAME:
 		case T_URL:
 		case T_DOMAIN: {
 			char **sp = (char **)(void *)(base + keys[k].off);
@@ -508,7 +509,11 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 			goto out;
 		}
 		break;
-	case T_STR:
+	case T_NAME:
+		if (*value != '\0' && !check_name(value, strlen(value))) {
+			*why = "expected a user or group name";
+			goto out;
+		}
 		break;
 	case T_URL:
 		if (*value != '\0' && (strncmp(value, "http://", 7) != 0 ||
@@ -624,7 +629,7 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 		break;
 	}
 	}
-	if (k->type == T_PATH || k->type == T_STR || k->type == T_URL ||
+	if (k->type == T_PATH || k->type == T_NAME || k->type == T_URL ||
 	    k->type == T_DOMAIN) {
 		if (*value != '\0' && (v.s = strdup(value)) == NULL) {
 			r = SCL_ERR_NOMEM;
@@ -647,7 +652,7 @@ store_value(const struct key *k, struct scl_config *c, struct val *v)
 
 	switch (k->type) {
 	case T_PATH:
-	case T_STR:
+	case T_NAME:
 	case T_URL:
 	case T_DOMAIN:
 		free(*(char **)(void *)p);
@@ -712,7 +717,7 @@ move_value(const struct key *k, struct scl_config *dst,
 
 	switch (k->type) {
 	case T_PATH:
-	case T_STR:
+	case T_NAME:
 	case T_URL:
 	case T_DOMAIN:
 		free(*(char **)(void *)d);

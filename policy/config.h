@@ -128,6 +128,7 @@ struct scl_config {
 	enum scl_removal_action removal_action;	/* default none */
 	unsigned removal_debounce_ms;	/* default 1500 */
 	char *state_dir;		/* default /var/lib/sclogin */
+	char *record_group;		/* NULL: records private to root */
 
 	int debug;
 	int apdu_trace;

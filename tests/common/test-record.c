@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -344,6 +346,76 @@ test_modes_and_types(void **state)
 	assert_int_equal(chmod(dir, 0700), 0);
 }
 
+/*
+ * In a child as uid 1001 with only group gid: read alice's record; returns
+ * its scl_record_read result (or 99 on a set-up failure).
+ */
+static int
+read_as_member(gid_t gid)
+{
+	struct scl_record out;
+	pid_t pid;
+	int st, r;
+
+	if ((pid = fork()) < 0)
+		return 99;
+	if (pid == 0) {
+		if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
+		    setuid(1001) != 0)
+			_exit(99);
+		r = scl_record_read(dir, "alice", &out);
+		_exit(r == 0 && out.method == SCL_METHOD_CARD ? 0 : -r);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 99;
+	return -WEXITSTATUS(st);
+}
+
+/* Records shared with one group (record_group): 0640 in 0750, and back. */
+static void
+test_shared_group(void **state)
+{
+	struct scl_record in = { SCL_METHOD_CARD, 5, "" }, out;
+	gid_t gid = geteuid() == 0 ? 2001 : getegid();
+	struct stat st;
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/alice", dir);
+	assert_int_equal(scl_record_write_group(dir, "alice", &in, gid), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(st.st_gid, gid);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_gid, gid);
+	assert_int_equal(scl_record_read(dir, "alice", &out), 0);
+	assert_int_equal(out.method, SCL_METHOD_CARD);
+	if (geteuid() == 0) {
+		/* what an unprivileged greeter in the group sees */
+		assert_int_equal(chmod(root, 0755), 0);
+		assert_int_equal(read_as_member(gid), 0);
+		assert_int_equal(read_as_member(2002), SCL_ERR_SYSTEM);
+	}
+
+	/* the group dropped: private again at the next write */
+	assert_int_equal(scl_record_write(dir, "alice", &in), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	if (geteuid() == 0)
+		assert_int_equal(read_as_member(gid), SCL_ERR_SYSTEM);
+
+	/* a group the caller may not give: nothing written */
+	if (geteuid() != 0) {
+		in.method = SCL_METHOD_PASSWORD;
+		assert_int_equal(scl_record_write_group(dir, "alice", &in, 0),
+		    SCL_ERR_SYSTEM);
+		assert_int_equal(scl_record_read(dir, "alice", &out), 0);
+		assert_int_equal(out.method, SCL_METHOD_CARD);
+	}
+}
+
 static void
 test_wrong_owner(void **state)
 {
@@ -434,6 +506,7 @@ main(void)
 		cmocka_unit_test(test_symlinks),
 		cmocka_unit_test(test_modes_and_types),
 		cmocka_unit_test(test_wrong_owner),
+		cmocka_unit_test(test_shared_group),
 		cmocka_unit_test(test_system_error_keeps_errno),
 		cmocka_unit_test(test_mutations),
 	};

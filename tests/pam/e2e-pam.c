@@ -263,6 +263,14 @@ write_services(void)
 	    "auth required %s config=%s unknown_tries=refuse\n"
 	    "password required %s config=%s unknown_tries=refuse\n", m, conf,
 	    m, conf);
+	e2e_write_service(svcdir, "sc-record-group",
+	    "auth required %s config=%s\n"
+	    "session required %s config=%s record_group=smartcard\n", m, conf,
+	    m, conf);
+	e2e_write_service(svcdir, "sc-record-nogroup",
+	    "auth required %s config=%s\n"
+	    "session required %s config=%s record_group=nosuchgroup\n", m,
+	    conf, m, conf);
 	e2e_write_service(svcdir, "sc-nocardonly",
 	    "auth required %s config=%s allow_card_only=no\n", m, conf);
 }
@@ -380,6 +388,54 @@ test_success(void **state)
 	fclose(f);
 	if (strstr(buf, "card") == NULL)
 		fail_msg("record says: %s", buf);
+}
+
+/* Sign in and open a session on service; the mode and group of alice's
+ * record and its dir must then be as given. */
+static void
+session_record_mode(const char *service, mode_t dmode, mode_t fmode, gid_t gid)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct pam_testcase tc[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+		pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
+	};
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	assert_int_equal(_pamtest_conv(service, "alice", e2e_conv_fn, &cv, tc,
+	    3, NULL), PAMTEST_ERR_OK);
+	snprintf(path, sizeof(path), "%s/users", statedir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, dmode);
+	if (gid != (gid_t)-1)
+		assert_int_equal(st.st_gid, gid);
+	snprintf(path, sizeof(path), "%s/users/alice", statedir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, fmode);
+	if (gid != (gid_t)-1)
+		assert_int_equal(st.st_gid, gid);
+}
+
+/*
+ * record_group = smartcard (gid 2001): the records a greeter of that
+ * group reads; an unknown group keeps them private (logged); unset again:
+ * private again.
+ */
+static void
+test_record_group(void **state)
+{
+	long m;
+
+	insert(0, "alice");
+	session_record_mode("sc-record-group", 0750, 0640, 2001);
+	m = e2e_log_mark(logpath);
+	session_record_mode("sc-record-nogroup", 0700, 0600, (gid_t)-1);
+	e2e_expect_log(logpath, m, "record_group 'nosuchgroup' is not a group "
+	    "reason=CONFIG");
+	session_record_mode("sc-record-group", 0750, 0640, 2001);
+	session_record_mode("sc", 0700, 0600, (gid_t)-1);
 }
 
 static void
@@ -1094,6 +1150,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_success, teardown_cards),
 		cmocka_unit_test_teardown(test_ecc, teardown_cards),
+		cmocka_unit_test_teardown(test_record_group, teardown_cards),
 		cmocka_unit_test_teardown(test_wrong_pin, teardown_cards),
 		cmocka_unit_test_teardown(test_last_try_and_blocked,
 		    teardown_cards),
