@@ -93,18 +93,23 @@ start() {
 	done
 }
 
-# stop SID: remove the session file, the monitor must exit 0 by itself
-stop() {
-	rm -f "$T/sessions/$1"
+# wait_exit WHEN: the monitor must exit by itself within 5 s; its status in $st
+wait_exit() {
 	i=0
 	while kill -0 $mpid 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt $((100 * SLOW)) ] && fail "monitor did not exit after session $1 ended"
+		[ $i -gt $((100 * SLOW)) ] && fail "monitor did not exit $1"
 		sleep 0.05
 	done
 	wait $mpid
 	st=$?
 	mpid=
+}
+
+# stop SID: remove the session file, the monitor must exit 0 by itself
+stop() {
+	rm -f "$T/sessions/$1"
+	wait_exit "after session $1 ended"
 	[ $st -eq 0 ] || fail "monitor exit status $st"
 }
 
@@ -227,14 +232,8 @@ mon=${SCL_REMOVAL_MONITOR_CAP4:-$SCL_REMOVAL_MONITOR-cap4}
 	[ "$(sed -n 3p "$T/calls")" = "lock-session c5" ] || fail "call: $(cat "$T/calls")"
 	grep -q "stopped watching reader '$R' for session c5 after 4 events reason=LIMIT" \
 	    "$T/mon.log" || fail "the cap was not logged with reason=LIMIT"
-	i=0
-	while kill -0 $mpid 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt $((100 * SLOW)) ] && fail "monitor did not exit at its cap"
-		sleep 0.05
-	done
-	wait $mpid
-	mpid=
+	wait_exit "at its cap"
+	[ $st -ne 0 ] || fail "monitor exit status 0 at its cap"
 	rm -f "$T/sessions/c5"
 	"$SCL_RIG_CARD" remove 0 || fail "remove"
 	echo "ok: event cap reached: reason=LIMIT, session locked"
