@@ -44,6 +44,14 @@ static const struct shot shots[] = {
 	    .tries_left = 1), IN(START, .method = SCL_METHOD_CARD),
 	    IN(PAM_ERROR, .pam_seq = 1, .text = "Wrong PIN. 1 try left."),
 	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN: ") } },
+	{ "view-card-chooser.png", { IN(READER_ADDED, .reader = R0),
+	    IN(CARD_INSERTED, .reader = R0),
+	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",
+	    .tries_left = 3), IN(START, .method = SCL_METHOD_CARD),
+	    IN(PAM_PROMPT_ECHO_ON, .pam_seq = 1, .text = "Several smart "
+	    "cards can sign you in:\n  1: Alice Example (Virtual PCD 00 00)\n"
+	    "  2: Alice Example 2019 (Virtual PCD 00 01)\nCard number (1-2): "
+	    ) } },
 	{ "view-password-offer.png", { IN(READER_ADDED, .reader = R0),
 	    IN(CARD_INSERTED, .reader = R0),
 	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",

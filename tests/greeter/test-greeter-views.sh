@@ -31,7 +31,7 @@ done
 env DISPLAY=:$d G_DEBUG=fatal-criticals GTK_THEME=Adwaita NO_AT_BRIDGE=1 \
     GDK_BACKEND=x11 ${GSLICE:+G_SLICE=$GSLICE} $W "$1" "$out" || exit 1
 n=$(ls "$out"/*.png | wc -l)
-[ "$n" -eq 9 ] || { echo "FAIL: $n views saved, expected 9" >&2; exit 1; }
+[ "$n" -eq 10 ] || { echo "FAIL: $n views saved, expected 10" >&2; exit 1; }
 # A blank capture would be one colour: each must have many.
 for f in "$out"/*.png; do
 	c=$(convert "$f" -format '%k' info: 2>/dev/null || echo 100)
