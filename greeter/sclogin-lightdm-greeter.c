@@ -217,6 +217,15 @@ on_auth_complete(LightDMGreeter *g, gpointer data)
 		    error->message);
 }
 
+/* Every rendered state at debug level (G_MESSAGES_DEBUG), no secrets. */
+static void
+on_rendered(SclGreeterDriver *d, gpointer data)
+{
+	g_autofree char *s = scl_greeter_driver_describe(d);
+
+	g_log(LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "%s", s);
+}
+
 static char *
 pick_user(LightDMGreeter *g)
 {
@@ -293,6 +302,7 @@ main(int argc, char **argv)
 	gtk_container_add(GTK_CONTAINER(h.window), GTK_WIDGET(h.prompt));
 	h.driver = scl_greeter_driver_new(h.prompt, h.user, h.cfg, &backend,
 	    &h);
+	g_signal_connect(h.driver, "rendered", G_CALLBACK(on_rendered), NULL);
 	gtk_widget_show_all(h.window);
 	scl_greeter_driver_start(h.driver, last_method(&h));
 	gtk_main();
