@@ -10,7 +10,8 @@
 # and session hooks of pam_sclogin too).  The greeter is driven with
 # xdotool like a user:
 #  1. alice's last method is card: "Insert your smart card";
-#  2. her card arrives: pam_sclogin's PIN prompt through LightDM;
+#  2. her card arrives: pam_sclogin's PIN prompt through LightDM; taken
+#     out and back: the conversation is cancelled, a new one asks again;
 #  3. a wrong PIN: the greeter says so (2 tries left), no session;
 #  4. the right PIN: LightDM authenticates her and runs her session, which
 #     records that it runs as alice; pam_sclogin recorded "card";
@@ -418,14 +419,26 @@ wait_file "$llog" "Started with service 'sclogin-lightdm', username 'alice'" 20
 wait_state "^view=pin .*entry_ready=1 .*tries=3 card='Alice card'" 30
 shot 02-pin.png
 
+# 2b. The card comes out at the PIN prompt: the greeter cancels LightDM's
+#     conversation and asks for the card; back in: a new conversation.
+"$SCL_RIG_CARD" remove 0 || fail "remove card"
+wait_state "^view=insert-card " 30
+wait_file "$llog" "Cancel authentication" 20
+"$SCL_RIG_CARD" insert 0 "$T/alice.card" || fail "insert card"
+wait_state "^view=pin .*entry_ready=1 .*tries=3 card='Alice card'" 30
+n=$(grep -c "Started with service 'sclogin-lightdm', username 'alice'" "$llog")
+[ "$n" -eq 2 ] || fail "expected a new PAM conversation for the card back in, got $n"
+echo "ok: card out at the PIN: conversation cancelled; back in: PIN again"
+
 # 3. A wrong PIN: pam_sclogin says so and the stack goes on to pam_unix,
 #    whose "Password:" the greeter in card mode never shows: it cancels
 #    that conversation and starts a new one for the PIN (2 tries left).
 type_secret 999999
 wait_state "^view=pin .*entry_ready=1 .*tries=2 .*message='Wrong PIN[^']*'" 30
 n=$(grep -c "Started with service 'sclogin-lightdm', username 'alice'" "$llog")
-[ "$n" -eq 2 ] || fail "expected a second PAM conversation for the PIN, got $n"
-grep -q "Cancel authentication" "$llog" || fail "the password conversation was not cancelled"
+[ "$n" -eq 3 ] || fail "expected a third PAM conversation for the PIN, got $n"
+[ "$(grep -c "Cancel authentication" "$llog")" -eq 2 ] ||
+    fail "the password conversation was not cancelled"
 shot 03-wrong-pin.png
 grep -q "Authenticate result for user alice: Success" "$llog" &&
     fail "a wrong PIN authenticated alice"
