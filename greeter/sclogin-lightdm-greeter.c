@@ -41,6 +41,8 @@ typedef struct {
 	unsigned seq;		/* current transaction, 0 = none */
 	enum scl_greeter_service svc;
 	gboolean skipped_pin;
+	gboolean skipping;	/* card step skipped, password prompt not yet
+				 * here: pam_sclogin's last words are noise */
 	enum scl_method method;
 } Host;
 
@@ -108,6 +110,7 @@ backend_start(gpointer data, enum scl_greeter_service svc, unsigned seq)
 	h->seq = seq;
 	h->svc = svc;
 	h->skipped_pin = FALSE;
+	h->skipping = FALSE;
 	if (!lightdm_greeter_authenticate(h->greeter, h->user, &error)) {
 		g_log(LOG_DOMAIN, G_LOG_LEVEL_WARNING, "authenticate: %s",
 		    error->message);
@@ -167,9 +170,12 @@ on_show_prompt(LightDMGreeter *g, const char *text, LightDMPromptType type,
 	    !h->skipped_pin) {
 		/* Empty PIN: "use another sign-in option". */
 		h->skipped_pin = TRUE;
+		h->skipping = TRUE;
 		(void)lightdm_greeter_respond(g, "", NULL);
 		return;
 	}
+	if (!is_card_prompt(text))
+		h->skipping = FALSE;
 	if (h->svc == SCL_GREETER_SERVICE_CARD && !is_card_prompt(text)) {
 		h->seq = 0;
 		(void)lightdm_greeter_cancel_authentication(g, NULL);
@@ -189,7 +195,7 @@ on_show_message(LightDMGreeter *g, const char *text, LightDMMessageType type,
 
 	if (h->seq == 0)
 		return;
-	if (h->svc == SCL_GREETER_SERVICE_PASSWORD && h->skipped_pin)
+	if (h->svc == SCL_GREETER_SERVICE_PASSWORD && h->skipping)
 		return;
 	scl_greeter_driver_pam_message(h->driver, h->seq,
 	    type == LIGHTDM_MESSAGE_TYPE_ERROR, text);

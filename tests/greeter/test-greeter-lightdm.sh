@@ -220,11 +220,13 @@ smartcard:x:2001:alice
 nogroup:x:65534:
 EOF
 chown 1001:1001 "$T/home/alice"
-# alice's password (pam_unix, the fallback after the card)
+# alice's password (pam_unix, the fallback after the card); it expires in 2
+# days, so pam_unix's account step warns her
+today=$(($(date +%s) / 86400))
 cat > /etc/shadow <<EOF
 root:*:19000:0:99999:7:::
 lightdm:*:19000:0:99999:7:::
-alice:$(openssl passwd -6 -salt scltest alicepw):19000:0:99999:7:::
+alice:$(openssl passwd -6 -salt scltest alicepw):$((today - 88)):0:90:7:::
 nobody:*:19000:0:99999:7:::
 EOF
 chmod 0640 /etc/shadow
@@ -270,7 +272,7 @@ cat > /etc/pam.d/sclogin-lightdm <<EOF
 auth     sufficient $PAM_MODULE config=/etc/sclogin/sclogin.conf
 auth     required   pam_unix.so
 account  required   $PAM_MODULE config=/etc/sclogin/sclogin.conf
-account  required   pam_permit.so
+account  required   pam_unix.so
 session  optional   $PAM_MODULE config=/etc/sclogin/sclogin.conf
 session  required   pam_permit.so
 password required   pam_deny.so
@@ -483,6 +485,9 @@ wait_file "$T/session.out" "^session " 30
 grep -qx "session uid=1001 user=alice display=:0" "$T/session.out" ||
     fail "session ran as: $(cat "$T/session.out")"
 [ "$(record_method)" = password ] || fail "sign-in record of alice: '$(record_method)'"
+# the password stack's own messages still reach her after the skipped card
+grep -aq "message='Warning: your password will expire in 2 days" "$glog" ||
+    fail "pam_unix's expiry warning did not reach the greeter"
 greeter_memory password
 greeter_clean
 echo "ok: alice signed in by password with her card in the reader ($(cat "$T/session.out"))"
