@@ -11,8 +11,14 @@
  * other prompt means the card could not be used, which the controller
  * hears as UNAVAIL.
  *
- * The last method: the system record when readable (the greeter user is
- * usually not root), else the greeter's own memory in its state dir.
+ * The last method: the system record when readable (record_group, the
+ * greeter user is usually not root), else the greeter's own memory in its
+ * cache dir.
+ *
+ * Who signs in: LightDM's select-user hint, else the user who signed in
+ * last here, else the one user there is (none hidden); otherwise nobody is
+ * guessed: the conversation starts without a user, so the card says who
+ * (pam_sclogin's card-only sign-in) or PAM asks for the name.
  */
 #include <errno.h>
 #include <string.h>
@@ -62,22 +68,34 @@ memory_path(void)
 	    "last-method.ini", NULL);
 }
 
+/* The greeter's memory: [last-method] USER=METHOD, [greeter] last-user. */
+static GKeyFile *
+memory_load(void)
+{
+	GKeyFile *kf = g_key_file_new();
+	g_autofree char *path = memory_path();
+
+	(void)g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL);
+	return kf;
+}
+
 static enum scl_method
 last_method(Host *h)
 {
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	g_autofree char *path = memory_path();
+	g_autoptr(GKeyFile) kf = NULL;
 	g_autofree char *dir = NULL;
 	g_autofree char *name = NULL;
 	struct scl_record rec;
 	enum scl_method m = SCL_METHOD_UNKNOWN;
 
+	if (h->user == NULL)
+		return SCL_METHOD_CARD;	/* the card says who; password offered */
 	dir = g_build_filename(h->cfg != NULL && h->cfg->state_dir != NULL ?
 	    h->cfg->state_dir : "/var/lib/sclogin", "users", NULL);
 	if (scl_record_read(dir, h->user, &rec) == 0)
 		return rec.method;
-	if (g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL) &&
-	    (name = g_key_file_get_string(kf, "last-method", h->user,
+	kf = memory_load();
+	if ((name = g_key_file_get_string(kf, "last-method", h->user,
 	    NULL)) != NULL)
 		(void)scl_method_from_name(name, &m);
 	return m;
@@ -86,13 +104,16 @@ last_method(Host *h)
 static void
 remember_method(Host *h, enum scl_method m)
 {
-	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GKeyFile) kf = memory_load();
 	g_autoptr(GError) error = NULL;
 	g_autofree char *path = memory_path();
 	g_autofree char *dir = g_path_get_dirname(path);
+	const char *user = lightdm_greeter_get_authentication_user(h->greeter);
 
-	(void)g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL);
-	g_key_file_set_string(kf, "last-method", h->user, scl_method_name(m));
+	if (user == NULL || user[0] == '\0')
+		return;
+	g_key_file_set_string(kf, "last-method", user, scl_method_name(m));
+	g_key_file_set_string(kf, "greeter", "last-user", user);
 	if (g_mkdir_with_parents(dir, 0700) < 0 ||
 	    !g_key_file_save_to_file(kf, path, &error))
 		g_log(LOG_DOMAIN, G_LOG_LEVEL_WARNING, "cannot remember the "
@@ -232,19 +253,27 @@ on_rendered(SclGreeterDriver *d, gpointer data)
 	g_log(LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "%s", s);
 }
 
+/* NULL: nobody to guess (see the top of the file). */
 static char *
 pick_user(LightDMGreeter *g)
 {
 	const char *hint = lightdm_greeter_get_select_user_hint(g);
+	LightDMUserList *ul = lightdm_user_list_get_instance();
+	g_autoptr(GKeyFile) kf = memory_load();
+	g_autofree char *last = NULL;
 	GList *users;
 
 	if (hint != NULL && hint[0] != '\0')
 		return g_strdup(hint);
-	users = lightdm_user_list_get_users(lightdm_user_list_get_instance());
-	for (; users != NULL; users = users->next)
-		if (lightdm_user_get_logged_in(users->data) ||
-		    users->next == NULL)
-			return g_strdup(lightdm_user_get_name(users->data));
+	last = g_key_file_get_string(kf, "greeter", "last-user", NULL);
+	if (last != NULL && lightdm_user_list_get_user_by_name(ul, last) !=
+	    NULL)
+		return g_steal_pointer(&last);
+	if (lightdm_greeter_get_hide_users_hint(g))
+		return NULL;
+	users = lightdm_user_list_get_users(ul);
+	if (users != NULL && users->next == NULL)
+		return g_strdup(lightdm_user_get_name(users->data));
 	return NULL;
 }
 
@@ -272,10 +301,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	h.user = pick_user(h.greeter);
-	if (h.user == NULL) {
-		g_printerr("sclogin-lightdm-greeter: no user to sign in\n");
-		return 1;
-	}
 	r = scl_config_load(SCL_CONFIG_PATH_DEFAULT, "lightdm", 1, &h.cfg,
 	    errbuf, sizeof(errbuf));
 	if (r < 0) {
@@ -297,14 +322,15 @@ main(int argc, char **argv)
 	    geo.height);
 	gtk_window_set_decorated(GTK_WINDOW(h.window), FALSE);
 	h.prompt = SCL_GREETER_PROMPT(scl_greeter_prompt_new());
-	{
+	if (h.user != NULL) {
 		LightDMUser *u = lightdm_user_list_get_user_by_name(
 		    lightdm_user_list_get_instance(), h.user);
 		const char *dn = u != NULL ?
 		    lightdm_user_get_display_name(u) : NULL;
 
 		scl_greeter_prompt_set_user(h.prompt, dn != NULL ? dn : h.user);
-	}
+	} else
+		scl_greeter_prompt_set_user(h.prompt, "Sign in");
 	gtk_container_add(GTK_CONTAINER(h.window), GTK_WIDGET(h.prompt));
 	h.driver = scl_greeter_driver_new(h.prompt, h.user, h.cfg, &backend,
 	    &h);

@@ -17,7 +17,11 @@
 #     records that it runs as alice; pam_sclogin recorded "card";
 #  5. LightDM again with the card in: the PIN at once; "Sign in with a
 #     password instead": the greeter skips the card (empty PIN answer) and
-#     shows pam_unix's prompt; her password signs her in ("password").
+#     shows pam_unix's prompt; her password signs her in ("password"), and
+#     pam_unix's "your password will expire" still reaches her;
+#  6. nobody remembered, two users (alice, bob): no user is guessed; her
+#     card says who (pam_sclogin's card-only sign-in) and signs her in;
+#  7. the same with the password: PAM asks her name, then the password.
 # The greeter's rendered states come from its debug log (G_MESSAGES_DEBUG).
 #
 # Everything lives in this rig's namespaces: an overlay on /etc (passwd,
@@ -210,12 +214,14 @@ cat > /etc/passwd <<EOF
 root:x:0:0:root:/root:/bin/sh
 lightdm:x:990:990:Light Display Manager:$T/home/lightdm:/bin/false
 alice:x:1001:1001:Alice Example:$T/home/alice:/bin/sh
+bob:x:1002:1002:Bob Example:$T/home/bob:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
 EOF
 cat > /etc/group <<EOF
 root:x:0:
 lightdm:x:990:
 alice:x:1001:
+bob:x:1002:
 smartcard:x:2001:alice
 nogroup:x:65534:
 EOF
@@ -227,6 +233,7 @@ cat > /etc/shadow <<EOF
 root:*:19000:0:99999:7:::
 lightdm:*:19000:0:99999:7:::
 alice:$(openssl passwd -6 -salt scltest alicepw):$((today - 88)):0:90:7:::
+bob:*:19000:0:99999:7:::
 nobody:*:19000:0:99999:7:::
 EOF
 chmod 0640 /etc/shadow
@@ -262,7 +269,7 @@ chmod 0644 /etc/sclogin/sclogin.conf
 # Alice signed in with her card last time: the greeter's own memory (the
 # system record is root's 0700 directory, which the greeter user cannot read).
 mkdir -p "$T/home/lightdm/.cache/sclogin-greeter"
-printf '[last-method]\nalice=card\n' \
+printf '[last-method]\nalice=card\n[greeter]\nlast-user=alice\n' \
     > "$T/home/lightdm/.cache/sclogin-greeter/last-method.ini"
 chown -R 990:990 "$T/home/lightdm"
 
@@ -491,4 +498,51 @@ grep -aq "message='Warning: your password will expire in 2 days" "$glog" ||
 greeter_memory password
 greeter_clean
 echo "ok: alice signed in by password with her card in the reader ($(cat "$T/session.out"))"
+
+# 6. Nobody remembered and two users (alice, bob): the greeter guesses
+#    nobody; the conversation starts without a user and the card says who
+#    (pam_sclogin's card-only sign-in).
+stop_lightdm
+rm -f "$T/home/lightdm/.cache/sclogin-greeter/last-method.ini"
+start_lightdm nobody
+wait_state "^view=pin .*entry_ready=1 .*tries=3 card='Alice card'" 30
+shot 07-pin-no-user.png
+grep -q "Greeter start authentication for " "$llog" &&
+    fail "the greeter picked a user: $(grep "Greeter start authentication" "$llog")"
+type_secret 123456
+wait_file "$llog" "Authenticate result for user alice: Success" 30
+wait_file "$T/session.out" "^session " 30
+grep -qx "session uid=1001 user=alice display=:0" "$T/session.out" ||
+    fail "session ran as: $(cat "$T/session.out")"
+grep -qx "last-user=alice" "$T/home/lightdm/.cache/sclogin-greeter/last-method.ini" ||
+    fail "the greeter does not remember alice: $(cat "$T/home/lightdm/.cache/sclogin-greeter/last-method.ini")"
+greeter_memory card
+greeter_clean
+echo "ok: no user guessed: the card signed alice in ($(cat "$T/session.out"))"
+
+# 7. Nobody remembered, the password instead: PAM asks for the name
+#    (pam_unix's login prompt, shown as it comes), then the password.
+stop_lightdm
+rm -f "$T/home/lightdm/.cache/sclogin-greeter/last-method.ini"
+start_lightdm nobody-password
+wait_state "^view=pin .*entry_ready=1 .*tries=3 card='Alice card'" 30
+xdotool mousemove 512 486 click 1 || fail "xdotool click"
+wait_state "^view=password .*entry_ready=1" 30
+n=$(grep -ac " view=password .*entry_ready=1" "$glog")
+type_secret alice
+i=0
+until [ "$(grep -ac " view=password .*entry_ready=1" "$glog")" -gt "$n" ]; do
+	i=$((i + 1))
+	[ $i -gt $((300 * SLOW)) ] && fail "no password prompt after the user name"
+	sleep 0.1
+done
+shot 08-password-after-name.png
+type_secret alicepw
+wait_file "$llog" "Authenticate result for user alice: Success" 30
+wait_file "$T/session.out" "^session " 30
+grep -qx "session uid=1001 user=alice display=:0" "$T/session.out" ||
+    fail "session ran as: $(cat "$T/session.out")"
+greeter_memory password
+greeter_clean
+echo "ok: no user guessed: PAM asked her name, her password signed her in"
 exit 0
