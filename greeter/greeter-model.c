@@ -386,6 +386,7 @@ check_input(const struct scl_greeter_input *in)
 	case SCL_GREETER_IN_OTHER_OPTIONS:
 	case SCL_GREETER_IN_USE_CARD:
 	case SCL_GREETER_IN_CANCEL:
+	case SCL_GREETER_IN_SESSION_FAILED:
 		return 0;
 	}
 	return SCL_ERR_INVALID_ARGUMENT;
@@ -520,6 +521,15 @@ scl_greeter_model_feed(struct scl_greeter_model *gm,
 		cancel_pam(gm, &out);
 		set_msg(gm, SCL_GREETER_MSG_NONE, NULL);
 		gm->password_unavailable = 0;
+		break;
+	case SCL_GREETER_IN_SESSION_FAILED:
+		if (!gm->done)
+			break;
+		gm->done = 0;
+		pam_reset(gm);
+		set_msg(gm, SCL_GREETER_MSG_ERROR, in->text != NULL &&
+		    in->text[0] != '\0' ? in->text :
+		    "Your session could not be started.");
 		break;
 	}
 	settle(gm, &out);

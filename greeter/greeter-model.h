@@ -93,6 +93,9 @@ enum scl_greeter_input_kind {
 	SCL_GREETER_IN_OTHER_OPTIONS,	/* "Other sign-in options" */
 	SCL_GREETER_IN_USE_CARD,	/* accept the card offer */
 	SCL_GREETER_IN_CANCEL,		/* Escape: abandon this attempt */
+	SCL_GREETER_IN_SESSION_FAILED,	/* text: signed in, but the host could
+					 * not start the session: say so and
+					 * let the user sign in again */
 };
 
 struct scl_greeter_input {

@@ -367,6 +367,16 @@ scl_greeter_driver_pam_result(SclGreeterDriver *self, unsigned seq,
 		probe(self, reader);
 }
 
+void
+scl_greeter_driver_session_failed(SclGreeterDriver *self, const char *text)
+{
+	struct scl_greeter_input in = { 0 };
+
+	in.kind = SCL_GREETER_IN_SESSION_FAILED;
+	in.text = text;
+	feed(self, &in);
+}
+
 const struct scl_greeter_output *
 scl_greeter_driver_output(SclGreeterDriver *self)
 {

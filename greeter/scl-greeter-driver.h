@@ -49,6 +49,10 @@ void scl_greeter_driver_pam_message(SclGreeterDriver *self, unsigned seq,
     gboolean error, const char *text);
 void scl_greeter_driver_pam_result(SclGreeterDriver *self, unsigned seq,
     enum scl_greeter_pam_result result);
+/* After a successful sign-in the session did not start: text is shown
+ * and a new sign-in begins. */
+void scl_greeter_driver_session_failed(SclGreeterDriver *self,
+    const char *text);
 
 /* User actions (also the test hook). */
 void scl_greeter_driver_user(SclGreeterDriver *self,

@@ -239,9 +239,14 @@ on_auth_complete(LightDMGreeter *g, gpointer data)
 	}
 	scl_greeter_driver_pam_result(h->driver, seq, SCL_GREETER_PAM_SUCCESS);
 	remember_method(h, h->method);
-	if (!lightdm_greeter_start_session_sync(g, NULL, &error))
+	/* On success LightDM stops this greeter inside the call. */
+	if (!lightdm_greeter_start_session_sync(g, NULL, &error)) {
 		g_log(LOG_DOMAIN, G_LOG_LEVEL_WARNING, "start session: %s",
 		    error->message);
+		scl_greeter_driver_session_failed(h->driver, "Your session "
+		    "could not be started. Sign in again, or contact your "
+		    "administrator.");
+	}
 }
 
 /* Every rendered state at debug level (G_MESSAGES_DEBUG), no secrets. */

@@ -22,6 +22,7 @@
 #  6. nobody remembered, two users (alice, bob): no user is guessed; her
 #     card says who (pam_sclogin's card-only sign-in) and signs her in;
 #  7. the same with the password: PAM asks her name, then the password.
+#  8. her session cannot start: the greeter says so and a new sign-in begins.
 # The greeter's rendered states come from its debug log (G_MESSAGES_DEBUG).
 #
 # Everything lives in this rig's namespaces: an overlay on /etc (passwd,
@@ -545,4 +546,20 @@ grep -qx "session uid=1001 user=alice display=:0" "$T/session.out" ||
 greeter_memory password
 greeter_clean
 echo "ok: no user guessed: PAM asked her name, her password signed her in"
+
+# 8. Signed in, but LightDM cannot start the session (its .desktop file is
+#    gone): the greeter says so and lets her sign in again, instead of
+#    staying on "signed in".
+stop_lightdm
+mv "$T/xsessions/sclogin-test-session.desktop" "$T/session.desktop.away"
+printf '[last-method]\nalice=card\n[greeter]\nlast-user=alice\n' \
+    > "$T/home/lightdm/.cache/sclogin-greeter/last-method.ini"
+start_lightdm no-session
+wait_state "^view=pin .*entry_ready=1 .*tries=3 card='Alice card'" 30
+type_secret 123456
+wait_file "$llog" "Authenticate result for user alice: Success" 30
+wait_state "^view=pin .*entry_ready=1 .*message='Your session could not be started" 30
+shot 09-session-failed.png
+[ -s "$T/session.out" ] && fail "a session ran: $(cat "$T/session.out")"
+echo "ok: the session could not start: said, and a new sign-in began"
 exit 0

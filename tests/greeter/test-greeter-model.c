@@ -72,6 +72,7 @@ struct step {
 #define S_OTHER(v, ...) { IN(OTHER_OPTIONS), EXPECT(v, __VA_ARGS__) }
 #define S_USE_CARD(v, ...) { IN(USE_CARD), EXPECT(v, __VA_ARGS__) }
 #define S_CANCEL(v, ...) { IN(CANCEL), EXPECT(v, __VA_ARGS__) }
+#define S_SESSION_FAILED(txt, v, ...) { IN(SESSION_FAILED, .text = txt), EXPECT(v, __VA_ARGS__) }
 #define S_DOWN(v, ...) { IN(SERVICE_DOWN), EXPECT(v, __VA_ARGS__) }
 
 #define ACTS(...) .acts = { __VA_ARGS__ }
@@ -243,6 +244,29 @@ static const struct step password_flow[] = {
 	END
 };
 
+/*
+ * Signed in, but the host could not start the session: the error is shown
+ * and a new sign-in begins (not stuck on "done"); stale results of the old
+ * conversation change nothing, and it happens only after a success.
+ */
+static const struct step session_failed[] = {
+	S_SESSION_FAILED("ignored", V_PW),
+	S_START(PASSWORD, V_PW, ACTS({ START, PW })),
+	S_SESSION_FAILED("ignored", V_PW, .message = ""),
+	S_PROMPT("Password: ", V_PW, .entry_ready = 2),
+	S_SUBMIT(V_BUSY, ACTS({ ANSWER, PW })),
+	S_RESULT(SUCCESS, V_DONE, ACTS({ OK, PW })),
+	S_SESSION_FAILED("Your session could not be started.", V_PW,
+	    ACTS({ START, PW }),
+	    .message = "Your session could not be started."),
+	S_STALE_RESULT(SUCCESS, V_PW),
+	S_PROMPT("Password: ", V_PW, .entry_ready = 2,
+	    .message = "Your session could not be started."),
+	S_SUBMIT(V_BUSY, ACTS({ ANSWER, PW }), .message = ""),
+	S_RESULT(SUCCESS, V_DONE, ACTS({ OK, PW })),
+	END
+};
+
 /* A password service that fails without asking: a message, no loop. */
 static const struct step password_broken[] = {
 	S_START(PASSWORD, V_PW, ACTS({ START, PW })),
@@ -347,6 +371,7 @@ SCENARIO(card_no_reader)
 SCENARIO(card_present)
 SCENARIO(card_wrong_pin)
 SCENARIO(card_typed_ahead_question)
+SCENARIO(session_failed)
 SCENARIO(card_blocked)
 SCENARIO(card_fails_early)
 SCENARIO(card_probe_unusable)
@@ -427,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_card_present),
 		cmocka_unit_test(test_card_wrong_pin),
 		cmocka_unit_test(test_card_typed_ahead_question),
+		cmocka_unit_test(test_session_failed),
 		cmocka_unit_test(test_card_blocked),
 		cmocka_unit_test(test_card_fails_early),
 		cmocka_unit_test(test_card_probe_unusable),
