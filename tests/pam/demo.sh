@@ -85,5 +85,26 @@ run --pin 123456
 step "7. Empty PIN = \"use another sign-in option\" (PAM_AUTHINFO_UNAVAIL, no try spent)"
 run --user alice --pin "" || true
 
+# mkcard STATE NAME LEAF: a virtual card with PKI leaf LEAF in 9A
+mkcard() {
+	"$SCL_VCARD" init --state "$1" --name "$2" \
+	    --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
+	"$SCL_VCARD" import --state "$1" --slot 9a \
+	    --key "$work/pki/$3.key.pem" --cert "$work/pki/$3.cert.pem" \
+	    --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
+}
+
+step "8. Two cards that can both sign alice in: she picks one (answer 2)"
+mkcard "$work/spare.card" "Alice's spare card" alice
+"$rigcard" insert 1 "$work/spare.card"
+run --user alice --answer 2 --pin 123456
+"$rigcard" remove 1 >/dev/null 2>&1 || true
+
+step "9. A card linked to two accounts (mapfile: alice, bob): card-only asks who (answer bob)"
+"$rigcard" remove 0 >/dev/null 2>&1 || true
+mkcard "$work/shared.card" "Shared card" shared
+"$rigcard" insert 0 "$work/shared.card"
+run --answer bob --pin 123456
+
 "$rigcard" remove 0 >/dev/null 2>&1 || true
 printf '\n\033[1mDemo done.\033[0m\n'
