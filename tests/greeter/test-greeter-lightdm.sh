@@ -167,6 +167,14 @@ wait_state() {
 	fail "timed out (${2}s x $SLOW) waiting for greeter state '$1' (last: $(greeter_state))"
 }
 
+# alice_session: LightDM authenticated alice and her session runs as her
+alice_session() {
+	wait_file "$llog" "Authenticate result for user alice: Success" 30
+	wait_file "$T/session.out" "^session " 30
+	grep -qx "session uid=1001 user=alice display=:0" "$T/session.out" ||
+	    fail "session ran as: $(cat "$T/session.out")"
+}
+
 record_method() {
 	sed -n 's/^method=//p' "$T/state/users/alice" 2>/dev/null
 }
@@ -488,10 +496,7 @@ shot 06-password.png
 [ "$(grep -c "Started with service 'sclogin-lightdm', username 'alice'" "$llog")" -eq 2 ] ||
     fail "expected a card and a password conversation"
 type_secret alicepw
-wait_file "$llog" "Authenticate result for user alice: Success" 30
-wait_file "$T/session.out" "^session " 30
-grep -qx "session uid=1001 user=alice display=:0" "$T/session.out" ||
-    fail "session ran as: $(cat "$T/session.out")"
+alice_session
 [ "$(record_method)" = password ] || fail "sign-in record of alice: '$(record_method)'"
 # the password stack's own messages still reach her after the skipped card
 grep -aq "message='Warning: your password will expire in 2 days" "$glog" ||
@@ -511,10 +516,7 @@ shot 07-pin-no-user.png
 grep -q "Greeter start authentication for " "$llog" &&
     fail "the greeter picked a user: $(grep "Greeter start authentication" "$llog")"
 type_secret 123456
-wait_file "$llog" "Authenticate result for user alice: Success" 30
-wait_file "$T/session.out" "^session " 30
-grep -qx "session uid=1001 user=alice display=:0" "$T/session.out" ||
-    fail "session ran as: $(cat "$T/session.out")"
+alice_session
 grep -qx "last-user=alice" "$T/home/lightdm/.cache/sclogin-greeter/last-method.ini" ||
     fail "the greeter does not remember alice: $(cat "$T/home/lightdm/.cache/sclogin-greeter/last-method.ini")"
 greeter_memory card
@@ -539,10 +541,7 @@ until [ "$(grep -ac " view=password .*entry_ready=1" "$glog")" -gt "$n" ]; do
 done
 shot 08-password-after-name.png
 type_secret alicepw
-wait_file "$llog" "Authenticate result for user alice: Success" 30
-wait_file "$T/session.out" "^session " 30
-grep -qx "session uid=1001 user=alice display=:0" "$T/session.out" ||
-    fail "session ran as: $(cat "$T/session.out")"
+alice_session
 greeter_memory password
 greeter_clean
 echo "ok: no user guessed: PAM asked her name, her password signed her in"
