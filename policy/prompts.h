@@ -13,6 +13,8 @@
  *   USER_HINT   "This smart card is linked to several accounts. User
  *               name: " (echo on)
  * An empty answer to any of them means "use another sign-in option".
+ * pam_sclogin(8), PROMPTS, documents them for other hosts: keep both in
+ * step.
  */
 #define SCL_PROMPT_PIN		"PIN for "
 #define SCL_PROMPT_LAST_TRY	"Only 1 PIN try is left on "
