@@ -3,12 +3,14 @@
 /*
  * data/pam_sclogin.8 documents exactly the module's own arguments (the
  * args.c table): each one appears as an option item, and every option item
- * of the OPTIONS section is in the table.
+ * of the OPTIONS section is in the table.  Its PROMPTS section names how
+ * every question of prompts.h begins.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "prompts.h"
 #include "scl-pam.h"
 
 static char *
@@ -51,6 +53,31 @@ main(int argc, char **argv)
 	if (argc != 2 || (man = slurp(argv[1])) == NULL) {
 		fprintf(stderr, "usage: %s pam_sclogin.8\n", argv[0]);
 		return 2;
+	}
+	{
+		static const char *const prompts[] = { SCL_PROMPT_PIN,
+		    SCL_PROMPT_LAST_TRY, SCL_PROMPT_CHOOSE_CARD,
+		    SCL_PROMPT_USER_HINT };
+		const char *sec = strstr(man, "\n.SH PROMPTS\n");
+		const char *send = sec != NULL ? strstr(sec + 1, "\n.SH ") :
+		    NULL;
+
+		for (i = 0; i < sizeof(prompts) / sizeof(prompts[0]); i++) {
+			size_t n = strlen(prompts[i]);
+			const char *f;
+
+			while (n > 0 && (prompts[i][n - 1] == ' ' ||
+			    prompts[i][n - 1] == '\n'))
+				n--;
+			snprintf(item, sizeof(item), "%.*s", (int)n,
+			    prompts[i]);
+			f = sec != NULL ? strstr(sec, item) : NULL;
+			if (f == NULL || (send != NULL && f > send)) {
+				fprintf(stderr, "prompt '%s' is not in the "
+				    "PROMPTS section\n", item);
+				bad = 1;
+			}
+		}
 	}
 	if ((opts = strstr(man, "\n.SH OPTIONS\n")) == NULL) {
 		fprintf(stderr, "no OPTIONS section\n");
