@@ -24,7 +24,8 @@
  *
  * Ownership rule: the file and dir must be owned by root or by the
  * effective uid of the caller (so tests can run unprivileged), and must not
- * be group- or other-writable; group- and other-readable ones are read.  No logging above debug.  Thread-safe.
+ * be group- or other-writable; group- and other-readable ones are read.
+ * No logging above debug.  Thread-safe.
  */
 #define SCL_RECORD_MAX 4096
 

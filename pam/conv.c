@@ -113,11 +113,13 @@ scl_pam_confirm(pam_handle_t *pamh, const char *question, int *ret_yes)
 
 	r = scl_pam_ask(pamh, question, answer, sizeof(answer));
 	if (r == SCL_ERR_TOO_LARGE)
-		answer[0] = '\0';
-	else if (r < 0)
-		return r;
-	*ret_yes = strcasecmp(answer, "yes") == 0 || strcasecmp(answer, "y") == 0;
-	return 0;
+		r = 0;
+	if (r == 0)
+		*ret_yes = strcasecmp(answer, "yes") == 0 ||
+		    strcasecmp(answer, "y") == 0;
+	/* a PIN typed here by mistake fits */
+	explicit_bzero(answer, sizeof(answer));
+	return r;
 }
 
 void
