@@ -192,19 +192,72 @@ out:
 }
 
 int
+scl_cert_piv_sign_digest(struct scl_transport *t, uint8_t key_ref,
+    uint8_t alg, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+    size_t sig_cap, size_t *ret_sig_len)
+{
+	uint8_t in[512];
+	size_t in_len;
+	int r;
+
+	if (alg == SCL_PIV_ALG_RSA1024 || alg == SCL_PIV_ALG_RSA2048) {
+		in_len = alg == SCL_PIV_ALG_RSA1024 ? 128 : 256;
+		if (digest_len != 32 ||
+		    (r = pkcs1_block(digest, in, in_len)) != 0)
+			return SCL_ERR_CERT_KEY_UNSUPPORTED;
+	} else {
+		if (digest_len > sizeof(in))
+			return SCL_ERR_INVALID_ARGUMENT;
+		in_len = digest_len;
+		memcpy(in, digest, digest_len);
+	}
+	r = scl_piv_general_auth(t, alg, key_ref, in, in_len, sig, sig_cap,
+	    ret_sig_len);
+	if (r != 0)
+		scl_debug("%s: GENERAL AUTHENTICATE with key %02X: %s",
+		    __func__, key_ref, scl_err_name(r));
+	return r;
+}
+
+struct piv_signer {
+	struct scl_transport *t;
+	uint8_t key_ref;
+};
+
+static int
+piv_sign(void *ctx, uint8_t alg, const uint8_t *digest, size_t digest_len,
+    uint8_t *sig, size_t sig_cap, size_t *ret_sig_len)
+{
+	struct piv_signer *ps = ctx;
+
+	return scl_cert_piv_sign_digest(ps->t, ps->key_ref, alg, digest,
+	    digest_len, sig, sig_cap, ret_sig_len);
+}
+
+int
 scl_cert_prove_possession(struct scl_transport *t, uint8_t key_ref, X509 *x)
+{
+	struct piv_signer ps = { t, key_ref };
+
+	if (t == NULL)
+		return SCL_ERR_INVALID_ARGUMENT;
+	return scl_cert_prove_with(x, piv_sign, &ps);
+}
+
+int
+scl_cert_prove_with(X509 *x, scl_cert_sign_fn sign, void *ctx)
 {
 	EVP_MD_CTX *mctx = NULL;
 	EVP_PKEY *pkey;
 	const EVP_MD *md;
-	uint8_t chal[CHALLENGE_LEN], digest[EVP_MAX_MD_SIZE], in[512];
+	uint8_t chal[CHALLENGE_LEN], digest[EVP_MAX_MD_SIZE];
 	uint8_t sig[SIG_MAX];
 	unsigned int dlen = 0;
-	size_t in_len, sig_len = 0;
+	size_t sig_len = 0;
 	uint8_t alg;
 	int r;
 
-	if (t == NULL || x == NULL) {
+	if (x == NULL || sign == NULL) {
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
@@ -218,21 +271,9 @@ scl_cert_prove_possession(struct scl_transport *t, uint8_t key_ref, X509 *x)
 	if (RAND_bytes(chal, sizeof(chal)) != 1 ||
 	    EVP_Digest(chal, sizeof(chal), digest, &dlen, md, NULL) != 1)
 		goto out;
-	if (alg == SCL_PIV_ALG_RSA1024 || alg == SCL_PIV_ALG_RSA2048) {
-		in_len = (size_t)EVP_PKEY_get_size(pkey);
-		if (in_len > sizeof(in) ||
-		    (r = pkcs1_block(digest, in, in_len)) != 0)
-			goto out;
-	} else {
-		in_len = dlen;
-		memcpy(in, digest, dlen);
-	}
-	if ((r = scl_piv_general_auth(t, alg, key_ref, in, in_len, sig,
-	    sizeof(sig), &sig_len)) != 0) {
-		scl_debug("%s: GENERAL AUTHENTICATE with key %02X: %s",
-		    __func__, key_ref, scl_err_name(r));
+	if ((r = sign(ctx, alg, digest, dlen, sig, sizeof(sig),
+	    &sig_len)) != 0)
 		goto out;
-	}
 	/* Verify over the challenge itself, independently of our padding. */
 	r = SCL_ERR_NOMEM;
 	if ((mctx = EVP_MD_CTX_new()) == NULL)
@@ -241,8 +282,7 @@ scl_cert_prove_possession(struct scl_transport *t, uint8_t key_ref, X509 *x)
 	if (sig_len == 0 || sig_len > sizeof(sig) ||
 	    EVP_DigestVerifyInit(mctx, NULL, md, NULL, pkey) != 1 ||
 	    EVP_DigestVerify(mctx, sig, sig_len, chal, sizeof(chal)) != 1) {
-		scl_debug("%s: signature by key %02X does not verify",
-		    __func__, key_ref);
+		scl_debug("%s: the signature does not verify", __func__);
 		goto out;
 	}
 	r = 0;

@@ -59,4 +59,23 @@ int scl_cert_piv_alg(X509 *x, uint8_t *ret_alg);
  */
 int scl_cert_prove_possession(struct scl_transport *t, uint8_t key_ref, X509 *x);
 
+/*
+ * The same proof through any signer (a card backend, backend.h): sign
+ * gets the certificate key's SCL_PIV_ALG_* and the digest of the fresh
+ * challenge and returns a PKCS#1 v1.5 (RSA) or DER ECDSA-Sig-Value
+ * signature.  Same results as above; sign's errors are passed through.
+ */
+typedef int (*scl_cert_sign_fn)(void *ctx, uint8_t alg, const uint8_t *digest,
+    size_t digest_len, uint8_t *sig, size_t sig_cap, size_t *ret_sig_len);
+int scl_cert_prove_with(X509 *x, scl_cert_sign_fn sign, void *ctx);
+
+/*
+ * The PIV signer: GENERAL AUTHENTICATE with key_ref over digest (RSA: the
+ * EMSA-PKCS1-v1_5 block of the modulus size built here from a SHA-256
+ * digest; ECC: the digest).  Errors of scl_piv_general_auth().
+ */
+int scl_cert_piv_sign_digest(struct scl_transport *t, uint8_t key_ref,
+    uint8_t alg, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+    size_t sig_cap, size_t *ret_sig_len);
+
 #endif

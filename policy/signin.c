@@ -8,28 +8,29 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "apdu.h"
+#include "backend.h"
 #include "cert.h"
 #include "certcheck.h"
 #include "err.h"
 #include "log.h"
 #include "mapping.h"
-#include "pcsc.h"
 #include "pinpolicy.h"
 #include "piv.h"
 #include "signin.h"
-#include "tlv.h"
 
 struct raw_cert {
-	uint8_t key_ref;
+	struct scl_backend_key key;
 	X509 *x509;
 };
 
-static const uint8_t key_order[] = {
-	SCL_PIV_KEY_AUTH, SCL_PIV_KEY_CARDAUTH, SCL_PIV_KEY_SIGN,
-};
-static const unsigned key_bits[] = {
-	SCL_SIGNIN_KEY_9A, SCL_SIGNIN_KEY_9E, SCL_SIGNIN_KEY_9C,
+/* What one token gave: its certificates, identity and PIN state. */
+struct token_read {
+	struct raw_cert raw[SCL_BACKEND_KEYS_MAX];
+	size_t n_raw;
+	char card_id[33];
+	struct scl_token_state st;
+	int tries;
+	int verified;
 };
 
 const char *
@@ -207,37 +208,6 @@ cn_label(X509 *x, char *dst, size_t cap)
 	OPENSSL_free(utf8);
 }
 
-/*
- * SELECT PIV (SP 800-73-4 Pt 2 §3.1.1) keeping the application label (tag
- * 50 of the 61 template) when the card gives one; same errors as
- * scl_piv_select().
- */
-static int
-select_piv(struct scl_transport *t, char *label, size_t cap)
-{
-	static const uint8_t aid[] = { 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00,
-		0x00, 0x10, 0x00, 0x01, 0x00 };
-	struct scl_apdu cmd = { 0x00, 0xA4, 0x04, 0x00, aid, sizeof(aid), 256 };
-	uint8_t resp[258];
-	const uint8_t *v = NULL, *l = NULL;
-	size_t len = 0, vl = 0, ll = 0;
-	uint16_t sw = 0;
-	int r;
-
-	label[0] = '\0';
-	r = scl_apdu_transmit(t, &cmd, resp, sizeof(resp), &len, &sw);
-	if (r < 0 || (r = scl_piv_select_sw_to_err(sw)) != 0)
-		goto out;
-	if (len > 0 && scl_tlv_expect(resp, len, 0x61, &v, &vl) != 0) {
-		r = SCL_ERR_CARD_BAD_RESPONSE;
-		goto out;
-	}
-	if (v != NULL && scl_tlv_find(v, vl, 0x50, &l, &ll) == 0 && ll > 0)
-		scl_err_escape(label, cap, (const char *)l, ll, 0);
-out:
-	return r;
-}
-
 static int
 same_cert(X509 *a, X509 *b)
 {
@@ -257,81 +227,81 @@ lost(struct scl_signin_result *res, int rr, enum scl_signin_step step,
 }
 
 /*
- * Read every configured certificate of the card in reader, within one
- * transaction.  Fills raw[] (caller frees) and *ret_tries / card_id.
+ * Read every configured certificate of the token name through be, within
+ * one access.  Fills tr (the caller frees tr->raw[].x509).
  */
 static int
-read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
-    const struct scl_signin_opts *opts, const char *reader,
-    struct raw_cert *raw, size_t *n_raw, char card_id[33], int *tries,
-    int *verified, char *label, size_t label_len)
+read_card(struct scl_signin_result *res, const struct scl_backend_ops *be,
+    void *b, const struct scl_signin_opts *opts, const char *reader,
+    struct token_read *tr)
 {
-	struct scl_card *card = NULL;
-	struct scl_transport *t;
+	struct scl_token *t = NULL;
+	struct scl_backend_key keys[SCL_BACKEND_KEYS_MAX];
 	unsigned mask = opts->key_mask != 0 ? opts->key_mask :
 	    opts->cfg->slots != 0 ? opts->cfg->slots : SCL_SIGNIN_KEY_9A;
+	const char *what = "cannot connect";
 	uint8_t *der = NULL;
-	size_t der_len = 0, k;
-	int began = 0, r, rr;
+	size_t der_len = 0, k, n_keys = 0;
+	char kname[48];
+	int r, rr;
 
-	r = scl_card_connect(ctx, reader, (int)opts->cfg->card_timeout_ms, &card);
-	if (r < 0) {
+	if ((r = be->connect(b, reader, &t, &what)) < 0) {
 		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, r, reader, 0,
-		    fix_for(r), "cannot connect: %s", scl_strerror(r));
+		    fix_for(r), "%s: %s", what, scl_strerror(r));
 		goto out;
 	}
-	(void)scl_card_set_timeout(card, (int)opts->cfg->card_timeout_ms);
-	if ((r = scl_card_begin(card)) < 0) {
-		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, r, reader, 0,
-		    fix_for(r), "cannot begin a transaction: %s",
-		    scl_strerror(r));
-		goto out;
-	}
-	began = 1;
 	report(res, SCL_STEP_CARD, SCL_VERDICT_OK, 0, reader, 0, NULL,
 	    "card present");
-	t = scl_card_transport(card);
-	if ((r = select_piv(t, label, label_len)) < 0) {
+	if ((r = be->select(t, &tr->st)) < 0) {
 		report(res, SCL_STEP_APPLET, SCL_VERDICT_FAIL, r, reader, 0,
-		    fix_for(r), "SELECT PIV: %s", scl_strerror(r));
+		    fix_for(r), "%s: %s", be->app_what, scl_strerror(r));
 		goto out;
 	}
 	report(res, SCL_STEP_APPLET, SCL_VERDICT_OK, 0, reader, 0, NULL,
-	    "PIV application selected");
+	    "%s", be->app_ok);
 
-	rr = scl_piv_read_card_id(t, card_id);
+	rr = be->read_id(t, tr->card_id);
 	if ((r = lost(res, rr, SCL_STEP_CERT_READ, reader, 0,
 	    "reading the card id")) < 0)
 		goto out;
 	if (rr < 0) {
-		card_id[0] = '\0';
+		tr->card_id[0] = '\0';
 		if (rr != SCL_ERR_NO_OBJECT)
 			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN, rr,
 			    reader, 0, NULL, "CHUID unreadable: %s",
 			    scl_strerror(rr));
 	}
 
-	for (k = 0; k < sizeof(key_order); k++) {
+	rr = be->list_keys(t, mask, keys, SCL_BACKEND_KEYS_MAX, &n_keys);
+	if ((r = lost(res, rr, SCL_STEP_CERT_READ, reader, 0,
+	    "listing the keys")) < 0)
+		goto out;
+	if (rr < 0) {
+		n_keys = 0;
+		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN, rr, reader, 0,
+		    fix_for(rr), "listing the keys: %s", scl_strerror(rr));
+	}
+	for (k = 0; k < n_keys && k < SCL_BACKEND_KEYS_MAX; k++) {
+		const struct scl_backend_key *key = &keys[k];
 		X509 *x = NULL;
 		size_t j;
 		int dup = 0;
 
-		if ((mask & key_bits[k]) == 0)
-			continue;
-		rr = scl_piv_read_cert(t, key_order[k], &der, &der_len);
+		scl_backend_key_name(key, kname, sizeof(kname));
+		rr = be->read_cert(t, key, &der, &der_len);
 		if ((r = lost(res, rr, SCL_STEP_CERT_READ, reader,
-		    key_order[k], "reading the certificate")) < 0)
+		    key->key_ref, "reading the certificate")) < 0)
 			goto out;
 		if (rr < 0) {
 			/* An empty slot other than 9A is normal. */
 			int missing = rr == SCL_ERR_NO_OBJECT;
 
 			report(res, SCL_STEP_CERT_READ,
-			    missing && key_order[k] != SCL_PIV_KEY_AUTH ?
+			    missing && key->key_ref != SCL_PIV_KEY_AUTH ?
 			    SCL_VERDICT_OK : SCL_VERDICT_WARN,
-			    missing ? SCL_ERR_NO_CERT : rr, reader, key_order[k],
+			    missing ? SCL_ERR_NO_CERT : rr, reader, key->key_ref,
 			    fix_for(missing ? SCL_ERR_NO_CERT : rr),
-			    "slot %02X: %s", key_order[k], missing ?
+			    "%s: %s", kname, missing ?
 			    "no certificate" : scl_strerror(rr));
 			continue;
 		}
@@ -340,43 +310,41 @@ read_card(struct scl_signin_result *res, struct scl_pcsc *ctx,
 		der = NULL;
 		if (rr < 0) {
 			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN, rr,
-			    reader, key_order[k], fix_for(rr),
-			    "slot %02X: certificate does not parse: %s",
-			    key_order[k], scl_strerror(rr));
+			    reader, key->key_ref, fix_for(rr),
+			    "%s: certificate does not parse: %s",
+			    kname, scl_strerror(rr));
 			continue;
 		}
-		for (j = 0; j < *n_raw; j++)
-			if (same_cert(raw[j].x509, x))
+		for (j = 0; j < tr->n_raw; j++)
+			if (same_cert(tr->raw[j].x509, x))
 				dup = 1;
 		if (dup) {
 			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN, 0,
-			    reader, key_order[k], NULL,
-			    "slot %02X holds a duplicate certificate, ignored",
-			    key_order[k]);
+			    reader, key->key_ref, NULL,
+			    "%s holds a duplicate certificate, ignored",
+			    kname);
 			X509_free(x);
 			continue;
 		}
-		raw[*n_raw].key_ref = key_order[k];
-		raw[*n_raw].x509 = x;
-		(*n_raw)++;
+		tr->raw[tr->n_raw].key = *key;
+		tr->raw[tr->n_raw].x509 = x;
+		tr->n_raw++;
 	}
 
-	rr = scl_piv_pin_status(t, SCL_PIV_REF_PIN, tries, verified);
+	rr = be->tries_left(t, &tr->tries, &tr->verified);
 	if ((r = lost(res, rr, SCL_STEP_PIN_STATE, reader, 0,
 	    "reading the PIN state")) < 0)
 		goto out;
 	if (rr < 0) {
-		*tries = -1;
-		*verified = 0;
+		tr->tries = -1;
+		tr->verified = 0;
 		report(res, SCL_STEP_PIN_STATE, SCL_VERDICT_WARN, rr, reader, 0,
 		    NULL, "PIN state unknown: %s", scl_strerror(rr));
 	}
 	r = 0;
 out:
 	free(der);
-	if (began)
-		(void)scl_card_end(card, 0);
-	scl_card_disconnect(&card, 0);
+	be->disconnect(&t, 0);
 	return r;
 }
 
@@ -520,61 +488,97 @@ fail:
 	return 0;
 }
 
+/* Whether another backend already offers x (or this token's reader). */
 static int
-scan_reader(struct scl_signin_result *res, struct scl_pcsc *ctx,
-    const struct scl_signin_opts *opts, const struct scl_config *cfg,
-    time_t now, const struct scl_reader_info *ri)
+offered_before(const struct scl_signin_result *res,
+    const struct scl_backend_ops *be, const char *reader, X509 *x)
 {
-	struct raw_cert raw[sizeof(key_order)];
-	char card_id[33] = "", label[SCL_SIGNIN_LABEL_MAX] = "";
-	int tries = -1, verified = 0, r;
-	size_t n_raw = 0, i;
+	size_t i;
 
-	memset(raw, 0, sizeof(raw));
-	if (!ri->card_present) {
+	for (i = 0; i < res->n && i < SCL_SIGNIN_CANDIDATES_MAX; i++) {
+		if (res->c[i].backend == be->kind)
+			continue;
+		if ((x != NULL && same_cert(res->c[i].x509, x)) ||
+		    (x == NULL && strcmp(res->c[i].reader, reader) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
+    void *b, const struct scl_signin_opts *opts, const struct scl_config *cfg,
+    time_t now, const struct scl_token_info *ri)
+{
+	struct token_read *tr;
+	int r;
+	size_t i;
+
+	if ((tr = calloc(1, sizeof(*tr))) == NULL)
+		return SCL_ERR_NOMEM;
+	tr->tries = -1;
+	if (!ri->present) {
 		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, SCL_ERR_NO_CARD,
 		    ri->name, 0, fix_for(SCL_ERR_NO_CARD), "no card");
 		r = 0;
 		goto out;
 	}
-	r = read_card(res, ctx, opts, ri->name, raw, &n_raw, card_id, &tries,
-	    &verified, label, sizeof(label));
+	if (offered_before(res, be, ri->name, NULL)) {
+		report(res, SCL_STEP_CARD, SCL_VERDICT_OK, 0, ri->name, 0, NULL,
+		    "already read by another backend, skipped");
+		r = 0;
+		goto out;
+	}
+	r = read_card(res, be, b, opts, ri->name, tr);
 	if (r < 0) {
 		r = 0;
 		goto out;
 	}
-	if (n_raw == 0) {
+	if (tr->n_raw == 0) {
 		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL,
 		    SCL_ERR_NO_CERT, ri->name, 0, fix_for(SCL_ERR_NO_CERT),
 		    "no usable certificate on the card");
 		goto out;
 	}
-	for (i = 0; i < n_raw; i++) {
+	for (i = 0; i < tr->n_raw; i++) {
 		struct scl_signin_candidate *c;
+		struct raw_cert *raw = &tr->raw[i];
+		char kname[48];
 		uint8_t alg = 0;
 
+		scl_backend_key_name(&raw->key, kname, sizeof(kname));
+		if (offered_before(res, be, ri->name, raw->x509)) {
+			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_OK, 0,
+			    ri->name, raw->key.key_ref, NULL, "%s: already "
+			    "offered by another backend, skipped", kname);
+			continue;
+		}
 		if (res->n >= SCL_SIGNIN_CANDIDATES_MAX) {
 			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN,
-			    SCL_ERR_LIMIT, ri->name, raw[i].key_ref, NULL,
+			    SCL_ERR_LIMIT, ri->name, raw->key.key_ref, NULL,
 			    "too many certificates, ignored");
 			continue;
 		}
 		c = &res->c[res->n++];
 		memset(c, 0, sizeof(*c));
 		snprintf(c->reader, sizeof(c->reader), "%s", ri->name);
-		snprintf(c->card_id, sizeof(c->card_id), "%s", card_id);
-		c->key_ref = raw[i].key_ref;
-		c->x509 = raw[i].x509;
-		raw[i].x509 = NULL;
-		c->tries = tries;
+		snprintf(c->card_id, sizeof(c->card_id), "%s", tr->card_id);
+		c->backend = be->kind;
+		c->key = raw->key;
+		c->key_ref = raw->key.key_ref;
+		c->pin_pad = tr->st.pin_pad;
+		c->x509 = raw->x509;
+		raw->x509 = NULL;
+		c->tries = tr->tries;
 		c->status = SCL_ERR_INTERNAL;
 		scl_cert_describe(c->x509, c->subject, sizeof(c->subject),
 		    c->issuer, sizeof(c->issuer), c->serial_hex,
 		    sizeof(c->serial_hex), c->sha256_hex);
 		if (scl_cert_piv_alg(c->x509, &alg) == 0)
 			c->alg = alg;
-		if (label[0] != '\0')
-			snprintf(c->label, sizeof(c->label), "%s", label);
+		if (tr->st.label[0] != '\0')
+			snprintf(c->label, sizeof(c->label), "%s",
+			    tr->st.label);
 		else
 			cn_label(c->x509, c->label, sizeof(c->label));
 		if (c->label[0] == '\0')
@@ -582,18 +586,81 @@ scan_reader(struct scl_signin_result *res, struct scl_pcsc *ctx,
 			    c->card_id[0] != '\0' ? c->card_id : c->reader,
 			    SCL_READER_NAME_MAX, 0);
 		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_OK, 0, c->reader,
-		    c->key_ref, NULL, "slot %02X: %s (serial %s)", c->key_ref,
+		    c->key_ref, NULL, "%s: %s (serial %s)", kname,
 		    c->subject, c->serial_hex);
 		report_tag_sha(res, c->sha256_hex);
-		if ((r = judge(res, opts, cfg, now, c, verified)) < 0)
+		if ((r = judge(res, opts, cfg, now, c, tr->verified)) < 0)
 			goto out;
 		if (c->status == 0)
 			res->n_usable++;
 	}
 	r = 0;
 out:
-	for (i = 0; i < sizeof(key_order); i++)
-		X509_free(raw[i].x509);
+	for (i = 0; i < SCL_BACKEND_KEYS_MAX; i++)
+		X509_free(tr->raw[i].x509);
+	free(tr);
+	return r;
+}
+
+/*
+ * One backend's part of the scan: SERVICE, READER and every token.
+ * *listed counts the backends that could list their tokens, *seen the
+ * tokens scanned.  Only NOMEM-like errors are returned.
+ */
+static int
+scan_backend(struct scl_signin_result *res, const struct scl_backend_ops *be,
+    const struct scl_signin_opts *opts, const struct scl_config *cfg,
+    time_t now, size_t *listed, size_t *seen)
+{
+	struct scl_backend_params p;
+	struct scl_token_info *tokens = NULL;
+	void *b = NULL;
+	size_t n = 0, i;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.timeout_ms = (int)cfg->card_timeout_ms;
+	if ((tokens = calloc(SCL_BACKEND_TOKENS_MAX, sizeof(*tokens))) == NULL)
+		return SCL_ERR_NOMEM;
+	r = be->open(&p, &b);
+	if (r == SCL_ERR_NOMEM)
+		goto out;
+	if (r < 0) {
+		report(res, SCL_STEP_SERVICE, SCL_VERDICT_FAIL, r, NULL, 0,
+		    fix_for(r == SCL_ERR_NO_SERVICE ? r : SCL_ERR_NO_SERVICE),
+		    "%s: %s", be->service_what, scl_strerror(r));
+		r = 0;
+		goto out;
+	}
+	report(res, SCL_STEP_SERVICE, SCL_VERDICT_OK, 0, NULL, 0, NULL, "%s",
+	    be->service_ok);
+
+	r = be->list_tokens(b, tokens, SCL_BACKEND_TOKENS_MAX, &n);
+	if (r == SCL_ERR_NOMEM)
+		goto out;
+	if (r < 0) {
+		report(res, SCL_STEP_READER, SCL_VERDICT_FAIL, r, NULL, 0,
+		    fix_for(r), "listing readers: %s", scl_strerror(r));
+		r = 0;
+		goto out;
+	}
+	(*listed)++;
+	for (i = 0; i < n && i < SCL_BACKEND_TOKENS_MAX; i++) {
+		if (opts->reader != NULL && opts->reader[0] != '\0' &&
+		    strcmp(opts->reader, tokens[i].name) != 0)
+			continue;
+		(*seen)++;
+		report(res, SCL_STEP_READER, SCL_VERDICT_OK, 0,
+		    tokens[i].name, 0, NULL, "reader found");
+		if ((r = scan_reader(res, be, b, opts, cfg, now,
+		    &tokens[i])) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	if (b != NULL)
+		be->close(&b);
+	free(tokens);
 	return r;
 }
 
@@ -601,11 +668,10 @@ int
 scl_signin_scan(const struct scl_signin_opts *opts,
     struct scl_signin_result **ret_res)
 {
+	static const enum scl_backend_kind piv_only[] = { SCL_BACKEND_PIV };
 	struct scl_signin_result *res = NULL;
-	struct scl_reader_info *readers = NULL;
-	struct scl_pcsc *ctx = NULL;
 	struct scl_config cfg;
-	size_t n = 0, i, seen = 0;
+	size_t i, listed = 0, seen = 0;
 	time_t now;
 	int r = SCL_ERR_INTERNAL;
 
@@ -619,54 +685,25 @@ scl_signin_scan(const struct scl_signin_opts *opts,
 		cfg.ocsp = SCL_REVOCATION_OFF;
 	}
 	now = opts->now != 0 ? opts->now : time(NULL);
-	if ((res = calloc(1, sizeof(*res))) == NULL ||
-	    (readers = calloc(SCL_READERS_MAX, sizeof(*readers))) == NULL) {
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
 		r = SCL_ERR_NOMEM;
 		goto out;
 	}
+	for (i = 0; i < sizeof(piv_only) / sizeof(piv_only[0]); i++) {
+		const struct scl_backend_ops *be = scl_backend_get(piv_only[i]);
 
-	r = scl_pcsc_open(&ctx);
-	if (r == SCL_ERR_NOMEM)
-		goto out;
-	if (r < 0) {
-		report(res, SCL_STEP_SERVICE, SCL_VERDICT_FAIL, r, NULL, 0,
-		    fix_for(r == SCL_ERR_NO_SERVICE ? r : SCL_ERR_NO_SERVICE),
-		    "PC/SC service: %s", scl_strerror(r));
-		r = 0;
-		goto done;
-	}
-	report(res, SCL_STEP_SERVICE, SCL_VERDICT_OK, 0, NULL, 0, NULL,
-	    "pcscd reachable");
-
-	r = scl_pcsc_list_readers(ctx, readers, SCL_READERS_MAX, &n);
-	if (r == SCL_ERR_NOMEM)
-		goto out;
-	if (r < 0) {
-		report(res, SCL_STEP_READER, SCL_VERDICT_FAIL, r, NULL, 0,
-		    fix_for(r), "listing readers: %s", scl_strerror(r));
-		r = 0;
-		goto done;
-	}
-	for (i = 0; i < n && i < SCL_READERS_MAX; i++) {
-		readers[i].name[SCL_READER_NAME_MAX - 1] = '\0';
-		if (opts->reader != NULL && opts->reader[0] != '\0' &&
-		    strcmp(opts->reader, readers[i].name) != 0)
-			continue;
-		seen++;
-		report(res, SCL_STEP_READER, SCL_VERDICT_OK, 0,
-		    readers[i].name, 0, NULL, "reader found");
-		if ((r = scan_reader(res, ctx, opts, &cfg, now,
-		    &readers[i])) < 0)
+		if (be != NULL &&
+		    (r = scan_backend(res, be, opts, &cfg, now, &listed,
+		    &seen)) < 0)
 			goto out;
 	}
-	if (seen == 0)
+	if (listed > 0 && seen == 0)
 		report(res, SCL_STEP_READER, SCL_VERDICT_FAIL, SCL_ERR_NO_READER,
 		    opts->reader, 0, fix_for(SCL_ERR_NO_READER), "%s",
 		    opts->reader != NULL && opts->reader[0] != '\0' ?
 		    "the reader asked for is not connected" :
 		    "no smart card reader");
 	r = 0;
-done:
 	if (res->n_usable > 0) {
 		res->reason = 0;
 		res->reason_step = SCL_STEP_SERVICE;
@@ -677,8 +714,6 @@ done:
 	*ret_res = res;
 	res = NULL;
 out:
-	scl_pcsc_free(&ctx);
-	free(readers);
 	scl_signin_result_free(&res);
 	return r;
 }
@@ -716,44 +751,47 @@ scl_signin_usable(const struct scl_signin_result *res, size_t i)
 	return NULL;
 }
 
+/* An open backend and the token of a candidate, for authentication. */
+struct access {
+	const struct scl_backend_ops *be;
+	void *b;
+	struct scl_token *t;
+};
+
 /*
- * Connect to cand's reader, begin a transaction, SELECT PIV and check that
- * the card is still the one scanned: same CHUID, or (no CHUID) the same
- * certificate in key_ref.  A different or vanished card is CARD_REMOVED.
- * A swapped card that clones the CHUID still fails the proof of
- * possession, which is checked against cand's certificate.
+ * Open cand's backend, connect to its token, select the application and
+ * check that the card is still the one scanned: same card id, or (no card
+ * id) the same certificate for cand's key.  A different or vanished card
+ * is CARD_REMOVED.  A swapped card that clones the CHUID still fails the
+ * proof of possession, which is checked against cand's certificate.
  */
 static int
 open_same_card(const struct scl_config *cfg,
-    const struct scl_signin_candidate *cand, struct scl_pcsc **ret_ctx,
-    struct scl_card **ret_card)
+    const struct scl_signin_candidate *cand, struct access *ac)
 {
-	struct scl_pcsc *ctx = NULL;
-	struct scl_card *card = NULL;
-	struct scl_transport *t;
+	struct scl_backend_params p;
+	struct scl_token_state st;
 	uint8_t *der = NULL, md[EVP_MAX_MD_SIZE], md2[EVP_MAX_MD_SIZE];
 	unsigned md_len = 0, md2_len = 0;
 	size_t der_len = 0;
+	const char *what = NULL;
 	char id[33] = "";
-	int began = 0, r;
+	int r;
 
-	if ((r = scl_pcsc_open(&ctx)) < 0)
+	memset(ac, 0, sizeof(*ac));
+	memset(&p, 0, sizeof(p));
+	p.timeout_ms = (int)cfg->card_timeout_ms;
+	if ((ac->be = scl_backend_get(cand->backend)) == NULL)
+		return SCL_ERR_INVALID_ARGUMENT;
+	if ((r = ac->be->open(&p, &ac->b)) < 0)
 		goto out;
-	r = scl_card_connect(ctx, cand->reader, (int)cfg->card_timeout_ms,
-	    &card);
+	r = ac->be->connect(ac->b, cand->reader, &ac->t, &what);
 	if (r == SCL_ERR_NO_CARD || r == SCL_ERR_READER_GONE)
 		r = SCL_ERR_CARD_REMOVED;
-	if (r < 0)
-		goto out;
-	(void)scl_card_set_timeout(card, (int)cfg->card_timeout_ms);
-	if ((r = scl_card_begin(card)) < 0)
-		goto out;
-	began = 1;
-	t = scl_card_transport(card);
-	if ((r = scl_piv_select(t)) < 0)
+	if (r < 0 || (r = ac->be->select(ac->t, &st)) < 0)
 		goto out;
 	if (cand->card_id[0] != '\0') {
-		r = scl_piv_read_card_id(t, id);
+		r = ac->be->read_id(ac->t, id);
 		if (r == SCL_ERR_NO_OBJECT || (r == 0 &&
 		    strcmp(id, cand->card_id) != 0)) {
 			scl_debug("%s: card id changed", __func__);
@@ -762,7 +800,7 @@ open_same_card(const struct scl_config *cfg,
 		if (r < 0)
 			goto out;
 	} else {
-		r = scl_piv_read_cert(t, cand->key_ref, &der, &der_len);
+		r = ac->be->read_cert(ac->t, &cand->key, &der, &der_len);
 		if (r == SCL_ERR_NO_OBJECT)
 			r = SCL_ERR_CARD_REMOVED;
 		if (r < 0)
@@ -779,22 +817,14 @@ open_same_card(const struct scl_config *cfg,
 			goto out;
 		}
 	}
-	*ret_ctx = ctx;
-	*ret_card = card;
-	ctx = NULL;
-	card = NULL;
 	r = 0;
 out:
 	free(der);
-	if (card != NULL && began)
-		(void)scl_card_end(card, 1);
-	scl_card_disconnect(&card, 1);
-	scl_pcsc_free(&ctx);
 	return r;
 }
 
 /*
- * The PIN counter now, inside the transaction that will spend a try: the
+ * The PIN counter now, inside the access that will spend a try: the
  * caller guarded (or refused) the last try from the scan, which may be
  * stale (another program or session spent tries during the prompt).  A
  * last try the caller did not see as the last one is refused, and so is a
@@ -802,12 +832,12 @@ out:
  * was not warned) or that it never reports under unknown_tries = refuse.
  */
 static int
-check_tries(struct scl_transport *t, const struct scl_config *cfg,
+check_tries(const struct access *ac, const struct scl_config *cfg,
     const struct scl_signin_candidate *cand)
 {
 	int tries = -1, verified = 0, r;
 
-	r = scl_piv_pin_status(t, SCL_PIV_REF_PIN, &tries, &verified);
+	r = ac->be->tries_left(ac->t, &tries, &verified);
 	if (scl_err_card_lost(r))
 		goto out;
 	if (r < 0)
@@ -828,16 +858,32 @@ out:
 }
 
 /*
- * After a PIN was (or could have been) sent: end the transaction resetting
- * the card, which drops the verified state, then disconnect and close.
+ * After a PIN was (or could have been) sent: end the access resetting the
+ * card, which drops the verified state, then close the backend.
  */
 static void
-close_card(struct scl_pcsc **ctxp, struct scl_card **cardp)
+close_card(struct access *ac)
 {
-	if (*cardp != NULL)
-		(void)scl_card_end(*cardp, 1);
-	scl_card_disconnect(cardp, 1);
-	scl_pcsc_free(ctxp);
+	if (ac->be == NULL)
+		return;
+	ac->be->disconnect(&ac->t, 1);
+	if (ac->b != NULL)
+		ac->be->close(&ac->b);
+}
+
+struct signer {
+	const struct access *ac;
+	const struct scl_backend_key *key;
+};
+
+static int
+backend_sign(void *ctx, uint8_t alg, const uint8_t *digest,
+    size_t digest_len, uint8_t *sig, size_t sig_cap, size_t *ret_sig_len)
+{
+	const struct signer *sg = ctx;
+
+	return sg->ac->be->sign(sg->ac->t, sg->key, alg, digest, digest_len,
+	    sig, sig_cap, ret_sig_len);
 }
 
 int
@@ -845,28 +891,28 @@ scl_signin_authenticate(const struct scl_config *cfg,
     const struct scl_signin_candidate *cand, const struct scl_pin *pin,
     int *ret_tries)
 {
-	struct scl_pcsc *ctx = NULL;
-	struct scl_card *card = NULL;
-	struct scl_transport *t;
+	struct access ac;
+	struct signer sg = { &ac, NULL };
 	int tries = -1, r = SCL_ERR_INTERNAL;
 
+	memset(&ac, 0, sizeof(ac));
 	if (cfg == NULL || cand == NULL || cand->x509 == NULL || pin == NULL) {
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
-	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0)
+	sg.key = &cand->key;
+	if ((r = open_same_card(cfg, cand, &ac)) < 0)
 		goto out;
-	t = scl_card_transport(card);
-	if ((r = check_tries(t, cfg, cand)) < 0)
+	if ((r = check_tries(&ac, cfg, cand)) < 0)
 		goto out;
-	r = scl_piv_verify(t, pin, &tries);
+	r = ac.be->verify_pin(ac.t, cand->pin_pad ? NULL : pin, &tries);
 	if (r == SCL_ERR_PIN_WRONG && ret_tries != NULL)
 		*ret_tries = tries;
 	if (r < 0)
 		goto out;
-	r = scl_cert_prove_possession(t, cand->key_ref, cand->x509);
+	r = scl_cert_prove_with(cand->x509, backend_sign, &sg);
 out:
-	close_card(&ctx, &card);
+	close_card(&ac);
 	return r;
 }
 
@@ -876,11 +922,11 @@ scl_signin_change_pin(const struct scl_config *cfg,
     const struct scl_pin *new_pin, int *ret_tries,
     const char **ret_policy_reason)
 {
-	struct scl_pcsc *ctx = NULL;
-	struct scl_card *card = NULL;
+	struct access ac;
 	const char *why = NULL;
 	int tries = -1, r = SCL_ERR_INTERNAL;
 
+	memset(&ac, 0, sizeof(ac));
 	if (cfg == NULL || cand == NULL || old_pin == NULL || new_pin == NULL) {
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
@@ -897,14 +943,13 @@ scl_signin_change_pin(const struct scl_config *cfg,
 			*ret_policy_reason = why;
 		goto out;
 	}
-	if ((r = open_same_card(cfg, cand, &ctx, &card)) < 0 ||
-	    (r = check_tries(scl_card_transport(card), cfg, cand)) < 0)
+	if ((r = open_same_card(cfg, cand, &ac)) < 0 ||
+	    (r = check_tries(&ac, cfg, cand)) < 0)
 		goto out;
-	r = scl_piv_change_reference(scl_card_transport(card), SCL_PIV_REF_PIN,
-	    old_pin, new_pin, &tries);
+	r = ac.be->change_pin(ac.t, old_pin, new_pin, &tries);
 	if (r == SCL_ERR_PIN_WRONG && ret_tries != NULL)
 		*ret_tries = tries;
 out:
-	close_card(&ctx, &card);
+	close_card(&ac);
 	return r;
 }

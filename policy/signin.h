@@ -9,6 +9,7 @@
 
 #include <openssl/x509.h>
 
+#include "backend.h"
 #include "config.h"
 #include "mapping.h"
 #include "pcsc.h"
@@ -116,7 +117,12 @@ struct scl_signin_candidate {
 					   * application label (SELECT, tag 50),
 					   * else subject CN, else card id, else
 					   * reader; escaped */
-	uint8_t key_ref;		/* SCL_PIV_KEY_* */
+	uint8_t key_ref;		/* SCL_PIV_KEY_*, 0 off the PIV backend */
+	enum scl_backend_kind backend;	/* which backend read it (backend.h);
+					 * reader is then its token name */
+	struct scl_backend_key key;	/* the key on that token */
+	int pin_pad;			/* the PIN is entered on the reader:
+					 * authenticate's pin is not sent */
 	uint8_t alg;			/* SCL_PIV_ALG_* of the public key, 0 if
 					 * unsupported */
 	X509 *x509;			/* owned by the result */
