@@ -29,7 +29,9 @@
 struct args {
 	const char *state, *name, *pin, *puk, *admin_key, *admin_alg;
 	const char *pin_policy, *seal_key, *slot, *key, *cert, *host;
+	const char *socket;
 	unsigned pin_tries, puk_tries, port;
+	int vpcd;
 	int json, verbose, once, no_tries_report;
 };
 
@@ -46,11 +48,18 @@ usage(FILE *f)
 	    "       sclogin-vcard import --state FILE --slot 9a|9c|9d|9e "
 	    "[--key KEY.pem] [--cert CERT.pem]\n"
 	    "           [--seal-key FILE]\n"
-	    "       sclogin-vcard run --state FILE [--host 127.0.0.1] "
-	    "[--port 40000] [--seal-key FILE]\n"
-	    "           [--verbose] [--once] [--no-tries-report]\n"
+	    "       sclogin-vcard run --state FILE [--socket PATH | --host "
+	    "127.0.0.1 --port 40000]\n"
+	    "           [--seal-key FILE] [--verbose] [--once] "
+	    "[--no-tries-report]\n"
 	    "       sclogin-vcard show --state FILE [--json]\n"
-	    "The seal key defaults to " VC_SEAL_DEFAULT_PATH ".\n");
+	    "The seal key defaults to " VC_SEAL_DEFAULT_PATH ".\n"
+	    "run serves sclogin's reader driver on the UNIX socket PATH (a "
+	    "socket, or a folder\n"
+	    "of reader sockets; default " VC_SOCKET_DIR "); --host/--port "
+	    "serve the vpcd\n"
+	    "driver over TCP instead (test rigs and interop only: vpcd does "
+	    "not authenticate).\n");
 }
 
 static int
@@ -85,6 +94,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "key", required_argument, NULL, 'K' },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "socket", required_argument, NULL, 'U' },
 		{ "port", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -111,7 +121,8 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'l': a->slot = optarg; break;
 		case 'K': a->key = optarg; break;
 		case 'c': a->cert = optarg; break;
-		case 'H': a->host = optarg; break;
+		case 'H': a->host = optarg; a->vpcd = 1; break;
+		case 'U': a->socket = optarg; break;
 		case 'j': a->json = 1; break;
 		case 'v': a->verbose = 1; break;
 		case '1': a->once = 1; break;
@@ -133,6 +144,7 @@ parse_args(int argc, char **argv, struct args *a)
 			}
 			break;
 		case 'o':
+			a->vpcd = 1;
 			if (parse_uint(optarg, 65535, &a->port) != 0 ||
 			    a->port == 0) {
 				fprintf(stderr, "sclogin-vcard: --port must be "
@@ -150,6 +162,11 @@ parse_args(int argc, char **argv, struct args *a)
 	}
 	if (a->state == NULL) {
 		fprintf(stderr, "sclogin-vcard: --state FILE is required\n");
+		return -1;
+	}
+	if (a->socket != NULL && a->vpcd) {
+		fprintf(stderr, "sclogin-vcard: --socket and --host/--port are "
+		    "two readers; give one\n");
 		return -1;
 	}
 	return 0;
@@ -401,6 +418,8 @@ cmd_run(struct args *a)
 	}
 	s = NULL;
 	vc_applet_set_no_tries_report(ap, a->no_tries_report != 0);
+	if (!a->vpcd)
+		o.socket_path = a->socket != NULL ? a->socket : VC_SOCKET_DIR;
 	o.host = a->host;
 	o.port = (uint16_t)a->port;
 	o.verbose = a->verbose;

@@ -13,142 +13,13 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <time.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "frame.h"
 #include "vpcd.h"
-
-enum io_result {
-	IO_OK,
-	IO_CLOSED,
-	IO_STOP,
-};
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool
-signalled(int sfd)
-{
-	struct signalfd_siginfo si;
-
-	return read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si);
-}
-
-/* Wait for fd (events) or a signal; timeout_ms < 0 waits forever. */
-static enum io_result
-wait_fd(int fd, short events, int sfd, int timeout_ms)
-{
-	struct pollfd p[2] = {
-		{ .fd = sfd, .events = POLLIN },
-		{ .fd = fd, .events = events },
-	};
-	int n;
-
-	for (;;) {
-		n = poll(p, fd >= 0 ? 2 : 1, timeout_ms);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return IO_CLOSED;
-		break;
-	}
-	if (p[0].revents & POLLIN) {
-		if (signalled(sfd))
-			return IO_STOP;
-	}
-	if (n == 0)
-		return IO_CLOSED;
-	return IO_OK;
-}
-
-static void
-quick_ack(int fd)
-{
-	int one = 1;
-
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-}
-
-static enum io_result
-read_full(int fd, int sfd, uint8_t *buf, size_t len, bool first)
-{
-	size_t got = 0;
-	int64_t deadline = now_ms() + VC_VPCD_MSG_TIMEOUT_MS;
-
-	while (got < len) {
-		int timeout = -1;
-		enum io_result io;
-		ssize_t n;
-
-		if (!first || got > 0) {
-			int64_t left = deadline - now_ms();
-
-			if (left <= 0)
-				return IO_CLOSED;
-			timeout = (int)left;
-		}
-		if ((io = wait_fd(fd, POLLIN, sfd, timeout)) != IO_OK)
-			return io;
-		n = recv(fd, buf + got, len - got, 0);
-		/* pcscd's vpcd driver writes length and payload apart with
-		 * Nagle on: ACK at once or every APDU stalls ~40 ms. */
-		quick_ack(fd);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return IO_CLOSED;
-		got += (size_t)n;
-	}
-	return IO_OK;
-}
-
-static enum io_result
-write_msg(int fd, int sfd, const uint8_t *p, size_t len)
-{
-	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-	struct iovec iov[2] = {
-		{ .iov_base = hdr, .iov_len = 2 },
-		{ .iov_base = (void *)(uintptr_t)p, .iov_len = len },
-	};
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
-	int64_t deadline = now_ms() + VC_VPCD_MSG_TIMEOUT_MS;
-
-	while (m.msg_iovlen > 0) {
-		ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL);
-
-		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-			int64_t left = deadline - now_ms();
-			enum io_result io;
-
-			if (left <= 0)
-				return IO_CLOSED;
-			if ((io = wait_fd(fd, POLLOUT, sfd, (int)left)) != IO_OK)
-				return io;
-			continue;
-		}
-		if (n <= 0)
-			return IO_CLOSED;
-		while (m.msg_iovlen > 0 && (size_t)n >= m.msg_iov[0].iov_len) {
-			n -= (ssize_t)m.msg_iov[0].iov_len;
-			m.msg_iov++;
-			m.msg_iovlen--;
-		}
-		if (m.msg_iovlen > 0) {
-			m.msg_iov[0].iov_base = (uint8_t *)m.msg_iov[0].iov_base +
-			    n;
-			m.msg_iov[0].iov_len -= (size_t)n;
-		}
-	}
-	return IO_OK;
-}
 
 static void
 trace(const char *dir, const uint8_t *p, size_t len, bool redact)
@@ -165,13 +36,12 @@ trace(const char *dir, const uint8_t *p, size_t len, bool redact)
 }
 
 static int
-connect_to(const struct vc_vpcd_opts *o, int sfd, enum io_result *stop)
+connect_tcp(const struct vc_vpcd_opts *o, int sfd, enum vc_io *stop)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
 	char port[8];
 	int fd = -1, one = 1;
 
-	*stop = IO_OK;
 	snprintf(port, sizeof(port), "%u", o->port);
 	if (getaddrinfo(o->host, port, &hints, &res) != 0)
 		return -1;
@@ -186,14 +56,14 @@ connect_to(const struct vc_vpcd_opts *o, int sfd, enum io_result *stop)
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		if (errno == EINPROGRESS) {
-			*stop = wait_fd(fd, POLLOUT, sfd, 2000);
-			if (*stop == IO_OK && getsockopt(fd, SOL_SOCKET,
+			*stop = vc_wait_fd(fd, POLLOUT, sfd, 2000);
+			if (*stop == VC_IO_OK && getsockopt(fd, SOL_SOCKET,
 			    SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
 				break;
 		}
 		close(fd);
 		fd = -1;
-		if (*stop == IO_STOP)
+		if (*stop == VC_IO_STOP)
 			break;
 	}
 	freeaddrinfo(res);
@@ -202,48 +72,128 @@ connect_to(const struct vc_vpcd_opts *o, int sfd, enum io_result *stop)
 	return fd;
 }
 
+/* How many reader sockets to try: a folder's reader<N>, or the one socket. */
+static unsigned
+socket_slots(const struct vc_vpcd_opts *o)
+{
+	struct stat st;
+
+	if (o->socket_path == NULL)
+		return 1;
+	return stat(o->socket_path, &st) == 0 && S_ISDIR(st.st_mode) ?
+	    VC_SOCKET_SLOTS : 1;
+}
+
+static int
+socket_path(const struct vc_vpcd_opts *o, unsigned i, char *buf, size_t len)
+{
+	int n;
+
+	if (socket_slots(o) > 1)
+		n = snprintf(buf, len, "%s/reader%u", o->socket_path, i);
+	else
+		n = snprintf(buf, len, "%s", o->socket_path);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * The listener must be root (or ourselves, for a rig that is not root):
+ * only the reader driver in pcscd may receive the card's APDUs and PINs.
+ */
+static int
+connect_unix(const char *path, char *why, size_t whylen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cr;
+	socklen_t cl = sizeof(cr);
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(why, whylen, "reason=PATH the path is too long");
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	/* A UNIX connect does not block: it succeeds into the backlog. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
+	    (cr.uid != 0 && cr.uid != geteuid())) {
+		snprintf(why, whylen, "reason=PEER the reader is run by uid "
+		    "%u, not root: refusing it", (unsigned)cr.uid);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+connect_to(const struct vc_vpcd_opts *o, unsigned slot, int sfd,
+    enum vc_io *stop, char *where, size_t wlen, char *why, size_t whylen)
+{
+	*stop = VC_IO_OK;
+	why[0] = '\0';
+	if (o->socket_path == NULL) {
+		snprintf(where, wlen, "vpcd at %s:%u", o->host, o->port);
+		return connect_tcp(o, sfd, stop);
+	}
+	if (socket_path(o, slot, where, wlen) != 0)
+		return -1;
+	return connect_unix(where, why, whylen);
+}
+
+static const char *
+control_name(uint8_t c)
+{
+	switch (c) {
+	case VC_CTL_OFF: return "off";
+	case VC_CTL_ON: return "on";
+	case VC_CTL_RESET: return "reset";
+	case VC_CTL_ATR: return "atr";
+	}
+	return NULL;
+}
+
 /* Serve one connection until it closes or a signal arrives. */
-static enum io_result
+static enum vc_io
 serve(struct vc_applet *a, const struct vc_vpcd_opts *o, int fd, int sfd,
-    uint8_t *msg, uint8_t *resp)
+    uint8_t *msg, uint8_t *resp, const char *where, unsigned *frames)
 {
 	for (;;) {
-		uint8_t hdr[2];
 		size_t len, rlen = 0;
-		enum io_result io;
+		enum vc_io io;
 		const char *e;
 
-		if ((io = read_full(fd, sfd, hdr, 2, true)) != IO_OK)
+		io = vc_frame_read(fd, sfd, -1, msg, VC_FRAME_MAX, &len);
+		if (io != VC_IO_OK)
 			return io;
-		len = (size_t)hdr[0] << 8 | hdr[1];
 		if (len == 0)
 			continue;
-		if ((io = read_full(fd, sfd, msg, len, false)) != IO_OK)
-			return io;
+		if ((*frames)++ == 0)
+			fprintf(stderr, "sclogin-vcard: connected to the reader "
+			    "at %s\n", where);
 		if (len == 1) {
 			const uint8_t *atr;
 
-			switch (msg[0]) {
-			case 0:
-				vc_applet_power(a, VC_POWER_OFF);
-				break;
-			case 1:
-				vc_applet_power(a, VC_POWER_ON);
-				break;
-			case 2:
-				vc_applet_power(a, VC_POWER_RESET);
-				break;
-			case 4:
-				atr = vc_applet_atr(&rlen);
-				if ((io = write_msg(fd, sfd, atr, rlen)) !=
-				    IO_OK)
-					return io;
-				break;
-			default:
-				fprintf(stderr, "sclogin-vcard: unknown vpcd "
+			if (control_name(msg[0]) == NULL) {
+				fprintf(stderr, "sclogin-vcard: unknown "
 				    "control byte %02x, ignoring\n", msg[0]);
-				break;
+				continue;
 			}
+			if (msg[0] == VC_CTL_ATR) {
+				atr = vc_applet_atr(&rlen);
+				if ((io = vc_frame_write(fd, sfd, atr, rlen)) !=
+				    VC_IO_OK)
+					return io;
+				continue;
+			}
+			vc_applet_power(a, msg[0] == VC_CTL_OFF ? VC_POWER_OFF :
+			    msg[0] == VC_CTL_ON ? VC_POWER_ON : VC_POWER_RESET);
 			continue;
 		}
 		if (o->verbose)
@@ -255,12 +205,23 @@ serve(struct vc_applet *a, const struct vc_vpcd_opts *o, int fd, int sfd,
 			fprintf(stderr, "sclogin-vcard: %s\n", e);
 		if (o->verbose)
 			trace("<", resp, rlen, false);
-		io = write_msg(fd, sfd, resp, rlen);
+		io = vc_frame_write(fd, sfd, resp, rlen);
 		explicit_bzero(msg, len);
 		explicit_bzero(resp, rlen);
-		if (io != IO_OK)
+		if (io != VC_IO_OK)
 			return io;
 	}
+}
+
+/* Wait *delay ms (or until a signal), then double it up to the cap. */
+static enum vc_io
+backoff(int sfd, int *delay)
+{
+	enum vc_io io = vc_wait_fd(-1, 0, sfd, *delay);
+
+	*delay = *delay * 2 > VC_VPCD_BACKOFF_MAX_MS ? VC_VPCD_BACKOFF_MAX_MS :
+	    *delay * 2;
+	return io;
 }
 
 int
@@ -269,6 +230,7 @@ vc_vpcd_run(struct vc_applet *a, const struct vc_vpcd_opts *o)
 	uint8_t *msg = NULL, *resp = NULL;
 	sigset_t mask, old;
 	int sfd = -1, fd = -1, delay = VC_VPCD_BACKOFF_MIN_MS, r = SCL_ERR_SYSTEM;
+	unsigned slot = 0, failed = 0;
 	bool reported = false;
 
 	sigemptyset(&old);
@@ -279,39 +241,67 @@ vc_vpcd_run(struct vc_applet *a, const struct vc_vpcd_opts *o)
 	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		goto out;
 	r = SCL_ERR_NOMEM;
-	if ((msg = malloc(65536)) == NULL || (resp = malloc(65536)) == NULL)
+	if ((msg = malloc(VC_FRAME_MAX)) == NULL ||
+	    (resp = malloc(VC_RAPDU_MAX)) == NULL)
 		goto out;
 	for (;;) {
-		enum io_result io;
+		char where[4096], why[160];
+		unsigned frames = 0;
+		enum vc_io io;
 
-		fd = connect_to(o, sfd, &io);
-		if (io == IO_STOP)
+		fd = connect_to(o, slot, sfd, &io, where, sizeof(where), why,
+		    sizeof(why));
+		if (io == VC_IO_STOP)
 			break;
 		if (fd < 0) {
+			/* Next slot of a socket folder; wait once all failed. */
+			unsigned slots = socket_slots(o);
+
+			if (slot + 1 < slots && ++failed < slots) {
+				slot++;
+				continue;
+			}
 			if (!reported)
 				fprintf(stderr, "sclogin-vcard: cannot connect "
-				    "to vpcd at %s:%u, retrying\n", o->host,
-				    o->port);
+				    "to the reader (%s%s%s), retrying\n", where,
+				    why[0] != '\0' ? ": " : "", why);
 			reported = true;
-			if (wait_fd(-1, 0, sfd, delay) == IO_STOP)
+			slot = 0;
+			failed = 0;
+			if (backoff(sfd, &delay) == VC_IO_STOP)
 				break;
-			delay = delay * 2 > VC_VPCD_BACKOFF_MAX_MS ?
-			    VC_VPCD_BACKOFF_MAX_MS : delay * 2;
 			continue;
 		}
-		fprintf(stderr, "sclogin-vcard: connected to vpcd at %s:%u\n",
-		    o->host, o->port);
-		reported = false;
-		delay = VC_VPCD_BACKOFF_MIN_MS;
 		vc_applet_power(a, VC_POWER_OFF);
-		io = serve(a, o, fd, sfd, msg, resp);
+		io = serve(a, o, fd, sfd, msg, resp, where, &frames);
 		close(fd);
 		fd = -1;
 		vc_applet_power(a, VC_POWER_OFF);
-		if (io == IO_STOP || o->once)
+		if (io == VC_IO_STOP || (o->once && frames > 0))
 			break;
-		fprintf(stderr, "sclogin-vcard: vpcd closed the connection, "
-		    "reconnecting\n");
+		if (frames == 0 && o->socket_path != NULL) {
+			/* A reader slot with a card in closes at once. */
+			unsigned slots = socket_slots(o);
+
+			failed++;
+			slot = (slot + 1) % slots;
+			if (failed >= slots) {
+				failed = 0;
+				if (backoff(sfd, &delay) == VC_IO_STOP)
+					break;
+			}
+			continue;
+		}
+		if (frames > 0) {
+			fprintf(stderr, "sclogin-vcard: served the reader at "
+			    "%s; it closed the connection, reconnecting\n",
+			    where);
+			reported = false;
+			delay = VC_VPCD_BACKOFF_MIN_MS;
+			failed = 0;
+		}
+		if (o->once)
+			break;
 	}
 	fprintf(stderr, "sclogin-vcard: stopping\n");
 	r = 0;

@@ -8,19 +8,29 @@
 #include "applet.h"
 
 /*
- * The vpcd side of the virtual card: connect to the vsmartcard reader
- * driver's TCP port and serve it.  Each message is a 2-byte big-endian
- * length and a payload; a 1-byte payload is control (0 power off, 1 power
- * on, 2 reset: no answer; 4: answer with the ATR), a longer one a C-APDU
- * (answer with the R-APDU).  When the connection fails or closes, retry
- * with a backoff from 50 ms doubling up to 1 s.  SIGTERM or SIGINT end the
- * loop cleanly (the socket is closed, which pcscd sees as card removal).
+ * The card side of the reader connection, over one of two transports with
+ * the same framing (frame.h):
+ *  - socket (the default for service use): our reader driver (ifd/) in
+ *    pcscd listens on a UNIX socket in a root-only folder; the card
+ *    connects and refuses a listener that is not root (or its own euid),
+ *    checked with SO_PEERCRED.  socket_path is a socket, or a folder whose
+ *    reader<N> sockets (N < VC_SOCKET_SLOTS) are tried in turn: a reader
+ *    slot that has a card already closes the connection at once.
+ *  - vpcd (rig and interop only): connect to the vsmartcard driver's TCP
+ *    port.  That driver listens on every interface without authentication
+ *    (its own configuration): whoever connects first fills the reader.
+ * When the connection fails or closes, retry with a backoff from 50 ms
+ * doubling up to 1 s.  SIGTERM or SIGINT end the loop cleanly (the socket
+ * is closed, which pcscd sees as card removal).
  */
 #define VC_VPCD_BACKOFF_MIN_MS 50
 #define VC_VPCD_BACKOFF_MAX_MS 1000
-#define VC_VPCD_MSG_TIMEOUT_MS 5000	/* rest of a message once begun */
+
+#define VC_SOCKET_DIR "/run/sclogin/vcard"
+#define VC_SOCKET_SLOTS 4
 
 struct vc_vpcd_opts {
+	const char *socket_path;	/* NULL: vpcd over TCP */
 	const char *host;	/* IPv4 or IPv6 literal or name */
 	uint16_t port;
 	int verbose;		/* trace APDUs (PIN data redacted) */

@@ -9,7 +9,7 @@
 need opensc-tool
 
 check "init card" $W "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY"
-$W "$V" run --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" >"$D/card0.log" 2>&1 &
+$W "$V" run --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" --port 40000 >"$D/card0.log" 2>&1 &
 pid=$!
 check "pcscd sees the card" "$SCL_RIG_CARD" wait 0 present
 check_out "the card answers" "Personal Identity Verification Card" \
