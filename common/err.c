@@ -110,6 +110,8 @@ static const struct err_entry errs[] = {
 	    "a state or record file is malformed or unsafe" },
 	{ SCL_ERR_WRONG_USER, "WRONG_USER",
 	    "the card belongs to another user" },
+	{ SCL_ERR_DIRECTORY_UNREACHABLE, "DIRECTORY_UNREACHABLE",
+	    "no directory server answered and no offline mapping is usable" },
 };
 
 static const struct err_entry *

@@ -80,6 +80,8 @@ enum scl_err {
 	SCL_ERR_PIN_POLICY = -504,
 	SCL_ERR_BAD_STATE = -505,	/* malformed state / record file */
 	SCL_ERR_WRONG_USER = -506,	/* card maps to someone else */
+	SCL_ERR_DIRECTORY_UNREACHABLE = -507, /* no directory server answered
+					       * (and no usable offline cache) */
 };
 
 /* Stable name without prefix ("PIN_WRONG"); "UNKNOWN" for codes not listed. */

@@ -44,6 +44,7 @@ auth_code(enum scl_err e)
 	case SCL_ERR_NO_OBJECT:
 	case SCL_ERR_NO_CERT:
 	case SCL_ERR_PIN_TRIES_UNKNOWN:
+	case SCL_ERR_DIRECTORY_UNREACHABLE:
 		return PAM_AUTHINFO_UNAVAIL;
 	case SCL_ERR_PIN_BLOCKED:
 		return PAM_MAXTRIES;
@@ -230,6 +231,10 @@ user_sentence(enum scl_err e)
 		return "The new PIN does not meet the PIN policy.";
 	case SCL_ERR_WRONG_USER:
 		return "This smart card belongs to another account.";
+	case SCL_ERR_DIRECTORY_UNREACHABLE:
+		return "The directory that links smart cards to accounts "
+		    "cannot be reached. Try again later or use another "
+		    "sign-in option.";
 	}
 	return "Smart card sign-in failed.";
 }

@@ -486,6 +486,31 @@ warn_unknown_tries(struct call *c, const struct scl_signin_candidate *cand)
 	    "tries are left: a wrong PIN may block it.", cand->label);
 }
 
+/*
+ * The directory could not be reached and its offline cache mapped the
+ * card (policy/directory.h): say so, and log it.
+ */
+static void
+tell_offline(struct call *c, const struct scl_signin_candidate *cand,
+    const char *user)
+{
+	char when[32] = "?", esc[256];
+	struct tm tm;
+	time_t t = cand->users.offline_since;
+
+	if (t == 0)
+		return;
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	scl_pam_info(c->pamh, c->flags, "The account directory cannot be "
+	    "reached: your card is linked to your account as it was on %s.",
+	    when);
+	scl_pam_escape(esc, sizeof(esc), user);
+	pam_syslog(c->pamh, LOG_NOTICE, "auth: directory=offline user='%s' "
+	    "mapping_cached_at=%lld cert_sha256=%s", esc, (long long)t,
+	    cand->sha256_hex);
+}
+
 static void
 pin_prompt(char *buf, size_t len, const char *what,
     const struct scl_signin_candidate *cand, unsigned low)
@@ -588,6 +613,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
 	warn_unknown_tries(&c, cand);
+	tell_offline(&c, cand, user);
 	pin_prompt(prompt, sizeof(prompt), SCL_PROMPT_PIN, cand,
 	    c.cfg->low_tries_warn);
 	if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)

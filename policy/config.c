@@ -30,6 +30,12 @@ enum key_type {
 	T_PIN_MIN,
 	T_PIN_MAX,
 	T_CLASS,
+	T_TEXT,		/* any one-line text, empty = unset */
+	T_ATTR,		/* an LDAP attribute description, empty = unset */
+	T_LDAP_URIS,	/* comma-separated ldap:// / ldaps:// URIs */
+	T_DIR_MATCH,
+	T_DIR_CERT,
+	T_DIR_BIND,
 };
 
 struct key {
@@ -90,6 +96,34 @@ static const struct key keys[] = {
 	{ "record_group", T_NAME, F(record_group), 0, 0, 0 },
 	{ "debug", T_BOOL, F(debug), 0, 0, 0 },
 	{ "apdu_trace", T_BOOL, F(apdu_trace), 0, 0, 0 },
+	{ "directory_uri", T_LDAP_URIS, F(directory_uri), F(n_directory_uri),
+	    0, 0 },
+	{ "directory_base", T_TEXT, F(directory_base), 0, 0, 0 },
+	{ "directory_filter", T_TEXT, F(directory_filter), 0, 0, 0 },
+	{ "directory_match", T_DIR_MATCH, F(directory_match), 0, 0, 0 },
+	{ "directory_certificate_assertion", T_DIR_CERT,
+	    F(directory_certificate_assertion), 0, 0, 0 },
+	{ "directory_user_attribute", T_ATTR, F(directory_user_attribute), 0,
+	    0, 0 },
+	{ "directory_certificate_attribute", T_ATTR,
+	    F(directory_certificate_attribute), 0, 0, 0 },
+	{ "directory_altsecid_attribute", T_ATTR,
+	    F(directory_altsecid_attribute), 0, 0, 0 },
+	{ "directory_upn_attribute", T_ATTR, F(directory_upn_attribute), 0,
+	    0, 0 },
+	{ "directory_ca_file", T_PATH, F(directory_ca_file), 0, 0, 0 },
+	{ "directory_bind", T_DIR_BIND, F(directory_bind), 0, 0, 0 },
+	{ "directory_bind_dn", T_TEXT, F(directory_bind_dn), 0, 0, 0 },
+	{ "directory_bind_secret_file", T_PATH,
+	    F(directory_bind_secret_file), 0, 0, 0 },
+	{ "directory_client_cert", T_PATH, F(directory_client_cert), 0, 0, 0 },
+	{ "directory_client_key", T_PATH, F(directory_client_key), 0, 0, 0 },
+	{ "directory_timeout_ms", T_UINT, F(directory_timeout_ms), 0, 100,
+	    60000 },
+	{ "directory_plaintext_for_tests", T_BOOL, F(directory_plaintext), 0,
+	    0, 0 },
+	{ "offline_max_age", T_UINT, F(offline_max_age), 0, 0,
+	    90u * 24u * 3600u },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -137,6 +171,27 @@ static const char *const map_names[] = {
 	[SCL_MAP_FINGERPRINT] = "fingerprint",
 	[SCL_MAP_MAPFILE] = "mapfile",
 	[SCL_MAP_AUTHORIZED] = "authorized",
+	[SCL_MAP_DIRECTORY] = "directory",
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} dir_match_names[] = {
+	{ "certificate", SCL_DIR_MATCH_CERTIFICATE },
+	{ "altsecid", SCL_DIR_MATCH_ALTSECID },
+	{ "upn", SCL_DIR_MATCH_UPN },
+};
+
+static const char *const dir_cert_names[] = {
+	[SCL_DIR_CERT_DER] = "der",
+	[SCL_DIR_CERT_ISSUER_SERIAL] = "issuer-serial",
+};
+
+static const char *const dir_bind_names[] = {
+	[SCL_DIR_BIND_ANONYMOUS] = "anonymous",
+	[SCL_DIR_BIND_SIMPLE] = "simple",
+	[SCL_DIR_BIND_EXTERNAL] = "external",
 };
 
 /* Config messages quote user text between '', cut to one line. */
@@ -233,7 +288,9 @@ free_fields(struct scl_config *c)
 		case T_PATH:
 		case T_NAME:
 		case T_URL:
-		case T_DOMAIN: {
+		case T_DOMAIN:
+		case T_TEXT:
+		case T_ATTR: {
 			char **sp = (char **)(void *)(base + keys[k].off);
 
 			free(*sp);
@@ -241,6 +298,7 @@ free_fields(struct scl_config *c)
 			break;
 		}
 		case T_LIST:
+		case T_LDAP_URIS:
 			list_clear((char **)(void *)(base + keys[k].off),
 			    (size_t *)(void *)(base + keys[k].off_n));
 			break;
@@ -404,6 +462,75 @@ check_map(const char *s, size_t len)
 		    memcmp(map_names[i], s, len) == 0)
 			return 1;
 	return 0;
+}
+
+/* RFC 4512 attribute description: name or OID, options after ';'. */
+static int
+check_attr(const char *s, size_t len)
+{
+	if (len == 0 || len > 128)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == ';' ||
+		    (c == '.' && i > 0)))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+check_ldap_uri(const char *s, size_t len)
+{
+	size_t pl;
+
+	if (len > 7 && strncmp(s, "ldaps://", 8) == 0)
+		pl = 8;
+	else if (len > 6 && strncmp(s, "ldap://", 7) == 0)
+		pl = 7;
+	else
+		return 0;
+	if (len == pl || len > 256)
+		return 0;
+	for (size_t i = pl; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == ':' || c == '[' || c == ']' || (c == '/' &&
+		    i == len - 1)))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+check_dir_match(const char *s, size_t len)
+{
+	for (size_t i = 0; i < NELEM(dir_match_names); i++)
+		if (strlen(dir_match_names[i].name) == len &&
+		    memcmp(dir_match_names[i].name, s, len) == 0)
+			return 1;
+	return 0;
+}
+
+void
+scl_config_format_dir_match(unsigned bits, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (buf == NULL || len == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t k = 0; k < NELEM(dir_match_names); k++) {
+		if ((bits & dir_match_names[k].bit) == 0 ||
+		    o + strlen(dir_match_names[k].name) + 2 > len)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o > 0 ? "," :
+		    "", dir_match_names[k].name);
+	}
 }
 
 static int
@@ -592,6 +719,60 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 		    check_name, why)) != 0)
 			goto out;
 		break;
+	case T_TEXT:
+		if (strlen(value) > 1024) {
+			*why = "value too long";
+			goto out;
+		}
+		break;
+	case T_ATTR:
+		if (*value != '\0' && !check_attr(value, strlen(value))) {
+			*why = "expected an LDAP attribute name";
+			goto out;
+		}
+		break;
+	case T_LDAP_URIS:
+		if ((r = split_list(value, SCL_CONFIG_LIST_MAX, v.list, &v.n,
+		    check_ldap_uri, why)) != 0) {
+			if (r == SCL_ERR_CONFIG)
+				*why = "expected ldaps://HOST[:PORT] or "
+				    "ldap://HOST[:PORT] URIs, comma-separated";
+			goto out;
+		}
+		break;
+	case T_DIR_MATCH: {
+		char *items[SCL_CONFIG_LIST_MAX];
+		size_t n = 0;
+
+		if ((r = split_list(value, SCL_CONFIG_LIST_MAX, items, &n,
+		    check_dir_match, why)) != 0 || n == 0) {
+			list_clear(items, &n);
+			*why = "expected a list of certificate, altsecid, upn";
+			r = r == SCL_ERR_NOMEM ? r : SCL_ERR_CONFIG;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < NELEM(dir_match_names); j++)
+				if (strcmp(items[i], dir_match_names[j].name)
+				    == 0)
+					v.u |= dir_match_names[j].bit;
+		list_clear(items, &n);
+		break;
+	}
+	case T_DIR_CERT:
+		if (parse_name(dir_cert_names, NELEM(dir_cert_names), value,
+		    &v.i) != 0) {
+			*why = "expected der or issuer-serial";
+			goto out;
+		}
+		break;
+	case T_DIR_BIND:
+		if (parse_name(dir_bind_names, NELEM(dir_bind_names), value,
+		    &v.i) != 0) {
+			*why = "expected anonymous, simple or external";
+			goto out;
+		}
+		break;
 	case T_MAPPING: {
 		char *items[SCL_CONFIG_LIST_MAX];
 		size_t n = 0;
@@ -600,8 +781,8 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 		    why)) != 0) {
 			if (r == SCL_ERR_CONFIG)
 				*why = "expected a list of upn, cn, email, "
-				    "subject, fingerprint, mapfile, authorized "
-				    "(at most 8)";
+				    "subject, fingerprint, mapfile, authorized, "
+				    "directory (at most 8)";
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -630,7 +811,7 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 	}
 	}
 	if (k->type == T_PATH || k->type == T_NAME || k->type == T_URL ||
-	    k->type == T_DOMAIN) {
+	    k->type == T_DOMAIN || k->type == T_TEXT || k->type == T_ATTR) {
 		if (*value != '\0' && (v.s = strdup(value)) == NULL) {
 			r = SCL_ERR_NOMEM;
 			goto out;
@@ -655,6 +836,8 @@ store_value(const struct key *k, struct scl_config *c, struct val *v)
 	case T_NAME:
 	case T_URL:
 	case T_DOMAIN:
+	case T_TEXT:
+	case T_ATTR:
 		free(*(char **)(void *)p);
 		*(char **)(void *)p = v->s;
 		v->s = NULL;
@@ -688,7 +871,18 @@ store_value(const struct key *k, struct scl_config *c, struct val *v)
 	case T_CLASS:
 		*(enum scl_class_rule *)(void *)p = (enum scl_class_rule)v->i;
 		break;
-	case T_LIST: {
+	case T_DIR_MATCH:
+		*(unsigned *)(void *)p = v->u;
+		break;
+	case T_DIR_CERT:
+		*(enum scl_dir_cert_assertion *)(void *)p =
+		    (enum scl_dir_cert_assertion)v->i;
+		break;
+	case T_DIR_BIND:
+		*(enum scl_dir_bind *)(void *)p = (enum scl_dir_bind)v->i;
+		break;
+	case T_LIST:
+	case T_LDAP_URIS: {
 		char **list = (char **)(void *)p;
 		size_t *n = (size_t *)(void *)((uint8_t *)c + k->off_n);
 
@@ -720,11 +914,14 @@ move_value(const struct key *k, struct scl_config *dst,
 	case T_NAME:
 	case T_URL:
 	case T_DOMAIN:
+	case T_TEXT:
+	case T_ATTR:
 		free(*(char **)(void *)d);
 		*(char **)(void *)d = *(char **)(void *)s;
 		*(char **)(void *)s = NULL;
 		break;
-	case T_LIST: {
+	case T_LIST:
+	case T_LDAP_URIS: {
 		size_t *dn = (size_t *)(void *)((uint8_t *)dst + k->off_n);
 		size_t *sn = (size_t *)(void *)((uint8_t *)src + k->off_n);
 
@@ -749,6 +946,9 @@ move_value(const struct key *k, struct scl_config *dst,
 	case T_SLOTS:
 	case T_REMOVAL:
 	case T_CLASS:
+	case T_DIR_MATCH:
+	case T_DIR_CERT:
+	case T_DIR_BIND:
 		/* all these are int-sized scalars */
 		memcpy(d, s, sizeof(int));
 		break;
@@ -800,11 +1000,19 @@ set_defaults(struct scl_config *c)
 	c->require_card = 0;
 	c->removal_action = SCL_REMOVAL_NONE;
 	c->removal_debounce_ms = 1500;
+	c->directory_match = SCL_DIR_MATCH_CERTIFICATE | SCL_DIR_MATCH_ALTSECID;
+	c->directory_timeout_ms = 3000;
 	if ((c->ca_file = strdup("/etc/sclogin/ca.pem")) == NULL ||
 	    (c->crl_dir = strdup("/etc/sclogin/crl")) == NULL ||
 	    (c->crl_cache_dir = strdup("/var/cache/sclogin/crl")) == NULL ||
 	    (c->mapfile = strdup("/etc/sclogin/mapping")) == NULL ||
-	    (c->state_dir = strdup("/var/lib/sclogin")) == NULL)
+	    (c->state_dir = strdup("/var/lib/sclogin")) == NULL ||
+	    (c->directory_user_attribute = strdup("uid")) == NULL ||
+	    (c->directory_certificate_attribute =
+	    strdup("userCertificate;binary")) == NULL ||
+	    (c->directory_altsecid_attribute =
+	    strdup("altSecurityIdentities")) == NULL ||
+	    (c->directory_upn_attribute = strdup("userPrincipalName")) == NULL)
 		return SCL_ERR_NOMEM;
 	for (size_t i = 0; i < NELEM(exempt); i++) {
 		if ((c->exempt_services[i] = strdup(exempt[i])) == NULL)

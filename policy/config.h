@@ -76,6 +76,26 @@ enum scl_map_method {
 	SCL_MAP_FINGERPRINT,	/* mapfile "sha256:<hex>" lines */
 	SCL_MAP_MAPFILE,	/* any mapfile line (subject, sha256, upn, email) */
 	SCL_MAP_AUTHORIZED,	/* ~/.config/sclogin/authorized_certs */
+	SCL_MAP_DIRECTORY,	/* an LDAP directory (policy/directory.h) */
+};
+
+/* What a directory entry is matched on (`directory_match`), as bits. */
+#define SCL_DIR_MATCH_CERTIFICATE 0x1u	/* directory_certificate_attribute */
+#define SCL_DIR_MATCH_ALTSECID	0x2u	/* AD altSecurityIdentities, strong
+					 * forms: <I><SR>, <SKI>, <SHA1-PUKEY> */
+#define SCL_DIR_MATCH_UPN	0x4u	/* directory_upn_attribute = SAN UPN */
+
+/* How the certificate is asserted in the search filter. */
+enum scl_dir_cert_assertion {
+	SCL_DIR_CERT_DER = 0,		/* the DER itself (AD, 389-ds/FreeIPA) */
+	SCL_DIR_CERT_ISSUER_SERIAL,	/* RFC 4523 certificateExactAssertion
+					 * (OpenLDAP's certificateExactMatch) */
+};
+
+enum scl_dir_bind {
+	SCL_DIR_BIND_ANONYMOUS = 0,
+	SCL_DIR_BIND_SIMPLE,		/* directory_bind_dn + secret file */
+	SCL_DIR_BIND_EXTERNAL,		/* SASL EXTERNAL, TLS client cert */
 };
 
 struct scl_config {
@@ -132,6 +152,29 @@ struct scl_config {
 
 	int debug;
 	int apdu_trace;
+
+	/* directory mapping (mapping method `directory`, sclogin.conf(5)) */
+	char *directory_uri[SCL_CONFIG_LIST_MAX];	/* ldaps:// or ldap://
+					 * (StartTLS), tried in order */
+	size_t n_directory_uri;
+	char *directory_base;		/* search base DN */
+	char *directory_filter;		/* ANDed to the match, NULL none */
+	unsigned directory_match;	/* SCL_DIR_MATCH_*; default certificate,
+					 * altsecid */
+	enum scl_dir_cert_assertion directory_certificate_assertion;
+	char *directory_user_attribute;		/* default uid */
+	char *directory_certificate_attribute;	/* userCertificate;binary */
+	char *directory_altsecid_attribute;	/* altSecurityIdentities */
+	char *directory_upn_attribute;		/* userPrincipalName */
+	char *directory_ca_file;	/* CA of the servers; NULL: system's */
+	enum scl_dir_bind directory_bind;	/* default anonymous */
+	char *directory_bind_dn;
+	char *directory_bind_secret_file;	/* root-only file */
+	char *directory_client_cert;	/* PEM, for SASL EXTERNAL */
+	char *directory_client_key;
+	unsigned directory_timeout_ms;	/* budget of all servers (default 3000) */
+	int directory_plaintext;	/* TESTS ONLY: ldap:// without StartTLS */
+	unsigned offline_max_age;	/* s; 0: no offline cache (default) */
 };
 
 /*
@@ -199,5 +242,8 @@ void scl_config_format_slots(unsigned mask, char *buf, size_t len);
 int scl_config_list_has(char *const *list, size_t n, const char *s);
 
 const char *scl_removal_action_name(enum scl_removal_action a);
+
+/* "certificate,altsecid" for directory_match bits (at least 32 bytes). */
+void scl_config_format_dir_match(unsigned bits, char *buf, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -19,6 +20,7 @@
 
 #include "admfile.h"
 #include "cursor.h"
+#include "directory.h"
 #include "err.h"
 #include "file.h"
 #include "hex.h"
@@ -60,6 +62,7 @@ scl_user_list_clear(struct scl_user_list *l)
 		l->users[i] = NULL;
 	}
 	l->n = 0;
+	l->offline_since = 0;
 }
 
 static void
@@ -764,6 +767,27 @@ out:
 	return r;
 }
 
+/* The directory's user (policy/directory.h), then checked like the rest. */
+static int
+map_directory(struct ctx *c, X509 *cert, char *detail, size_t dlen)
+{
+	struct scl_directory_report rep;
+	char user[SCL_DIR_USER_MAX];
+	int r;
+
+	r = scl_directory_map(c->cfg, cert, time(NULL),
+	    scl_directory_now_ms() + c->cfg->directory_timeout_ms, &rep, user);
+	if (r == 0 && rep.from_cache)
+		c->out->offline_since = rep.cached_at;
+	if (r == 0)
+		r = add_user(c, user, strlen(user), 1);
+	else if (r != SCL_ERR_NOMEM)
+		scl_err_detail(detail, dlen, "directory: %s", rep.why);
+	if (r == SCL_ERR_NO_MAPPING)
+		r = 0;
+	return r;
+}
+
 static int
 run_methods(const struct scl_config *cfg, X509 *cert, const char *only_user,
     char *detail, size_t dlen, struct scl_user_list *ret_list)
@@ -816,6 +840,9 @@ run_methods(const struct scl_config *cfg, X509 *cert, const char *only_user,
 			break;
 		case SCL_MAP_AUTHORIZED:
 			r = map_authorized(&c);
+			break;
+		case SCL_MAP_DIRECTORY:
+			r = map_directory(&c, cert, detail, dlen);
 			break;
 		default:
 			r = SCL_ERR_CONFIG;
@@ -876,6 +903,15 @@ scl_map_check_user_ex(const struct scl_config *cfg, X509 *cert,
 	r = run_methods(cfg, cert, user, detail, detail_len, &l);
 	scl_user_list_clear(&l);
 	return r;
+}
+
+int
+scl_map_check_user_list(const struct scl_config *cfg, X509 *cert,
+    const char *user, struct scl_user_list *ret_list)
+{
+	if (user == NULL || *user == '\0' || ret_list == NULL)
+		return SCL_ERR_INVALID_ARGUMENT;
+	return run_methods(cfg, cert, user, NULL, 0, ret_list);
 }
 
 int

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <openssl/x509.h>
 
@@ -29,6 +30,9 @@
 struct scl_user_list {
 	char *users[SCL_MAP_USERS_MAX];
 	size_t n;
+	time_t offline_since;	/* != 0: the directory could not be reached
+				 * and its offline cache, from that time,
+				 * mapped the certificate (directory.h) */
 };
 
 /*
@@ -42,6 +46,13 @@ int scl_map_find_users(const struct scl_config *cfg, X509 *cert,
 /* Does the certificate map to user?  0 yes, SCL_ERR_NO_MAPPING no. */
 int scl_map_check_user(const struct scl_config *cfg, X509 *cert,
     const char *user);
+
+/*
+ * scl_map_check_user, the user in *ret_list (with offline_since) on
+ * success; caller clears it.
+ */
+int scl_map_check_user_list(const struct scl_config *cfg, X509 *cert,
+    const char *user, struct scl_user_list *ret_list);
 
 void scl_user_list_clear(struct scl_user_list *l);
 

@@ -348,19 +348,6 @@ out:
 	return r;
 }
 
-static int
-add_user(struct scl_user_list *l, const char *user)
-{
-	char *s;
-
-	if (l->n >= SCL_MAP_USERS_MAX)
-		return SCL_ERR_LIMIT;
-	if ((s = strdup(user)) == NULL)
-		return SCL_ERR_NOMEM;
-	l->users[l->n++] = s;
-	return 0;
-}
-
 /* CERT_VALID, REVOCATION, MAPPING, POLICY and PIN_STATE of one candidate. */
 static int
 judge(struct scl_signin_result *res, const struct scl_signin_opts *opts,
@@ -408,9 +395,8 @@ judge(struct scl_signin_result *res, const struct scl_signin_opts *opts,
 	if (card_only) {
 		r = scl_map_find_users(cfg, c->x509, &c->users);
 	} else {
-		r = scl_map_check_user(cfg, c->x509, opts->user);
-		if (r == 0)
-			r = add_user(&c->users, opts->user);
+		r = scl_map_check_user_list(cfg, c->x509, opts->user,
+		    &c->users);
 	}
 	if (r == SCL_ERR_NOMEM)
 		return r;

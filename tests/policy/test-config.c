@@ -351,7 +351,8 @@ static const struct err_case err_cases[] = {
 	    "disallowed" },
 	{ "[global]\nmapping = upn, ldap\n", NULL,
 	    "t.conf:2: mapping = 'upn, ldap': expected a list of upn, cn, "
-	    "email, subject, fingerprint, mapfile, authorized (at most 8)" },
+	    "email, subject, fingerprint, mapfile, authorized, directory (at most "
+	    "8)" },
 	{ "[global]\nmapping = upn, cn, upn\n", NULL,
 	    "t.conf:2: mapping = 'upn, cn, upn': mapping method listed "
 	    "twice" },
