@@ -66,7 +66,11 @@ struct vc_applet {
 	struct vc_state *st;
 	char *path;
 	uint8_t seal_key[VC_SEAL_KEY_LEN];
-	EVP_PKEY *pkey[256];
+	EVP_PKEY *pkey[256];	/* TPM card: the public key only */
+	struct vc_tpm *tpm;	/* TPM card: not owned */
+	uint8_t *tblob[256];	/* TPM card: the key blobs (tpm.h) */
+	size_t tblob_len[256];
+	uint8_t pin_ref[8];	/* TPM card: the verified PIN, tpm.h */
 	uint8_t admin[32];
 	size_t admin_len;
 
@@ -105,6 +109,7 @@ static void
 clear_security(struct vc_applet *a)
 {
 	a->pin_ok = a->pin_always = a->mgmt_ok = false;
+	explicit_bzero(a->pin_ref, sizeof(a->pin_ref));
 	a->ga = GA_NONE;
 	explicit_bzero(a->ga_buf, sizeof(a->ga_buf));
 }
@@ -163,8 +168,10 @@ vc_applet_free(struct vc_applet **ap)
 
 	if (ap == NULL || (a = *ap) == NULL)
 		return;
-	for (size_t i = 0; i < 256; i++)
+	for (size_t i = 0; i < 256; i++) {
 		EVP_PKEY_free(a->pkey[i]);
+		free(a->tblob[i]);
+	}
 	vc_state_free(&a->st);
 	free(a->path);
 	if (a->chain != NULL)
@@ -177,12 +184,47 @@ vc_applet_free(struct vc_applet **ap)
 	*ap = NULL;
 }
 
+static int
+open_tpm_key(struct vc_applet *a, const struct vc_key *k, char *err,
+    size_t errlen)
+{
+	int r;
+
+	if ((r = vc_personalize_open_tpm_key(a->st, a->seal_key, k,
+	    &a->tblob[k->slot], &a->tblob_len[k->slot])) != 0) {
+		snprintf(err, errlen, "the key in slot %02x does not unseal "
+		    "with this seal key (wrong --seal-key, or the state was "
+		    "tampered with)", k->slot);
+		return r;
+	}
+	if ((r = vc_tpm_key_public(a->tblob[k->slot], a->tblob_len[k->slot],
+	    &a->pkey[k->slot])) != 0) {
+		snprintf(err, errlen, "the TPM key blob of slot %02x is "
+		    "malformed", k->slot);
+		return r;
+	}
+	if ((r = vc_tpm_key_check(a->tpm, a->tblob[k->slot],
+	    a->tblob_len[k->slot])) != 0)
+		snprintf(err, errlen, "slot %02x: %s", k->slot,
+		    vc_tpm_error(a->tpm));
+	return r;
+}
+
 int
 vc_applet_new(struct vc_state *st, const char *path,
     const uint8_t seal_key[VC_SEAL_KEY_LEN], struct vc_applet **ret,
     char *err, size_t errlen)
 {
+	return vc_applet_new_tpm(st, path, seal_key, NULL, ret, err, errlen);
+}
+
+int
+vc_applet_new_tpm(struct vc_state *st, const char *path,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], struct vc_tpm *tpm,
+    struct vc_applet **ret, char *err, size_t errlen)
+{
 	struct vc_applet *a = NULL;
+	unsigned left, max;
 	int r = SCL_ERR_NOMEM;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
@@ -191,7 +233,15 @@ vc_applet_new(struct vc_state *st, const char *path,
 	}
 	a->st = st;
 	st = NULL;
+	a->tpm = tpm;
 	memcpy(a->seal_key, seal_key, VC_SEAL_KEY_LEN);
+	if (vc_state_is_tpm(a->st) && tpm == NULL) {
+		r = SCL_ERR_NOT_SUPPORTED;
+		snprintf(err, errlen, "this card keeps its keys and PIN in a "
+		    "TPM: run it with --tcti (or on the machine whose TPM made "
+		    "it)");
+		goto out;
+	}
 	if ((path != NULL && (a->path = strdup(path)) == NULL) ||
 	    (a->chain = malloc(CHAIN_MAX)) == NULL ||
 	    (a->out = malloc(OUT_MAX)) == NULL)
@@ -203,7 +253,19 @@ vc_applet_new(struct vc_state *st, const char *path,
 		    "with)");
 		goto out;
 	}
-	for (size_t i = 0; i < a->st->n_key; i++) {
+	for (size_t i = 0; i < a->st->n_key && vc_state_is_tpm(a->st); i++) {
+		if ((r = open_tpm_key(a, &a->st->key[i], err, errlen)) != 0)
+			goto out;
+	}
+	if (vc_state_is_tpm(a->st)) {
+		if ((r = vc_tpm_pin_tries(tpm, a->st->tpm_pin_nv, &left,
+		    &max)) != 0) {
+			snprintf(err, errlen, "%s", vc_tpm_error(tpm));
+			goto out;
+		}
+		a->st->pin_left = (uint8_t)left;
+	}
+	for (size_t i = 0; i < a->st->n_key && !vc_state_is_tpm(a->st); i++) {
 		const struct vc_key *k = &a->st->key[i];
 
 		if ((r = vc_personalize_open_key(a->st, seal_key, k,
@@ -451,6 +513,50 @@ tries_sw(uint8_t left)
 	return left == 0 ? SW_BLOCKED : (uint16_t)(0x63c0 | left);
 }
 
+/* A TPM failure: 6F00 and the TPM's sentence for the log. */
+static uint16_t
+tpm_failed(struct vc_applet *a)
+{
+	set_error(a, vc_tpm_error(a->tpm));
+	return SW_UNKNOWN;
+}
+
+/* The TPM checks and counts; the file's counter is only a cache. */
+static uint16_t
+check_ref_tpm(struct vc_applet *a, uint8_t p2, const uint8_t ref[8])
+{
+	uint8_t *cache = p2 == 0x80 ? &a->st->pin_left : &a->st->puk_left;
+	unsigned left = 0;
+	int r = vc_tpm_pin_check(a->tpm, p2 == 0x80 ? a->st->tpm_pin_nv :
+	    a->st->tpm_puk_nv, ref, &left);
+
+	if (r != 0 && r != SCL_ERR_PIN_WRONG && r != SCL_ERR_PIN_BLOCKED)
+		return tpm_failed(a);
+	if (*cache != left) {
+		*cache = (uint8_t)left;
+		(void)persist(a);
+	}
+	if (r == 0 && p2 == 0x80)
+		memcpy(a->pin_ref, ref, 8);
+	return r == 0 ? SW_OK : tries_sw((uint8_t)left);
+}
+
+/* Tries left: from the TPM on a TPM card; -1 (and the error set) if not. */
+static int
+tries_left(struct vc_applet *a, uint8_t p2)
+{
+	unsigned left, max;
+
+	if (!vc_state_is_tpm(a->st))
+		return p2 == 0x80 ? a->st->pin_left : a->st->puk_left;
+	if (vc_tpm_pin_tries(a->tpm, p2 == 0x80 ? a->st->tpm_pin_nv :
+	    a->st->tpm_puk_nv, &left, &max) != 0) {
+		set_error(a, vc_tpm_error(a->tpm));
+		return -1;
+	}
+	return (int)left;
+}
+
 /*
  * Check ref against PIN (p2 80) or PUK (81) the way a card must: refuse
  * when blocked, spend a try and save it, then compare; a match restores
@@ -464,6 +570,8 @@ check_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8])
 	uint8_t max = p2 == 0x80 ? a->st->pin_max : a->st->puk_max;
 	int m;
 
+	if (vc_state_is_tpm(a->st))
+		return check_ref_tpm(a, p2, ref);
 	if (*left == 0)
 		return SW_BLOCKED;
 	(*left)--;
@@ -499,11 +607,15 @@ cmd_verify(struct vc_applet *a, const struct capdu *c)
 	if (c->p1 != 0x00)
 		return SW_WRONG_P1P2;
 	if (c->lc == 0) {
+		int left;
+
 		if (a->no_tries_report)
 			return SW_WRONG_LENGTH;
-		if (a->st->pin_left == 0)
+		if ((left = tries_left(a, 0x80)) < 0)
+			return SW_UNKNOWN;
+		if (left == 0)
 			return SW_BLOCKED;
-		return a->pin_ok ? SW_OK : tries_sw(a->st->pin_left);
+		return a->pin_ok ? SW_OK : tries_sw((uint8_t)left);
 	}
 	if (c->lc != 8 || !ref_format_ok(c->data, &n))
 		return SW_WRONG_DATA;
@@ -529,8 +641,14 @@ set_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8])
 	struct vc_hash *h = p2 == 0x80 ? &a->st->pin : &a->st->puk;
 	uint32_t iter = h->iter;
 
-	if (vc_hash_set(h, ref, iter) != 0)
+	if (vc_state_is_tpm(a->st)) {
+		if (vc_tpm_pin_set(a->tpm, p2 == 0x80 ? &a->st->tpm_pin_nv :
+		    &a->st->tpm_puk_nv, 0, ref, p2 == 0x80 ? a->st->pin_max :
+		    a->st->puk_max) != 0)
+			return tpm_failed(a);
+	} else if (vc_hash_set(h, ref, iter) != 0) {
 		return SW_UNKNOWN;
+	}
 	if (p2 == 0x80) {
 		a->st->pin_left = a->st->pin_max;
 		a->st->pin_default = 0;
@@ -563,8 +681,11 @@ cmd_change_reference(struct vc_applet *a, const struct capdu *c)
 	}
 	if ((sw = set_ref(a, c->p2, c->data + 8)) != SW_OK)
 		return sw;
-	if (c->p2 == 0x80)
+	if (c->p2 == 0x80) {
 		a->pin_ok = a->pin_always = true;
+		if (vc_state_is_tpm(a->st))
+			memcpy(a->pin_ref, c->data + 8, 8);
+	}
 	return persist(a) ? SW_OK : SW_MEMORY;
 }
 
@@ -759,6 +880,9 @@ ga_key(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 {
 	struct vc_key *k = vc_state_key(a->st, c->p2);
 	EVP_PKEY *pk = a->pkey[c->p2];
+	const uint8_t *blob = a->tblob[c->p2];
+	size_t blen = a->tblob_len[c->p2];
+	uint32_t nv = k != NULL ? vc_personalize_key_pin_nv(a->st, k) : 0;
 	uint8_t out[512];
 	size_t olen = 0;
 	int r;
@@ -772,16 +896,26 @@ ga_key(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 		return SW_WRONG_DATA;
 	if (!pin_satisfied(a, k))
 		return SW_SECURITY;
-	if (g->has[1])
+	if (g->has[3] && k->alg == SCL_PIV_ALG_RSA2048)
+		r = SCL_ERR_INCORRECT_DATA;
+	else if (blob != NULL && g->has[1])
+		r = vc_tpm_key_op(a->tpm, blob, blen, nv, a->pin_ref, g->v[1],
+		    g->len[1], out, sizeof(out), &olen);
+	else if (blob != NULL)
+		r = vc_tpm_key_ecdh(a->tpm, blob, blen, nv, a->pin_ref, g->v[3],
+		    g->len[3], out, sizeof(out), &olen);
+	else if (g->has[1])
 		r = vc_crypto_private_op(pk, g->v[1], g->len[1], out,
 		    sizeof(out), &olen);
-	else if (k->alg == SCL_PIV_ALG_RSA2048)
-		r = SCL_ERR_INCORRECT_DATA;
 	else
 		r = vc_crypto_ecdh(pk, g->v[3], g->len[3], out, sizeof(out),
 		    &olen);
 	if (k->pin_policy == VC_PINPOL_ALWAYS)
 		a->pin_always = false;
+	if (r != 0 && r != SCL_ERR_INCORRECT_DATA && blob != NULL) {
+		explicit_bzero(out, sizeof(out));
+		return tpm_failed(a);
+	}
 	if (r != 0) {
 		explicit_bzero(out, sizeof(out));
 		return r == SCL_ERR_INCORRECT_DATA ? SW_WRONG_DATA : SW_UNKNOWN;
@@ -830,6 +964,87 @@ store_key(struct vc_applet *a, uint8_t slot, EVP_PKEY *pk, uint8_t origin,
 	return persist(a) ? SW_OK : SW_MEMORY;
 }
 
+/* TPM card: seal blob into slot; takes blob and pub (also on failure). */
+static uint16_t
+store_tpm_key(struct vc_applet *a, uint8_t slot, uint8_t *blob, size_t len,
+    EVP_PKEY *pub, uint8_t origin, uint8_t pp, uint8_t tp)
+{
+	int r = vc_personalize_set_tpm_key(a->st, a->seal_key, slot,
+	    vc_crypto_alg(pub), blob, len, origin, pp, tp);
+
+	if (r != 0) {
+		free(blob);
+		EVP_PKEY_free(pub);
+		return SW_MEMORY;
+	}
+	EVP_PKEY_free(a->pkey[slot]);
+	free(a->tblob[slot]);
+	a->pkey[slot] = pub;
+	a->tblob[slot] = blob;
+	a->tblob_len[slot] = len;
+	return persist(a) ? SW_OK : SW_MEMORY;
+}
+
+/* The PIN index a new key in slot with PIN policy pp is bound to. */
+static uint32_t
+new_key_pin_nv(struct vc_applet *a, uint8_t slot, uint8_t pp)
+{
+	if (pp == VC_PINPOL_DEFAULT)
+		pp = vc_slot_default_pin_policy(slot);
+	return pp == VC_PINPOL_NEVER ? 0 : a->st->tpm_pin_nv;
+}
+
+static uint16_t
+cmd_generate_tpm(struct vc_applet *a, uint8_t slot, uint8_t alg, uint8_t pp,
+    uint8_t tp, struct scl_wbuf *w)
+{
+	EVP_PKEY *pub = NULL;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+
+	if (pp > VC_PINPOL_ALWAYS || tp > 3)
+		return SW_WRONG_DATA;
+	if (alg == SCL_PIV_ALG_ECC384 && !vc_tpm_has_p384(a->tpm))
+		return SW_WRONG_DATA;
+	if (vc_tpm_key_create(a->tpm, alg, new_key_pin_nv(a, slot, pp), &blob,
+	    &len, &pub) != 0)
+		return tpm_failed(a);
+	if (vc_crypto_put_pubkey(w, pub) != 0) {
+		free(blob);
+		EVP_PKEY_free(pub);
+		return SW_UNKNOWN;
+	}
+	return store_tpm_key(a, slot, blob, len, pub, VC_ORIGIN_GENERATED, pp,
+	    tp);
+}
+
+/* TPM2_Import of pk (freed here), then the plaintext is gone. */
+static uint16_t
+import_tpm(struct vc_applet *a, uint8_t slot, EVP_PKEY *pk, uint8_t pp,
+    uint8_t tp)
+{
+	EVP_PKEY *pub = NULL;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int r;
+
+	if (pp > VC_PINPOL_ALWAYS || tp > 3) {
+		EVP_PKEY_free(pk);
+		return SW_WRONG_DATA;
+	}
+	r = vc_tpm_key_import(a->tpm, pk, new_key_pin_nv(a, slot, pp), &blob,
+	    &len);
+	EVP_PKEY_free(pk);
+	if (r != 0)
+		return tpm_failed(a);
+	if (vc_tpm_key_public(blob, len, &pub) != 0) {
+		free(blob);
+		return SW_UNKNOWN;
+	}
+	return store_tpm_key(a, slot, blob, len, pub, VC_ORIGIN_IMPORTED, pp,
+	    tp);
+}
+
 static uint16_t
 cmd_generate(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 {
@@ -863,6 +1078,8 @@ cmd_generate(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 	if (alg != SCL_PIV_ALG_RSA2048 && alg != SCL_PIV_ALG_ECC256 &&
 	    alg != SCL_PIV_ALG_ECC384)
 		return SW_WRONG_DATA;
+	if (vc_state_is_tpm(a->st))
+		return cmd_generate_tpm(a, c->p2, alg, pp, tp, w);
 	if (vc_crypto_generate(alg, &pk) != 0)
 		return SW_UNKNOWN;
 	if (vc_crypto_put_pubkey(w, pk) != 0) {
@@ -923,6 +1140,11 @@ cmd_import_key(struct vc_applet *a, const struct capdu *c)
 	}
 	if (r != 0)
 		return SW_WRONG_DATA;
+	if (vc_state_is_tpm(a->st)) {
+		sw = import_tpm(a, c->p2, pk, pp, tp);
+		explicit_bzero((uint8_t *)(uintptr_t)c->data, c->lc);
+		return sw;
+	}
 	sw = store_key(a, c->p2, pk, VC_ORIGIN_IMPORTED, pp, tp);
 	if (sw != SW_OK && a->pkey[c->p2] != pk)
 		EVP_PKEY_free(pk);
@@ -951,8 +1173,12 @@ cmd_metadata(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 		scl_tlv_put(w, 0x01, b, 1);
 		b[0] = c->p2 == 0x80 ? a->st->pin_default : a->st->puk_default;
 		scl_tlv_put(w, 0x05, b, 1);
+		int left = tries_left(a, c->p2);
+
+		if (left < 0)
+			return SW_UNKNOWN;
 		b[0] = c->p2 == 0x80 ? a->st->pin_max : a->st->puk_max;
-		b[1] = c->p2 == 0x80 ? a->st->pin_left : a->st->puk_left;
+		b[1] = (uint8_t)left;
 		scl_tlv_put(w, 0x06, b, 2);
 	} else if (vc_slot_valid(c->p2)) {
 		struct vc_key *k = vc_state_key(a->st, c->p2);
@@ -1013,7 +1239,11 @@ cmd_set_retries(struct vc_applet *a, const struct capdu *c)
 	if (c->p1 < 1 || c->p1 > VC_TRIES_MAX || c->p2 < 1 ||
 	    c->p2 > VC_TRIES_MAX)
 		return SW_WRONG_P1P2;
-	if ((r = vc_ref_from_string(VC_DEFAULT_PIN, ref)) != 0 ||
+	if (vc_state_is_tpm(a->st)) {
+		if (vc_personalize_tpm_secrets(a->st, a->tpm, VC_DEFAULT_PIN,
+		    VC_DEFAULT_PUK, c->p1, c->p2) != 0)
+			return tpm_failed(a);
+	} else if ((r = vc_ref_from_string(VC_DEFAULT_PIN, ref)) != 0 ||
 	    (r = vc_hash_set(&a->st->pin, ref, a->st->pin.iter)) != 0 ||
 	    (r = vc_ref_from_string(VC_DEFAULT_PUK, ref)) != 0 ||
 	    (r = vc_hash_set(&a->st->puk, ref, a->st->puk.iter)) != 0) {
@@ -1033,13 +1263,19 @@ cmd_reset(struct vc_applet *a, const struct capdu *c)
 {
 	size_t n;
 
-	if (a->st->pin_left != 0 || a->st->puk_left != 0)
+	if (tries_left(a, 0x80) != 0 || tries_left(a, 0x81) != 0)
 		return SW_CONDITIONS;
 	if (vc_personalize_factory_reset(a->st, a->seal_key) != 0)
 		return SW_MEMORY;
+	if (vc_state_is_tpm(a->st) && vc_personalize_tpm_secrets(a->st, a->tpm,
+	    VC_DEFAULT_PIN, VC_DEFAULT_PUK, VC_DEFAULT_TRIES,
+	    VC_DEFAULT_TRIES) != 0)
+		return tpm_failed(a);
 	for (size_t i = 0; i < 256; i++) {
 		EVP_PKEY_free(a->pkey[i]);
 		a->pkey[i] = NULL;
+		free(a->tblob[i]);
+		a->tblob[i] = NULL;
 	}
 	explicit_bzero(a->admin, sizeof(a->admin));
 	if (vc_personalize_open_admin(a->st, a->seal_key, a->admin, &n) != 0)

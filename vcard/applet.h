@@ -9,6 +9,7 @@
 
 #include "seal.h"
 #include "state.h"
+#include "tpm.h"
 
 /*
  * The PIV card application (SP 800-73-4 Part 2) plus the Yubico extensions
@@ -51,6 +52,17 @@ struct vc_applet;
 int vc_applet_new(struct vc_state *st, const char *path,
     const uint8_t seal_key[VC_SEAL_KEY_LEN], struct vc_applet **ret,
     char *err, size_t errlen);
+/*
+ * The same for a TPM card (vc_state_is_tpm): keys are used in tpm, PIN and
+ * PUK are checked and counted there (tpm.h); tpm stays the caller's and
+ * must outlive the applet.  A TPM card without tpm fails with
+ * SCL_ERR_NOT_SUPPORTED; a key this TPM did not make, SCL_ERR_BAD_STATE.
+ * Any TPM failure later answers 6F00 with vc_applet_error() saying why
+ * ("the TPM did not answer ...").
+ */
+int vc_applet_new_tpm(struct vc_state *st, const char *path,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], struct vc_tpm *tpm,
+    struct vc_applet **ret, char *err, size_t errlen);
 void vc_applet_free(struct vc_applet **ap);
 
 /* The card's ATR (a generic T=1 card; historical bytes "sclogin-PIV"). */

@@ -312,6 +312,50 @@ out:
 }
 
 int
+vc_crypto_public_rsa(const uint8_t *n, size_t n_len, EVP_PKEY **ret)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	BIGNUM *bn = NULL, *e = NULL;
+	EVP_PKEY *k = NULL;
+
+	if ((bn = BN_bin2bn(n, (int)n_len, NULL)) == NULL ||
+	    BN_num_bits(bn) != 2048 || (e = BN_new()) == NULL ||
+	    BN_set_word(e, 65537) != 1 ||
+	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn);
+	BN_free(e);
+	if (k == NULL)
+		return SCL_ERR_BAD_STATE;
+	*ret = k;
+	return 0;
+}
+
+int
+vc_crypto_public_ec(uint8_t alg, const uint8_t *point, size_t len,
+    EVP_PKEY **ret)
+{
+	EVP_PKEY *k;
+
+	if (curve_of(alg) == NULL ||
+	    (k = ec_from_params(curve_of(alg), point, len, NULL)) == NULL)
+		return SCL_ERR_BAD_STATE;
+	*ret = k;
+	return 0;
+}
+
+int
 vc_crypto_to_der(EVP_PKEY *k, uint8_t **ret_der, size_t *ret_len)
 {
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;

@@ -44,6 +44,11 @@ int vc_crypto_import_rsa(const uint8_t *const part[5], const size_t len[5],
 int vc_crypto_import_ec(uint8_t alg, const uint8_t *d, size_t d_len,
     EVP_PKEY **ret);
 
+/* Public-only keys: RSA 2048 modulus (e = 65537), EC uncompressed point. */
+int vc_crypto_public_rsa(const uint8_t *n, size_t n_len, EVP_PKEY **ret);
+int vc_crypto_public_ec(uint8_t alg, const uint8_t *point, size_t len,
+    EVP_PKEY **ret);
+
 /* PKCS#8 DER (malloc'd, free with scl_freezero) and back. */
 int vc_crypto_to_der(EVP_PKEY *k, uint8_t **ret_der, size_t *ret_len);
 int vc_crypto_from_der(const uint8_t *der, size_t len, EVP_PKEY **ret);

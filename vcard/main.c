@@ -24,12 +24,14 @@
 #include "secret.h"
 #include "state.h"
 #include "tlv.h"
+#include "tpm.h"
 #include "vpcd.h"
 
 struct args {
 	const char *state, *name, *pin, *puk, *admin_key, *admin_alg;
 	const char *pin_policy, *seal_key, *slot, *key, *cert, *host;
 	const char *socket;
+	const char *tcti, *protect;
 	unsigned pin_tries, puk_tries, port;
 	int vpcd;
 	int json, verbose, once, no_tries_report;
@@ -45,6 +47,7 @@ usage(FILE *f)
 	    "aes256]\n"
 	    "           [--pin-policy STR] [--pin-tries N] [--puk-tries N] "
 	    "[--seal-key FILE]\n"
+	    "           [--protect tpm|software] [--tcti TCTI]\n"
 	    "       sclogin-vcard import --state FILE --slot 9a|9c|9d|9e "
 	    "[--key KEY.pem] [--cert CERT.pem]\n"
 	    "           [--seal-key FILE]\n"
@@ -53,6 +56,15 @@ usage(FILE *f)
 	    "           [--seal-key FILE] [--verbose] [--once] "
 	    "[--no-tries-report]\n"
 	    "       sclogin-vcard show --state FILE [--json]\n"
+	    "       sclogin-vcard protect --state FILE [--tcti TCTI] "
+	    "[--seal-key FILE]\n"
+	    "           (moves a software card into the TPM; reads the PIN "
+	    "and the PUK,\n"
+	    "           one a line, from standard input)\n"
+	    "import, run and protect reach a TPM card's TPM through TCTI "
+	    "(tctildr syntax,\n"
+	    "e.g. device:/dev/tpmrm0 or swtpm:path=SOCKET; default: "
+	    "tctildr's).\n"
 	    "The seal key defaults to " VC_SEAL_DEFAULT_PATH ".\n"
 	    "run serves sclogin's reader driver on the UNIX socket PATH (a "
 	    "socket, or a folder\n"
@@ -100,6 +112,8 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "once", no_argument, NULL, '1' },
 		{ "no-tries-report", no_argument, NULL, 'N' },
+		{ "tcti", required_argument, NULL, 'C' },
+		{ "protect", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,6 +141,16 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'v': a->verbose = 1; break;
 		case '1': a->once = 1; break;
 		case 'N': a->no_tries_report = 1; break;
+		case 'C': a->tcti = optarg; break;
+		case 'R':
+			if (strcmp(optarg, "tpm") != 0 &&
+			    strcmp(optarg, "software") != 0) {
+				fprintf(stderr, "sclogin-vcard: --protect must "
+				    "be tpm or software\n");
+				return -1;
+			}
+			a->protect = optarg;
+			break;
 		case 't':
 			if (parse_uint(optarg, VC_TRIES_MAX, &a->pin_tries) != 0 ||
 			    a->pin_tries == 0) {
@@ -204,10 +228,22 @@ lock_state(const char *state, int *ret_fd)
 }
 
 static int
+open_tpm(const struct args *a, struct vc_tpm **ret)
+{
+	char err[512];
+
+	if (vc_tpm_open(a->tcti, ret, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "sclogin-vcard: %s\n", err);
+	return -1;
+}
+
+static int
 cmd_init(struct args *a)
 {
 	struct vc_init_opts o = { 0 };
 	struct vc_state *s = NULL;
+	struct vc_tpm *tpm = NULL;
 	uint8_t seal[VC_SEAL_KEY_LEN], admin[32];
 	char err[512];
 	struct stat st;
@@ -247,6 +283,11 @@ cmd_init(struct args *a)
 		fprintf(stderr, "sclogin-vcard: %s\n", err);
 		goto out;
 	}
+	if (a->protect != NULL && strcmp(a->protect, "tpm") == 0) {
+		if (open_tpm(a, &tpm) != 0)
+			goto out;
+		o.tpm = tpm;
+	}
 	if (vc_personalize_new(&o, seal, &s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sclogin-vcard: cannot create the card: %s\n",
 		    err);
@@ -256,10 +297,12 @@ cmd_init(struct args *a)
 		fprintf(stderr, "sclogin-vcard: %s\n", err);
 		goto out;
 	}
-	printf("created virtual card '%s' (serial %u) in %s\n", s->name,
-	    s->serial, a->state);
+	printf("created virtual card '%s' (serial %u, %s) in %s\n", s->name,
+	    s->serial, tpm != NULL ? "keys and PIN in the TPM" :
+	    "software keys", a->state);
 	r = 0;
 out:
+	vc_tpm_free(&tpm);
 	explicit_bzero(seal, sizeof(seal));
 	explicit_bzero(admin, sizeof(admin));
 	vc_state_free(&s);
@@ -300,10 +343,13 @@ static int
 cmd_import(struct args *a)
 {
 	struct vc_state *s = NULL;
+	struct vc_tpm *tpm = NULL;
 	EVP_PKEY *pk = NULL;
 	X509 *x = NULL;
 	FILE *f = NULL;
 	uint8_t seal[VC_SEAL_KEY_LEN], *der = NULL, *obj = NULL, slot;
+	uint8_t *blob = NULL;
+	size_t blob_len = 0;
 	struct scl_wbuf w;
 	char err[512];
 	unsigned v;
@@ -353,7 +399,20 @@ cmd_import(struct args *a)
 	}
 	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
 		goto out;
-	if (pk != NULL && vc_personalize_set_key(s, seal, slot, pk,
+	if (pk != NULL && vc_state_is_tpm(s)) {
+		uint8_t pp = vc_slot_default_pin_policy(slot);
+
+		if (open_tpm(a, &tpm) != 0)
+			goto out;
+		if (vc_tpm_key_import(tpm, pk, pp == VC_PINPOL_NEVER ? 0 :
+		    s->tpm_pin_nv, &blob, &blob_len) != 0 ||
+		    vc_personalize_set_tpm_key(s, seal, slot, vc_crypto_alg(pk),
+		    blob, blob_len, VC_ORIGIN_IMPORTED, pp, 0) != 0) {
+			fprintf(stderr, "sclogin-vcard: cannot import the key "
+			    "into the TPM: %s\n", vc_tpm_error(tpm));
+			goto out;
+		}
+	} else if (pk != NULL && vc_personalize_set_key(s, seal, slot, pk,
 	    VC_ORIGIN_IMPORTED, VC_PINPOL_DEFAULT, 0) != 0) {
 		fprintf(stderr, "sclogin-vcard: cannot store the key\n");
 		goto out;
@@ -389,6 +448,8 @@ out:
 	if (f != NULL)
 		fclose(f);
 	explicit_bzero(seal, sizeof(seal));
+	free(blob);
+	vc_tpm_free(&tpm);
 	EVP_PKEY_free(pk);
 	X509_free(x);
 	OPENSSL_free(der);
@@ -404,6 +465,7 @@ cmd_run(struct args *a)
 {
 	struct vc_state *s = NULL;
 	struct vc_applet *ap = NULL;
+	struct vc_tpm *tpm = NULL;
 	struct vc_vpcd_opts o = { 0 };
 	uint8_t seal[VC_SEAL_KEY_LEN];
 	char err[512];
@@ -411,7 +473,10 @@ cmd_run(struct args *a)
 
 	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
 		goto out;
-	if (vc_applet_new(s, a->state, seal, &ap, err, sizeof(err)) != 0) {
+	if (vc_state_is_tpm(s) && open_tpm(a, &tpm) != 0)
+		goto out;
+	if (vc_applet_new_tpm(s, a->state, seal, tpm, &ap, err,
+	    sizeof(err)) != 0) {
 		s = NULL;
 		fprintf(stderr, "sclogin-vcard: %s\n", err);
 		goto out;
@@ -433,6 +498,7 @@ cmd_run(struct args *a)
 out:
 	explicit_bzero(seal, sizeof(seal));
 	vc_applet_free(&ap);
+	vc_tpm_free(&tpm);
 	vc_state_free(&s);
 	if (lock >= 0)
 		close(lock);
@@ -503,13 +569,15 @@ cmd_show(struct args *a)
 		printf("\",\"pin_tries_left\":%u,\"pin_tries\":%u,"
 		    "\"puk_tries_left\":%u,\"puk_tries\":%u,"
 		    "\"pin_blocked\":%s,\"pin_default\":%s,\"puk_default\":%s,"
-		    "\"admin_alg\":\"%s\",\"admin_default\":%s,\"pin_policy\":",
+		    "\"admin_alg\":\"%s\",\"admin_default\":%s,"
+		    "\"protection\":\"%s\",\"pin_policy\":",
 		    s->pin_left, s->pin_max, s->puk_left, s->puk_max,
 		    s->pin_left == 0 ? "true" : "false",
 		    s->pin_default ? "true" : "false",
 		    s->puk_default ? "true" : "false",
 		    vc_alg_name(s->admin_alg),
-		    s->admin_default ? "true" : "false");
+		    s->admin_default ? "true" : "false",
+		    vc_state_is_tpm(s) ? "tpm" : "software");
 		json_str(s->pin_policy);
 		printf(",\"slots\":[");
 	} else {
@@ -521,6 +589,10 @@ cmd_show(struct args *a)
 		    s->pin_max, s->pin_left == 0 ? " (blocked)" : "",
 		    s->puk_left, s->puk_max, vc_alg_name(s->admin_alg),
 		    s->admin_default ? " (default key)" : "", s->pin_policy);
+		printf("protection: %s\n", vc_state_is_tpm(s) ?
+		    "tpm (keys used only inside the TPM; PIN and PUK checked "
+		    "and counted by the TPM, the tries above are a cache)" :
+		    VC_SOFTWARE_WARNING);
 	}
 	for (size_t i = 0; i < sizeof(slots); i++) {
 		struct vc_key *k = vc_state_key(s, slots[i]);
@@ -568,6 +640,124 @@ cmd_show(struct args *a)
 	return 0;
 }
 
+/* One line of stdin into buf (at most 8 characters + newline). */
+static int
+read_secret_line(char *buf, size_t cap)
+{
+	size_t n;
+
+	if (fgets(buf, (int)cap, stdin) == NULL)
+		return -1;
+	n = strcspn(buf, "\n");
+	buf[n] = '\0';
+	return n >= 1 && n <= 8 ? 0 : -1;
+}
+
+/* Check a secret of the software card, counting the try in the file. */
+static int
+check_soft_secret(struct args *a, struct vc_state *s, int pin,
+    const char *secret)
+{
+	struct vc_hash *h = pin ? &s->pin : &s->puk;
+	uint8_t *left = pin ? &s->pin_left : &s->puk_left, ref[8];
+	char err[512];
+	int m;
+
+	if (*left == 0 || vc_ref_from_string(secret, ref) != 0)
+		return -1;
+	(*left)--;
+	if (vc_state_save(a->state, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		return -1;
+	}
+	m = vc_hash_check(h, ref);
+	explicit_bzero(ref, sizeof(ref));
+	if (m != 1)
+		return -1;
+	*left = pin ? s->pin_max : s->puk_max;
+	return 0;
+}
+
+static int
+cmd_protect(struct args *a)
+{
+	struct vc_state *s = NULL;
+	struct vc_tpm *tpm = NULL;
+	uint8_t seal[VC_SEAL_KEY_LEN], *blob = NULL;
+	char pin[16], puk[16], err[512];
+	size_t blob_len;
+	int lock = -1, r = 1;
+
+	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
+		goto out;
+	if (vc_state_is_tpm(s)) {
+		fprintf(stderr, "sclogin-vcard: '%s' is a TPM card already\n",
+		    a->state);
+		goto out;
+	}
+	if (read_secret_line(pin, sizeof(pin)) != 0 ||
+	    read_secret_line(puk, sizeof(puk)) != 0) {
+		fprintf(stderr, "sclogin-vcard: protect reads the PIN and the "
+		    "PUK (1..8 characters), one a line, from standard input\n");
+		goto out;
+	}
+	if (check_soft_secret(a, s, 1, pin) != 0 ||
+	    check_soft_secret(a, s, 0, puk) != 0) {
+		fprintf(stderr, "sclogin-vcard: wrong PIN or PUK (or blocked); "
+		    "the card stays a software card\n");
+		goto out;
+	}
+	if (open_tpm(a, &tpm) != 0)
+		goto out;
+	if (vc_personalize_tpm_secrets(s, tpm, pin, puk, s->pin_max,
+	    s->puk_max) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", vc_tpm_error(tpm));
+		goto out;
+	}
+	for (size_t i = 0; i < s->n_key; i++) {
+		struct vc_key *k = &s->key[i];
+		EVP_PKEY *pk = NULL;
+		int ok;
+
+		if (vc_personalize_open_key(s, seal, k, &pk) != 0) {
+			fprintf(stderr, "sclogin-vcard: the key in slot %02x "
+			    "does not unseal\n", k->slot);
+			goto undo;
+		}
+		ok = vc_tpm_key_import(tpm, pk, vc_personalize_key_pin_nv(s, k),
+		    &blob, &blob_len) == 0 &&
+		    vc_personalize_set_tpm_key(s, seal, k->slot, k->alg, blob,
+		    blob_len, k->origin, k->pin_policy, k->touch_policy) == 0;
+		EVP_PKEY_free(pk);
+		free(blob);
+		blob = NULL;
+		if (!ok) {
+			fprintf(stderr, "sclogin-vcard: slot %02x: %s\n",
+			    k->slot, vc_tpm_error(tpm));
+			goto undo;
+		}
+	}
+	if (vc_state_save(a->state, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		goto undo;
+	}
+	printf("card '%s' now keeps its keys and PIN in the TPM\n", s->name);
+	r = 0;
+	goto out;
+undo:
+	vc_tpm_pin_delete(tpm, s->tpm_pin_nv);
+	vc_tpm_pin_delete(tpm, s->tpm_puk_nv);
+out:
+	explicit_bzero(pin, sizeof(pin));
+	explicit_bzero(puk, sizeof(puk));
+	explicit_bzero(seal, sizeof(seal));
+	vc_tpm_free(&tpm);
+	vc_state_free(&s);
+	if (lock >= 0)
+		close(lock);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -599,6 +789,8 @@ main(int argc, char **argv)
 		return cmd_run(&a);
 	if (strcmp(cmd, "show") == 0)
 		return cmd_show(&a);
+	if (strcmp(cmd, "protect") == 0)
+		return cmd_protect(&a);
 	fprintf(stderr, "sclogin-vcard: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -130,39 +130,99 @@ out:
 	return r;
 }
 
-int
-vc_personalize_set_key(struct vc_state *s,
-    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t slot, EVP_PKEY *pk,
+static int
+set_key_bytes(struct vc_state *s, const uint8_t seal_key[VC_SEAL_KEY_LEN],
+    uint8_t slot, uint8_t alg, const uint8_t *pt, size_t pt_len,
     uint8_t origin, uint8_t pin_policy, uint8_t touch_policy)
 {
 	struct vc_key k = { 0 };
-	uint8_t *der = NULL;
-	size_t der_len = 0;
 	char label[16];
 	int r;
 
-	if (!vc_slot_valid(slot) || (k.alg = vc_crypto_alg(pk)) == 0) {
-		r = SCL_ERR_INVALID_ARGUMENT;
-		goto out;
-	}
 	snprintf(label, sizeof(label), "key %02x", slot);
-	if ((r = vc_crypto_to_der(pk, &der, &der_len)) != 0 ||
-	    (r = vc_seal(seal_key, s->serial, label, der, der_len, &k.sealed,
+	if ((r = vc_seal(seal_key, s->serial, label, pt, pt_len, &k.sealed,
 	    &k.sealed_len)) != 0)
-		goto out;
+		return r;
 	k.slot = slot;
+	k.alg = alg;
 	k.origin = origin;
 	k.pin_policy = pin_policy != VC_PINPOL_DEFAULT ? pin_policy :
 	    vc_slot_default_pin_policy(slot);
 	k.touch_policy = touch_policy != 0 ? touch_policy : 1;
 	if ((r = vc_state_set_key(s, &k)) != 0)
-		goto out;
-	k.sealed = NULL;
-	r = 0;
-out:
-	free(k.sealed);
+		free(k.sealed);
+	return r;
+}
+
+int
+vc_personalize_set_key(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t slot, EVP_PKEY *pk,
+    uint8_t origin, uint8_t pin_policy, uint8_t touch_policy)
+{
+	uint8_t *der = NULL, alg;
+	size_t der_len = 0;
+	int r;
+
+	if (!vc_slot_valid(slot) || (alg = vc_crypto_alg(pk)) == 0)
+		return SCL_ERR_INVALID_ARGUMENT;
+	if ((r = vc_crypto_to_der(pk, &der, &der_len)) == 0)
+		r = set_key_bytes(s, seal_key, slot, alg, der, der_len, origin,
+		    pin_policy, touch_policy);
 	if (der != NULL)
 		scl_freezero(der, der_len);
+	return r;
+}
+
+int
+vc_personalize_set_tpm_key(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t slot, uint8_t alg,
+    const uint8_t *blob, size_t len, uint8_t origin, uint8_t pin_policy,
+    uint8_t touch_policy)
+{
+	if (!vc_slot_valid(slot))
+		return SCL_ERR_INVALID_ARGUMENT;
+	return set_key_bytes(s, seal_key, slot, alg, blob, len, origin,
+	    pin_policy, touch_policy);
+}
+
+int
+vc_personalize_open_tpm_key(const struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], const struct vc_key *k,
+    uint8_t **ret_blob, size_t *ret_len)
+{
+	char label[16];
+
+	snprintf(label, sizeof(label), "key %02x", k->slot);
+	return vc_unseal(seal_key, s->serial, label, k->sealed, k->sealed_len,
+	    ret_blob, ret_len);
+}
+
+uint32_t
+vc_personalize_key_pin_nv(const struct vc_state *s, const struct vc_key *k)
+{
+	return k->pin_policy == VC_PINPOL_NEVER ? 0 : s->tpm_pin_nv;
+}
+
+int
+vc_personalize_tpm_secrets(struct vc_state *s, struct vc_tpm *t,
+    const char *pin, const char *puk, unsigned pin_tries, unsigned puk_tries)
+{
+	uint8_t ref[8];
+	int r;
+
+	if ((r = vc_ref_from_string(pin, ref)) != 0 ||
+	    (r = vc_tpm_pin_set(t, &s->tpm_pin_nv, (s->serial * 2u) & 0xff,
+	    ref, pin_tries)) != 0 ||
+	    (r = vc_ref_from_string(puk, ref)) != 0 ||
+	    (r = vc_tpm_pin_set(t, &s->tpm_puk_nv, (s->serial * 2u + 1) & 0xff,
+	    ref, puk_tries)) != 0)
+		goto out;
+	explicit_bzero(&s->pin, sizeof(s->pin));
+	explicit_bzero(&s->puk, sizeof(s->puk));
+	s->pin_left = s->pin_max = (uint8_t)pin_tries;
+	s->puk_left = s->puk_max = (uint8_t)puk_tries;
+out:
+	explicit_bzero(ref, sizeof(ref));
 	return r;
 }
 
@@ -231,7 +291,7 @@ int
 vc_personalize_factory_reset(struct vc_state *s,
     const uint8_t seal_key[VC_SEAL_KEY_LEN])
 {
-	uint32_t iter = s->pin.iter;
+	uint32_t iter = s->pin.iter != 0 ? s->pin.iter : VC_HASH_ITER_DEFAULT;
 	int r;
 
 	while (s->n_key > 0)
@@ -335,6 +395,11 @@ vc_personalize_new(const struct vc_init_opts *o,
 		s->puk_left = s->puk_max = (uint8_t)o->puk_tries;
 	if ((r = put_chuid_ccc(s)) != 0)
 		goto out;
+	if (o->tpm != NULL && (r = vc_personalize_tpm_secrets(s, o->tpm, pin,
+	    puk, s->pin_max, s->puk_max)) != 0) {
+		snprintf(err, errlen, "TPM: %s", vc_tpm_error(o->tpm));
+		goto out;
+	}
 	*ret = s;
 	s = NULL;
 	r = 0;

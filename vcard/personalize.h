@@ -10,6 +10,7 @@
 
 #include "seal.h"
 #include "state.h"
+#include "tpm.h"
 
 /*
  * Card personalisation: a fresh card (random serial and GUID, CHUID and
@@ -21,6 +22,12 @@
 #define VC_DEFAULT_ADMIN_HEX "010203040506070801020304050607080102030405060708"
 #define VC_DEFAULT_TRIES 3
 
+/* What `show` says of a software card: what it does not protect against. */
+#define VC_SOFTWARE_WARNING "software (keys sealed by the seal key beside " \
+	"the state: whoever copies the state and the seal key can use the " \
+	"keys; PIN tries are counted in the state file; use a TPM card " \
+	"where a TPM exists)"
+
 struct vc_init_opts {
 	const char *name;		/* NULL: "sclogin virtual card" */
 	const char *pin;		/* NULL: VC_DEFAULT_PIN */
@@ -31,6 +38,7 @@ struct vc_init_opts {
 	const char *pin_policy;		/* NULL: policy defaults */
 	unsigned pin_tries, puk_tries;	/* 0: 3 */
 	uint32_t hash_iter;		/* 0: VC_HASH_ITER_DEFAULT */
+	struct vc_tpm *tpm;		/* non-NULL: a TPM card (tpm.h) */
 };
 
 /* err names the bad option ("PIN: The PIN must have at least 6 ..."). */
@@ -51,6 +59,26 @@ int vc_personalize_set_admin(struct vc_state *s,
 int vc_personalize_set_key(struct vc_state *s,
     const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t slot, EVP_PKEY *pk,
     uint8_t origin, uint8_t pin_policy, uint8_t touch_policy);
+
+/* TPM cards: seal a TPM key blob (tpm.h) into slot, and open it again. */
+int vc_personalize_set_tpm_key(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t slot, uint8_t alg,
+    const uint8_t *blob, size_t len, uint8_t origin, uint8_t pin_policy,
+    uint8_t touch_policy);
+int vc_personalize_open_tpm_key(const struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], const struct vc_key *k,
+    uint8_t **ret_blob, size_t *ret_len);
+
+/* The PIN index a TPM key's use is bound to (0: PIN policy never). */
+uint32_t vc_personalize_key_pin_nv(const struct vc_state *s,
+    const struct vc_key *k);
+
+/*
+ * Make s a TPM card: (re)define its PIN and PUK Fail indices in t with
+ * these secrets and limits; the software hashes are wiped.
+ */
+int vc_personalize_tpm_secrets(struct vc_state *s, struct vc_tpm *t,
+    const char *pin, const char *puk, unsigned pin_tries, unsigned puk_tries);
 
 int vc_personalize_open_key(const struct vc_state *s,
     const uint8_t seal_key[VC_SEAL_KEY_LEN], const struct vc_key *k,

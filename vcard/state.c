@@ -38,6 +38,7 @@ enum {
 	SEEN_ADMIN = 1 << 8,
 	SEEN_POLICY = 1 << 9,
 	SEEN_ALL = (1 << 10) - 1,
+	SEEN_TPM = 1 << 10,
 };
 
 static const char *const field_names[] = {
@@ -275,6 +276,16 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 			    "%u..%u iterations, 16-byte salt, 32-byte hash",
 			    pin ? "pin" : "puk", VC_HASH_ITER_MIN,
 			    VC_HASH_ITER_MAX);
+	} else if (tok_eq(&t[0], "tpm")) {
+		bit = SEEN_TPM;
+		if (nt != 3 || t[1].len != 8 || t[2].len != 8 ||
+		    tok_uint(&t[1], 16, 1, 0xffffffffUL, &a) != 0 ||
+		    tok_uint(&t[2], 16, 1, 0xffffffffUL, &b) != 0 || a == b ||
+		    (a >> 24) != 0x01 || (b >> 24) != 0x01)
+			FAIL("tpm: expected two different NV index handles "
+			    "01xxxxxx (PIN, PUK)");
+		s->tpm_pin_nv = (uint32_t)a;
+		s->tpm_puk_nv = (uint32_t)b;
 	} else if (tok_eq(&t[0], "pin-tries") || tok_eq(&t[0], "puk-tries")) {
 		int pin = tok_eq(&t[0], "pin-tries");
 
@@ -383,6 +394,7 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 		FAIL("unknown field '%s'", w);
 	}
 	if (bit != 0) {
+		what = "tpm";
 		for (size_t i = 0; i < 10; i++) {
 			if (bit == 1u << i)
 				what = field_names[i];
@@ -475,7 +487,14 @@ vc_state_parse(const uint8_t *buf, size_t len, struct vc_state **ret,
 		seterr(err, errlen, 0, "no 'end' line: the file is truncated");
 		goto out;
 	}
-	if (seen != SEEN_ALL) {
+	if ((seen & SEEN_TPM) && (seen & (SEEN_PIN | SEEN_PUK))) {
+		seterr(err, errlen, 0, "a TPM card ('tpm' line) keeps its PIN "
+		    "and PUK in the TPM: 'pin'/'puk' lines do not belong here");
+		goto out;
+	}
+	if (seen & SEEN_TPM)
+		seen |= SEEN_PIN | SEEN_PUK;
+	if ((seen & SEEN_ALL) != SEEN_ALL) {
 		for (size_t i = 0; i < 10; i++) {
 			if (!(seen & (1u << i))) {
 				seterr(err, errlen, 0, "missing field '%s'",
@@ -491,6 +510,12 @@ vc_state_parse(const uint8_t *buf, size_t len, struct vc_state **ret,
 out:
 	vc_state_free(&s);
 	return r;
+}
+
+int
+vc_state_is_tpm(const struct vc_state *s)
+{
+	return s->tpm_pin_nv != 0;
 }
 
 void
@@ -598,8 +623,12 @@ vc_state_format(const struct vc_state *s, char **ret_buf, size_t *ret_len)
 	    s->name, s->serial);
 	sb_hex(&b, s->guid, sizeof(s->guid));
 	sb_printf(&b, "\n");
-	sb_hash(&b, "pin", &s->pin);
-	sb_hash(&b, "puk", &s->puk);
+	if (vc_state_is_tpm(s)) {
+		sb_printf(&b, "tpm %08x %08x\n", s->tpm_pin_nv, s->tpm_puk_nv);
+	} else {
+		sb_hash(&b, "pin", &s->pin);
+		sb_hash(&b, "puk", &s->puk);
+	}
 	sb_printf(&b, "pin-tries %u %u\npuk-tries %u %u\ndefaults %u %u %u\n"
 	    "admin %s ", s->pin_left, s->pin_max, s->puk_left, s->puk_max,
 	    s->pin_default, s->puk_default, s->admin_default,

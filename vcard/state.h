@@ -15,6 +15,9 @@
  *   name <printable ASCII>
  *   serial <8 hex>            guid <32 hex>
  *   pin pbkdf2-sha256 <iter> <salt hex> <hash hex>     (same for puk)
+ *   tpm <PIN NV index hex8> <PUK NV index hex8>   (instead of pin/puk: a
+ *                              TPM card, tpm.h; its key lines hold sealed
+ *                              TPM blobs; pin-tries/puk-tries are a cache)
  *   pin-tries <left> <limit>  puk-tries <left> <limit>
  *   defaults <pin 0|1> <puk 0|1> <admin 0|1>
  *   admin <3des|aes128|aes192|aes256> <sealed hex>
@@ -68,6 +71,7 @@ struct vc_state {
 	uint32_t serial;
 	uint8_t guid[16];
 	struct vc_hash pin, puk;
+	uint32_t tpm_pin_nv, tpm_puk_nv;	/* both 0: a software card */
 	uint8_t pin_left, pin_max, puk_left, puk_max;
 	uint8_t pin_default, puk_default, admin_default;
 	uint8_t admin_alg;
@@ -81,6 +85,9 @@ struct vc_state {
 };
 
 void vc_state_free(struct vc_state **sp);
+
+/* 1 for a TPM card (keys and PIN/PUK in the TPM). */
+int vc_state_is_tpm(const struct vc_state *s);
 
 /*
  * Parse a state file image.  Returns 0 with a new state, SCL_ERR_BAD_STATE

@@ -25,28 +25,9 @@ static const uint8_t select_piv[] = {
 	0x10, 0x00, 0x00,
 };
 
-static struct vc_init_opts fast = { .hash_iter = VC_HASH_ITER_MIN };
 
-static int
-setup(void **state)
-{
-	struct vt *t = calloc(1, sizeof(*t));
-
-	if (t == NULL || vt_open(t, &fast, 1) != 0)
-		return -1;
-	*state = t;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct vt *t = *state;
-
-	vt_close(t);
-	free(t);
-	return 0;
-}
+#define setup vt_setup
+#define teardown vt_teardown
 
 static void
 test_select(void **state)
@@ -150,6 +131,8 @@ test_persist_before_answer(void **state)
 	struct vc_state *s = NULL;
 	char err[512], moved[96];
 
+	if (vt_tpm != NULL)
+		skip();	/* the TPM counts, not the file: test-vcard-tpm */
 	/* a wrong PIN is on disk before the answer arrives */
 	assert_int_equal(vt_verify(t, "999999"), 0x63c2);
 	assert_int_equal(vc_state_load(t->path, &s, err, sizeof(err)), 0);
@@ -832,9 +815,12 @@ test_malformed(void **state)
 	}
 }
 
+/* SCL_VT_SWTPM set (test-vcard-applet-tpm): every case on a TPM card. */
 int
 main(void)
 {
+	struct vt_swtpm w;
+	int r;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(
@@ -872,5 +858,9 @@ main(void)
 		    teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (vt_tpm_from_env(&w) != 0)
+		return 1;
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	vt_tpm_done(&w);
+	return r;
 }

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -13,10 +19,12 @@ const uint8_t vt_default_admin[24] = {
 	1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8,
 };
 
+struct vc_tpm *vt_tpm;
+
 int
 vt_open(struct vt *t, const struct vc_init_opts *o, int persist)
 {
-	struct vc_init_opts def = { 0 };
+	struct vc_init_opts def = { 0 }, with_tpm;
 	struct vc_state *s = NULL;
 	char err[512];
 
@@ -24,6 +32,11 @@ vt_open(struct vt *t, const struct vc_init_opts *o, int persist)
 	if (o == NULL)
 		o = &def;
 	def.hash_iter = VC_HASH_ITER_MIN;
+	if (vt_tpm != NULL) {
+		with_tpm = *o;
+		with_tpm.tpm = vt_tpm;
+		o = &with_tpm;
+	}
 	if (vc_crypto_random(t->seal, sizeof(t->seal)) != 0)
 		return -1;
 	if (vc_personalize_new(o, t->seal, &s, err, sizeof(err)) != 0) {
@@ -41,8 +54,8 @@ vt_open(struct vt *t, const struct vc_init_opts *o, int persist)
 			return -1;
 		}
 	}
-	if (vc_applet_new(s, persist ? t->path : NULL, t->seal, &t->a, err,
-	    sizeof(err)) != 0) {
+	if (vc_applet_new_tpm(s, persist ? t->path : NULL, t->seal, vt_tpm,
+	    &t->a, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vt_open: %s\n", err);
 		return -1;
 	}
@@ -57,7 +70,8 @@ vt_reload(struct vt *t)
 
 	vc_applet_free(&t->a);
 	if (vc_state_load(t->path, &s, err, sizeof(err)) != 0 ||
-	    vc_applet_new(s, t->path, t->seal, &t->a, err, sizeof(err)) != 0) {
+	    vc_applet_new_tpm(s, t->path, t->seal, vt_tpm, &t->a, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "vt_reload: %s\n", err);
 		return -1;
 	}
@@ -67,11 +81,39 @@ vt_reload(struct vt *t)
 void
 vt_close(struct vt *t)
 {
+	if (t->a != NULL && vt_tpm != NULL) {
+		vc_tpm_pin_delete(vt_tpm, vc_applet_state(t->a)->tpm_pin_nv);
+		vc_tpm_pin_delete(vt_tpm, vc_applet_state(t->a)->tpm_puk_nv);
+	}
 	vc_applet_free(&t->a);
 	if (t->path[0] != '\0') {
 		unlink(t->path);
 		rmdir(t->dir);
 	}
+}
+
+int
+vt_setup(void **state)
+{
+	struct vc_init_opts fast = { .hash_iter = VC_HASH_ITER_MIN };
+	struct vt *t = calloc(1, sizeof(*t));
+
+	if (t == NULL || vt_open(t, &fast, 1) != 0) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+int
+vt_teardown(void **state)
+{
+	struct vt *t = *state;
+
+	vt_close(t);
+	free(t);
+	return 0;
 }
 
 uint16_t
@@ -194,4 +236,105 @@ vt_mgmt_auth(struct vt *t, uint8_t alg, const uint8_t *key)
 	if (t->resp_len != 4 + bs || memcmp(t->resp + 4, ec, bs) != 0)
 		return 1;
 	return sw;
+}
+
+int
+vt_swtpm_start(struct vt_swtpm *w)
+{
+	char state[96], ctrl[160];
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct stat st;
+
+	if (w->dir[0] == '\0') {
+		snprintf(w->dir, sizeof(w->dir), "/tmp/vcard-swtpm.XXXXXX");
+		if (mkdtemp(w->dir) == NULL)
+			return -1;
+	}
+	snprintf(w->sock, sizeof(w->sock), "%s/tpm.sock", w->dir);
+	snprintf(w->tcti, sizeof(w->tcti), "swtpm:path=%s", w->sock);
+	snprintf(state, sizeof(state), "dir=%s", w->dir);
+	snprintf(ctrl, sizeof(ctrl), "type=unixio,path=%s.ctrl", w->sock);
+	unlink(w->sock);
+	if ((w->pid = fork()) < 0)
+		return -1;
+	if (w->pid == 0) {
+		char srv[160];
+
+		snprintf(srv, sizeof(srv), "type=unixio,path=%s", w->sock);
+		if (freopen("/dev/null", "w", stderr) == NULL ||
+		    freopen("/dev/null", "w", stdout) == NULL)
+			_exit(127);
+		execlp("swtpm", "swtpm", "socket", "--tpm2", "--tpmstate", state,
+		    "--server", srv, "--ctrl", ctrl, "--flags",
+		    "not-need-init,startup-clear", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		if (stat(w->sock, &st) == 0)
+			return 0;
+		if (waitpid(w->pid, NULL, WNOHANG) == w->pid)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "vt_swtpm_start: swtpm did not come up in %s\n",
+	    w->dir);
+	vt_swtpm_stop(w);
+	return -1;
+}
+
+void
+vt_swtpm_stop(struct vt_swtpm *w)
+{
+	if (w->pid > 0) {
+		kill(w->pid, SIGTERM);
+		waitpid(w->pid, NULL, 0);
+	}
+	w->pid = 0;
+}
+
+void
+vt_swtpm_remove(struct vt_swtpm *w)
+{
+	DIR *d;
+	struct dirent *e;
+	char p[400];
+
+	vt_swtpm_stop(w);
+	if (w->dir[0] == '\0' || (d = opendir(w->dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", w->dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(w->dir);
+	w->dir[0] = '\0';
+}
+
+int
+vt_tpm_from_env(struct vt_swtpm *w)
+{
+	char err[512];
+
+	memset(w, 0, sizeof(*w));
+	if (getenv("SCL_VT_SWTPM") == NULL)
+		return 0;
+	setenv("TSS2_LOG", "all+none", 0);
+	if (vt_swtpm_start(w) != 0)
+		return -1;
+	if (vc_tpm_open(w->tcti, &vt_tpm, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vt_tpm_from_env: %s\n", err);
+		vt_swtpm_remove(w);
+		return -1;
+	}
+	return 0;
+}
+
+void
+vt_tpm_done(struct vt_swtpm *w)
+{
+	vc_tpm_free(&vt_tpm);
+	vt_swtpm_remove(w);
 }

@@ -9,11 +9,13 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "applet.h"
 #include "personalize.h"
 #include "seal.h"
 #include "state.h"
+#include "tpm.h"
 
 struct vt {
 	char dir[64];
@@ -30,6 +32,10 @@ int vt_open(struct vt *t, const struct vc_init_opts *o, int persist);
 int vt_reload(struct vt *t);
 void vt_close(struct vt *t);
 
+/* cmocka setup/teardown: a persisted card with the fastest PIN hash. */
+int vt_setup(void **state);
+int vt_teardown(void **state);
+
 /* Send raw bytes; returns the SW, data in t->resp / t->resp_len. */
 uint16_t vt_raw(struct vt *t, const uint8_t *apdu, size_t len);
 /* Build a short APDU (lc < 256) or extended when ext; le < 0 = absent. */
@@ -44,5 +50,31 @@ uint16_t vt_verify(struct vt *t, const char *pin);
 uint16_t vt_mgmt_auth(struct vt *t, uint8_t alg, const uint8_t *key);
 
 extern const uint8_t vt_default_admin[24];
+
+/*
+ * When set, vt_open and vt_reload make and open TPM cards in this TPM
+ * (vt_close then deletes the card's PIN indices).
+ */
+extern struct vc_tpm *vt_tpm;
+
+/*
+ * A swtpm of the test's own: state in dir (made when dir[0] == 0, kept by
+ * vt_swtpm_stop so the same TPM can start again), a UNIX socket there, the
+ * process started and stopped by its PID.  tcti is what vc_tpm_open takes.
+ */
+struct vt_swtpm {
+	char dir[64];
+	char sock[128];
+	char tcti[160];
+	pid_t pid;
+};
+
+int vt_swtpm_start(struct vt_swtpm *w);
+void vt_swtpm_stop(struct vt_swtpm *w);
+/* Stop and remove its state: the TPM is gone for good. */
+void vt_swtpm_remove(struct vt_swtpm *w);
+/* SCL_VT_SWTPM set: start one and point vt_tpm at it; 0 or -1. */
+int vt_tpm_from_env(struct vt_swtpm *w);
+void vt_tpm_done(struct vt_swtpm *w);
 
 #endif
