@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +474,8 @@ cmd_run(struct args *a)
 
 	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
 		goto out;
+	/* a TPM that dies mid-command must be an error, not our death */
+	signal(SIGPIPE, SIG_IGN);
 	if (vc_state_is_tpm(s) && open_tpm(a, &tpm) != 0)
 		goto out;
 	if (vc_applet_new_tpm(s, a->state, seal, tpm, &ap, err,
