@@ -19,6 +19,17 @@ SLOW=1
 [ -n "$W" ] && SLOW=5
 PKI=$SCL_TEST_PKI
 failures=0
+# SCL_RIG_TPM set (the *-tpm variants): the card is a TPM card in the rig's
+# swtpm; $VT goes after `$V init` and `$V import`.  Under a wrapper only
+# interop-opensc-tpm runs (one TPM case per kind, for CI time).
+VT=
+if [ -n "${SCL_RIG_TPM:-}" ]; then
+	VT="--protect tpm --tcti $SCL_RIG_TCTI"
+	if [ -n "$W" ] && [ "$(basename "$0")" != interop-opensc.sh ]; then
+		echo "SKIP: TPM variant runs under a wrapper only for opensc" >&2
+		exit 77
+	fi
+fi
 
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }

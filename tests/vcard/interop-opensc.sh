@@ -11,17 +11,19 @@ need pkcs11-tool
 need opensc-tool
 [ -r "$PKCS11" ] || { echo "SKIP: $PKCS11 missing" >&2; exit 77; }
 
-check "init card" $W "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" \
+check "init card" $W "$V" init $VT --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" \
     --name "Interop card"
-check "import alice RSA 2048 into 9a" $W "$V" import --state "$D/card" \
+check "import alice RSA 2048 into 9a" $W "$V" import $VT --state "$D/card" \
     --seal-key "$SCL_RIG_SEAL_KEY" --slot 9a --key "$PKI/alice.key.pem" \
     --cert "$PKI/alice.cert.pem"
-check "import carol P-256 into 9c" $W "$V" import --state "$D/card" \
+check "import carol P-256 into 9c" $W "$V" import $VT --state "$D/card" \
     --seal-key "$SCL_RIG_SEAL_KEY" --slot 9c --key "$PKI/carol.key.pem" \
     --cert "$PKI/carol.cert.pem"
-check "import dave P-384 into 9d" $W "$V" import --state "$D/card" \
+check "import dave P-384 into 9d" $W "$V" import $VT --state "$D/card" \
     --seal-key "$SCL_RIG_SEAL_KEY" --slot 9d --key "$PKI/dave.key.pem" \
     --cert "$PKI/dave.cert.pem"
+[ -n "$VT" ] && check_out "the card keeps its keys in the TPM" \
+    "protection: tpm" "$V" show --state "$D/card"
 check "insert the card" "$SCL_RIG_CARD" insert 0 "$D/card"
 
 check_out "opensc-tool -n names the card PIV" \

@@ -18,7 +18,7 @@ for spec in 3des:03:010203040506070801020304050607080102030405060708 \
 do
 	alg=${spec%%:*}; rest=${spec#*:}; p1=${rest%%:*}; key=${rest#*:}
 	rm -f "$D/card"
-	check "init a card with a $alg admin key" $W "$V" init --state "$D/card" \
+	check "init a card with a $alg admin key" $W "$V" init $VT --state "$D/card" \
 	    --seal-key "$SCL_RIG_SEAL_KEY" --admin-alg "$alg" --admin-key "$key"
 	check "insert it" "$SCL_RIG_CARD" insert 0 "$D/card"
 	hexkey "$key" "$D/key"

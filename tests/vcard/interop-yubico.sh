@@ -11,7 +11,7 @@
 need yubico-piv-tool
 Y() { yubico-piv-tool -r "Virtual PCD 00 00" "$@"; }
 
-check "init card" $W "$V" init --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY"
+check "init card" $W "$V" init $VT --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY"
 check "insert the card" "$SCL_RIG_CARD" insert 0 "$D/card"
 check_out "version (Yubico GET VERSION)" "5.4.3" Y -a version
 check_out "status shows the serial" \
