@@ -27,7 +27,7 @@ scl_backend_get(enum scl_backend_kind kind)
 	case SCL_BACKEND_PIV:
 		return &scl_backend_piv;
 	case SCL_BACKEND_PKCS11:
-		return NULL;
+		return &scl_backend_p11;
 	}
 	return NULL;
 }

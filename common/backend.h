@@ -75,6 +75,7 @@ struct scl_backend_ops {
 	enum scl_backend_kind kind;
 	const char *service_ok;		/* report texts */
 	const char *service_what;
+	const char *service_fix;	/* NULL: the PC/SC advice */
 	const char *app_ok;
 	const char *app_what;
 

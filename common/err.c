@@ -42,6 +42,9 @@ static const struct err_entry errs[] = {
 	{ SCL_ERR_READER_GONE, "READER_GONE", "the reader was unplugged" },
 	{ SCL_ERR_CARD_NO_ANSWER, "CARD_NO_ANSWER",
 	    "the card did not answer within the time limit" },
+	{ SCL_ERR_MODULE, "MODULE",
+	    "the PKCS#11 module failed (crashed, or broke the PKCS#11 "
+	    "contract)" },
 
 	{ SCL_ERR_NO_APPLET, "NO_APPLET",
 	    "the card has no PIV application" },
@@ -142,7 +145,8 @@ scl_err_card_lost(int r)
 	return r == SCL_ERR_CARD_REMOVED || r == SCL_ERR_NO_SERVICE ||
 	    r == SCL_ERR_CARD_RESET || r == SCL_ERR_TIMEOUT ||
 	    r == SCL_ERR_CARD_NO_ANSWER || r == SCL_ERR_TRANSMIT ||
-	    r == SCL_ERR_READER_GONE || r == SCL_ERR_NO_CARD;
+	    r == SCL_ERR_READER_GONE || r == SCL_ERR_NO_CARD ||
+	    r == SCL_ERR_MODULE;
 }
 
 const char *

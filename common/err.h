@@ -35,6 +35,8 @@ enum scl_err {
 	SCL_ERR_CARD_RESET = -106,	/* reset (e.g. idle watchdog); state lost */
 	SCL_ERR_READER_GONE = -107,
 	SCL_ERR_CARD_NO_ANSWER = -108,	/* no answer within the APDU bound */
+	SCL_ERR_MODULE = -109,		/* a PKCS#11 module failed, crashed or
+					 * broke the PKCS#11 contract */
 
 	/* card / applet */
 	SCL_ERR_NO_APPLET = -200,

@@ -40,6 +40,7 @@ auth_code(enum scl_err e)
 	case SCL_ERR_CARD_RESET:
 	case SCL_ERR_READER_GONE:
 	case SCL_ERR_CARD_NO_ANSWER:
+	case SCL_ERR_MODULE:
 	case SCL_ERR_NO_APPLET:
 	case SCL_ERR_NO_OBJECT:
 	case SCL_ERR_NO_CERT:
@@ -160,6 +161,9 @@ user_sentence(enum scl_err e)
 	case SCL_ERR_CARD_NO_ANSWER:
 		return "The smart card did not respond in time. Remove it, "
 		    "insert it again and retry.";
+	case SCL_ERR_MODULE:
+		return "The smart card could not be used. Remove it, insert "
+		    "it again and retry.";
 	case SCL_ERR_NO_APPLET:
 		return "This card cannot be used to sign in.";
 	case SCL_ERR_NO_OBJECT:

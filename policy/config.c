@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "admfile.h"
+#include "scl-config.h"
+#include "backend.h"
 #include "config.h"
 #include "cursor.h"
 #include "err.h"
@@ -36,6 +38,8 @@ enum key_type {
 	T_DIR_MATCH,
 	T_DIR_CERT,
 	T_DIR_BIND,
+	T_BACKENDS,	/* comma-separated piv, pkcs11: like T_LIST */
+	T_PATH_LIST,	/* comma-separated absolute paths: like T_LIST */
 };
 
 struct key {
@@ -94,6 +98,10 @@ static const struct key keys[] = {
 	    60000 },
 	{ "state_dir", T_PATH, F(state_dir), 0, 0, 0 },
 	{ "record_group", T_NAME, F(record_group), 0, 0, 0 },
+	{ "backends", T_BACKENDS, F(backends), F(n_backends), 0, 0 },
+	{ "pkcs11_modules", T_PATH_LIST, F(pkcs11_modules),
+	    F(n_pkcs11_modules), 0, 0 },
+	{ "pkcs11_helper", T_PATH, F(pkcs11_helper), 0, 0, 0 },
 	{ "debug", T_BOOL, F(debug), 0, 0, 0 },
 	{ "apdu_trace", T_BOOL, F(apdu_trace), 0, 0, 0 },
 	{ "directory_uri", T_LDAP_URIS, F(directory_uri), F(n_directory_uri),
@@ -299,6 +307,8 @@ free_fields(struct scl_config *c)
 		}
 		case T_LIST:
 		case T_LDAP_URIS:
+		case T_BACKENDS:
+		case T_PATH_LIST:
 			list_clear((char **)(void *)(base + keys[k].off),
 			    (size_t *)(void *)(base + keys[k].off_n));
 			break;
@@ -452,6 +462,20 @@ check_name(const char *s, size_t len)
 		if (!is_list_char(s[i]))
 			return 0;
 	return 1;
+}
+
+static int
+check_backend(const char *s, size_t len)
+{
+	return (len == 3 && memcmp(s, "piv", 3) == 0) ||
+	    (len == 6 && memcmp(s, "pkcs11", 6) == 0);
+}
+
+static int
+check_path(const char *s, size_t len)
+{
+	return len > 1 && len < 4096 && s[0] == '/' &&
+	    memchr(s, ' ', len) == NULL;
 }
 
 static int
@@ -773,6 +797,24 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 			goto out;
 		}
 		break;
+	case T_PATH_LIST:
+		if ((r = split_list(value, SCL_BACKEND_MODULES_MAX, v.list,
+		    &v.n, check_path, why)) != 0) {
+			if (r == SCL_ERR_CONFIG)
+				*why = "expected a list of absolute paths "
+				    "(at most 8)";
+			goto out;
+		}
+		break;
+	case T_BACKENDS:
+		if ((r = split_list(value, 2, v.list, &v.n, check_backend,
+		    why)) != 0 || v.n == 0 || (v.n == 2 &&
+		    strcmp(v.list[0], v.list[1]) == 0)) {
+			*why = "expected piv, pkcs11 or both, each once";
+			r = SCL_ERR_CONFIG;
+			goto out;
+		}
+		break;
 	case T_MAPPING: {
 		char *items[SCL_CONFIG_LIST_MAX];
 		size_t n = 0;
@@ -882,7 +924,9 @@ store_value(const struct key *k, struct scl_config *c, struct val *v)
 		*(enum scl_dir_bind *)(void *)p = (enum scl_dir_bind)v->i;
 		break;
 	case T_LIST:
-	case T_LDAP_URIS: {
+	case T_LDAP_URIS:
+	case T_BACKENDS:
+	case T_PATH_LIST: {
 		char **list = (char **)(void *)p;
 		size_t *n = (size_t *)(void *)((uint8_t *)c + k->off_n);
 
@@ -921,7 +965,9 @@ move_value(const struct key *k, struct scl_config *dst,
 		*(char **)(void *)s = NULL;
 		break;
 	case T_LIST:
-	case T_LDAP_URIS: {
+	case T_LDAP_URIS:
+	case T_BACKENDS:
+	case T_PATH_LIST: {
 		size_t *dn = (size_t *)(void *)((uint8_t *)dst + k->off_n);
 		size_t *sn = (size_t *)(void *)((uint8_t *)src + k->off_n);
 
@@ -1012,8 +1058,11 @@ set_defaults(struct scl_config *c)
 	    strdup("userCertificate;binary")) == NULL ||
 	    (c->directory_altsecid_attribute =
 	    strdup("altSecurityIdentities")) == NULL ||
-	    (c->directory_upn_attribute = strdup("userPrincipalName")) == NULL)
+	    (c->directory_upn_attribute = strdup("userPrincipalName")) == NULL ||
+	    (c->pkcs11_helper = strdup(SCL_P11_HELPER_PATH)) == NULL ||
+	    (c->backends[0] = strdup("piv")) == NULL)
 		return SCL_ERR_NOMEM;
+	c->n_backends = 1;
 	for (size_t i = 0; i < NELEM(exempt); i++) {
 		if ((c->exempt_services[i] = strdup(exempt[i])) == NULL)
 			return SCL_ERR_NOMEM;

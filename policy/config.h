@@ -150,6 +150,14 @@ struct scl_config {
 	char *state_dir;		/* default /var/lib/sclogin */
 	char *record_group;		/* NULL: records private to root */
 
+	/* card backends (backend.h) */
+	char *backends[SCL_CONFIG_LIST_MAX];	/* "piv", "pkcs11" in order
+						 * (default piv) */
+	size_t n_backends;
+	char *pkcs11_modules[SCL_CONFIG_LIST_MAX]; /* empty: p11-kit's */
+	size_t n_pkcs11_modules;
+	char *pkcs11_helper;		/* default SCL_P11_HELPER_PATH */
+
 	int debug;
 	int apdu_trace;
 

@@ -588,6 +588,28 @@ out:
 	return r;
 }
 
+static void
+backend_params(const struct scl_config *cfg, struct scl_backend_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->timeout_ms = (int)cfg->card_timeout_ms;
+	p->modules = cfg->pkcs11_modules;
+	p->n_modules = cfg->n_pkcs11_modules;
+	p->helper = cfg->pkcs11_helper;
+	p->check_owner = 1;
+}
+
+/* The backend named in `backends =`, NULL for an unknown name. */
+static const struct scl_backend_ops *
+backend_named(const char *name)
+{
+	if (strcmp(name, "piv") == 0)
+		return scl_backend_get(SCL_BACKEND_PIV);
+	if (strcmp(name, "pkcs11") == 0)
+		return scl_backend_get(SCL_BACKEND_PKCS11);
+	return NULL;
+}
+
 /*
  * One backend's part of the scan: SERVICE, READER and every token.
  * *listed counts the backends that could list their tokens, *seen the
@@ -604,8 +626,7 @@ scan_backend(struct scl_signin_result *res, const struct scl_backend_ops *be,
 	size_t n = 0, i;
 	int r;
 
-	memset(&p, 0, sizeof(p));
-	p.timeout_ms = (int)cfg->card_timeout_ms;
+	backend_params(cfg, &p);
 	if ((tokens = calloc(SCL_BACKEND_TOKENS_MAX, sizeof(*tokens))) == NULL)
 		return SCL_ERR_NOMEM;
 	r = be->open(&p, &b);
@@ -613,6 +634,7 @@ scan_backend(struct scl_signin_result *res, const struct scl_backend_ops *be,
 		goto out;
 	if (r < 0) {
 		report(res, SCL_STEP_SERVICE, SCL_VERDICT_FAIL, r, NULL, 0,
+		    be->service_fix != NULL ? be->service_fix :
 		    fix_for(r == SCL_ERR_NO_SERVICE ? r : SCL_ERR_NO_SERVICE),
 		    "%s: %s", be->service_what, scl_strerror(r));
 		r = 0;
@@ -654,7 +676,6 @@ int
 scl_signin_scan(const struct scl_signin_opts *opts,
     struct scl_signin_result **ret_res)
 {
-	static const enum scl_backend_kind piv_only[] = { SCL_BACKEND_PIV };
 	struct scl_signin_result *res = NULL;
 	struct scl_config cfg;
 	size_t i, listed = 0, seen = 0;
@@ -675,8 +696,9 @@ scl_signin_scan(const struct scl_signin_opts *opts,
 		r = SCL_ERR_NOMEM;
 		goto out;
 	}
-	for (i = 0; i < sizeof(piv_only) / sizeof(piv_only[0]); i++) {
-		const struct scl_backend_ops *be = scl_backend_get(piv_only[i]);
+	for (i = 0; i < cfg.n_backends && i < SCL_CONFIG_LIST_MAX; i++) {
+		const struct scl_backend_ops *be =
+		    backend_named(cfg.backends[i]);
 
 		if (be != NULL &&
 		    (r = scan_backend(res, be, opts, &cfg, now, &listed,
@@ -765,8 +787,7 @@ open_same_card(const struct scl_config *cfg,
 	int r;
 
 	memset(ac, 0, sizeof(*ac));
-	memset(&p, 0, sizeof(p));
-	p.timeout_ms = (int)cfg->card_timeout_ms;
+	backend_params(cfg, &p);
 	if ((ac->be = scl_backend_get(cand->backend)) == NULL)
 		return SCL_ERR_INVALID_ARGUMENT;
 	if ((r = ac->be->open(&p, &ac->b)) < 0)

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (c) 2026 The sclogin authors */
+/*
+ * End-to-end: pam_sclogin's PKCS#11 backend (backends = pkcs11) in a real
+ * PAM stack (pam_wrapper + libpamtest, nss_wrapper users) on SoftHSM2
+ * tokens carrying keys and certificates of the test PKI, one fresh token
+ * directory and SOFTHSM2_CONF per case, the modules run by
+ * sclogin-p11-helper.  Misbehaving modules come from fake-p11.so, a shim
+ * over SoftHSM2 (tests/p11/fake-p11.c): hang and crash in C_Login,
+ * contradictory and locked flags, a signature that is not one.
+ *
+ *   e2e-p11 MODULE PKI_DIR HELPER FAKE_MODULE SCLOGIN
+ *
+ * Under `meson test --setup valgrind` (SCL_TEST_WRAPPER set) only one
+ * case per kind runs: sign-in, wrong PIN, hang, crash (each spawns
+ * modules under valgrind, which is slow).
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpamtest.h>
+#include <security/pam_appl.h>
+
+#include "e2e-util.h"
+
+#define SOFTHSM "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"
+
+static const char *module, *pki, *helper, *fake, *sclogin;
+static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
+static char logpath[PATH_MAX + 32];
+static unsigned seq;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * A fresh SoftHSM2 token "leaf" (user PIN 123456) with the PKI leaf's
+ * private key, public key and certificate under CKA_ID 01, in its own
+ * token directory; SOFTHSM2_CONF points at it from now on.
+ */
+static void
+token(const char *leaf)
+{
+	char t[PATH_MAX + 64], c[PATH_MAX + 96];
+
+	snprintf(t, sizeof(t), "%s/token-%u", dir, ++seq);
+	snprintf(c, sizeof(c), "%s/db", t);
+	if (mkdir(t, 0700) < 0 || mkdir(c, 0700) < 0)
+		fail_msg("cannot create %s", t);
+	snprintf(c, sizeof(c), "%s/softhsm2.conf", t);
+	e2e_write_file(c, "directories.tokendir = %s/db\n"
+	    "objectstore.backend = file\nlog.level = ERROR\n", t);
+	setenv("SOFTHSM2_CONF", c, 1);
+	if (e2e_sh("cd '%s' && softhsm2-util --init-token --free --label '%s' "
+	    "--pin 123456 --so-pin 12345678 >/dev/null && "
+	    "openssl pkcs8 -topk8 -nocrypt -in '%s/%s.key.pem' -outform DER "
+	    "-out key.der && openssl pkey -in '%s/%s.key.pem' -pubout "
+	    "-outform DER -out pub.der && "
+	    "for o in 'key.der privkey' 'pub.der pubkey' "
+	    "'%s/%s.cert.der cert'; do set -- $o; "
+	    "pkcs11-tool --module " SOFTHSM " --token-label '%s' --login "
+	    "--pin 123456 --write-object $1 --type $2 --id 01 --label '%s' "
+	    ">/dev/null 2>&1 || exit 1; done", t, leaf, pki, leaf, pki, leaf,
+	    pki, leaf, leaf, leaf) < 0)
+		fail_msg("cannot make a SoftHSM2 token for %s", leaf);
+}
+
+static void
+fake_mode(const char *mode)
+{
+	setenv("SCL_FAKE_P11_MODE", mode, 1);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unsetenv("SCL_FAKE_P11_MODE");
+	return 0;
+}
+
+static int
+run_op(const char *service, const char *user, struct e2e_conv *cv,
+    enum pamtest_ops op, int want, char *ret_user, size_t user_len)
+{
+	struct pam_testcase tc[2] = {
+		pam_test(op, want),
+		pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+	};
+	const void *item = NULL;
+	enum pamtest_err e;
+	uint64_t t0 = now_ms();
+
+	e = _pamtest_conv(service, user, e2e_conv_fn, cv, tc,
+	    ret_user != NULL ? 2 : 1, NULL);
+	fprintf(stderr, "%s user=%s: rv=%d (%s) in %llu ms\n%s", service,
+	    user != NULL ? user : "(none)", tc[0].op_rv,
+	    pam_strerror(NULL, tc[0].op_rv),
+	    (unsigned long long)(now_ms() - t0), cv->transcript);
+	if (ret_user != NULL && tc[1].case_out.ph != NULL) {
+		if (pam_get_item(tc[1].case_out.ph, PAM_USER, &item) ==
+		    PAM_SUCCESS && item != NULL)
+			snprintf(ret_user, user_len, "%s", (const char *)item);
+		pam_end(tc[1].case_out.ph, tc[0].op_rv);
+	}
+	if (e != PAMTEST_ERR_OK)
+		fail_msg("%s: want %s (%d), got %s (%d)", service,
+		    pam_strerror(NULL, want), want,
+		    pam_strerror(NULL, tc[0].op_rv), tc[0].op_rv);
+	return tc[0].op_rv;
+}
+
+static void
+auth(const char *service, const char *user, struct e2e_conv *cv, int want)
+{
+	run_op(service, user, cv, PAMTEST_AUTHENTICATE, want, NULL, 0);
+}
+
+/* auth that must fail with want before any PIN prompt, logging reason. */
+static void
+refused(const char *service, int want, const char *reason)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long mark = e2e_log_mark(logpath);
+
+	auth(service, "alice", &cv, want);
+	if (cv.pin_prompts != 0)
+		fail_msg("a PIN was asked for a token that cannot sign in");
+	e2e_expect_log(logpath, mark, reason);
+}
+
+/* ---- SoftHSM2 ---- */
+
+static void
+test_signin(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	token("alice");
+	auth("p11", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(cv.pin_prompts, 1);
+	e2e_expect_log(logpath, mark, "result=ok");
+}
+
+static void
+test_ecc(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+
+	(void)state;
+	token("carol");
+	auth("p11", "carol", &cv, PAM_SUCCESS);
+}
+
+static void
+test_wrong_pin(void **state)
+{
+	struct e2e_conv bad = { .pins = { "654321" } };
+	struct e2e_conv ok = { .pins = { "123456" } };
+
+	(void)state;
+	token("alice");
+	auth("p11", "alice", &bad, PAM_AUTH_ERR);
+	e2e_expect_text(&bad, "Wrong PIN");
+	auth("p11", "alice", &ok, PAM_SUCCESS);
+}
+
+static void
+test_card_only(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	char user[64] = "";
+
+	(void)state;
+	token("alice");
+	run_op("p11", NULL, &cv, PAMTEST_AUTHENTICATE, PAM_SUCCESS, user,
+	    sizeof(user));
+	assert_string_equal(user, "alice");
+}
+
+static void
+test_change_pin(void **state)
+{
+	struct e2e_conv ok = { .pins = { "123456", "24681357", "24681357" } };
+	struct e2e_conv old = { .pins = { "123456" } };
+	struct e2e_conv neu = { .pins = { "24681357" } };
+
+	(void)state;
+	token("alice");
+	run_op("p11", "alice", &ok, PAMTEST_CHAUTHTOK, PAM_SUCCESS, NULL, 0);
+	e2e_expect_text(&ok, "was changed");
+	auth("p11", "alice", &old, PAM_AUTH_ERR);
+	auth("p11", "alice", &neu, PAM_SUCCESS);
+}
+
+static void
+test_doctor(void **state)
+{
+	(void)state;
+	token("alice");
+	if (e2e_sh("%s '%s' doctor --config '%s' --service p11 --user alice "
+	    "> '%s/doctor.out' 2>&1", getenv("SCL_TEST_WRAPPER") != NULL ?
+	    getenv("SCL_TEST_WRAPPER") : "", sclogin, conf, dir) < 0 ||
+	    e2e_sh("grep -q 'APPLET .*PKCS#11 token opened' '%s/doctor.out' && "
+	    "grep -q 'CERT_READ .*id 01: CN=alice' '%s/doctor.out'", dir,
+	    dir) < 0)
+		fail_msg("doctor did not pass on the SoftHSM2 token");
+}
+
+/* A module group/other may write is not loaded. */
+static void
+test_unsafe_module(void **state)
+{
+	char copy[PATH_MAX + 32];
+
+	(void)state;
+	token("alice");
+	snprintf(copy, sizeof(copy), "%s/unsafe.so", dir);
+	if (e2e_sh("cp " SOFTHSM " '%s' && chmod 0666 '%s'", copy, copy) < 0)
+		fail_msg("cannot copy the module");
+	refused("p11-unsafe", PAM_SERVICE_ERR, "reason=CONFIG");
+}
+
+/* ---- misbehaving modules (fake-p11.so over SoftHSM2) ---- */
+
+static void
+test_hang(void **state)
+{
+	uint64_t t0;
+
+	(void)state;
+	token("alice");
+	fake_mode("hang-login");
+	t0 = now_ms();
+	{
+		struct e2e_conv cv = { .pins = { "123456" } };
+		long mark = e2e_log_mark(logpath);
+
+		auth("p11-fake", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+		/* the scan worked: it hung at C_Login, after the prompt */
+		assert_int_equal(cv.pin_prompts, 1);
+		e2e_expect_log(logpath, mark, "reason=CARD_NO_ANSWER");
+	}
+	/* card_timeout_ms for p11-fake, plus valgrind's slowness */
+	if (now_ms() - t0 > 60000)
+		fail_msg("a hanging module held the sign-in %llu ms",
+		    (unsigned long long)(now_ms() - t0));
+}
+
+static void
+test_crash(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	token("alice");
+	fake_mode("crash-login");
+	auth("p11-fake", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	assert_int_equal(cv.pin_prompts, 1);
+	e2e_expect_log(logpath, mark, "reason=MODULE");
+}
+
+static void
+test_bad_flags(void **state)
+{
+	(void)state;
+	token("alice");
+	fake_mode("bad-flags");
+	refused("p11-fake", PAM_AUTHINFO_UNAVAIL, "reason=MODULE");
+}
+
+static void
+test_blocked(void **state)
+{
+	(void)state;
+	token("alice");
+	fake_mode("locked");
+	refused("p11-fake", PAM_MAXTRIES, "reason=PIN_BLOCKED");
+}
+
+/* FINAL_TRY is the last try: never spent silently (last_try = refuse). */
+static void
+test_final_try(void **state)
+{
+	(void)state;
+	token("alice");
+	fake_mode("final-try");
+	refused("p11-fake", PAM_AUTH_ERR, "reason=PIN_LAST_TRY");
+}
+
+static void
+test_bad_signature(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	token("alice");
+	fake_mode("bad-sign");
+	auth("p11-fake", "alice", &cv, PAM_AUTH_ERR);
+	e2e_expect_log(logpath, mark, "reason=SIG_INVALID");
+}
+
+static void
+write_config(void)
+{
+	e2e_write_file(conf,
+	    "[global]\n"
+	    "ca_file = %s/ca.pem\n"
+	    "mapping = cn\n"
+	    "crl = off\n"
+	    "ocsp = off\n"
+	    "state_dir = %s/state\n"
+	    "last_try = refuse\n"
+	    "card_timeout_ms = 30000\n"
+	    "debug = yes\n"
+	    "backends = pkcs11\n"
+	    "pkcs11_modules = " SOFTHSM "\n"
+	    "pkcs11_helper = %s\n"
+	    "[service p11-fake]\n"
+	    "pkcs11_modules = %s\n"
+	    "card_timeout_ms = %u\n"
+	    "[service p11-unsafe]\n"
+	    "pkcs11_modules = %s/unsafe.so\n", pki, dir, helper, fake,
+	    /* the helper under valgrind needs seconds to start */
+	    getenv("SCL_TEST_WRAPPER") != NULL ? 15000u : 1500u, dir);
+	e2e_write_service(svcdir, "p11",
+	    "auth required %s config=%s\n"
+	    "account required /lib/x86_64-linux-gnu/security/pam_permit.so\n"
+	    "password required %s config=%s\n", module, conf, module, conf);
+	e2e_write_service(svcdir, "p11-fake", "auth required %s config=%s\n",
+	    module, conf);
+	e2e_write_service(svcdir, "p11-unsafe",
+	    "auth required %s config=%s\n", module, conf);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest all[] = {
+		cmocka_unit_test_teardown(test_signin, teardown),
+		cmocka_unit_test_teardown(test_wrong_pin, teardown),
+		cmocka_unit_test_teardown(test_hang, teardown),
+		cmocka_unit_test_teardown(test_crash, teardown),
+		/* the rest: not under valgrind (one case per kind above) */
+		cmocka_unit_test_teardown(test_ecc, teardown),
+		cmocka_unit_test_teardown(test_card_only, teardown),
+		cmocka_unit_test_teardown(test_change_pin, teardown),
+		cmocka_unit_test_teardown(test_doctor, teardown),
+		cmocka_unit_test_teardown(test_unsafe_module, teardown),
+		cmocka_unit_test_teardown(test_bad_flags, teardown),
+		cmocka_unit_test_teardown(test_blocked, teardown),
+		cmocka_unit_test_teardown(test_final_try, teardown),
+		cmocka_unit_test_teardown(test_bad_signature, teardown),
+	};
+	size_t n = sizeof(all) / sizeof(all[0]);
+	const char *vcard;
+	char path[PATH_MAX + 64];
+	int r;
+
+	if (argc != 6) {
+		fprintf(stderr, "usage: %s pam_sclogin.so PKI_DIR HELPER "
+		    "FAKE_MODULE SCLOGIN\n", argv[0]);
+		return 2;
+	}
+	module = argv[1];
+	pki = argv[2];
+	helper = argv[3];
+	fake = argv[4];
+	sclogin = argv[5];
+	if (access(SOFTHSM, R_OK) != 0) {
+		fprintf(stderr, "SKIP: SoftHSM2 (softhsm2) is not installed\n");
+		return 77;
+	}
+	if ((r = e2e_pam_begin("p11", argv, &vcard)) != 0)
+		return r;
+	snprintf(dir, sizeof(dir), "/tmp/scl-e2e-p11.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(svcdir, sizeof(svcdir), "%s/services", dir);
+	snprintf(conf, sizeof(conf), "%s/sclogin.conf", dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if (mkdir(svcdir, 0755) < 0 || mkdir(path, 0700) < 0) {
+		perror(dir);
+		return 1;
+	}
+	write_config();
+	setenv("SCL_FAKE_P11_REAL", SOFTHSM, 1);
+	if (getenv("SCL_TEST_WRAPPER") != NULL)
+		n = 4;
+	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	r = e2e_pam_run_tests(svcdir, logpath, all, n);
+	if (r == 0)
+		(void)e2e_sh("rm -rf '%s'", dir);
+	e2e_users_remove();
+	return r < 0 ? 1 : r;
+}
