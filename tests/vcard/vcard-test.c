@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -238,6 +240,25 @@ vt_mgmt_auth(struct vt *t, uint8_t alg, const uint8_t *key)
 	return sw;
 }
 
+/* swtpm binds before it listens: wait for a connection to succeed. */
+static int
+can_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		close(fd);
+		return 0;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
 int
 vt_swtpm_start(struct vt_swtpm *w)
 {
@@ -270,7 +291,7 @@ vt_swtpm_start(struct vt_swtpm *w)
 		_exit(127);
 	}
 	for (int i = 0; i < 500; i++) {
-		if (stat(w->sock, &st) == 0)
+		if (stat(w->sock, &st) == 0 && can_connect(w->sock))
 			return 0;
 		if (waitpid(w->pid, NULL, WNOHANG) == w->pid)
 			break;
