@@ -3,9 +3,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "directory.h"
 #include "err.h"
 #include "signin.h"
 #include "tool.h"
@@ -67,9 +69,104 @@ exit_for(const struct scl_signin_result *res)
 	}
 }
 
+/* The directory step of each certificate (mapping method directory). */
+struct dir_step {
+	int done;
+	int r;
+	char user[SCL_DIR_USER_MAX];
+	struct scl_directory_report rep;
+};
+
+static int
+uses_directory(const struct scl_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mapping; i++)
+		if (cfg->mapping[i] == SCL_MAP_DIRECTORY)
+			return 1;
+	return 0;
+}
+
+static void
+directory_steps(const struct scl_config *cfg,
+    const struct scl_signin_result *res, struct dir_step *ds)
+{
+	if (!uses_directory(cfg))
+		return;
+	for (size_t i = 0; i < res->n; i++) {
+		if (res->c[i].x509 == NULL)
+			continue;
+		ds[i].done = 1;
+		ds[i].r = scl_directory_map(cfg, res->c[i].x509, time(NULL),
+		    scl_directory_now_ms() + cfg->directory_timeout_ms,
+		    &ds[i].rep, ds[i].user);
+	}
+}
+
+static void
+json_directory(struct json *j, const struct scl_signin_result *res,
+    const struct dir_step *ds)
+{
+	json_begin_array(j, "directory");
+	for (size_t i = 0; i < res->n; i++) {
+		const struct scl_directory_report *rp = &ds[i].rep;
+
+		if (!ds[i].done)
+			continue;
+		json_begin_object(j, NULL);
+		json_str(j, "cert_sha256", res->c[i].sha256_hex);
+		json_str(j, "reason", ds[i].r != 0 ? scl_err_name(ds[i].r) :
+		    NULL);
+		json_str(j, "user", ds[i].r == 0 ? ds[i].user : NULL);
+		json_str(j, "server", rp->server[0] != '\0' ? rp->server :
+		    NULL);
+		json_str(j, "filter", rp->filter);
+		json_str(j, "entry", rp->entry[0] != '\0' ? rp->entry : NULL);
+		json_str(j, "matched", rp->matched[0] != '\0' ? rp->matched :
+		    NULL);
+		json_bool(j, "from_cache", rp->from_cache);
+		json_str(j, "why", rp->why[0] != '\0' ? rp->why : NULL);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void
+print_directory(FILE *f, const struct scl_signin_result *res,
+    const struct dir_step *ds)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		const struct scl_directory_report *rp = &ds[i].rep;
+		char esc[1024];
+
+		if (!ds[i].done)
+			continue;
+		fprintf(f, "%s %-11s %.16s...: ", ds[i].r == 0 ? "[ ok ]" :
+		    "[FAIL]", "DIRECTORY", res->c[i].sha256_hex);
+		if (ds[i].r == 0 && rp->from_cache)
+			fprintf(f, "no server answered; offline cache of %lld "
+			    "says user '%s'\n", (long long)rp->cached_at,
+			    ds[i].user);
+		else if (ds[i].r == 0)
+			fprintf(f, "server %s, entry '%s' (%s): user '%s'\n",
+			    rp->server, rp->entry, rp->matched, ds[i].user);
+		else
+			fprintf(f, "%s%s%s\n", rp->server[0] != '\0' ?
+			    "server " : "no server answered", rp->server,
+			    rp->entry[0] != '\0' ? ", entry found" : "");
+		/* printable: every certificate byte is \XX in it */
+		fprintf(f, "       %-11s filter: %s\n", "", rp->filter);
+		if (rp->why[0] != '\0') {
+			tool_escape(rp->why, esc, sizeof(esc));
+			fprintf(f, "       %-11s %s: %s\n", "", ds[i].r != 0 ?
+			    scl_err_name(ds[i].r) : "note", esc);
+		}
+	}
+}
+
 static void
 print_json(struct tool *tl, const char *service, const char *user,
-    const char *config, const struct scl_signin_result *res, int ex)
+    const char *config, const struct scl_signin_result *res, int ex,
+    const struct dir_step *ds)
 {
 	const struct scl_signin_entry *e;
 	const struct scl_signin_candidate *c;
@@ -137,13 +234,15 @@ print_json(struct tool *tl, const char *service, const char *user,
 		json_end_object(&j);
 	}
 	json_end_array(&j);
+	json_directory(&j, res, ds);
 	json_end_object(&j);
 	json_finish(&j);
 }
 
 static void
 print_human(struct tool *tl, const char *service, const char *user,
-    const char *config, const struct scl_signin_result *res)
+    const char *config, const struct scl_signin_result *res,
+    const struct dir_step *ds)
 {
 	const struct scl_signin_entry *e;
 	const struct scl_signin_candidate *c;
@@ -185,6 +284,7 @@ print_human(struct tool *tl, const char *service, const char *user,
 	}
 	if (res->report.dropped > 0)
 		fprintf(f, "(%zu more lines not shown)\n", res->report.dropped);
+	print_directory(f, res, ds);
 	if (res->n_usable == 0) {
 		fprintf(f, "Result: sign-in would FAIL at %s (%s): %s\n",
 		    scl_signin_step_name(res->reason_step),
@@ -221,6 +321,7 @@ tool_doctor(struct tool *tl, int argc, char **argv)
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		TOOL_COMMON_OPTS
 	};
+	static struct dir_step ds[SCL_SIGNIN_CANDIDATES_MAX];
 	struct scl_signin_opts so;
 	struct scl_signin_result *res = NULL;
 	struct scl_config *cfg = NULL;
@@ -305,10 +406,12 @@ tool_doctor(struct tool *tl, int argc, char **argv)
 		goto out;
 	}
 	ex = exit_for(res);
+	memset(ds, 0, sizeof(ds));
+	directory_steps(cfg, res, ds);
 	if (tl->json)
-		print_json(tl, service, user, config, res, ex);
+		print_json(tl, service, user, config, res, ex, ds);
 	else
-		print_human(tl, service, user, config, res);
+		print_human(tl, service, user, config, res, ds);
 out:
 	scl_signin_result_free(&res);
 	scl_config_free(&cfg);
