@@ -616,7 +616,10 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	tell_offline(&c, cand, user);
 	pin_prompt(prompt, sizeof(prompt), SCL_PROMPT_PIN, cand,
 	    c.cfg->low_tries_warn);
-	if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)
+	if (cand->pin_pad)
+		scl_pam_info(c.pamh, c.flags, "Enter your PIN on the PIN pad "
+		    "of the reader of %s.", cand->label);
+	else if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)
 		goto out;
 	r = scl_signin_authenticate(c.cfg, cand, &pin, &tries);
 	scl_pin_clear(&pin);

@@ -9,7 +9,12 @@
  * over SoftHSM2 (tests/p11/fake-p11.c): hang and crash in C_Login,
  * contradictory and locked flags, a signature that is not one.
  *
- *   e2e-p11 MODULE PKI_DIR HELPER FAKE_MODULE SCLOGIN
+ *   e2e-p11 MODULE PKI_DIR HELPER FAKE_MODULE SCLOGIN [--rig]
+ *
+ * With --rig (root: namespaces), the PC/SC cases instead: OpenSC's
+ * opensc-pkcs11.so over a virtual PIV card (sclogin-vcard) in the rig's
+ * private pcscd, alone (backends = pkcs11) and behind the native path
+ * (backends = piv, pkcs11: the card is offered once, by PIV).
  *
  * Under `meson test --setup valgrind` (SCL_TEST_WRAPPER set) only one
  * case per kind runs: sign-in, wrong PIN, hang, crash (each spawns
@@ -32,13 +37,17 @@
 #include <security/pam_appl.h>
 
 #include "e2e-util.h"
+#include "rig.h"
 
 #define SOFTHSM "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"
+#define OPENSC "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 
 static const char *module, *pki, *helper, *fake, *sclogin;
 static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
 static char logpath[PATH_MAX + 32];
 static unsigned seq;
+static struct rig *rig;
+static const char *vcard;
 
 static uint64_t
 now_ms(void)
@@ -307,6 +316,22 @@ test_final_try(void **state)
 	refused("p11-fake", PAM_AUTH_ERR, "reason=PIN_LAST_TRY");
 }
 
+/* A PIN pad token: no PIN prompt, the user is told to use the pad. */
+static void
+test_pin_pad(void **state)
+{
+	struct e2e_conv cv = { .pins = { "999999" } };
+
+	(void)state;
+	token("alice");
+	fake_mode("pinpad");
+	setenv("SCL_FAKE_P11_PAD_PIN", "123456", 1);
+	auth("p11-fake", "alice", &cv, PAM_SUCCESS);
+	unsetenv("SCL_FAKE_P11_PAD_PIN");
+	assert_int_equal(cv.pin_prompts, 0);
+	e2e_expect_text(&cv, "PIN pad");
+}
+
 static void
 test_bad_signature(void **state)
 {
@@ -318,6 +343,68 @@ test_bad_signature(void **state)
 	fake_mode("bad-sign");
 	auth("p11-fake", "alice", &cv, PAM_AUTH_ERR);
 	e2e_expect_log(logpath, mark, "reason=SIG_INVALID");
+}
+
+/* ---- OpenSC over the virtual PIV card (--rig) ---- */
+
+static void
+insert_card(const char *leaf)
+{
+	if (rig_card_insert(rig, 0, e2e_make_card(vcard, rig_seal_key(rig),
+	    dir, pki, leaf, NULL)) != 0)
+		fail_msg("cannot insert a %s card", leaf);
+}
+
+static int
+teardown_card(void **state)
+{
+	(void)state;
+	(void)rig_card_remove(rig, 0);
+	return 0;
+}
+
+static void
+test_opensc_signin(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	insert_card("alice");
+	auth("p11-opensc", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(cv.pin_prompts, 1);
+	e2e_expect_log(logpath, mark, "PKCS#11 token opened");
+}
+
+static void
+test_opensc_wrong_pin(void **state)
+{
+	struct e2e_conv bad = { .pins = { "654321" } };
+	struct e2e_conv ok = { .pins = { "123456" } };
+
+	(void)state;
+	insert_card("alice");
+	auth("p11-opensc", "alice", &bad, PAM_AUTH_ERR);
+	e2e_expect_text(&bad, "Wrong PIN");
+	auth("p11-opensc", "alice", &ok, PAM_SUCCESS);
+}
+
+/* PIV first: the same card through OpenSC is not offered a second time. */
+static void
+test_piv_then_opensc(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	insert_card("alice");
+	auth("p11-both", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(cv.pin_prompts, 1);
+	if (strstr(cv.transcript, "Which") != NULL ||
+	    strstr(cv.transcript, "choose") != NULL)
+		fail_msg("the card was offered twice");
+	e2e_expect_log(logpath, mark, "PIV application selected");
+	e2e_expect_log(logpath, mark, "skipped");
 }
 
 static void
@@ -340,7 +427,12 @@ write_config(void)
 	    "pkcs11_modules = %s\n"
 	    "card_timeout_ms = %u\n"
 	    "[service p11-unsafe]\n"
-	    "pkcs11_modules = %s/unsafe.so\n", pki, dir, helper, fake,
+	    "pkcs11_modules = %s/unsafe.so\n"
+	    "[service p11-opensc]\n"
+	    "pkcs11_modules = " OPENSC "\n"
+	    "[service p11-both]\n"
+	    "backends = piv, pkcs11\n"
+	    "pkcs11_modules = " OPENSC "\n", pki, dir, helper, fake,
 	    /* the helper under valgrind needs seconds to start */
 	    getenv("SCL_TEST_WRAPPER") != NULL ? 15000u : 1500u, dir);
 	e2e_write_service(svcdir, "p11",
@@ -350,6 +442,10 @@ write_config(void)
 	e2e_write_service(svcdir, "p11-fake", "auth required %s config=%s\n",
 	    module, conf);
 	e2e_write_service(svcdir, "p11-unsafe",
+	    "auth required %s config=%s\n", module, conf);
+	e2e_write_service(svcdir, "p11-opensc",
+	    "auth required %s config=%s\n", module, conf);
+	e2e_write_service(svcdir, "p11-both",
 	    "auth required %s config=%s\n", module, conf);
 }
 
@@ -371,13 +467,20 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_blocked, teardown),
 		cmocka_unit_test_teardown(test_final_try, teardown),
 		cmocka_unit_test_teardown(test_bad_signature, teardown),
+		cmocka_unit_test_teardown(test_pin_pad, teardown),
 	};
+	const struct CMUnitTest pcsc[] = {
+		cmocka_unit_test_teardown(test_opensc_signin, teardown_card),
+		/* not under valgrind (one case per kind) */
+		cmocka_unit_test_teardown(test_piv_then_opensc, teardown_card),
+		cmocka_unit_test_teardown(test_opensc_wrong_pin, teardown_card),
+	};
+	const struct CMUnitTest *tests = all;
 	size_t n = sizeof(all) / sizeof(all[0]);
-	const char *vcard;
 	char path[PATH_MAX + 64];
-	int r;
+	int r, with_rig = argc == 7 && strcmp(argv[6], "--rig") == 0;
 
-	if (argc != 6) {
+	if (argc != 6 && !with_rig) {
 		fprintf(stderr, "usage: %s pam_sclogin.so PKI_DIR HELPER "
 		    "FAKE_MODULE SCLOGIN\n", argv[0]);
 		return 2;
@@ -391,12 +494,29 @@ main(int argc, char **argv)
 		fprintf(stderr, "SKIP: SoftHSM2 (softhsm2) is not installed\n");
 		return 77;
 	}
+	if (with_rig && access(OPENSC, R_OK) != 0) {
+		fprintf(stderr, "SKIP: opensc-pkcs11.so is not installed\n");
+		return 77;
+	}
 	if ((r = e2e_pam_begin("p11", argv, &vcard)) != 0)
 		return r;
-	snprintf(dir, sizeof(dir), "/tmp/scl-e2e-p11.XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
+	if (with_rig) {
+		if ((r = rig_start(&rig)) != 0)
+			return r;
+		snprintf(dir, sizeof(dir), "%s/p11", rig_dir(rig));
+		if (mkdir(dir, 0755) < 0) {
+			perror(dir);
+			rig_stop(&rig);
+			return 1;
+		}
+		tests = pcsc;
+		n = sizeof(pcsc) / sizeof(pcsc[0]);
+	} else {
+		snprintf(dir, sizeof(dir), "/tmp/scl-e2e-p11.XXXXXX");
+		if (mkdtemp(dir) == NULL) {
+			perror("mkdtemp");
+			return 1;
+		}
 	}
 	snprintf(svcdir, sizeof(svcdir), "%s/services", dir);
 	snprintf(conf, sizeof(conf), "%s/sclogin.conf", dir);
@@ -408,10 +528,12 @@ main(int argc, char **argv)
 	write_config();
 	setenv("SCL_FAKE_P11_REAL", SOFTHSM, 1);
 	if (getenv("SCL_TEST_WRAPPER") != NULL)
-		n = 4;
+		n = with_rig ? 1 : 4;
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
-	r = e2e_pam_run_tests(svcdir, logpath, all, n);
-	if (r == 0)
+	r = e2e_pam_run_tests(svcdir, logpath, tests, n);
+	if (with_rig)
+		rig_stop(&rig);
+	else if (r == 0)
 		(void)e2e_sh("rm -rf '%s'", dir);
 	e2e_users_remove();
 	return r < 0 ? 1 : r;
