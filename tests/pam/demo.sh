@@ -6,7 +6,8 @@
 # a virtual PIV card with alice's key and certificate, a PAM service file,
 # and sign alice in through the real PAM stack (libpam, pam_start_confdir)
 # on a real pcscd; then show a wrong PIN refused with the tries left, and a
-# card-only sign-in that finds the user from the certificate.
+# card-only sign-in that finds the user from the certificate; last, the
+# mapping from an LDAP directory (a real slapd) and its offline cache.
 set -eu
 : "${SCL_RIG_DIR:?run me with tests/rig/rig-run -- $0}"
 S=${SCL_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -105,6 +106,60 @@ step "9. A card linked to two accounts (mapfile: alice, bob): card-only asks who
 mkcard "$work/shared.card" "Shared card" shared
 "$rigcard" insert 0 "$work/shared.card"
 run --answer bob --pin 123456
+
+"$rigcard" remove 0 >/dev/null 2>&1 || true
+
+step "10. A machine whose mapping comes from the directory: slapd holds alice's certificate"
+sh "$S/tests/directory/ldap-fixture.sh" "$work/pki" "$work/ldap" >/dev/null
+sh "$S/tests/directory/ldap-fixture.sh" --instance "$work/ldap" a
+env -u LD_PRELOAD slapd -d 0 -f "$work/ldap/a/slapd.conf" \
+    -h "ldap://127.0.0.1:3890/ ldaps://127.0.0.1:6360/" 2>/dev/null &
+slapd_pid=$!
+i=0
+until env -u LD_PRELOAD ldapsearch -x -H ldap://127.0.0.1:3890 -b "" -s base \
+    >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo: slapd did not start" >&2; exit 1; }
+	sleep 0.05
+done
+env -u LD_PRELOAD LDAPTLS_CACERT="$work/pki/ca.pem" ldapsearch -LLL -x \
+    -o ldif-wrap=no \
+    -H ldaps://127.0.0.1:6360 -b ou=people,dc=example,dc=test '(uid=alice)' \
+    uid userPrincipalName userCertificate | sed 's/^\(userCertificate;binary::.\{40\}\).*/\1.../; s/^/   /'
+cat >"$work/sclogin-dir.conf" <<CONF
+[global]
+ca_file = $work/pki/ca.pem
+mapping = directory
+state_dir = $work/state
+crl = off
+ocsp = off
+directory_uri = ldaps://127.0.0.1:6360
+directory_base = ou=people,dc=example,dc=test
+directory_ca_file = $work/pki/ca.pem
+directory_certificate_assertion = issuer-serial
+offline_max_age = 86400
+CONF
+cat >"$work/pam.d/sclogin-dir" <<SVC
+auth     required  $module config=$work/sclogin-dir.conf
+account  required  $module config=$work/sclogin-dir.conf
+account  required  pam_permit.so
+SVC
+chmod 0644 "$work/sclogin-dir.conf" "$work/pam.d/sclogin-dir"
+"$rigcard" insert 0 "$state"
+run_dir() {
+	printf '\n   $ pam-client --service sclogin-dir %s\n' "$*"
+	"$client" --confdir "$work/pam.d" --service sclogin-dir "$@" |
+	    sed 's/^/   /'
+}
+run_dir --pin 123456
+printf '\n   $ sclogin doctor (the directory step)\n'
+"$B/tools/sclogin" doctor --config "$work/sclogin-dir.conf" 2>&1 |
+    grep -A2 DIRECTORY | cut -c1-150 | sed 's/^/   /'
+
+step "11. The directory is down: alice still signs in from the offline cache, and is told"
+kill "$slapd_pid" 2>/dev/null || true
+wait "$slapd_pid" 2>/dev/null || true
+run_dir --pin 123456
 
 "$rigcard" remove 0 >/dev/null 2>&1 || true
 printf '\n\033[1mDemo done.\033[0m\n'
