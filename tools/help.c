@@ -34,7 +34,7 @@ static const struct help helps[] = {
 	"                     change the PIN, unblock it with the PUK, reset it "
 	"with\n"
 	"                     the admin key\n"
-	"  vcard create|list|delete\n"
+	"  vcard create|list|status|protect|delete\n"
 	"                     manage virtual smart cards\n"
 	"\n"
 	"Options:\n"
@@ -129,7 +129,10 @@ static const struct help helps[] = {
 	"Usage: sclogin vcard create --name NAME [--admin-key HEX|default|random]\n"
 	"                            [--admin-alg ALG] [--pin-policy POLICY]\n"
 	"                            [--port PORT] [--no-enable]\n"
+	"                            [--protect tpm|software] [--tcti TCTI]\n"
 	"       sclogin vcard list [--json]\n"
+	"       sclogin vcard status --name NAME [--json]\n"
+	"       sclogin vcard protect --name NAME --tpm [--tcti TCTI]\n"
 	"       sclogin vcard delete --name NAME\n"
 	"Options for all: --state-dir DIR (env SCLOGIN_VCARD_DIR; default\n"
 	"/var/lib/sclogin/vcards)  --seal-key FILE  --vcard-bin PATH (env\n"
@@ -141,6 +144,12 @@ static const struct help helps[] = {
 	"35964; more cards need more reader.conf.d entries) into DIR/NAME.env\n"
 	"and enables sclogin-vcard@NAME.service.  A random admin key is printed\n"
 	"once.  delete stops and disables the service and removes the state.\n"
+	"create uses the TPM when " "/dev/tpmrm0" " exists (or --tcti names one):\n"
+	"keys are made and used only inside it and it counts the PIN tries;\n"
+	"--protect software makes a card whose keys a copy of the state and\n"
+	"the seal key can use.  list and status say how each card is\n"
+	"protected.  protect --tpm moves a software card's keys and PIN into\n"
+	"the TPM; it reads the PIN and the PUK, one a line, from stdin.\n"
 	"\n" COMMON },
 };
 

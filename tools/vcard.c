@@ -33,7 +33,8 @@
 #define VCARD_MAX 64
 #define ENV_MAX 4096
 
-enum vcard_action { VC_CREATE, VC_LIST, VC_DELETE };
+enum vcard_action { VC_CREATE, VC_LIST, VC_DELETE, VC_STATUS, VC_PROTECT };
+#define VCARD_TPM_DEVICE "/dev/tpmrm0"
 
 struct vcard_opts {
 	enum vcard_action action;
@@ -44,8 +45,10 @@ struct vcard_opts {
 	const char *admin_key;	/* NULL, "default", "random" or hex */
 	const char *admin_alg;
 	const char *pin_policy;
+	const char *protect;	/* create: "tpm", "software", NULL (auto) */
+	const char *tcti;
 	unsigned long port;
-	int no_enable;
+	int no_enable, tpm;
 };
 
 static int
@@ -53,7 +56,8 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 {
 	enum {
 		OPT_NAME = TOOL_OPT_VERB, OPT_DIR, OPT_SEAL, OPT_BIN, OPT_KEY,
-		OPT_ALG, OPT_POLICY, OPT_PORT, OPT_NO_ENABLE,
+		OPT_ALG, OPT_POLICY, OPT_PORT, OPT_NO_ENABLE, OPT_PROTECT,
+		OPT_TCTI, OPT_TPM,
 	};
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, OPT_NAME },
@@ -65,6 +69,9 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 		{ "pin-policy", required_argument, NULL, OPT_POLICY },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "no-enable", no_argument, NULL, OPT_NO_ENABLE },
+		{ "protect", required_argument, NULL, OPT_PROTECT },
+		{ "tcti", required_argument, NULL, OPT_TCTI },
+		{ "tpm", no_argument, NULL, OPT_TPM },
 		TOOL_COMMON_OPTS
 	};
 	struct scl_pin_policy pol;
@@ -104,6 +111,19 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 		case OPT_NO_ENABLE:
 			o->no_enable = 1;
 			break;
+		case OPT_PROTECT:
+			if (strcmp(optarg, "tpm") != 0 &&
+			    strcmp(optarg, "software") != 0)
+				return tool_usage_error(tl, "bad --protect '%s' "
+				    "(tpm or software)", optarg);
+			o->protect = optarg;
+			break;
+		case OPT_TCTI:
+			o->tcti = optarg;
+			break;
+		case OPT_TPM:
+			o->tpm = 1;
+			break;
 		default:
 			if ((ex = tool_other_opt(tl, c, argv)) != 0)
 				return ex;
@@ -122,6 +142,11 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 	    o->admin_alg != NULL || o->pin_policy != NULL || o->port != 0))
 		return tool_usage_error(tl, "--admin-key, --admin-alg, "
 		    "--pin-policy and --port are for 'vcard create'");
+	if (o->action != VC_CREATE && o->protect != NULL)
+		return tool_usage_error(tl, "--protect is for 'vcard create' "
+		    "('vcard protect NAME --tpm' moves a card into the TPM)");
+	if (o->action == VC_PROTECT && !o->tpm)
+		return tool_usage_error(tl, "say where to: --tpm");
 	if (o->admin_alg != NULL && tool_parse_mgmt_alg(o->admin_alg,
 	    &alg) != 0)
 		return tool_usage_error(tl, "bad --admin-alg '%s' (3des, "
@@ -327,6 +352,71 @@ mkdir_p(const char *dir)
 	return 0;
 }
 
+/* create: --protect, else the TPM when there is one (or --tcti names it). */
+static int
+use_tpm(const struct vcard_opts *o)
+{
+	if (o->protect != NULL)
+		return strcmp(o->protect, "tpm") == 0;
+	return o->tcti != NULL || access(VCARD_TPM_DEVICE, F_OK) == 0;
+}
+
+/* "tpm", "software", or "unreadable": what the state file says. */
+static const char *
+protection_of(const struct vcard_opts *o, const char *name)
+{
+	char path[4096], buf[4096];
+	const char *r = "unreadable";
+	ssize_t k;
+	int fd;
+
+	if (path_of(o, name, "state", path, sizeof(path)) != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY)) < 0)
+		return r;
+	if ((k = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[k] = '\0';
+		r = strstr(buf, "\ntpm ") != NULL ? "tpm" :
+		    strstr(buf, "\npin ") != NULL ? "software" : r;
+	}
+	close(fd);
+	return r;
+}
+
+/* status: sclogin-vcard show; protect: sclogin-vcard protect (stdin). */
+static int
+do_vcard_cmd(struct tool *tl, const struct vcard_opts *o, const char *cmd)
+{
+	char state[4096], *argv[12];
+	struct stat st;
+	int k = 0, rc;
+
+	if (path_of(o, o->name, "state", state, sizeof(state)) != 0)
+		return tool_usage_error(tl, "--state-dir is too long");
+	if (lstat(state, &st) != 0)
+		return tool_fail(tl, SCL_EXIT_FAIL, SCL_ERR_INVALID_ARGUMENT,
+		    "no virtual card named '%s' in %s", o->name, o->dir);
+	argv[k++] = (char *)(uintptr_t)o->bin;
+	argv[k++] = (char *)(uintptr_t)cmd;
+	argv[k++] = (char *)(uintptr_t)"--state";
+	argv[k++] = state;
+	if (tl->json && strcmp(cmd, "show") == 0)
+		argv[k++] = (char *)(uintptr_t)"--json";
+	if (o->seal_key != NULL && strcmp(cmd, "protect") == 0) {
+		argv[k++] = (char *)(uintptr_t)"--seal-key";
+		argv[k++] = (char *)(uintptr_t)o->seal_key;
+	}
+	if (o->tcti != NULL && strcmp(cmd, "protect") == 0) {
+		argv[k++] = (char *)(uintptr_t)"--tcti";
+		argv[k++] = (char *)(uintptr_t)o->tcti;
+	}
+	argv[k] = NULL;
+	if ((rc = run_cmd(argv, 0)) != 0)
+		return tool_fail(tl, SCL_EXIT_FAIL, SCL_ERR_SYSTEM, "'%s %s' "
+		    "failed (exit %d)", o->bin, cmd, rc);
+	return SCL_EXIT_OK;
+}
+
 static int
 do_create(struct tool *tl, const struct vcard_opts *o)
 {
@@ -404,6 +494,14 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 		argv[k++] = (char *)(uintptr_t)"--seal-key";
 		argv[k++] = (char *)(uintptr_t)o->seal_key;
 	}
+	if (use_tpm(o)) {
+		argv[k++] = (char *)(uintptr_t)"--protect";
+		argv[k++] = (char *)(uintptr_t)"tpm";
+	}
+	if (o->tcti != NULL) {
+		argv[k++] = (char *)(uintptr_t)"--tcti";
+		argv[k++] = (char *)(uintptr_t)o->tcti;
+	}
 	argv[k] = NULL;
 	rc = run_cmd(argv, tl->json ? 2 : 0);
 	if (rc != 0) {
@@ -428,6 +526,7 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 		json_str(&j, "name", o->name);
 		json_str(&j, "state", state);
 		json_int(&j, "port", (long long)port);
+		json_str(&j, "protection", use_tpm(o) ? "tpm" : "software");
 		if (enabled >= 0)
 			json_bool(&j, "service_enabled", enabled);
 		else
@@ -440,6 +539,10 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 	} else {
 		fprintf(tl->out, "Created virtual card '%s' (%s), vpcd port "
 		    "%lu.\n", o->name, state, port);
+		fprintf(tl->out, "%s\n", use_tpm(o) ? "Protection: TPM (keys "
+		    "used only inside the TPM, PIN tries counted by it)." :
+		    "Protection: software (a copy of the state and the seal "
+		    "key can use the keys; no TPM was used).");
 		fprintf(tl->out, "PIN 123456 and PUK 12345678: change them now "
 		    "with 'sclogin pin change' and 'sclogin pin unblock'.\n");
 		if (o->admin_key != NULL && strcmp(o->admin_key, "random") == 0)
@@ -495,8 +598,8 @@ do_list(struct tool *tl, const struct vcard_opts *o)
 	} else if (n == 0)
 		fprintf(tl->out, "No virtual cards in %s.\n", o->dir);
 	else
-		fprintf(tl->out, "%-24s %-6s %-9s %s\n", "NAME", "PORT",
-		    "SERVICE", "STATE FILE");
+		fprintf(tl->out, "%-24s %-6s %-9s %-10s %s\n", "NAME", "PORT",
+		    "SERVICE", "PROTECTION", "STATE FILE");
 	for (i = 0; i < n; i++) {
 		active = is_system_dir(o) ? systemctl("is-active", e[i].name,
 		    1) == 0 : -1;
@@ -505,6 +608,7 @@ do_list(struct tool *tl, const struct vcard_opts *o)
 			json_begin_object(&j, NULL);
 			json_str(&j, "name", e[i].name);
 			json_str(&j, "state", state);
+			json_str(&j, "protection", protection_of(o, e[i].name));
 			if (e[i].port != 0)
 				json_int(&j, "port", (long long)e[i].port);
 			else
@@ -518,9 +622,10 @@ do_list(struct tool *tl, const struct vcard_opts *o)
 			char port[16];
 
 			snprintf(port, sizeof(port), "%lu", e[i].port);
-			fprintf(tl->out, "%-24s %-6s %-9s %s\n", e[i].name,
-			    e[i].port != 0 ? port : "-", active < 0 ? "-" :
-			    active ? "active" : "inactive", state);
+			fprintf(tl->out, "%-24s %-6s %-9s %-10s %s\n",
+			    e[i].name, e[i].port != 0 ? port : "-", active < 0 ?
+			    "-" : active ? "active" : "inactive",
+			    protection_of(o, e[i].name), state);
 		}
 	}
 	if (tl->json) {
@@ -567,9 +672,11 @@ do_delete(struct tool *tl, const struct vcard_opts *o)
 int
 tool_vcard(struct tool *tl, int argc, char **argv)
 {
-	static const char *const names[] = { "create", "list", "delete" };
+	static const char *const names[] = { "create", "list", "delete",
+	    "status", "protect" };
 	static const char *const verbs[] = {
-		"vcard create", "vcard list", "vcard delete",
+		"vcard create", "vcard list", "vcard delete", "vcard status",
+		"vcard protect",
 	};
 	struct vcard_opts o;
 	const char *env;
@@ -583,14 +690,15 @@ tool_vcard(struct tool *tl, int argc, char **argv)
 			tool_help(tl, tl->out);
 			return SCL_EXIT_OK;
 		}
-		return tool_usage_error(tl, "say create, list or delete");
+		return tool_usage_error(tl, "say create, list, delete, status "
+		    "or protect");
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		if (strcmp(argv[1], names[i]) == 0)
 			break;
-	if (i == 3)
+	if (i == 5)
 		return tool_usage_error(tl, "unknown vcard action '%s' "
-		    "(create, list, delete)", argv[1]);
+		    "(create, list, delete, status, protect)", argv[1]);
 	o.action = (enum vcard_action)i;
 	tl->verb = verbs[i];
 	o.dir = (env = secure_getenv("SCLOGIN_VCARD_DIR")) != NULL &&
@@ -605,6 +713,10 @@ tool_vcard(struct tool *tl, int argc, char **argv)
 		return do_create(tl, &o);
 	case VC_LIST:
 		return do_list(tl, &o);
+	case VC_STATUS:
+		return do_vcard_cmd(tl, &o, "show");
+	case VC_PROTECT:
+		return do_vcard_cmd(tl, &o, "protect");
 	default:
 		return do_delete(tl, &o);
 	}

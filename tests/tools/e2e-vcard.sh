@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # sclogin vcard create / list / delete in a temporary state directory (no
-# systemctl), and the created card working in the rig.
+# systemctl), and the created card working in the rig; TPM and software
+# cards (create --protect, list/status say which, protect --tpm) with the
+# rig's swtpm.
+export SCL_RIG_TPM=1
 . "$(dirname "$0")/lib.sh"
 in_rig "$@"
 
@@ -82,6 +85,33 @@ expect 0 sclogin vcard list --json
 expect 0 sclogin vcard create --name again
 has 'vpcd port 35963'
 ok "vcard delete removes the card; its port is free again"
+expect 0 sclogin vcard create --name tpmcard --tcti "$SCL_RIG_TCTI" --port 40001
+has 'Protection: TPM'
+expect 0 sclogin vcard create --name softcard --protect software --port 40002
+has 'Protection: software'
+expect 0 sclogin vcard list
+has 'tpmcard .* tpm '
+has 'softcard .* software '
+expect 0 sclogin vcard list --json
+[ "$(jget '[v["protection"] for v in d["vcards"] if v["name"] == "tpmcard"]')" = "['tpm']" ] ||
+    fail "list --json protection"
+expect 0 sclogin vcard status --name softcard
+has 'protection: software (keys sealed by the seal key'
+printf '000000\n12345678\n' >"$T/s"
+expect 1 sclogin vcard protect --name softcard --tpm --tcti "$SCL_RIG_TCTI" <"$T/s"
+printf '123456\n12345678\n' >"$T/s"
+expect 0 sclogin vcard protect --name softcard --tpm --tcti "$SCL_RIG_TCTI" <"$T/s"
+expect 0 sclogin vcard status --name softcard
+has 'protection: tpm'
+has 'PIN tries left: 3 of 3'
+expect 2 sclogin vcard protect --name softcard
+expect 2 sclogin vcard list --protect tpm
+insert 1 "$D/tpmcard.state"
+expect 0 sclogin status
+has 'PIN tries left: 3'
+remove 1
+ok "TPM and software cards: create --protect, list/status say which, protect --tpm"
+
 expect 2 sclogin vcard
 expect 2 sclogin vcard destroy
 expect 2 sclogin vcard list --admin-key default
