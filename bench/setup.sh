@@ -149,6 +149,16 @@ account required pam_permit.so
 EOF
 }
 
+# bench_pam_sclogin_p11 CONF: CONF/pam.d/bench-sclogin_p11, pam_sclogin
+# through its PKCS#11 backend on OpenSC's module (after bench_pam_sclogin)
+bench_pam_sclogin_p11() {
+	local c=$1
+	cat >"$c/pam.d/bench-sclogin_p11" <<EOF
+auth required $build/pam/pam_sclogin.so config=$c/sclogin/sclogin.conf backends=pkcs11 pkcs11_modules=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so pkcs11_helper=$build/common/sclogin-p11-helper
+account required pam_permit.so
+EOF
+}
+
 # bench_pam_pkcs11 CONF PKI: CONF/pam.d/bench-pkcs11 (pam_pkcs11 + OpenSC)
 bench_pam_pkcs11() {
 	local c=$1 pki=$2 p=$1/pkcs11
