@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -263,12 +264,29 @@ guard_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
 	return LBER_SBIOD_READ_NEXT(sbiod, buf, len);
 }
 
+/*
+ * Written here with MSG_NOSIGNAL, not by liblber's write(2): a server that
+ * closed the connection must not raise SIGPIPE in the PAM host.  Below
+ * this layer there is only the TCP one (and readahead, which passes
+ * writes through).
+ */
 static ber_slen_t
 guard_write(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
 {
+	ber_socket_t fd = -1;
+	ssize_t n;
+
 	if (guard_wait(sbiod, POLLOUT) != 0)
 		return -1;
-	return LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
+	if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1 ||
+	    fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	do
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return (ber_slen_t)n;
 }
 
 static int
@@ -344,7 +362,8 @@ open_server(const struct scl_config *cfg, const char *uri,
 	uint64_t deadline_ms = guard->deadline_ms;
 	LDAP *ld = NULL;
 	LDAPMessage *res = NULL;
-	struct berval cred = { 0, NULL };
+	char none[1] = "";
+	struct berval cred = { 0, none };
 	char secret[SECRET_MAX + 1];
 	const char *why = NULL, *mech = LDAP_SASL_SIMPLE, *dn = "";
 	int v3 = LDAP_VERSION3, ldaps = strncmp(uri, "ldaps://", 8) == 0;
@@ -407,8 +426,8 @@ open_server(const struct scl_config *cfg, const char *uri,
 		why_add(rep, "%s: no time left", uri);
 		goto out;
 	}
-	rc = ldap_sasl_bind(ld, dn, mech, mech == LDAP_SASL_SIMPLE ? &cred :
-	    NULL, NULL, NULL, &msgid);
+	/* EXTERNAL: an empty initial response, "the identity of my cert" */
+	rc = ldap_sasl_bind(ld, dn, mech, &cred, NULL, NULL, &msgid);
 	explicit_bzero(secret, sizeof(secret));
 	if (rc != LDAP_SUCCESS) {
 		why_add(rep, "%s: %s", uri, ldap_err2string(rc));

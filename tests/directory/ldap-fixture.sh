@@ -8,6 +8,7 @@
 # in OUT_DIR in well under a second (P-256 keys, issued by the test CA):
 #   server.pem server.key    slapd's TLS certificate (CN and SAN 127.0.0.1,
 #                            localhost), issued by the test CA
+#   host.pem host.key        a TLS client certificate (SASL EXTERNAL bind)
 #   mallory.cert.pem/.key.pem/.cert.der   a sign-in certificate whose
 #                            subject CN and UPN try a filter injection:
 #                            CN '*)(uid=*', UPN 'x)(uid=bob)(cn=*@example.test'
@@ -60,6 +61,10 @@ basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = IP:127.0.0.1, DNS:localhost
+[ client ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
 [ user ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
@@ -82,6 +87,9 @@ issue() {
 SCL_UPN=unused issue server "/O=sclogin Test/CN=127.0.0.1" server 0x7001
 cp "$tmp/server.pem" "$out/server.pem"
 cp "$tmp/server.key" "$out/server.key"
+SCL_UPN=unused issue host "/O=sclogin Test/CN=sclogin-host" client 0x7004
+cp "$tmp/host.pem" "$out/host.pem"
+cp "$tmp/host.key" "$out/host.key"
 SCL_UPN='x)(uid=bob)(cn=*@example.test' issue mallory \
     "/O=sclogin Test/CN=*)(uid=*" user 0x7002
 SCL_UPN=twin@example.test issue twin "/O=sclogin Test/CN=twin" user 0x7003
@@ -201,6 +209,7 @@ argsfile @NAME@/slapd.args
 TLSCACertificateFile $pki/ca.pem
 TLSCertificateFile $out/server.pem
 TLSCertificateKeyFile $out/server.key
+TLSVerifyClient try
 sizelimit 50
 database mdb
 suffix "dc=example,dc=test"

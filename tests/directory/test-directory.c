@@ -348,6 +348,29 @@ test_simple_bind(void **st)
 	scl_config_free(&c);
 }
 
+/* SASL EXTERNAL: the TLS client certificate is the identity. */
+static void
+test_sasl_external(void **st)
+{
+	struct scl_config *c;
+	struct scl_directory_report rep;
+	char user[SCL_DIR_USER_MAX], crt[PATH_MAX + 64], key[PATH_MAX + 64];
+
+	(void)st;
+	snprintf(crt, sizeof(crt), "directory_client_cert=%s/host.pem", fix);
+	snprintf(key, sizeof(key), "directory_client_key=%s/host.key", fix);
+	c = cfg_with("directory_uri=ldaps://127.0.0.1:6360",
+	    "directory_match=certificate", "directory_bind=external", crt, key,
+	    NULL);
+	assert_int_equal(map(c, pki, "alice", 0, &rep, user), 0);
+	assert_string_equal(user, "alice");
+	scl_config_free(&c);
+	/* no client certificate: the server refuses EXTERNAL */
+	expect_unreachable(cfg_with("directory_uri=ldaps://127.0.0.1:6360",
+	    "directory_match=certificate", "directory_bind=external", NULL),
+	    2000, "bind failed");
+}
+
 static void
 ldap_modify(const char *ldif)
 {
@@ -449,6 +472,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_wrong_ca),
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_simple_bind),
+		cmocka_unit_test(test_sasl_external),
 		cmocka_unit_test(test_offline_cache),
 		cmocka_unit_test(test_config_needed),
 	};
