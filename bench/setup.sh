@@ -126,6 +126,19 @@ bench_card() {
 	    --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
 }
 
+# bench_card_tpm DIR PKI [USER]: DIR/USER-tpm.state, the same key and
+# certificate imported into a TPM card in the rig's swtpm ($SCL_RIG_TCTI)
+bench_card_tpm() {
+	local d=$1 pki=$2 user=${3:-alice}
+	rm -f "$d/$user-tpm.state"
+	"$SCL_VCARD" init --state "$d/$user-tpm.state" --name "bench-$user-tpm" \
+	    --seal-key "$SCL_RIG_SEAL_KEY" --protect tpm \
+	    --tcti "$SCL_RIG_TCTI" >/dev/null
+	"$SCL_VCARD" import --state "$d/$user-tpm.state" --slot 9a \
+	    --key "$pki/$user.key.pem" --cert "$pki/$user.cert.pem" \
+	    --seal-key "$SCL_RIG_SEAL_KEY" --tcti "$SCL_RIG_TCTI" >/dev/null
+}
+
 # bench_pam_sclogin CONF PKI [EXTRA_ARGS]: CONF/pam.d/bench-sclogin
 bench_pam_sclogin() {
 	local c=$1 pki=$2 extra=${3:-}
