@@ -1093,7 +1093,7 @@ cmd_generate(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 }
 
 static uint16_t
-cmd_import_key(struct vc_applet *a, const struct capdu *c)
+import_key(struct vc_applet *a, const struct capdu *c)
 {
 	struct scl_cursor cur;
 	struct scl_tlv t;
@@ -1140,14 +1140,22 @@ cmd_import_key(struct vc_applet *a, const struct capdu *c)
 	}
 	if (r != 0)
 		return SW_WRONG_DATA;
-	if (vc_state_is_tpm(a->st)) {
-		sw = import_tpm(a, c->p2, pk, pp, tp);
-		explicit_bzero((uint8_t *)(uintptr_t)c->data, c->lc);
-		return sw;
-	}
+	if (vc_state_is_tpm(a->st))
+		return import_tpm(a, c->p2, pk, pp, tp);
 	sw = store_key(a, c->p2, pk, VC_ORIGIN_IMPORTED, pp, tp);
 	if (sw != SW_OK && a->pkey[c->p2] != pk)
 		EVP_PKEY_free(pk);
+	return sw;
+}
+
+/* The command's key parts are wiped whatever the outcome. */
+static uint16_t
+cmd_import_key(struct vc_applet *a, const struct capdu *c)
+{
+	uint16_t sw = import_key(a, c);
+
+	if (c->lc > 0)
+		explicit_bzero((uint8_t *)(uintptr_t)c->data, c->lc);
 	return sw;
 }
 

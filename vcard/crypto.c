@@ -138,6 +138,19 @@ out:
 	return r;
 }
 
+/*
+ * OSSL_PARAM_free without clearing leaves the key's numbers in freed heap
+ * (OpenSSL 3.0 has no OSSL_PARAM_clear_free).
+ */
+static void
+params_clear_free(OSSL_PARAM *params)
+{
+	for (OSSL_PARAM *p = params; p != NULL && p->key != NULL; p++)
+		if (p->data != NULL)
+			OPENSSL_cleanse(p->data, p->data_size);
+	OSSL_PARAM_free(params);
+}
+
 static EVP_PKEY *
 ec_from_params(const char *curve, const uint8_t *pub, size_t pub_len,
     const BIGNUM *priv)
@@ -161,7 +174,7 @@ ec_from_params(const char *curve, const uint8_t *pub, size_t pub_len,
 	    EVP_PKEY_PUBLIC_KEY, params) != 1)
 		k = NULL;
 	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
+	params_clear_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	return k;
 }
@@ -205,7 +218,7 @@ vc_crypto_import_rsa(const uint8_t *const part[5], const size_t len[5],
 	BN_CTX *bctx = NULL;
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL, *cctx = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *k = NULL;
 	int r = SCL_ERR_INCORRECT_DATA;
 
@@ -214,7 +227,7 @@ vc_crypto_import_rsa(const uint8_t *const part[5], const size_t len[5],
 		    (bn[i] = BN_bin2bn(part[i], (int)len[i], NULL)) == NULL)
 			goto out;
 	}
-	if ((bctx = BN_CTX_new()) == NULL || (n = BN_new()) == NULL ||
+	if ((bctx = BN_CTX_secure_new()) == NULL || (n = BN_new()) == NULL ||
 	    (e = BN_new()) == NULL || (p1 = BN_new()) == NULL ||
 	    (q1 = BN_new()) == NULL || (phi = BN_new()) == NULL ||
 	    (t = BN_new()) == NULL) {
@@ -227,8 +240,14 @@ vc_crypto_import_rsa(const uint8_t *const part[5], const size_t len[5],
 	    BN_mul(phi, p1, q1, bctx) != 1 ||
 	    (d = BN_mod_inverse(NULL, e, phi, bctx)) == NULL)
 		goto out;
-	/* the exponent is not in the import: check dP agrees with 65537 */
-	if (BN_mod_mul(t, e, bn[2], p1, bctx) != 1 || !BN_is_one(t))
+	/*
+	 * The exponent is not in the import: dP and dQ must agree with 65537,
+	 * and qInv must be q's inverse mod p.  Not EVP_PKEY_pairwise_check:
+	 * OpenSSL 3.0's RSA key check frees its q^-1 mod p without clearing.
+	 */
+	if (BN_mod_mul(t, e, bn[2], p1, bctx) != 1 || !BN_is_one(t) ||
+	    BN_mod_mul(t, e, bn[3], q1, bctx) != 1 || !BN_is_one(t) ||
+	    BN_mod_mul(t, bn[4], bn[1], bn[0], bctx) != 1 || !BN_is_one(t))
 		goto out;
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
@@ -249,17 +268,13 @@ vc_crypto_import_rsa(const uint8_t *const part[5], const size_t len[5],
 	    EVP_PKEY_fromdata_init(ctx) != 1 ||
 	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) != 1)
 		goto out;
-	if ((cctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL)) == NULL ||
-	    EVP_PKEY_pairwise_check(cctx) != 1)
-		goto out;
 	*ret = k;
 	k = NULL;
 	r = 0;
 out:
 	EVP_PKEY_free(k);
-	EVP_PKEY_CTX_free(cctx);
 	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
+	params_clear_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	for (int i = 0; i < 5; i++)
 		BN_clear_free(bn[i]);
@@ -332,7 +347,7 @@ vc_crypto_public_rsa(const uint8_t *n, size_t n_len, EVP_PKEY **ret)
 	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
 		k = NULL;
 	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
+	params_clear_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn);
 	BN_free(e);

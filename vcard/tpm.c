@@ -641,6 +641,27 @@ out:
 	return r;
 }
 
+/*
+ * tpm2-tss marshals a command into its context's one buffer, and the
+ * answer overwrites it only as far as the answer is long: after an Import
+ * without an outer wrapper the key's sensitive area stays there.  A Hash
+ * of a full TPM2B_MAX_BUFFER of zeros overwrites every byte an Import
+ * command can occupy (a 2048-bit RSA Import is under 600 bytes).
+ */
+static void
+scrub_command_buffer(struct vc_tpm *t)
+{
+	TPM2B_MAX_BUFFER zeros = { .size = sizeof(zeros.buffer) };
+	TPM2B_DIGEST *digest = NULL;
+	TPMT_TK_HASHCHECK *ticket = NULL;
+
+	memset(zeros.buffer, 0, sizeof(zeros.buffer));
+	(void)Esys_Hash(t->ctx, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+	    &zeros, TPM2_ALG_SHA256, ESYS_TR_RH_NULL, &digest, &ticket);
+	Esys_Free(digest);
+	Esys_Free(ticket);
+}
+
 /* Big-endian bytes of a BIGNUM parameter, left-padded to n. */
 static int
 bn_param(const EVP_PKEY *k, const char *name, uint8_t *out, size_t n)
@@ -705,6 +726,7 @@ vc_tpm_key_import(struct vc_tpm *t, EVP_PKEY *priv, uint32_t pin_nv,
 	dup.size = (UINT16)off;
 	rc = Esys_Import(t->ctx, t->primary, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 	    ESYS_TR_NONE, &enc, &pub, &dup, &seed, &sym, &out);
+	scrub_command_buffer(t);
 	if (rc != 0) {
 		r = fail(t, rc, "Import (slot key)");
 		goto out;

@@ -615,6 +615,14 @@ test_import_key(void **state)
 	d[3 + 127] ^= 1;
 	assert_int_equal(vt_xfer(t, 0xfe, SCL_PIV_ALG_RSA2048, 0x9a, d, n),
 	    0x6a80);
+	d[3 + 127] ^= 1;
+	/* so is a dQ or a qInv that does not fit p and q (parts 4 and 5) */
+	for (int i = 3; i < 5; i++) {
+		d[i * 131 + 130] ^= 1;
+		assert_int_equal(vt_xfer(t, 0xfe, SCL_PIV_ALG_RSA2048, 0x9a, d,
+		    n), 0x6a80);
+		d[i * 131 + 130] ^= 1;
+	}
 	assert_int_equal(vt_xfer(t, 0xf7, 0, 0x9e, NULL, 0), 0x9000);
 	assert_memory_equal(t->resp, "\x01\x01\x07\x02\x02\x01\x01\x03\x01"
 	    "\x02", 10);
