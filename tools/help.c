@@ -36,6 +36,9 @@ static const struct help helps[] = {
 	"                     the admin key\n"
 	"  vcard create|list|status|protect|delete\n"
 	"                     manage virtual smart cards\n"
+	"  config check       check sclogin.conf and the PAM services that "
+	"load the\n"
+	"                     module before a sign-in finds the problem\n"
 	"\n"
 	"Options:\n"
 	"  --json             machine-readable output on stdout\n"
@@ -84,6 +87,19 @@ static const struct help helps[] = {
 	"asks for or spends a PIN.  --offline skips revocation checks.\n"
 	"Exit 0 when the user can sign in, 4 when a step fails, 3 without\n"
 	"pcscd/reader/card.\n"
+	"\n" COMMON },
+	{ "config",
+	"Usage: sclogin config check [--config FILE] [--pam-dir DIR] [--json]\n"
+	"\n"
+	"Parse sclogin.conf (default /etc/sclogin/sclogin.conf) as pam_sclogin\n"
+	"does, owner and mode included, and check what it points at: the CA\n"
+	"file, the CRLs a hard-fail policy needs, the mapfile, the state\n"
+	"folder.  Then read every service in DIR (default /etc/pam.d) that\n"
+	"loads pam_sclogin.so: the module file PAM would load, the module\n"
+	"arguments and the service's configuration, a 'required' card line\n"
+	"in front of a password, a removal action without pam_systemd before\n"
+	"the session line.  Each finding is ok, warning or error, with the\n"
+	"fix.  Exit 4 when there is an error.  Needs no card.\n"
 	"\n" COMMON },
 	{ "enroll",
 	"Usage: sclogin enroll --slot SLOT --alg ALG --subject DN\n"

@@ -20,6 +20,7 @@ static const struct verb verbs[] = {
 	{ "enroll", tool_enroll },
 	{ "pin", tool_pin },
 	{ "vcard", tool_vcard },
+	{ "config", tool_config },
 };
 
 /* Global options before the verb; returns the verb's index in argv. */

@@ -91,6 +91,7 @@ int tool_doctor(struct tool *tl, int argc, char **argv);
 int tool_enroll(struct tool *tl, int argc, char **argv);
 int tool_pin(struct tool *tl, int argc, char **argv);
 int tool_vcard(struct tool *tl, int argc, char **argv);
+int tool_config(struct tool *tl, int argc, char **argv);
 
 /*
  * Report a failure: human text on stderr ("sclogin: pin change: <msg>"), or
