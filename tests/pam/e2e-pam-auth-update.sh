@@ -14,6 +14,10 @@
 #   - alice signs in by card with her PIN; carol by password while
 #     alice's card is in the reader, and with no card; a wrong password
 #     and a wrong PIN fail;
+#   - the screen lockers' and GNOME's services (swaylock, i3lock,
+#     xscreensaver, kde, lightdm for light-locker, gdm-password) take the
+#     card and the password through common-auth; gdm-smartcard with our
+#     snippet, checked with pamtester, takes the card and nothing else;
 #   - --remove gives back the common-* files as they were.
 set -u
 S=${SCL_SOURCE_ROOT:?}
@@ -137,6 +141,66 @@ signin 1 alice 000000 "alice's wrong PIN fails"
 signin 0 carol 'carol secret' "carol signs in by password with alice's card in the reader"
 if grep -q 'PIN' "$D/out"; then not_ok "carol was not asked for a PIN"; else ok "carol was not asked for a PIN"; fi
 signin 1 carol 'wrong' "carol's wrong password fails"
+
+# The screen lockers' and GNOME's services, as their packages ship the
+# auth part (swaylock and i3lock: "auth include login"; xscreensaver,
+# KDE's kscreenlocker ("kde") and gdm-password: common-auth; light-locker
+# unlocks through LightDM's own "lightdm" service, the real file here):
+# each takes alice's card and carol's password through common-auth.
+printf 'auth include login\n' >/etc/pam.d/swaylock
+printf 'auth include login\n' >/etc/pam.d/i3lock
+printf '@include common-auth\n' >/etc/pam.d/xscreensaver
+printf '@include common-auth\n@include common-account\n' >/etc/pam.d/kde
+printf 'auth requisite pam_nologin.so\n@include common-auth\n@include common-account\n' \
+    >/etc/pam.d/gdm-password
+# Under a wrapper (valgrind) one service of each kind: the module's code
+# is the same, the services differ only in their files.
+services="login swaylock i3lock xscreensaver kde lightdm gdm-password"
+[ -z "$W" ] || services="swaylock lightdm"
+for svc in $services; do
+	[ -f "/etc/pam.d/$svc" ] || { not_ok "$svc: no service file"; continue; }
+	for who in "alice 123456 card" "carol carol_secret password"; do
+		set -- $who
+		LD_PRELOAD=$crypt $W "$B/tests/pam/pam-client" --service "$svc" \
+		    --user "$1" --pin "$(echo "$2" | tr _ ' ')" >"$D/out" 2>&1
+		if grep -q '^pam_authenticate: Success' "$D/out"; then
+			ok "$svc: $1 unlocks by $3"
+		else
+			not_ok "$svc: $1 unlocks by $3"
+		fi
+	done
+done
+
+# gdm-smartcard (data/pam.d/gdm-smartcard-sclogin), checked with pamtester
+# as an administrator would: the card's PIN, and no password path.
+cp "$S/data/pam.d/gdm-smartcard-sclogin" /etc/pam.d/gdm-smartcard
+# pamtester is not ours: never under the wrapper; in the ASan build it
+# needs libasan first to load the module (its own leaks are not ours).
+asan=$(ldd "$B/pam/pam_sclogin.so" | sed -n 's/^[[:space:]]*libasan\.so[^ ]* => \([^ ]*\).*/\1/p')
+pamtester() {
+	if [ -n "$asan" ]; then
+		LD_PRELOAD="$asan:$crypt" ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 \
+		    command pamtester "$@"
+	else
+		LD_PRELOAD=$crypt command pamtester "$@"
+	fi
+}
+if command -v pamtester >/dev/null 2>&1; then
+	printf '123456\n' | pamtester -v gdm-smartcard alice \
+	    authenticate >"$D/out" 2>&1
+	if grep -q 'successfully authenticated' "$D/out"; then ok "gdm-smartcard (pamtester): alice by card"
+	else not_ok "gdm-smartcard (pamtester): alice by card"; fi
+	printf 'carol secret\n' | pamtester -v gdm-smartcard carol \
+	    authenticate >"$D/out" 2>&1
+	if ! grep -q 'successfully authenticated' "$D/out" && ! grep -qi 'password' "$D/out"; then
+		ok "gdm-smartcard (pamtester): no password path for carol"
+	else
+		not_ok "gdm-smartcard (pamtester): no password path for carol"
+	fi
+else
+	not_ok "pamtester is not installed (./dev installs it)"
+fi
+
 "$SCL_RIG_CARD" remove 0 || die "cannot remove the card"
 signin 0 carol 'carol secret' "carol signs in by password with no card"
 signin 1 alice 123456 "alice cannot sign in without her card (no password)"
