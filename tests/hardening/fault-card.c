@@ -14,7 +14,7 @@
  *   fault-card --listen PORT --connect PORT [--log FILE] [--fault KIND]
  *       [--at N | [--ins XX] [--match HEX] [--nth K]] [--arg N]
  *       [--trigger-file PATH]
- *       [--standalone] [--atr HEX] [--once]
+ *       [--standalone] [--atr HEX] [--once] [--latency E,B,S]
  *
  * The trigger is the N-th C-APDU (1-based), or the K-th C-APDU with
  * instruction byte XX and/or whose bytes contain HEX (e.g. 5C035FC105: the
@@ -36,6 +36,14 @@
  * --standalone: no card behind; answer the ATR with --atr and every APDU
  * with 6A82 (a card without the PIV applet).  --once: exit when the card
  * side closes instead of waiting for the next card.
+ *
+ * --latency EXCHANGE_US,BYTE_US,SIGN_US: a real-card latency model for the
+ * benchmark.  Every relayed APDU is answered no sooner than EXCHANGE_US
+ * (reader, USB and card turnaround) + BYTE_US per byte on the card's wire
+ * (command and response, T=1: plus 4 bytes of block framing per 254 data
+ * bytes) + SIGN_US for the last block of a GENERAL AUTHENTICATE (on-card
+ * private key operation) after it was sent.  bench/RESULTS.md gives the
+ * figures' sources.
  */
 
 #include <arpa/inet.h>
@@ -91,6 +99,8 @@ struct cfg {
 	uint8_t atr[33];
 	size_t atr_len;
 	int once;
+	int latency;		/* --latency given */
+	unsigned long lat_exchange_us, lat_byte_us, lat_sign_us;
 };
 
 struct state {
@@ -407,6 +417,20 @@ describe(const uint8_t *cmd, size_t len, char *out, size_t cap)
 		o += (size_t)snprintf(out + o, cap - o, "%02X", cmd[5 + i]);
 }
 
+/* The model's time for one exchange (--latency). */
+static uint64_t
+model_us(const struct cfg *c, const uint8_t *cmd, size_t len, size_t alen)
+{
+	size_t wire = len + alen;
+	uint64_t us;
+
+	wire += 4 * ((len + 253) / 254 + (alen + 253) / 254);
+	us = c->lat_exchange_us + (uint64_t)c->lat_byte_us * wire;
+	if (cmd[1] == 0x87 && (cmd[0] & 0x10) == 0)
+		us += c->lat_sign_us;
+	return us;
+}
+
 /*
  * One card session: relay until either side closes.  Returns 0 when the
  * card side closed (a new card may come), 1 to exit.
@@ -516,6 +540,14 @@ session(const struct cfg *c, struct state *st, int up, int card)
 				fired = 1;
 			}
 		}
+		if (c->latency) {
+			uint64_t want = model_us(c, msg, len, alen);
+			uint64_t spent = now_us() - t0;
+
+			if (spent < want)
+				sleep_ms((unsigned long)((want - spent + 999) /
+				    1000));
+		}
 		describe(msg, len, what, sizeof(what));
 		log_line(st, "n=%u ins=%02X p1p2=%02X%02X body=%zu rlen=%zu "
 		    "sw=%02X%02X us=%llu fault=%s%s\n", st->n_apdu, ins, msg[2],
@@ -560,7 +592,8 @@ usage(void)
 	    "[--log FILE] [--fault KIND]\n"
 	    "       [--at N | [--ins XX] [--match HEX] [--nth K]]\n"
 	    "       [--arg N] [--trigger-file PATH] [--standalone] "
-	    "[--atr HEX] [--once]\n");
+	    "[--atr HEX] [--once]\n"
+	    "       [--latency EXCHANGE_US,BYTE_US,SIGN_US]\n");
 }
 
 int
@@ -614,6 +647,11 @@ main(int argc, char **argv)
 			c.nth = (unsigned)strtoul(v, NULL, 10);
 		} else if (strcmp(a, "--arg") == 0) {
 			c.arg = strtoul(v, NULL, 0);
+		} else if (strcmp(a, "--latency") == 0) {
+			if (sscanf(v, "%lu,%lu,%lu", &c.lat_exchange_us,
+			    &c.lat_byte_us, &c.lat_sign_us) != 3)
+				goto usage;
+			c.latency = 1;
 		} else if (strcmp(a, "--trigger-file") == 0) {
 			c.trigger_file = v;
 		} else if (strcmp(a, "--atr") == 0) {
