@@ -903,6 +903,56 @@ test_ocsp_cache(void **state)
 	scl_config_free(&c);
 }
 
+/*
+ * #12: ocsp_require_nonce.  A response without our nonce (a pre-signed
+ * one, as RFC 5019 responders and CDNs serve) is accepted by default and
+ * refused with the key; cached answers are not used with it.
+ */
+static void
+test_ocsp_nonce(void **state)
+{
+	struct scl_config *c;
+	char resp[128], cache[128], cmd[1024], d[256];
+	int soft;
+	pid_t pid;
+
+	(void)state;
+	snprintf(resp, sizeof(resp), "%s/nononce.der", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && openssl ocsp -index index.txt "
+	    "-CA ca.pem -rsigner ocsp.pem -rkey ocsp.key -issuer ca.pem "
+	    "-cert alice.cert.pem -no_nonce -respout '%s' >/dev/null 2>&1",
+	    pki, resp);
+	assert_int_equal(system(cmd), 0);
+	pid = start_http(PORT_OTHER, resp);
+	c = mkcfg("ocsp", "hard-fail", "ocsp_url", "http://127.0.0.1:18890/",
+	    NULL);
+	expect(c, "alice", 0, 0, "OCSP good", 0);
+	scl_config_free(&c);
+	c = mkcfg("ocsp", "hard-fail", "ocsp_url", "http://127.0.0.1:18890/",
+	    "ocsp_require_nonce", "yes", NULL);
+	expect(c, "alice", 0, SCL_ERR_CERT_REVOCATION_UNKNOWN,
+	    "OCSP response without our nonce (ocsp_require_nonce = yes)", -1);
+	scl_config_free(&c);
+	stop(pid);
+
+	/* the real responder echoes the nonce: fine with the key */
+	snprintf(cache, sizeof(cache), "%s/nonce-cache", tmpdir);
+	assert_int_equal(mkdir(cache, 0755), 0);
+	pid = start_ocsp(PORT_OCSP, pki_path("ocsp.pem"), pki_path("ocsp.key"));
+	c = mkcfg("ocsp", "hard-fail", "ocsp_require_nonce", "yes",
+	    "crl_cache_dir", cache, NULL);
+	expect(c, "alice", 0, 0, "OCSP good", 0);
+	stop(pid);
+	/* responder gone: no cached answer with the key ... */
+	expect(c, "alice", 0, SCL_ERR_CERT_REVOCATION_UNKNOWN, "unreachable",
+	    -1);
+	scl_config_free(&c);
+	/* ... the cache holds without it */
+	c = mkcfg("ocsp", "hard-fail", "crl_cache_dir", cache, NULL);
+	assert_int_equal(check(c, "alice", 0, d, sizeof(d), &soft), 0);
+	scl_config_free(&c);
+}
+
 static void
 test_cdp_fetch(void **state)
 {
@@ -1041,6 +1091,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_mutations, teardown),
 		cmocka_unit_test_teardown(test_ocsp, teardown),
 		cmocka_unit_test_teardown(test_ocsp_cache, teardown),
+		cmocka_unit_test_teardown(test_ocsp_nonce, teardown),
 		cmocka_unit_test_teardown(test_cdp_fetch, teardown),
 		cmocka_unit_test_teardown(test_budget, teardown),
 	};
