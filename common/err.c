@@ -100,6 +100,19 @@ static const struct err_entry errs[] = {
 	    "unsupported certificate key type or size" },
 	{ SCL_ERR_NO_CERT, "NO_CERT",
 	    "the card carries no usable certificate" },
+	{ SCL_ERR_CERT_WEAK_KEY, "CERT_WEAK_KEY",
+	    "a key in the certificate chain is too weak (RSA below 2048 bits "
+	    "or an elliptic curve below P-256)" },
+	{ SCL_ERR_CERT_IS_CA, "CERT_IS_CA",
+	    "the sign-in certificate is a CA certificate" },
+	{ SCL_ERR_CERT_PURPOSE, "CERT_PURPOSE",
+	    "a certificate in the chain is not meant for client "
+	    "authentication" },
+	{ SCL_ERR_CRL_STALE, "CRL_STALE",
+	    "the CRL is past its nextUpdate (plus crl_grace)" },
+	{ SCL_ERR_CRL_INCOMPLETE, "CRL_INCOMPLETE",
+	    "only delta, partitioned, indirect or out-of-scope CRLs were "
+	    "found, never a complete one" },
 
 	{ SCL_ERR_NO_MAPPING, "NO_MAPPING",
 	    "the certificate maps to no local user" },

@@ -73,6 +73,16 @@ enum scl_err {
 	SCL_ERR_SIG_INVALID = -407,	/* proof of possession failed */
 	SCL_ERR_CERT_KEY_UNSUPPORTED = -408,
 	SCL_ERR_NO_CERT = -409,		/* card carries no usable certificate */
+	SCL_ERR_CERT_WEAK_KEY = -410,	/* RSA < 2048 bits or EC < 256 bits in
+					 * the chain (allow_weak_keys = no) */
+	SCL_ERR_CERT_IS_CA = -411,	/* the sign-in certificate is a CA
+					 * (CA:TRUE, keyCertSign, nsCertType) */
+	SCL_ERR_CERT_PURPOSE = -412,	/* not for TLS-client-style use
+					 * (nsCertType, a CA's EKU) */
+	SCL_ERR_CRL_STALE = -413,	/* the only complete CRL is past
+					 * nextUpdate + crl_grace */
+	SCL_ERR_CRL_INCOMPLETE = -414,	/* only delta, partitioned, indirect or
+					 * out-of-scope CRLs (never complete) */
 
 	/* policy / mapping */
 	SCL_ERR_NO_MAPPING = -500,

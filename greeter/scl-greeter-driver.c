@@ -69,10 +69,16 @@ scl_greeter_reason_sentence(int reason)
 	case SCL_ERR_CERT_REVOKED:
 		return "The certificate on this card has been revoked.";
 	case SCL_ERR_CERT_REVOCATION_UNKNOWN:
+	case SCL_ERR_CRL_STALE:
+	case SCL_ERR_CRL_INCOMPLETE:
 		return "The certificate on this card could not be checked "
 		    "for revocation.";
+	case SCL_ERR_CERT_WEAK_KEY:
+		return "The key of the certificate on this card is too weak.";
 	case SCL_ERR_CERT_EKU:
 	case SCL_ERR_CERT_KEY_USAGE:
+	case SCL_ERR_CERT_IS_CA:
+	case SCL_ERR_CERT_PURPOSE:
 		return "The certificate on this card is not meant for "
 		    "sign-in.";
 	case SCL_ERR_CERT_KEY_UNSUPPORTED:

@@ -74,6 +74,11 @@ auth_code(enum scl_err e)
 	case SCL_ERR_CERT_KEY_USAGE:
 	case SCL_ERR_SIG_INVALID:
 	case SCL_ERR_CERT_KEY_UNSUPPORTED:
+	case SCL_ERR_CERT_WEAK_KEY:
+	case SCL_ERR_CERT_IS_CA:
+	case SCL_ERR_CERT_PURPOSE:
+	case SCL_ERR_CRL_STALE:
+	case SCL_ERR_CRL_INCOMPLETE:
 	case SCL_ERR_NO_MAPPING:
 	case SCL_ERR_AMBIGUOUS:
 	case SCL_ERR_DENIED:
@@ -219,6 +224,17 @@ user_sentence(enum scl_err e)
 		    "certificate's key.";
 	case SCL_ERR_CERT_KEY_UNSUPPORTED:
 		return "The key type of your smart card is not supported.";
+	case SCL_ERR_CERT_WEAK_KEY:
+		return "The key of your smart card certificate is too weak to "
+		    "sign in. Ask for a new certificate.";
+	case SCL_ERR_CERT_IS_CA:
+	case SCL_ERR_CERT_PURPOSE:
+		return "The certificate on your smart card is not meant for "
+		    "signing in.";
+	case SCL_ERR_CRL_STALE:
+	case SCL_ERR_CRL_INCOMPLETE:
+		return "The revocation status of your certificate could not be "
+		    "checked.";
 	case SCL_ERR_NO_MAPPING:
 		return "This smart card is not linked to an account on this "
 		    "computer.";

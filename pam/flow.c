@@ -150,6 +150,10 @@ call_begin(struct call *c, pam_handle_t *pamh, int flags, int argc,
 	}
 	if (c->cfg->debug)
 		scl_log_set_handler(scl_pam_log_sink, pamh);
+	if (c->cfg->allow_weak_keys)
+		pam_syslog(pamh, LOG_WARNING, "allow_weak_keys = yes: "
+		    "certificates with RSA keys below 2048 bits or curves "
+		    "below P-256 are accepted (weaker than the default)");
 	r = 0;
 out:
 	return r;

@@ -42,8 +42,14 @@ enum rev { REV_UNKNOWN = 0, REV_GOOD, REV_REVOKED };
 
 struct chk {
 	const struct scl_config *cfg;
-	X509 *cert;
+	X509 *leaf;
+	STACK_OF(X509) *chain;		/* leaf first, trust anchor last */
+	X509 *cert;			/* the pair checked for revocation */
 	X509 *issuer;
+	int depth;			/* of cert in chain */
+	int crl_cause;			/* why CRLs did not settle it: 0,
+					 * SCL_ERR_CRL_STALE or _INCOMPLETE */
+	int weak_allowed;		/* a weak key let through */
 	X509_STORE *store;
 	time_t now;
 	long long deadline;		/* CLOCK_MONOTONIC ms */
@@ -178,7 +184,6 @@ static int
 verify_chain(struct chk *c)
 {
 	X509_STORE_CTX *ctx = NULL;
-	STACK_OF(X509) *chain;
 	char name[256], t[40];
 	int err, depth, r = SCL_ERR_INTERNAL;
 
@@ -186,16 +191,15 @@ verify_chain(struct chk *c)
 		r = SCL_ERR_NOMEM;
 		goto out;
 	}
-	if (X509_STORE_CTX_init(ctx, c->store, c->cert, NULL) != 1) {
+	if (X509_STORE_CTX_init(ctx, c->store, c->leaf, NULL) != 1) {
 		r = SCL_ERR_NOMEM;
 		goto out;
 	}
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), c->now);
 	if (X509_verify_cert(ctx) == 1) {
-		chain = X509_STORE_CTX_get0_chain(ctx);
-		if (chain != NULL && sk_X509_num(chain) >= 2) {
-			c->issuer = sk_X509_value(chain, 1);
-			X509_up_ref(c->issuer);
+		if ((c->chain = X509_STORE_CTX_get1_chain(ctx)) == NULL) {
+			r = SCL_ERR_NOMEM;
+			goto out;
 		}
 		r = 0;
 		goto out;
@@ -220,7 +224,7 @@ verify_chain(struct chk *c)
 		break;
 	}
 	default:
-		fmt_name(X509_get_issuer_name(c->cert), name, sizeof(name));
+		fmt_name(X509_get_issuer_name(c->leaf), name, sizeof(name));
 		scl_err_detail(c->detail, c->dlen, "%s (depth %d, issuer '%s')",
 		    X509_verify_cert_error_string(err), depth, name);
 		r = SCL_ERR_CERT_UNTRUSTED;
@@ -232,6 +236,20 @@ out:
 	return r;
 }
 
+static int
+eku_accepts(const struct scl_config *cfg, const EXTENDED_KEY_USAGE *eku)
+{
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+		int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+
+		if ((nid == NID_ms_smartcard_login && cfg->eku_smartcard_logon)
+		    || (nid == NID_client_auth && cfg->eku_client_auth) ||
+		    (nid == NID_anyExtendedKeyUsage && cfg->eku_allow_none))
+			return 1;
+	}
+	return 0;
+}
+
 /* RFC 5280 §4.2.1.3 and §4.2.1.12; MS smart card logon EKU (D6). */
 static int
 check_usage(struct chk *c)
@@ -239,16 +257,16 @@ check_usage(struct chk *c)
 	const struct scl_config *cfg = c->cfg;
 	EXTENDED_KEY_USAGE *eku = NULL;
 	uint32_t ku;
-	int crit = 0, ok = 0, r = SCL_ERR_INTERNAL;
+	int crit = 0, r = SCL_ERR_INTERNAL;
 
-	ku = X509_get_key_usage(c->cert);
+	ku = X509_get_key_usage(c->leaf);
 	if (ku != UINT32_MAX && (ku & KU_DIGITAL_SIGNATURE) == 0) {
 		scl_err_detail(c->detail, c->dlen, "keyUsage lacks "
 		    "digitalSignature");
 		r = SCL_ERR_CERT_KEY_USAGE;
 		goto out;
 	}
-	eku = X509_get_ext_d2i(c->cert, NID_ext_key_usage, &crit, NULL);
+	eku = X509_get_ext_d2i(c->leaf, NID_ext_key_usage, &crit, NULL);
 	if (eku == NULL) {
 		if (crit == -1 && cfg->eku_allow_none) {
 			r = 0;
@@ -260,15 +278,7 @@ check_usage(struct chk *c)
 		r = SCL_ERR_CERT_EKU;
 		goto out;
 	}
-	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
-		int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
-
-		if ((nid == NID_ms_smartcard_login && cfg->eku_smartcard_logon)
-		    || (nid == NID_client_auth && cfg->eku_client_auth) ||
-		    (nid == NID_anyExtendedKeyUsage && cfg->eku_allow_none))
-			ok = 1;
-	}
-	if (!ok) {
+	if (!eku_accepts(cfg, eku)) {
 		scl_err_detail(c->detail, c->dlen, "extendedKeyUsage has no "
 		    "accepted purpose (%s%s%s)", cfg->eku_smartcard_logon ?
 		    "smart card logon" : "", cfg->eku_smartcard_logon &&
@@ -281,6 +291,160 @@ check_usage(struct chk *c)
 out:
 	EXTENDED_KEY_USAGE_free(eku);
 	return r;
+}
+
+/* ---- key strength, CA and purpose (sslclient semantics) ---- */
+
+/* 1 and what in buf when pk is weaker than RSA 2048 / P-256 (128 bits). */
+static int
+key_weak(EVP_PKEY *pk, char *buf, size_t len)
+{
+	char group[64] = "";
+	size_t glen = 0;
+	int bits = EVP_PKEY_get_bits(pk);
+
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+	case EVP_PKEY_DSA:
+		snprintf(buf, len, "%s %d-bit key", EVP_PKEY_get0_type_name(pk),
+		    bits);
+		return bits < 2048;
+	case EVP_PKEY_EC:
+		(void)EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen);
+		snprintf(buf, len, "EC key on %s (%d bits)", group[0] != '\0' ?
+		    group : "an unnamed curve", bits);
+		return bits < 256;
+	default:
+		snprintf(buf, len, "%s key (%d-bit security)",
+		    EVP_PKEY_get0_type_name(pk) != NULL ?
+		    EVP_PKEY_get0_type_name(pk) : "unknown",
+		    EVP_PKEY_get_security_bits(pk));
+		return EVP_PKEY_get_security_bits(pk) < 128;
+	}
+}
+
+static void
+at_depth(struct chk *c, X509 *x, int depth, const char *what)
+{
+	char name[256];
+
+	if (depth == 0) {
+		scl_err_detail(c->detail, c->dlen, "%s", what);
+		return;
+	}
+	fmt_name(X509_get_subject_name(x), name, sizeof(name));
+	scl_err_detail(c->detail, c->dlen, "issuer '%s' at depth %d: %s", name,
+	    depth, what);
+}
+
+/* Every key of the chain, anchor included: a weak CA key forges leaves. */
+static int
+check_keys(struct chk *c)
+{
+	char what[128], msg[192];
+
+	for (int i = 0; i < sk_X509_num(c->chain); i++) {
+		X509 *x = sk_X509_value(c->chain, i);
+		EVP_PKEY *pk = X509_get0_pubkey(x);
+
+		if (pk == NULL) {
+			at_depth(c, x, i, "unreadable public key");
+			return SCL_ERR_CERT_KEY_UNSUPPORTED;
+		}
+		if (!key_weak(pk, what, sizeof(what)))
+			continue;
+		if (c->cfg->allow_weak_keys) {
+			c->weak_allowed = 1;
+			continue;
+		}
+		snprintf(msg, sizeof(msg), "%s, below RSA 2048 / P-256 "
+		    "(allow_weak_keys = no)", what);
+		at_depth(c, x, i, msg);
+		ERR_clear_error();
+		return SCL_ERR_CERT_WEAK_KEY;
+	}
+	ERR_clear_error();
+	return 0;
+}
+
+/* nsCertType (Netscape) bit: 0 SSL client, 5 SSL CA; 1 when absent. */
+static int
+ns_allows(X509 *x, int bit)
+{
+	ASN1_BIT_STRING *ns;
+	int crit = 0, ok;
+
+	ns = X509_get_ext_d2i(x, NID_netscape_cert_type, &crit, NULL);
+	if (ns == NULL)
+		return crit == -1;
+	ok = ASN1_BIT_STRING_get_bit(ns, bit);
+	ASN1_BIT_STRING_free(ns);
+	return ok;
+}
+
+/*
+ * OpenSSL's sslclient purpose (X509_PURPOSE_SSL_CLIENT) with our EKU rule
+ * in place of its clientAuth-only one: the leaf is no CA (basicConstraints
+ * CA:TRUE, keyCertSign, a v1 root, nsCertType CA bits) and its nsCertType,
+ * when present, allows SSL client; every CA above it passes
+ * X509_check_ca, its nsCertType allows SSL CA and its EKU, when present,
+ * allows an accepted purpose.
+ */
+static int
+check_purpose(struct chk *c)
+{
+	uint32_t ku = X509_get_key_usage(c->leaf);
+	int ca = X509_check_ca(c->leaf);
+
+	if (ca != 0 || (ku != UINT32_MAX && (ku & KU_KEY_CERT_SIGN))) {
+		const char *why = ca == 1 ? "basicConstraints CA:TRUE" :
+		    ku != UINT32_MAX && (ku & KU_KEY_CERT_SIGN) ?
+		    "keyUsage keyCertSign" : ca == 3 ? "self-signed v1" :
+		    "nsCertType CA";
+
+		scl_err_detail(c->detail, c->dlen, "the certificate is a CA "
+		    "(%s), not an end-entity certificate", why);
+		ERR_clear_error();
+		return SCL_ERR_CERT_IS_CA;
+	}
+	if (!ns_allows(c->leaf, 0)) {
+		scl_err_detail(c->detail, c->dlen, "nsCertType does not allow "
+		    "SSL client use");
+		ERR_clear_error();
+		return SCL_ERR_CERT_PURPOSE;
+	}
+	for (int i = 1; i < sk_X509_num(c->chain); i++) {
+		X509 *x = sk_X509_value(c->chain, i);
+		EXTENDED_KEY_USAGE *eku;
+		int crit = 0, ok = 1;
+
+		if (X509_check_ca(x) == 0 || !ns_allows(x, 5)) {
+			at_depth(c, x, i, "not a CA for client certificates "
+			    "(basicConstraints, keyUsage or nsCertType)");
+			ERR_clear_error();
+			return SCL_ERR_CERT_PURPOSE;
+		}
+		eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+		if (eku != NULL || crit != -1) {
+			ok = eku != NULL && (eku_accepts(c->cfg, eku) ||
+			    sk_ASN1_OBJECT_num(eku) == 0);
+			for (int k = 0; eku != NULL &&
+			    k < sk_ASN1_OBJECT_num(eku); k++)
+				if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, k))
+				    == NID_anyExtendedKeyUsage)
+					ok = 1;
+		}
+		EXTENDED_KEY_USAGE_free(eku);
+		if (!ok) {
+			at_depth(c, x, i, "extendedKeyUsage of the CA has no "
+			    "accepted purpose");
+			ERR_clear_error();
+			return SCL_ERR_CERT_PURPOSE;
+		}
+	}
+	ERR_clear_error();
+	return 0;
 }
 
 /* ---- CRL ---- */
@@ -349,28 +513,6 @@ load_crl_dir(const char *dir, STACK_OF(X509_CRL) *out)
 	closedir(d);
 }
 
-/* The issuer's CRL, signature checked.  1 current, 0 stale, -1 not ours. */
-static int
-crl_usable(X509_CRL *crl, X509 *issuer, time_t now)
-{
-	const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
-	time_t tnow = now;
-	EVP_PKEY *pk = X509_get0_pubkey(issuer);
-
-	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
-	    X509_get_subject_name(issuer)) != 0)
-		return -1;
-	if (pk == NULL || X509_CRL_verify(crl, pk) != 1) {
-		ERR_clear_error();
-		return -1;
-	}
-	if (X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &tnow) > 0)
-		return 0;
-	if (next != NULL && X509_cmp_time(next, &tnow) < 0)
-		return 0;
-	return 1;
-}
-
 static const char *
 reason_name(int reason)
 {
@@ -389,17 +531,189 @@ reason_name(int reason)
 	}
 }
 
+/* What one CRL is worth for c->cert (RFC 5280 §6.3.3). */
+enum crl_kind {
+	CRL_NOT_OURS = 0,	/* other issuer, bad signature: ignored */
+	CRL_COMPLETE,		/* full, direct, in scope: settles it */
+	CRL_PARTIAL,		/* issuer's, but never complete for c->cert:
+				 * its entries still revoke */
+	CRL_REFUSED,		/* indirect or unknown critical extension:
+				 * nothing in it is used */
+};
+
+static int
+crl_ext_known(int nid)
+{
+	return nid == NID_issuing_distribution_point || nid == NID_delta_crl ||
+	    nid == NID_crl_number || nid == NID_authority_key_identifier ||
+	    nid == NID_issuer_alt_name || nid == NID_freshest_crl;
+}
+
+/* 1 when one of the IDP's full names is a full name of a CDP of x. */
+static int
+idp_matches_cdp(const DIST_POINT_NAME *idpn, X509 *x)
+{
+	STACK_OF(DIST_POINT) *dps;
+	int match = 0;
+
+	if (idpn->type != 0)
+		return 0;
+	dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	for (int i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && !match;
+	    i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+
+		/* a DP limited to some reasons or naming a cRLIssuer */
+		if (dp->distpoint == NULL || dp->distpoint->type != 0 ||
+		    dp->reasons != NULL || dp->CRLissuer != NULL)
+			continue;
+		for (int j = 0; j < sk_GENERAL_NAME_num(idpn->name.fullname) &&
+		    !match; j++)
+			for (int k = 0; k < sk_GENERAL_NAME_num(
+			    dp->distpoint->name.fullname) && !match; k++)
+				match = GENERAL_NAME_cmp(sk_GENERAL_NAME_value(
+				    idpn->name.fullname, j),
+				    sk_GENERAL_NAME_value(
+				    dp->distpoint->name.fullname, k)) == 0;
+	}
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	return match;
+}
+
+/*
+ * Classify crl for c->cert; why (when not complete) says what it is.
+ * Honoured: a full CRL without IDP; an IDP whose distributionPoint names
+ * a CDP of the certificate, onlyContainsUserCerts for an end entity,
+ * onlyContainsCACerts for a CA.  Partial: delta CRLs, onlySomeReasons,
+ * onlyContainsAttributeCerts, a scope the certificate is not in.
+ * Refused: indirectCRL, certificateIssuer entries, unknown critical
+ * (entry) extensions (RFC 5280 §5.2, §5.3).
+ */
+static enum crl_kind
+crl_classify(struct chk *c, X509_CRL *crl, const char **why)
+{
+	ISSUING_DIST_POINT *idp = NULL;
+	ASN1_INTEGER *delta = NULL;
+	EVP_PKEY *pk = X509_get0_pubkey(c->issuer);
+	STACK_OF(X509_REVOKED) *revs;
+	uint32_t ku = X509_get_key_usage(c->issuer);
+	int crit = 0, is_ca = X509_check_ca(c->cert) != 0;
+	enum crl_kind k = CRL_NOT_OURS;
+
+	*why = NULL;
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+	    X509_get_subject_name(c->issuer)) != 0 || pk == NULL ||
+	    X509_CRL_verify(crl, pk) != 1 ||
+	    (ku != UINT32_MAX && (ku & KU_CRL_SIGN) == 0))
+		goto out;
+	k = CRL_REFUSED;
+	for (int i = 0; i < X509_CRL_get_ext_count(crl); i++) {
+		X509_EXTENSION *e = X509_CRL_get_ext(crl, i);
+
+		if (X509_EXTENSION_get_critical(e) &&
+		    !crl_ext_known(OBJ_obj2nid(X509_EXTENSION_get_object(e)))) {
+			*why = "has an unknown critical extension";
+			goto out;
+		}
+	}
+	revs = X509_CRL_get_REVOKED(crl);
+	for (int i = 0; i < sk_X509_REVOKED_num(revs); i++) {
+		const STACK_OF(X509_EXTENSION) *exts =
+		    X509_REVOKED_get0_extensions(sk_X509_REVOKED_value(revs, i));
+
+		for (int j = 0; j < sk_X509_EXTENSION_num(exts); j++) {
+			X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, j);
+			int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
+
+			if (nid == NID_certificate_issuer) {
+				*why = "is an indirect CRL (certificateIssuer)";
+				goto out;
+			}
+			if (X509_EXTENSION_get_critical(e) &&
+			    nid != NID_crl_reason && nid != NID_invalidity_date &&
+			    nid != NID_hold_instruction_code) {
+				*why = "has an unknown critical entry extension";
+				goto out;
+			}
+		}
+	}
+	idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit,
+	    NULL);
+	if (idp == NULL && crit != -1) {
+		*why = "has a malformed issuingDistributionPoint";
+		goto out;
+	}
+	if (idp != NULL && idp->indirectCRL > 0) {
+		*why = "is an indirect CRL";
+		goto out;
+	}
+	k = CRL_PARTIAL;
+	delta = X509_CRL_get_ext_d2i(crl, NID_delta_crl, &crit, NULL);
+	if (delta != NULL || crit != -1) {
+		*why = "is a delta CRL";
+		goto out;
+	}
+	if (idp != NULL) {
+		if (idp->onlysomereasons != NULL)
+			*why = "is partitioned by reason (onlySomeReasons)";
+		else if (idp->onlyattr > 0)
+			*why = "covers attribute certificates only";
+		else if (idp->onlyuser > 0 && is_ca)
+			*why = "covers end-entity certificates only "
+			    "(onlyContainsUserCerts)";
+		else if (idp->onlyCA > 0 && !is_ca)
+			*why = "covers CA certificates only "
+			    "(onlyContainsCACerts)";
+		else if (idp->distpoint != NULL &&
+		    !idp_matches_cdp(idp->distpoint, c->cert))
+			*why = "has a distribution point that is not the "
+			    "certificate's CDP";
+		if (*why != NULL)
+			goto out;
+	}
+	k = CRL_COMPLETE;
+out:
+	ASN1_INTEGER_free(delta);
+	ISSUING_DIST_POINT_free(idp);
+	ERR_clear_error();
+	return k;
+}
+
+/* thisUpdate <= now <= nextUpdate + crl_grace; no nextUpdate is stale. */
+static int
+crl_current(const struct chk *c, X509_CRL *crl)
+{
+	const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+	time_t tnow = c->now, late = c->now - (time_t)c->cfg->crl_grace_s;
+
+	if (X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &tnow) > 0)
+		return 0;
+	return next != NULL && X509_cmp_time(next, &late) >= 0;
+}
+
+/*
+ * Revoked by any usable CRL of the issuer (complete or partial; a
+ * removeFromCRL entry of a delta revokes nothing); good only by a current
+ * complete one.  Otherwise c->crl_cause says why: STALE when a complete
+ * CRL was there but too old, INCOMPLETE when only partial or refused ones.
+ */
 static enum rev
 crl_lookup(struct chk *c, STACK_OF(X509_CRL) *crls, int *ret_current)
 {
-	int current = 0;
+	const char *why = NULL;
+	int current = 0, stale = 0;
 
 	for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
 		X509_CRL *crl = sk_X509_CRL_value(crls, i);
 		X509_REVOKED *rev = NULL;
-		int u = crl_usable(crl, c->issuer, c->now);
+		const char *w = NULL;
+		enum crl_kind k = crl_classify(c, crl, &w);
 
-		if (u < 0)
+		if (k == CRL_NOT_OURS)
+			continue;
+		if (k != CRL_COMPLETE && why == NULL)
+			why = w;
+		if (k == CRL_REFUSED)
 			continue;
 		if (X509_CRL_get0_by_cert(crl, &rev, c->cert) == 1) {
 			ASN1_ENUMERATED *re;
@@ -411,18 +725,45 @@ crl_lookup(struct chk *c, STACK_OF(X509_CRL) *crls, int *ret_current)
 			if (re != NULL)
 				reason = ASN1_ENUMERATED_get(re);
 			ASN1_ENUMERATED_free(re);
+			if (reason == 8)
+				continue;
 			fmt_time(X509_REVOKED_get0_revocationDate(rev), t,
 			    sizeof(t));
 			scl_err_detail(c->rev_detail, sizeof(c->rev_detail),
 			    "revoked %s (%s), per CRL", t,
 			    reason_name((int)reason));
+			ERR_clear_error();
 			return REV_REVOKED;
 		}
-		if (u == 1)
+		if (k != CRL_COMPLETE)
+			continue;
+		if (crl_current(c, crl))
 			current = 1;
+		else if (!stale) {
+			char t[40];
+
+			stale = 1;
+			fmt_time(X509_CRL_get0_nextUpdate(crl), t, sizeof(t));
+			scl_err_detail(c->rev_detail, sizeof(c->rev_detail),
+			    "the issuer's CRL is stale: nextUpdate %s, "
+			    "crl_grace %u s", X509_CRL_get0_nextUpdate(crl) ?
+			    t : "(none)", c->cfg->crl_grace_s);
+		}
 	}
+	ERR_clear_error();
 	*ret_current = current;
-	return current ? REV_GOOD : REV_UNKNOWN;
+	if (current) {
+		c->crl_cause = 0;
+		return REV_GOOD;
+	}
+	if (stale)
+		c->crl_cause = SCL_ERR_CRL_STALE;
+	else if (why != NULL && c->crl_cause != SCL_ERR_CRL_STALE) {
+		c->crl_cause = SCL_ERR_CRL_INCOMPLETE;
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "no "
+		    "complete CRL from the issuer: the one found %s", why);
+	}
+	return REV_UNKNOWN;
 }
 
 /* ---- HTTP with a hard deadline ---- */
@@ -754,7 +1095,7 @@ check_crl(struct chk *c)
 	STACK_OF(X509_CRL) *crls = NULL;
 	char *urls[URLS_MAX] = { NULL };
 	size_t nurls = 0;
-	int current = 0;
+	int current = 0, cause;
 	enum rev res = REV_UNKNOWN;
 
 	if ((crls = sk_X509_CRL_new_null()) == NULL) {
@@ -762,12 +1103,14 @@ check_crl(struct chk *c)
 		    "memory");
 		goto out;
 	}
+	c->crl_cause = 0;
 	load_crl_dir(c->cfg->crl_dir, crls);
 	load_crl_dir(c->cfg->crl_cache_dir, crls);
 	if ((res = crl_lookup(c, crls, &current)) != REV_UNKNOWN)
 		goto out;
-	scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "no current CRL "
-	    "from the issuer in crl_dir or crl_cache_dir");
+	if (c->crl_cause == 0)
+		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "no "
+		    "current CRL from the issuer in crl_dir or crl_cache_dir");
 	if (!c->cfg->crl_fetch || (c->flags & SCL_CERTCHECK_NO_NETWORK))
 		goto out;
 	nurls = cdp_urls(c->cert, urls);
@@ -794,6 +1137,8 @@ check_crl(struct chk *c)
 			sk_X509_CRL_free(one);
 			continue;
 		}
+		cause = c->crl_cause;
+		c->crl_cause = 0;
 		res = crl_lookup(c, one, &current);
 		if (current || res == REV_REVOKED)
 			cache_crl(c->cfg->crl_cache_dir, urls[i],
@@ -801,8 +1146,11 @@ check_crl(struct chk *c)
 		sk_X509_CRL_pop_free(one, X509_CRL_free);
 		if (res != REV_UNKNOWN)
 			goto out;
-		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "CRL from "
-		    "%s is stale or not signed by the issuer", urls[i]);
+		if (c->crl_cause == 0) {
+			c->crl_cause = cause;
+			scl_err_detail(c->rev_detail, sizeof(c->rev_detail),
+			    "CRL from %s is not signed by the issuer", urls[i]);
+		}
 	}
 out:
 	for (size_t i = 0; i < nurls; i++)
@@ -877,9 +1225,11 @@ ocsp_judge(struct chk *c, OCSP_REQUEST *req, OCSP_RESPONSE *resp,
 		    "response without basic response");
 		goto out;
 	}
-	if (req != NULL && OCSP_check_nonce(req, bs) == 0) {
+	if (req != NULL && (rr = OCSP_check_nonce(req, bs)) != 1 &&
+	    (rr == 0 || c->cfg->ocsp_require_nonce)) {
 		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "OCSP "
-		    "nonce mismatch (replayed response?)");
+		    "%s", rr == 0 ? "nonce mismatch (replayed response?)" :
+		    "response without our nonce (ocsp_require_nonce = yes)");
 		goto out;
 	}
 	if ((issuers = sk_X509_new_null()) == NULL ||
@@ -984,7 +1334,8 @@ check_ocsp(struct chk *c)
 	if ((len = i2d_OCSP_CERTID(id, &der)) > 0)
 		cache_name(der, (size_t)len, "ocsp-", ".der", name,
 		    sizeof(name));
-	if ((res = ocsp_from_cache(c, id, name)) != REV_UNKNOWN)
+	if (!c->cfg->ocsp_require_nonce &&
+	    (res = ocsp_from_cache(c, id, name)) != REV_UNKNOWN)
 		goto out;
 	if ((url = ocsp_url(c)) == NULL) {
 		scl_err_detail(c->rev_detail, sizeof(c->rev_detail), "no OCSP "
@@ -1036,11 +1387,13 @@ out:
 }
 
 /*
- * Combine CRL and OCSP: revoked by either is revoked; good from either
- * is known; otherwise a hard-fail source refuses and soft-fail accepts.
+ * Combine CRL and OCSP for c->cert: revoked by either is revoked; good
+ * from either is known; otherwise a hard-fail source refuses (CRL_STALE or
+ * CRL_INCOMPLETE when that is why the CRL did not settle it) and
+ * soft-fail accepts with *ret_soft = 1.  what gets the explanation.
  */
 static int
-check_revocation(struct chk *c, int *ret_soft)
+revocation_one(struct chk *c, char *what, size_t wlen, int *ret_soft)
 {
 	const struct scl_config *cfg = c->cfg;
 	enum rev crl = REV_UNKNOWN, ocsp = REV_UNKNOWN;
@@ -1048,50 +1401,104 @@ check_revocation(struct chk *c, int *ret_soft)
 	int hard = 0;
 
 	*ret_soft = 0;
-	if ((cfg->crl == SCL_REVOCATION_OFF && cfg->ocsp == SCL_REVOCATION_OFF)
-	    || (c->flags & SCL_CERTCHECK_NO_REVOCATION))
-		return 0;
-	if (c->issuer == NULL) {
-		scl_err_detail(c->detail, c->dlen, "self-signed trust anchor, "
-		    "no revocation check");
-		return 0;
-	}
-	c->deadline = mono_ms() + cfg->revocation_timeout_ms;
+	c->crl_cause = 0;
 	if (cfg->crl != SCL_REVOCATION_OFF) {
 		c->rev_detail[0] = '\0';
 		crl = check_crl(c);
 		snprintf(crl_why, sizeof(crl_why), "%s", c->rev_detail);
 		if (crl == REV_REVOKED) {
-			scl_err_detail(c->detail, c->dlen, "%s", crl_why);
+			snprintf(what, wlen, "%s", crl_why);
 			return SCL_ERR_CERT_REVOKED;
 		}
 		if (crl == REV_UNKNOWN && cfg->crl == SCL_REVOCATION_HARD_FAIL)
-			hard = 1;
+			hard = c->crl_cause != 0 ? c->crl_cause :
+			    SCL_ERR_CERT_REVOCATION_UNKNOWN;
 	}
 	if (cfg->ocsp != SCL_REVOCATION_OFF) {
 		c->rev_detail[0] = '\0';
 		ocsp = check_ocsp(c);
 		snprintf(ocsp_why, sizeof(ocsp_why), "%s", c->rev_detail);
 		if (ocsp == REV_REVOKED) {
-			scl_err_detail(c->detail, c->dlen, "%s", ocsp_why);
+			snprintf(what, wlen, "%s", ocsp_why);
 			return SCL_ERR_CERT_REVOKED;
 		}
-		if (ocsp == REV_UNKNOWN &&
+		if (ocsp == REV_UNKNOWN && hard == 0 &&
 		    cfg->ocsp == SCL_REVOCATION_HARD_FAIL)
-			hard = 1;
+			hard = SCL_ERR_CERT_REVOCATION_UNKNOWN;
 	}
 	if (crl == REV_GOOD || ocsp == REV_GOOD) {
-		scl_err_detail(c->detail, c->dlen, "valid; revocation: %s",
-		    crl == REV_GOOD && ocsp == REV_GOOD ? "CRL and OCSP good" :
-		    crl == REV_GOOD ? "CRL good" : "OCSP good");
+		snprintf(what, wlen, "%s", crl == REV_GOOD &&
+		    ocsp == REV_GOOD ? "CRL and OCSP good" : crl == REV_GOOD ?
+		    "CRL good" : "OCSP good");
 		return 0;
 	}
-	scl_err_detail(c->detail, c->dlen, "%s%s%s%s", crl_why,
-	    crl_why[0] != '\0' && ocsp_why[0] != '\0' ? "; " : "", ocsp_why,
-	    hard ? ", hard-fail" : ", soft-fail");
+	snprintf(what, wlen, "%s%s%s%s", crl_why, crl_why[0] != '\0' &&
+	    ocsp_why[0] != '\0' ? "; " : "", ocsp_why, hard ? ", hard-fail" :
+	    ", soft-fail");
 	if (hard)
-		return SCL_ERR_CERT_REVOCATION_UNKNOWN;
+		return hard;
 	*ret_soft = 1;
+	return 0;
+}
+
+/*
+ * Every certificate of the chain but the trust anchor, leaf first, under
+ * one deadline: the first refusal ends it.
+ */
+static int
+check_revocation(struct chk *c, int *ret_soft)
+{
+	const struct scl_config *cfg = c->cfg;
+	char what[512], first_soft[600] = "", leaf_good[64] = "";
+	int n = sk_X509_num(c->chain), soft = 0, r;
+
+	*ret_soft = 0;
+	if ((cfg->crl == SCL_REVOCATION_OFF && cfg->ocsp == SCL_REVOCATION_OFF)
+	    || (c->flags & SCL_CERTCHECK_NO_REVOCATION))
+		return 0;
+	if (n < 2) {
+		scl_err_detail(c->detail, c->dlen, "self-signed trust anchor, "
+		    "no revocation check");
+		return 0;
+	}
+	c->deadline = mono_ms() + cfg->revocation_timeout_ms;
+	for (int i = 0; i + 1 < n; i++) {
+		int s1 = 0;
+
+		c->cert = sk_X509_value(c->chain, i);
+		c->issuer = sk_X509_value(c->chain, i + 1);
+		c->depth = i;
+		what[0] = '\0';
+		r = revocation_one(c, what, sizeof(what), &s1);
+		if (r != 0) {
+			at_depth(c, c->cert, i, what);
+			return r;
+		}
+		if (s1 && !soft) {
+			soft = 1;
+			if (i == 0)
+				snprintf(first_soft, sizeof(first_soft), "%s",
+				    what);
+			else {
+				char name[256];
+
+				fmt_name(X509_get_subject_name(c->cert), name,
+				    sizeof(name));
+				snprintf(first_soft, sizeof(first_soft),
+				    "issuer '%s' at depth %d: %s", name, i,
+				    what);
+			}
+		}
+		if (i == 0 && !s1)
+			snprintf(leaf_good, sizeof(leaf_good), "%s", what);
+	}
+	if (soft) {
+		scl_err_detail(c->detail, c->dlen, "%s", first_soft);
+		*ret_soft = 1;
+		return 0;
+	}
+	scl_err_detail(c->detail, c->dlen, "valid; revocation: %s%s",
+	    leaf_good, n > 2 ? " (issuing CAs too)" : "");
 	return 0;
 }
 
@@ -1110,6 +1517,7 @@ scl_certcheck_ex(const struct scl_config *cfg, X509 *cert, time_t now,
 		goto out;
 	}
 	c.cfg = cfg;
+	c.leaf = cert;
 	c.cert = cert;
 	c.now = now != 0 ? now : time(NULL);
 	c.flags = flags;
@@ -1121,17 +1529,24 @@ scl_certcheck_ex(const struct scl_config *cfg, X509 *cert, time_t now,
 		goto out;
 	if ((r = verify_chain(&c)) != 0)
 		goto out;
-	if ((r = check_usage(&c)) != 0)
+	if ((r = check_keys(&c)) != 0 || (r = check_purpose(&c)) != 0 ||
+	    (r = check_usage(&c)) != 0)
 		goto out;
 	scl_err_detail(detail, detail_len, "valid");
 	if ((r = check_revocation(&c, &soft)) != 0)
 		goto out;
+	if (c.weak_allowed && detail != NULL) {
+		size_t o = strnlen(detail, detail_len);
+
+		scl_err_detail(detail + o, detail_len - o, "; weak key "
+		    "accepted (allow_weak_keys = yes)");
+	}
 	if (ret_soft_failed != NULL)
 		*ret_soft_failed = soft;
 	r = 0;
 out:
 	ERR_clear_error();
-	X509_free(c.issuer);
+	sk_X509_pop_free(c.chain, X509_free);
 	X509_STORE_free(c.store);
 	scl_debug("%s: %s: %s", __func__, scl_err_name(r),
 	    detail != NULL ? detail : "");

@@ -68,6 +68,10 @@ static const struct key keys[] = {
 	{ "ocsp_url", T_URL, F(ocsp_url), 0, 0, 0 },
 	{ "revocation_timeout_ms", T_UINT, F(revocation_timeout_ms), 0,
 	    100, 60000 },
+	/* certificate and revocation rules (issue 12) */
+	{ "crl_grace", T_UINT, F(crl_grace_s), 0, 0, 30u * 24u * 3600u },
+	{ "ocsp_require_nonce", T_BOOL, F(ocsp_require_nonce), 0, 0, 0 },
+	{ "allow_weak_keys", T_BOOL, F(allow_weak_keys), 0, 0, 0 },
 	{ "mapping", T_MAPPING, F(mapping), F(n_mapping), 0, 0 },
 	{ "mapfile", T_PATH, F(mapfile), 0, 0, 0 },
 	{ "upn_domain", T_DOMAIN, F(upn_domain), 0, 0, 0 },
@@ -1025,7 +1029,7 @@ set_defaults(struct scl_config *c)
 	c->eku_smartcard_logon = 1;
 	c->eku_client_auth = 1;
 	c->eku_allow_none = 0;
-	c->crl = SCL_REVOCATION_SOFT_FAIL;
+	c->crl = SCL_REVOCATION_HARD_FAIL;
 	c->crl_fetch = 0;
 	c->ocsp = SCL_REVOCATION_OFF;
 	c->revocation_timeout_ms = 3000;

@@ -107,13 +107,20 @@ struct scl_config {
 	int eku_allow_none;		/* accept a cert with no EKU ext (default 0) */
 
 	/* revocation */
-	enum scl_revocation_mode crl;	/* default soft-fail */
+	enum scl_revocation_mode crl;	/* default hard-fail */
 	char *crl_dir;			/* *.pem / *.crl files */
 	char *crl_cache_dir;		/* downloaded CDP CRLs (default /var/cache/sclogin/crl) */
 	int crl_fetch;			/* download from CDP http:// URLs (default 0) */
 	enum scl_revocation_mode ocsp;	/* default off */
 	char *ocsp_url;			/* responder; NULL = use the AIA */
 	unsigned revocation_timeout_ms;	/* hard budget for all network (default 3000) */
+	/* certificate and revocation rules (issue 12) */
+	unsigned crl_grace_s;		/* `crl_grace`: s past nextUpdate a CRL
+					 * still counts as current (default 0) */
+	int ocsp_require_nonce;		/* refuse OCSP answers without our nonce,
+					 * no cached answers (default 0) */
+	int allow_weak_keys;		/* accept RSA < 2048, EC < P-256
+					 * (default 0; the module logs it) */
 
 	/* mapping */
 	enum scl_map_method mapping[8];	/* default: upn, mapfile, authorized, cn */

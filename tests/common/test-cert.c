@@ -260,7 +260,11 @@ test_piv_alg(void **state)
  * over the digest), and returns 7C { 82 <sig> } in 256-byte pieces with
  * 61xx / GET RESPONSE.
  */
-enum ga_mode { GA_OK, GA_CORRUPT, GA_OTHER_KEY, GA_SW_6982, GA_EMPTY };
+enum ga_mode { GA_OK, GA_CORRUPT, GA_OTHER_KEY, GA_SW_6982, GA_EMPTY,
+	GA_ECHO,	/* the challenge block back as the "signature" */
+	GA_PSS,		/* RSA-PSS over the digest for a PKCS#1 v1.5 request */
+	GA_BER,		/* a valid ECDSA signature, BER (long-form length) */
+};
 
 struct ga {
 	EVP_PKEY *key, *other;
@@ -310,6 +314,36 @@ card_sign(struct ga *g, uint8_t *sig, size_t cap)
 	assert_int_equal(EVP_PKEY_sign(ctx, sig, &n, g->in, g->in_len), 1);
 	EVP_PKEY_CTX_free(ctx);
 	return n;
+}
+
+/* The last 32 bytes of the PKCS#1 block are the SHA-256 digest. */
+static size_t
+card_sign_pss(struct ga *g, uint8_t *sig, size_t cap)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(g->key, NULL);
+	size_t n = cap;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx,
+	    RSA_PKCS1_PSS_PADDING), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()), 1);
+	assert_int_equal(EVP_PKEY_sign(ctx, sig, &n, g->in + g->in_len - 32,
+	    32), 1);
+	EVP_PKEY_CTX_free(ctx);
+	return n;
+}
+
+/* DER SEQUENCE with a short length -> the same with 81 LL (BER). */
+static size_t
+to_ber(uint8_t *sig, size_t len)
+{
+	assert_true(len >= 2 && len < 128 && sig[0] == 0x30 &&
+	    sig[1] == len - 2);
+	memmove(sig + 3, sig + 2, len - 2);
+	sig[1] = 0x81;
+	sig[2] = (uint8_t)(len - 2);
+	return len + 1;
 }
 
 static int
@@ -368,6 +402,14 @@ ga_fn(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	sig_len = g->mode == GA_EMPTY ? 0 : card_sign(g, sig, sizeof(sig));
 	if (g->mode == GA_CORRUPT)
 		sig[sig_len / 2] ^= 0x01;
+	if (g->mode == GA_ECHO) {
+		memcpy(sig, g->in, g->in_len);
+		sig_len = g->in_len;
+	}
+	if (g->mode == GA_PSS)
+		sig_len = card_sign_pss(g, sig, sizeof(sig));
+	if (g->mode == GA_BER)
+		sig_len = to_ber(sig, sig_len);
 	scl_wbuf_init(&w, g->out, sizeof(g->out));
 	scl_tlv_put_header(&w, 0x7C, scl_tlv_header_size(0x82, sig_len) +
 	    sig_len);
@@ -488,6 +530,39 @@ test_prove_p384(void **state)
 	    0, &g), SCL_ERR_SIG_INVALID);
 }
 
+/*
+ * Attacks the proof resists (#12 keeps them as tests): alice's
+ * certificate with bob's key, the challenge echoed back, RSA-PSS where
+ * PKCS#1 v1.5 was asked, a BER-encoded ECDSA signature, a P-384
+ * certificate on a card holding a P-256 key.
+ */
+static void
+test_prove_attacks(void **state)
+{
+	struct keys *k = *state;
+	EVP_PKEY *bob = gen_key("RSA", NULL, 2048);
+	struct ga g;
+
+	assert_int_equal(prove(k->rsa2048, bob, SCL_PIV_ALG_RSA2048,
+	    GA_OTHER_KEY, 0, &g), SCL_ERR_SIG_INVALID);
+	assert_int_equal(prove(k->rsa2048, NULL, SCL_PIV_ALG_RSA2048, GA_ECHO,
+	    0, &g), SCL_ERR_SIG_INVALID);
+	assert_int_equal(prove(k->p256, NULL, SCL_PIV_ALG_ECC256, GA_ECHO, 0,
+	    &g), SCL_ERR_SIG_INVALID);
+	assert_int_equal(prove(k->p384, NULL, SCL_PIV_ALG_ECC384, GA_ECHO, 0,
+	    &g), SCL_ERR_SIG_INVALID);
+	assert_int_equal(prove(k->rsa2048, NULL, SCL_PIV_ALG_RSA2048, GA_PSS,
+	    0, &g), SCL_ERR_SIG_INVALID);
+	/* the same signature in DER is fine: BER is what is refused */
+	assert_int_equal(prove(k->p256, NULL, SCL_PIV_ALG_ECC256, GA_OK, 0,
+	    &g), 0);
+	assert_int_equal(prove(k->p256, NULL, SCL_PIV_ALG_ECC256, GA_BER, 0,
+	    &g), SCL_ERR_SIG_INVALID);
+	assert_int_equal(prove(k->p384, k->p256, SCL_PIV_ALG_ECC384,
+	    GA_OTHER_KEY, 0, &g), SCL_ERR_SIG_INVALID);
+	EVP_PKEY_free(bob);
+}
+
 static void
 test_prove_card_errors(void **state)
 {
@@ -602,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_prove_rsa_other_key),
 		cmocka_unit_test(test_prove_p256),
 		cmocka_unit_test(test_prove_p384),
+		cmocka_unit_test(test_prove_attacks),
 		cmocka_unit_test(test_prove_card_errors),
 		cmocka_unit_test(test_prove_card_removed),
 		cmocka_unit_test(test_prove_unsupported),

@@ -46,6 +46,7 @@
 static struct rig *rig;
 static const char *module, *pki, *vcard, *test_module;
 static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
+static char defconf[PATH_MAX + 32];	/* issue 12: only what must be set */
 static char statedir[PATH_MAX + 32];
 static pid_t ocsp_pid = -1;
 static unsigned card_seq;
@@ -273,6 +274,30 @@ write_services(void)
 	    conf, m, conf);
 	e2e_write_service(svcdir, "sc-nocardonly",
 	    "auth required %s config=%s allow_card_only=no\n", m, conf);
+	/* issue 12 */
+	e2e_write_service(svcdir, "sc-default",
+	    "auth required %s config=%s\n", m, defconf);
+	e2e_write_service(svcdir, "sc-default-soft",
+	    "auth required %s config=%s crl=soft-fail\n", m, defconf);
+	e2e_write_service(svcdir, "sc-default-crl",
+	    "auth required %s config=%s crl_dir=%s/crl\n", m, defconf, pki);
+	e2e_write_service(svcdir, "sc-chain",
+	    "auth required %s config=%s ca_file=%s/chain.pem crl=hard-fail "
+	    "crl_dir=%s/crl-chain\n", m, conf, pki, pki);
+	{
+		static const char *const partial[] = { "delta", "reasons",
+			"onlyca", "idp-other", "indirect" };
+
+		for (size_t i = 0; i < sizeof(partial) / sizeof(partial[0]);
+		    i++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "sc-crl-%s", partial[i]);
+			e2e_write_service(svcdir, name, "auth required %s "
+			    "config=%s crl=hard-fail crl_dir=%s/crl-%s\n", m,
+			    conf, pki, partial[i]);
+		}
+	}
 }
 
 static int
@@ -648,6 +673,99 @@ test_revoked_ocsp(void **state)
 	bad_cert("alice-revoked", "sc-ocsp", "revoked", "reason=CERT_REVOKED");
 	insert(0, "alice");
 	auth("sc-ocsp", "alice", &good, PAM_SUCCESS);
+}
+
+/* ---- issue 12: what the default configuration must refuse ---- */
+
+/*
+ * #12: only ca_file (and the mapping) set, an empty crl_dir: a revoked
+ * certificate does not sign in (crl = hard-fail by default); soft-fail
+ * for a service is the weaker choice and lets it through.
+ */
+static void
+test_default_revocation(void **state)
+{
+	struct e2e_conv soft = { .pins = { "123456" } };
+	struct e2e_conv good = { .pins = { "123456" } };
+	long m;
+
+	bad_cert("alice-revoked", "sc-default", "could not be checked",
+	    "reason=CERT_REVOCATION_UNKNOWN");
+	insert(0, "alice-revoked");
+	auth("sc-default-soft", "alice", &soft, PAM_SUCCESS);
+	auth_refused("sc-default-crl", "alice", PAM_AUTH_ERR, "revoked");
+	teardown_cards(NULL);
+	insert(0, "alice");
+	m = e2e_log_mark(logpath);
+	auth_refused("sc-default", "alice", PAM_AUTH_ERR, NULL);
+	e2e_expect_log(logpath, m, "no current CRL from the issuer");
+	auth("sc-default-crl", "alice", &good, PAM_SUCCESS);
+}
+
+/* #12: a leaf under a revoked issuing CA; its sibling under a good one. */
+static void
+test_revoked_intermediate(void **state)
+{
+	struct e2e_conv good = { .pins = { "123456" } };
+	long m = e2e_log_mark(logpath);
+
+	bad_cert("alice-subrev", "sc-chain", "revoked", "reason=CERT_REVOKED");
+	e2e_expect_log(logpath, m, "at depth 1: revoked");
+	insert(0, "alice-sub");
+	auth("sc-chain", "alice", &good, PAM_SUCCESS);
+}
+
+/* #12: delta, partitioned and out-of-scope CRLs are never complete. */
+static void
+test_partial_crls(void **state)
+{
+	static const char *const svc[] = { "sc-crl-delta", "sc-crl-reasons",
+		"sc-crl-onlyca", "sc-crl-idp-other", "sc-crl-indirect" };
+	static const char *const why[] = { "is a delta CRL",
+		"partitioned by reason", "covers CA certificates only",
+		"distribution point that is not the certificate's CDP",
+		"is an indirect CRL" };
+
+	insert(0, "alice-revoked");
+	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++) {
+		long m = e2e_log_mark(logpath);
+
+		auth_refused(svc[i], "alice", PAM_AUTH_ERR,
+		    "could not be checked");
+		e2e_expect_log(logpath, m, "reason=CRL_INCOMPLETE");
+		e2e_expect_log(logpath, m, why[i]);
+	}
+}
+
+/*
+ * #12: an RSA-1024 certificate (on a card holding alice's RSA-2048 key:
+ * PIV cards and sclogin-vcard keep no 1024-bit keys; the certificate is
+ * refused before the PIN either way), and a leaf with CA:TRUE.
+ */
+static void
+test_weak_and_ca_leaf(void **state)
+{
+	char path[PATH_MAX + 64];
+	long m = e2e_log_mark(logpath);
+
+	snprintf(path, sizeof(path), "%s/card-%u-weak.state", dir,
+	    ++card_seq);
+	if (e2e_sh("'%s' init --state '%s' --seal-key '%s' >/dev/null && "
+	    "'%s' import --state '%s' --slot 9a --key '%s/alice.key.pem' "
+	    "--seal-key '%s' >/dev/null && '%s' import --state '%s' --slot 9a "
+	    "--cert '%s/alice-weak.cert.pem' --seal-key '%s' >/dev/null",
+	    vcard, path, rig_seal_key(rig), vcard, path, pki,
+	    rig_seal_key(rig), vcard, path, pki, rig_seal_key(rig)) < 0)
+		fail_msg("cannot make the RSA-1024 card");
+	assert_int_equal(rig_card_insert(rig, 0, path), 0);
+	auth_refused("sc", "alice", PAM_AUTH_ERR, "too weak");
+	e2e_expect_log(logpath, m, "reason=CERT_WEAK_KEY");
+	e2e_expect_log(logpath, m, "RSA 1024-bit key");
+	teardown_cards(NULL);
+	m = e2e_log_mark(logpath);
+	bad_cert("alice-ca", "sc", "not meant for signing in",
+	    "reason=CERT_IS_CA");
+	e2e_expect_log(logpath, m, "basicConstraints CA:TRUE");
 }
 
 static void
@@ -1164,6 +1282,12 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_bad_certs, teardown_cards),
 		cmocka_unit_test_teardown(test_revoked_crl, teardown_cards),
 		cmocka_unit_test_teardown(test_revoked_ocsp, teardown_cards),
+		cmocka_unit_test_teardown(test_default_revocation,
+		    teardown_cards),
+		cmocka_unit_test_teardown(test_revoked_intermediate,
+		    teardown_cards),
+		cmocka_unit_test_teardown(test_partial_crls, teardown_cards),
+		cmocka_unit_test_teardown(test_weak_and_ca_leaf, teardown_cards),
 		cmocka_unit_test_teardown(test_unmapped, teardown_cards),
 		cmocka_unit_test_teardown(test_card_only, teardown_cards),
 		cmocka_unit_test_teardown(test_two_cards, teardown_cards),
@@ -1235,6 +1359,24 @@ main(int argc, char **argv)
 	    "slots = 9e, 9a\n", pki, pki, statedir, dir);
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
 	e2e_write_file(path, "[global]\nocsp = requried\n");
+	/* issue 12: nothing about revocation or keys is set here */
+	snprintf(path, sizeof(path), "%s/crl-empty", dir);
+	if (mkdir(path, 0755) < 0) {
+		perror(path);
+		rig_stop(&rig);
+		return 1;
+	}
+	snprintf(defconf, sizeof(defconf), "%s/default.conf", dir);
+	e2e_write_file(defconf,
+	    "[global]\n"
+	    "ca_file = %s/ca.pem\n"
+	    "mapfile = %s/mapfile\n"
+	    "mapping = upn, mapfile\n"
+	    "upn_domain = example.test\n"
+	    "state_dir = %s\n"
+	    "crl_dir = %s/crl-empty\n"
+	    "crl_cache_dir = %s/crl-empty\n"
+	    "debug = yes\n", pki, pki, statedir, dir, dir);
 	write_services();
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
 	r = e2e_pam_run_tests(svcdir, logpath, tests,

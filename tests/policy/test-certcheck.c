@@ -469,6 +469,245 @@ test_crl(void **state)
 	scl_config_free(&c);
 }
 
+/* ---- issue 12: the shapes an attacker with a CA-issued cert tries ---- */
+
+static void
+expect(const struct scl_config *c, const char *name, time_t now, int want,
+    const char *text, int want_soft)
+{
+	char d[512] = "";
+	int soft, r = check(c, name, now, d, sizeof(d), &soft);
+
+	if (r != want)
+		fail_msg("%s: got %s (%s), want %s", name, scl_err_name(r), d,
+		    scl_err_name(want));
+	if (text != NULL && strstr(d, text) == NULL)
+		fail_msg("%s: detail '%s' lacks '%s'", name, d, text);
+	if (want_soft >= 0 && soft != want_soft)
+		fail_msg("%s: soft %d, want %d (%s)", name, soft, want_soft, d);
+}
+
+/* #12: RSA 1024 and P-224 leaves are refused unless allow_weak_keys. */
+static void
+test_weak_keys(void **state)
+{
+	struct scl_config *c = mkcfg(NULL);
+
+	(void)state;
+	expect(c, "alice-weak", NOW_FIXED, SCL_ERR_CERT_WEAK_KEY,
+	    "RSA 1024-bit key, below RSA 2048 / P-256 (allow_weak_keys = no)",
+	    -1);
+	expect(c, "alice-p224", NOW_FIXED, SCL_ERR_CERT_WEAK_KEY,
+	    "EC key on secp224r1 (224 bits)", -1);
+	expect(c, "carol", NOW_FIXED, 0, NULL, 0);
+	expect(c, "dave", NOW_FIXED, 0, NULL, 0);
+	scl_config_free(&c);
+	c = mkcfg("allow_weak_keys", "yes", NULL);
+	expect(c, "alice-weak", NOW_FIXED, 0,
+	    "valid; weak key accepted (allow_weak_keys = yes)", 0);
+	expect(c, "alice-p224", NOW_FIXED, 0, "weak key accepted", 0);
+	expect(c, "alice", NOW_FIXED, 0, "valid", 0);
+	scl_config_free(&c);
+}
+
+/* #12: a CA as sign-in certificate; the sslclient purpose. */
+static void
+test_ca_leaf(void **state)
+{
+	struct scl_config *c = mkcfg(NULL);
+	FILE *f;
+	X509 *x;
+	char d[256];
+	int soft;
+
+	(void)state;
+	expect(c, "alice-ca", NOW_FIXED, SCL_ERR_CERT_IS_CA,
+	    "the certificate is a CA (basicConstraints CA:TRUE)", -1);
+	expect(c, "alice-kcs", NOW_FIXED, SCL_ERR_CERT_IS_CA,
+	    "(keyUsage keyCertSign)", -1);
+	expect(c, "alice-nsserver", NOW_FIXED, SCL_ERR_CERT_PURPOSE,
+	    "nsCertType does not allow SSL client use", -1);
+	/* allow_weak_keys changes nothing of that */
+	scl_config_free(&c);
+	c = mkcfg("allow_weak_keys", "yes", "eku_allow_none", "yes", NULL);
+	expect(c, "alice-ca", NOW_FIXED, SCL_ERR_CERT_IS_CA, NULL, -1);
+	/* the trust anchor itself on a card */
+	assert_non_null(f = fopen(pki_path("ca.pem"), "r"));
+	assert_non_null(x = PEM_read_X509(f, NULL, NULL, NULL));
+	fclose(f);
+	assert_int_equal(scl_certcheck(c, x, NOW_FIXED, d, sizeof(d), &soft),
+	    SCL_ERR_CERT_IS_CA);
+	X509_free(x);
+	scl_config_free(&c);
+}
+
+/* #12: the intermediates are checked for revocation too. */
+static void
+test_chain_revocation(void **state)
+{
+	struct scl_config *c;
+
+	(void)state;
+	c = mkcfg("ca_file", pki_path("chain.pem"), "crl", "hard-fail",
+	    "crl_dir", pki_path("crl-chain"), NULL);
+	expect(c, "alice-sub", NOW_FIXED, 0,
+	    "valid; revocation: CRL good (issuing CAs too)", 0);
+	expect(c, "alice-subrev", NOW_FIXED, SCL_ERR_CERT_REVOKED,
+	    "issuer 'CN=sclogin Test Revoked Issuing CA,O=sclogin Test' at "
+	    "depth 1: revoked 2024-06-01T00:00:00Z (cACompromise), per CRL",
+	    -1);
+	expect(c, "alice", NOW_FIXED, 0, "valid; revocation: CRL good", 0);
+	expect(c, "alice-revoked", NOW_FIXED, SCL_ERR_CERT_REVOKED, NULL, -1);
+	scl_config_free(&c);
+	/* the issuing CA's CRL alone says nothing about the CA itself */
+	c = mkcfg("ca_file", pki_path("chain.pem"), "crl", "hard-fail",
+	    "crl_dir", pki_path("crl-sub-only"), NULL);
+	expect(c, "alice-sub", NOW_FIXED, SCL_ERR_CERT_REVOCATION_UNKNOWN,
+	    "issuer 'CN=sclogin Test Issuing CA,O=sclogin Test' at depth 1: "
+	    "no current CRL", -1);
+	expect(c, "alice-subrev", NOW_FIXED, SCL_ERR_CERT_REVOCATION_UNKNOWN,
+	    NULL, -1);
+	scl_config_free(&c);
+	c = mkcfg("ca_file", pki_path("chain.pem"), "crl", "soft-fail",
+	    "crl_dir", pki_path("crl-sub-only"), NULL);
+	expect(c, "alice-sub", NOW_FIXED, 0, "at depth 1", 1);
+	scl_config_free(&c);
+	/* OCSP for the chain: the responder knows the revoked CA */
+	c = mkcfg("ca_file", pki_path("chain.pem"), "crl", "hard-fail",
+	    "crl_dir", pki_path("crl-chain"), "ocsp", "soft-fail",
+	    "ocsp_url", "http://127.0.0.1:18892/", "revocation_timeout_ms",
+	    "300", NULL);
+	expect(c, "alice-subrev", NOW_FIXED, SCL_ERR_CERT_REVOKED, "depth 1",
+	    -1);
+	scl_config_free(&c);
+}
+
+/* #12: partial CRLs never count as complete. */
+static void
+test_crl_partial(void **state)
+{
+	static const struct {
+		const char *dir;
+		const char *why;
+	} partial[] = {
+		{ "crl-delta", "is a delta CRL" },
+		{ "crl-reasons", "is partitioned by reason (onlySomeReasons)" },
+		{ "crl-onlyca", "covers CA certificates only "
+		    "(onlyContainsCACerts)" },
+		{ "crl-idp-other", "has a distribution point that is not the "
+		    "certificate's CDP" },
+		{ "crl-indirect", "is an indirect CRL" },
+	};
+	struct scl_config *c;
+	char both[128], cmd[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(partial) / sizeof(partial[0]); i++) {
+		char want[160];
+
+		snprintf(want, sizeof(want), "no complete CRL from the issuer: "
+		    "the one found %s, hard-fail", partial[i].why);
+		c = mkcfg("crl", "hard-fail", "crl_dir",
+		    pki_path(partial[i].dir), NULL);
+		expect(c, "alice-revoked", NOW_FIXED, SCL_ERR_CRL_INCOMPLETE,
+		    want, -1);
+		expect(c, "alice", NOW_FIXED, SCL_ERR_CRL_INCOMPLETE, NULL, -1);
+		scl_config_free(&c);
+		c = mkcfg("crl", "soft-fail", "crl_dir",
+		    pki_path(partial[i].dir), NULL);
+		expect(c, "alice", NOW_FIXED, 0, partial[i].why, 1);
+		scl_config_free(&c);
+	}
+	/* honoured scopes: an IDP naming the CDP, user certs only */
+	c = mkcfg("crl", "hard-fail", "crl_dir", pki_path("crl-idp-match"),
+	    NULL);
+	expect(c, "alice", NOW_FIXED, 0, "CRL good", 0);
+	expect(c, "alice-revoked", NOW_FIXED, SCL_ERR_CERT_REVOKED, NULL, -1);
+	scl_config_free(&c);
+	c = mkcfg("crl", "hard-fail", "crl_dir", pki_path("crl-onlyuser"),
+	    NULL);
+	expect(c, "alice", NOW_FIXED, 0, "CRL good", 0);
+	expect(c, "alice-revoked", NOW_FIXED, SCL_ERR_CERT_REVOKED, NULL, -1);
+	scl_config_free(&c);
+	/* ... but a user-certs-only CRL says nothing about a CA */
+	snprintf(both, sizeof(both), "%s/onlyuser-chain", tmpdir);
+	snprintf(cmd, sizeof(cmd), "mkdir '%s' && cp '%s'/* '%s' && "
+	    "cp '%s'/* '%s'", both, pki_path("crl-onlyuser"), both,
+	    pki_path("crl-sub-only"), both);
+	assert_int_equal(system(cmd), 0);
+	c = mkcfg("ca_file", pki_path("chain.pem"), "crl", "hard-fail",
+	    "crl_dir", both, NULL);
+	expect(c, "alice-sub", NOW_FIXED, SCL_ERR_CRL_INCOMPLETE,
+	    "at depth 1: no complete CRL from the issuer: the one found covers "
+	    "end-entity certificates only", -1);
+	scl_config_free(&c);
+	/* a complete CRL next to a partial one settles it */
+	c = mkcfg("crl", "hard-fail", "crl_dir", pki_path("crl-chain"), NULL);
+	expect(c, "alice", NOW_FIXED, 0, "CRL good", 0);
+	scl_config_free(&c);
+}
+
+/* #12: a CRL past nextUpdate + crl_grace is stale, said as such. */
+static void
+test_crl_stale(void **state)
+{
+	const time_t next = 1735689600;		/* 2025-01-01T00:00:00Z */
+	struct scl_config *c;
+
+	(void)state;
+	c = mkcfg("crl", "hard-fail", "crl_dir", pki_path("crl-stale"), NULL);
+	expect(c, "alice", next - 1, 0, "CRL good", 0);
+	expect(c, "alice", next + 1, SCL_ERR_CRL_STALE,
+	    "the issuer's CRL is stale: nextUpdate 2025-01-01T00:00:00Z, "
+	    "crl_grace 0 s, hard-fail", -1);
+	expect(c, "alice", NOW_FIXED, SCL_ERR_CRL_STALE, NULL, -1);
+	/* a stale CRL still revokes */
+	expect(c, "alice-revoked", NOW_FIXED, SCL_ERR_CERT_REVOKED, NULL, -1);
+	scl_config_free(&c);
+	c = mkcfg("crl", "hard-fail", "crl_dir", pki_path("crl-stale"),
+	    "crl_grace", "7200", NULL);
+	expect(c, "alice", next + 7199, 0, "CRL good", 0);
+	expect(c, "alice", next + 7201, SCL_ERR_CRL_STALE, "crl_grace 7200 s",
+	    -1);
+	scl_config_free(&c);
+	c = mkcfg("crl", "soft-fail", "crl_dir", pki_path("crl-stale"), NULL);
+	expect(c, "alice", NOW_FIXED, 0, "stale", 1);
+	scl_config_free(&c);
+}
+
+/* #12: with nothing but ca_file set, revocation is hard-fail. */
+static void
+test_default_hard_fail(void **state)
+{
+	struct scl_config *c = NULL;
+	char err[256], empty[128];
+
+	(void)state;
+	snprintf(empty, sizeof(empty), "%s/empty-default", tmpdir);
+	assert_int_equal(mkdir(empty, 0755), 0);
+	assert_int_equal(scl_config_defaults(&c), 0);
+	assert_int_equal(c->crl, SCL_REVOCATION_HARD_FAIL);
+	assert_int_equal(c->crl_grace_s, 0);
+	assert_int_equal(c->ocsp_require_nonce, 0);
+	assert_int_equal(c->allow_weak_keys, 0);
+	assert_int_equal(scl_config_set(c, "ca_file", pki_path("ca.pem"), err,
+	    sizeof(err)), 0);
+	assert_int_equal(scl_config_set(c, "crl_dir", empty, err,
+	    sizeof(err)), 0);
+	assert_int_equal(scl_config_set(c, "crl_cache_dir", "", err,
+	    sizeof(err)), 0);
+	expect(c, "alice-revoked", NOW_FIXED, SCL_ERR_CERT_REVOCATION_UNKNOWN,
+	    "no current CRL from the issuer in crl_dir or crl_cache_dir, "
+	    "hard-fail", -1);
+	expect(c, "alice", NOW_FIXED, SCL_ERR_CERT_REVOCATION_UNKNOWN, NULL,
+	    -1);
+	assert_int_equal(scl_config_set(c, "crl_dir", pki_path("crl"), err,
+	    sizeof(err)), 0);
+	expect(c, "alice", NOW_FIXED, 0, "CRL good", 0);
+	expect(c, "alice-revoked", NOW_FIXED, SCL_ERR_CERT_REVOKED, NULL, -1);
+	scl_config_free(&c);
+}
+
 /* Mutated certificates: nothing crashes, and no mutant of the signed
  * part is accepted. */
 static void
@@ -664,6 +903,56 @@ test_ocsp_cache(void **state)
 	scl_config_free(&c);
 }
 
+/*
+ * #12: ocsp_require_nonce.  A response without our nonce (a pre-signed
+ * one, as RFC 5019 responders and CDNs serve) is accepted by default and
+ * refused with the key; cached answers are not used with it.
+ */
+static void
+test_ocsp_nonce(void **state)
+{
+	struct scl_config *c;
+	char resp[128], cache[128], cmd[1024], d[256];
+	int soft;
+	pid_t pid;
+
+	(void)state;
+	snprintf(resp, sizeof(resp), "%s/nononce.der", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && openssl ocsp -index index.txt "
+	    "-CA ca.pem -rsigner ocsp.pem -rkey ocsp.key -issuer ca.pem "
+	    "-cert alice.cert.pem -no_nonce -respout '%s' >/dev/null 2>&1",
+	    pki, resp);
+	assert_int_equal(system(cmd), 0);
+	pid = start_http(PORT_OTHER, resp);
+	c = mkcfg("ocsp", "hard-fail", "ocsp_url", "http://127.0.0.1:18890/",
+	    NULL);
+	expect(c, "alice", 0, 0, "OCSP good", 0);
+	scl_config_free(&c);
+	c = mkcfg("ocsp", "hard-fail", "ocsp_url", "http://127.0.0.1:18890/",
+	    "ocsp_require_nonce", "yes", NULL);
+	expect(c, "alice", 0, SCL_ERR_CERT_REVOCATION_UNKNOWN,
+	    "OCSP response without our nonce (ocsp_require_nonce = yes)", -1);
+	scl_config_free(&c);
+	stop(pid);
+
+	/* the real responder echoes the nonce: fine with the key */
+	snprintf(cache, sizeof(cache), "%s/nonce-cache", tmpdir);
+	assert_int_equal(mkdir(cache, 0755), 0);
+	pid = start_ocsp(PORT_OCSP, pki_path("ocsp.pem"), pki_path("ocsp.key"));
+	c = mkcfg("ocsp", "hard-fail", "ocsp_require_nonce", "yes",
+	    "crl_cache_dir", cache, NULL);
+	expect(c, "alice", 0, 0, "OCSP good", 0);
+	stop(pid);
+	/* responder gone: no cached answer with the key ... */
+	expect(c, "alice", 0, SCL_ERR_CERT_REVOCATION_UNKNOWN, "unreachable",
+	    -1);
+	scl_config_free(&c);
+	/* ... the cache holds without it */
+	c = mkcfg("ocsp", "hard-fail", "crl_cache_dir", cache, NULL);
+	assert_int_equal(check(c, "alice", 0, d, sizeof(d), &soft), 0);
+	scl_config_free(&c);
+}
+
 static void
 test_cdp_fetch(void **state)
 {
@@ -793,9 +1082,16 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_eku_config, teardown),
 		cmocka_unit_test_teardown(test_trust_config, teardown),
 		cmocka_unit_test_teardown(test_crl, teardown),
+		cmocka_unit_test_teardown(test_weak_keys, teardown),
+		cmocka_unit_test_teardown(test_ca_leaf, teardown),
+		cmocka_unit_test_teardown(test_chain_revocation, teardown),
+		cmocka_unit_test_teardown(test_crl_partial, teardown),
+		cmocka_unit_test_teardown(test_crl_stale, teardown),
+		cmocka_unit_test_teardown(test_default_hard_fail, teardown),
 		cmocka_unit_test_teardown(test_mutations, teardown),
 		cmocka_unit_test_teardown(test_ocsp, teardown),
 		cmocka_unit_test_teardown(test_ocsp_cache, teardown),
+		cmocka_unit_test_teardown(test_ocsp_nonce, teardown),
 		cmocka_unit_test_teardown(test_cdp_fetch, teardown),
 		cmocka_unit_test_teardown(test_budget, teardown),
 	};

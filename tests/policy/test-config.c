@@ -72,7 +72,10 @@ test_defaults(void **state)
 	assert_int_equal(c->eku_smartcard_logon, 1);
 	assert_int_equal(c->eku_client_auth, 1);
 	assert_int_equal(c->eku_allow_none, 0);
-	assert_int_equal(c->crl, SCL_REVOCATION_SOFT_FAIL);
+	assert_int_equal(c->crl, SCL_REVOCATION_HARD_FAIL);	/* #12 */
+	assert_int_equal(c->crl_grace_s, 0);
+	assert_int_equal(c->ocsp_require_nonce, 0);
+	assert_int_equal(c->allow_weak_keys, 0);
 	assert_int_equal(c->ocsp, SCL_REVOCATION_OFF);
 	assert_null(c->ocsp_url);
 	assert_int_equal(c->revocation_timeout_ms, 3000);
@@ -319,6 +322,16 @@ static const struct err_case err_cases[] = {
 	{ "[global]\nrevocation_timeout_ms = 3s\n", NULL,
 	    "t.conf:2: revocation_timeout_ms = '3s': expected a whole number "
 	    "in the allowed range" },
+	/* #12: crl_grace in seconds, at most 30 days */
+	{ "[global]\ncrl_grace = 2592001\n", NULL,
+	    "t.conf:2: crl_grace = '2592001': expected a whole number in the "
+	    "allowed range" },
+	{ "[global]\ncrl_grace = 1h\n", NULL,
+	    "t.conf:2: crl_grace = '1h': expected a whole number in the "
+	    "allowed range" },
+	{ "[global]\nallow_weak_keys = maybe\n", NULL,
+	    "t.conf:2: allow_weak_keys = 'maybe': expected yes, no, true, "
+	    "false, 1 or 0" },
 	{ "[global]\nwait_for_card = -1\n", NULL,
 	    "t.conf:2: wait_for_card = '-1': expected a whole number in the "
 	    "allowed range" },
