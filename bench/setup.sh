@@ -152,6 +152,7 @@ ca_file = $pki/ca.pem
 crl = off
 ocsp = off
 mapping = upn, cn
+upn_domain = example.test
 mapfile = $c/sclogin/mapfile
 state_dir = $c/sclogin/state
 EOF

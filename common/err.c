@@ -128,6 +128,8 @@ static const struct err_entry errs[] = {
 	    "the card belongs to another user" },
 	{ SCL_ERR_DIRECTORY_UNREACHABLE, "DIRECTORY_UNREACHABLE",
 	    "no directory server answered and no offline mapping is usable" },
+	{ SCL_ERR_MAP_CONFLICT, "MAP_CONFLICT",
+	    "two mapping methods link the certificate to different users" },
 };
 
 static const struct err_entry *

@@ -94,6 +94,8 @@ enum scl_err {
 	SCL_ERR_WRONG_USER = -506,	/* card maps to someone else */
 	SCL_ERR_DIRECTORY_UNREACHABLE = -507, /* no directory server answered
 					       * (and no usable offline cache) */
+	SCL_ERR_MAP_CONFLICT = -508,	/* two mapping methods name different
+					 * users for one certificate */
 };
 
 /* Stable name without prefix ("PIN_WRONG"); "UNKNOWN" for codes not listed. */

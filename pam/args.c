@@ -172,6 +172,9 @@ scl_pam_config(const struct scl_pam_args *args, const char *service,
 			goto out;
 		}
 	}
+	if (args->n_overrides > 0 &&
+	    (r = scl_config_validate(cfg, errbuf, errlen)) != 0)
+		goto out;
 	if (args->key_mask != 0)
 		cfg->slots = args->key_mask;
 	if (args->debug)

@@ -84,6 +84,7 @@ auth_code(enum scl_err e)
 	case SCL_ERR_DENIED:
 	case SCL_ERR_PIN_POLICY:
 	case SCL_ERR_WRONG_USER:
+	case SCL_ERR_MAP_CONFLICT:
 		return PAM_AUTH_ERR;
 	}
 	return PAM_SERVICE_ERR;
@@ -251,6 +252,9 @@ user_sentence(enum scl_err e)
 		return "The new PIN does not meet the PIN policy.";
 	case SCL_ERR_WRONG_USER:
 		return "This smart card belongs to another account.";
+	case SCL_ERR_MAP_CONFLICT:
+		return "This smart card is linked to different accounts by "
+		    "different rules. Contact your administrator.";
 	case SCL_ERR_DIRECTORY_UNREACHABLE:
 		return "The directory that links smart cards to accounts "
 		    "cannot be reached. Try again later or use another "

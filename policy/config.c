@@ -19,7 +19,7 @@ enum key_type {
 	T_PATH,		/* absolute path, empty = unset */
 	T_NAME,		/* a user or group name, empty = unset */
 	T_URL,		/* http:// URL, empty = unset */
-	T_DOMAIN,	/* DNS domain, empty = unset */
+	T_DOMAINS,	/* comma-separated DNS domains: like T_LIST */
 	T_BOOL,
 	T_UINT,
 	T_REVOCATION,
@@ -74,7 +74,7 @@ static const struct key keys[] = {
 	{ "allow_weak_keys", T_BOOL, F(allow_weak_keys), 0, 0, 0 },
 	{ "mapping", T_MAPPING, F(mapping), F(n_mapping), 0, 0 },
 	{ "mapfile", T_PATH, F(mapfile), 0, 0, 0 },
-	{ "upn_domain", T_DOMAIN, F(upn_domain), 0, 0, 0 },
+	{ "upn_domain", T_DOMAINS, F(upn_domain), F(n_upn_domain), 0, 0 },
 	{ "allow_card_only", T_BOOL, F(allow_card_only), 0, 0, 0 },
 	{ "slots", T_SLOTS, F(slots), 0, 0, 0 },
 	{ "wait_for_card", T_UINT, F(wait_for_card_s), 0, 0, 3600 },
@@ -300,7 +300,6 @@ free_fields(struct scl_config *c)
 		case T_PATH:
 		case T_NAME:
 		case T_URL:
-		case T_DOMAIN:
 		case T_TEXT:
 		case T_ATTR: {
 			char **sp = (char **)(void *)(base + keys[k].off);
@@ -313,6 +312,7 @@ free_fields(struct scl_config *c)
 		case T_LDAP_URIS:
 		case T_BACKENDS:
 		case T_PATH_LIST:
+		case T_DOMAINS:
 			list_clear((char **)(void *)(base + keys[k].off),
 			    (size_t *)(void *)(base + keys[k].off_n));
 			break;
@@ -636,6 +636,18 @@ check_domain(const char *s)
 	return 1;
 }
 
+static int
+check_domain_item(const char *s, size_t len)
+{
+	char d[254];
+
+	if (len >= sizeof(d))
+		return 0;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return check_domain(d);
+}
+
 /*
  * Parse value for key k into *ret.  On error returns SCL_ERR_CONFIG with a
  * static explanation in *why (or SCL_ERR_NOMEM); *ret then holds nothing.
@@ -677,9 +689,12 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 			goto out;
 		}
 		break;
-	case T_DOMAIN:
-		if (*value != '\0' && !check_domain(value)) {
-			*why = "expected a domain name (example.com)";
+	case T_DOMAINS:
+		if ((r = split_list(value, SCL_CONFIG_LIST_MAX, v.list, &v.n,
+		    check_domain_item, why)) != 0) {
+			if (r == SCL_ERR_CONFIG)
+				*why = "expected a list of domain names "
+				    "(example.com, corp.example.com)";
 			goto out;
 		}
 		break;
@@ -857,7 +872,7 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 	}
 	}
 	if (k->type == T_PATH || k->type == T_NAME || k->type == T_URL ||
-	    k->type == T_DOMAIN || k->type == T_TEXT || k->type == T_ATTR) {
+	    k->type == T_TEXT || k->type == T_ATTR) {
 		if (*value != '\0' && (v.s = strdup(value)) == NULL) {
 			r = SCL_ERR_NOMEM;
 			goto out;
@@ -881,7 +896,6 @@ store_value(const struct key *k, struct scl_config *c, struct val *v)
 	case T_PATH:
 	case T_NAME:
 	case T_URL:
-	case T_DOMAIN:
 	case T_TEXT:
 	case T_ATTR:
 		free(*(char **)(void *)p);
@@ -930,7 +944,8 @@ store_value(const struct key *k, struct scl_config *c, struct val *v)
 	case T_LIST:
 	case T_LDAP_URIS:
 	case T_BACKENDS:
-	case T_PATH_LIST: {
+	case T_PATH_LIST:
+	case T_DOMAINS: {
 		char **list = (char **)(void *)p;
 		size_t *n = (size_t *)(void *)((uint8_t *)c + k->off_n);
 
@@ -961,7 +976,6 @@ move_value(const struct key *k, struct scl_config *dst,
 	case T_PATH:
 	case T_NAME:
 	case T_URL:
-	case T_DOMAIN:
 	case T_TEXT:
 	case T_ATTR:
 		free(*(char **)(void *)d);
@@ -971,7 +985,8 @@ move_value(const struct key *k, struct scl_config *dst,
 	case T_LIST:
 	case T_LDAP_URIS:
 	case T_BACKENDS:
-	case T_PATH_LIST: {
+	case T_PATH_LIST:
+	case T_DOMAINS: {
 		size_t *dn = (size_t *)(void *)((uint8_t *)dst + k->off_n);
 		size_t *sn = (size_t *)(void *)((uint8_t *)src + k->off_n);
 
@@ -1033,11 +1048,9 @@ set_defaults(struct scl_config *c)
 	c->crl_fetch = 0;
 	c->ocsp = SCL_REVOCATION_OFF;
 	c->revocation_timeout_ms = 3000;
-	c->mapping[0] = SCL_MAP_UPN;
-	c->mapping[1] = SCL_MAP_MAPFILE;
-	c->mapping[2] = SCL_MAP_AUTHORIZED;
-	c->mapping[3] = SCL_MAP_CN;
-	c->n_mapping = 4;
+	c->mapping[0] = SCL_MAP_MAPFILE;
+	c->mapping[1] = SCL_MAP_AUTHORIZED;
+	c->n_mapping = 2;
 	c->allow_card_only = 1;
 	c->slots = SCL_SIGNIN_KEY_9A;
 	c->wait_for_card_s = 0;
@@ -1392,6 +1405,22 @@ key_index(enum key_type t)
 }
 
 int
+scl_config_validate(const struct scl_config *cfg, char *errbuf, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->n_mapping && i < N_MAP_MAX; i++) {
+		if (cfg->mapping[i] == SCL_MAP_UPN && cfg->n_upn_domain == 0) {
+			scl_err_detail(errbuf, errlen, "mapping = upn needs "
+			    "upn_domain = your domains (a certificate names "
+			    "any domain it likes: without the list, "
+			    "alice@any.domain would sign in as alice); set "
+			    "upn_domain, or take upn out of mapping");
+			return SCL_ERR_CONFIG;
+		}
+	}
+	return 0;
+}
+
+int
 scl_config_parse_buffer(const char *name, const void *buf, size_t len,
     const char *service, struct scl_config **ret_cfg, char *errbuf,
     size_t errlen)
@@ -1454,6 +1483,13 @@ scl_config_parse_buffer(const char *name, const void *buf, size_t len,
 		    "greater than pin_max_length %u", name, at,
 		    cfg->pin_policy.min_len, cfg->pin_policy.max_len);
 		r = SCL_ERR_CONFIG;
+		goto out;
+	}
+	if ((r = scl_config_validate(cfg, errbuf, errlen)) != 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", errbuf != NULL ? errbuf : "");
+		scl_err_detail(errbuf, errlen, "%s: %s", name, why);
 		goto out;
 	}
 	*ret_cfg = cfg;

@@ -123,10 +123,12 @@ struct scl_config {
 					 * (default 0; the module logs it) */
 
 	/* mapping */
-	enum scl_map_method mapping[8];	/* default: upn, mapfile, authorized, cn */
+	enum scl_map_method mapping[8];	/* default: mapfile, authorized */
 	size_t n_mapping;
 	char *mapfile;			/* default /etc/sclogin/mapping */
-	char *upn_domain;		/* if set, UPN must be user@<domain> */
+	char *upn_domain[SCL_CONFIG_LIST_MAX];	/* UPN must be user@<one of
+						 * them>; required by upn */
+	size_t n_upn_domain;
 	int allow_card_only;		/* no user name: take it from the card (default 1) */
 	unsigned slots;			/* SCL_SIGNIN_KEY_* read at sign-in
 					 * (default 9A) */
@@ -202,6 +204,16 @@ struct scl_config {
  */
 int scl_config_load(const char *path, const char *service, int check_owner,
     struct scl_config **ret_cfg, char *errbuf, size_t errlen);
+
+/*
+ * Rules between keys, checked once every source is applied (the file, its
+ * service section, then module arguments): `upn` in mapping needs
+ * upn_domain.  0, or SCL_ERR_CONFIG with the sentence that fixes it in
+ * errbuf.  scl_config_load and scl_config_parse_buffer call it; callers that
+ * apply scl_config_set afterwards call it again.
+ */
+int scl_config_validate(const struct scl_config *cfg, char *errbuf,
+    size_t errlen);
 
 /* Defaults only (never fails except on NOMEM). */
 int scl_config_defaults(struct scl_config **ret_cfg);

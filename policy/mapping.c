@@ -25,6 +25,7 @@
 #include "file.h"
 #include "hex.h"
 #include "log.h"
+#include "logindefs.h"
 #include "mapping.h"
 
 #define NAMES_MAX 16		/* UPNs, e-mails or CNs taken from one cert */
@@ -50,6 +51,8 @@ struct ctx {
 	const char *only_user;
 	unsigned kinds;			/* 1 << SCL_MAPFILE_* accepted */
 	struct scl_user_list *out;
+	uid_t uid_min;			/* 0: not read yet (login.defs) */
+	char skipped[160];		/* the last name-derived user refused */
 };
 
 void
@@ -210,9 +213,12 @@ out:
 	return r;
 }
 
-/* 1 and *ret_uid when the user exists, else 0. */
+/*
+ * 1 and *ret_uid (and *ret_nologin: its shell refuses logins) when the
+ * user exists, else 0.
+ */
 static int
-user_exists(const char *user, uid_t *ret_uid)
+user_exists(const char *user, uid_t *ret_uid, int *ret_nologin)
 {
 	struct passwd pw, *res = NULL;
 	char *buf = NULL;
@@ -231,8 +237,10 @@ user_exists(const char *user, uid_t *ret_uid)
 			continue;
 		}
 		ok = (e == 0 && res != NULL);
-		if (ok)
+		if (ok) {
 			*ret_uid = pw.pw_uid;
+			*ret_nologin = scl_shell_refuses_login(pw.pw_shell);
+		}
 		break;
 	}
 	free(buf);
@@ -241,9 +249,10 @@ user_exists(const char *user, uid_t *ret_uid)
 
 /*
  * Add user (n bytes) to the list if it exists and is not there yet.
- * implicit: the name comes from the certificate itself (upn, cn, email),
- * which never maps to uid 0: root needs an explicit mapfile or
- * authorized_certs rule.
+ * implicit: the name comes from the certificate itself (upn, cn, email)
+ * or the directory, which never maps to a system account (uid 0, uid
+ * below login.defs' UID_MIN, a nologin or false shell): those need an
+ * explicit mapfile or authorized_certs rule.
  */
 static int
 add_user(struct ctx *c, const char *user, size_t n, int implicit)
@@ -251,7 +260,7 @@ add_user(struct ctx *c, const char *user, size_t n, int implicit)
 	struct scl_user_list *l = c->out;
 	char *u = NULL;
 	uid_t uid = (uid_t)-1;
-	int r = SCL_ERR_INTERNAL;
+	int nologin = 0, r = SCL_ERR_INTERNAL;
 
 	if (!valid_user(user, n)) {
 		r = 0;
@@ -261,25 +270,27 @@ add_user(struct ctx *c, const char *user, size_t n, int implicit)
 		r = SCL_ERR_NOMEM;
 		goto out;
 	}
-	if (c->only_user != NULL && strcmp(c->only_user, u) != 0) {
-		r = 0;
-		goto out;
-	}
 	for (size_t i = 0; i < l->n; i++) {
 		if (strcmp(l->users[i], u) == 0) {
 			r = 0;
 			goto out;
 		}
 	}
-	if (!user_exists(u, &uid)) {
+	if (!user_exists(u, &uid, &nologin)) {
 		scl_debug("%s: user '%s' does not exist, ignoring", __func__,
 		    u);
 		r = 0;
 		goto out;
 	}
-	if (implicit && uid == 0) {
-		scl_debug("%s: name-derived mapping to uid 0 ('%s'), ignoring",
-		    __func__, u);
+	if (implicit && c->uid_min == 0)
+		c->uid_min = scl_logindefs_uid_min(NULL);
+	if (implicit && (uid == 0 || uid < c->uid_min || nologin)) {
+		snprintf(c->skipped, sizeof(c->skipped), "'%s' is a system "
+		    "account (uid %u%s%s): a name in a certificate never maps "
+		    "to one, only a mapfile rule does", u, (unsigned)uid,
+		    uid < c->uid_min ? " < UID_MIN " : ", nologin shell",
+		    uid < c->uid_min ? "of login.defs" : "");
+		scl_debug("%s: %s", __func__, c->skipped);
 		r = 0;
 		goto out;
 	}
@@ -295,18 +306,26 @@ out:
 	return r;
 }
 
-/* The local part of each address, if dom is NULL or its domain (any case). */
+/*
+ * The local part of each address, if doms is NULL or its domain is one of
+ * doms (any case).
+ */
 static int
-map_local_parts(struct ctx *c, char *const *addrs, size_t n, const char *dom)
+map_local_parts(struct ctx *c, char *const *addrs, size_t n,
+    char *const *doms, size_t n_doms)
 {
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *a = addrs[i], *at = strrchr(a, '@');
+		int listed = doms == NULL;
 
 		if (at == NULL)
 			continue;
-		if (dom != NULL && strcasecmp(at + 1, dom) != 0)
+		for (size_t d = 0; doms != NULL && d < n_doms; d++)
+			if (strcasecmp(at + 1, doms[d]) == 0)
+				listed = 1;
+		if (!listed)
 			continue;
 		if ((r = add_user(c, a, (size_t)(at - a), 1)) != 0)
 			return r;
@@ -317,13 +336,16 @@ map_local_parts(struct ctx *c, char *const *addrs, size_t n, const char *dom)
 static int
 map_upn(struct ctx *c)
 {
-	return map_local_parts(c, c->f->upn, c->f->n_upn, c->cfg->upn_domain);
+	if (c->cfg->n_upn_domain == 0)
+		return SCL_ERR_CONFIG;	/* scl_config_validate refuses it */
+	return map_local_parts(c, c->f->upn, c->f->n_upn, c->cfg->upn_domain,
+	    c->cfg->n_upn_domain);
 }
 
 static int
 map_email(struct ctx *c)
 {
-	return map_local_parts(c, c->f->email, c->f->n_email, NULL);
+	return map_local_parts(c, c->f->email, c->f->n_email, NULL, 0);
 }
 
 static int
@@ -789,15 +811,83 @@ map_directory(struct ctx *c, X509 *cert, char *detail, size_t dlen)
 }
 
 static int
+run_method(struct ctx *c, enum scl_map_method m, X509 *cert, char *detail,
+    size_t dlen)
+{
+	switch (m) {
+	case SCL_MAP_UPN:
+		return map_upn(c);
+	case SCL_MAP_CN:
+		return map_cn(c);
+	case SCL_MAP_EMAIL:
+		return map_email(c);
+	case SCL_MAP_SUBJECT:
+		c->kinds = 1u << SCL_MAPFILE_SUBJECT;
+		return map_mapfile(c, detail, dlen);
+	case SCL_MAP_FINGERPRINT:
+		c->kinds = 1u << SCL_MAPFILE_SHA256;
+		return map_mapfile(c, detail, dlen);
+	case SCL_MAP_MAPFILE:
+		c->kinds = 1u << SCL_MAPFILE_SUBJECT | 1u << SCL_MAPFILE_SHA256 |
+		    1u << SCL_MAPFILE_UPN | 1u << SCL_MAPFILE_EMAIL;
+		return map_mapfile(c, detail, dlen);
+	case SCL_MAP_AUTHORIZED:
+		return map_authorized(c);
+	case SCL_MAP_DIRECTORY:
+		return map_directory(c, cert, detail, dlen);
+	}
+	scl_err_detail(detail, dlen, "unknown mapping method %d", (int)m);
+	return SCL_ERR_CONFIG;
+}
+
+static int
+list_has(const struct scl_user_list *l, const char *u)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->users[i], u) == 0)
+			return 1;
+	return 0;
+}
+
+/* Why a certificate with these names maps to nobody, for the log. */
+static void
+explain_none(const struct scl_config *cfg, const struct facts *f,
+    const struct ctx *c, const char *only_user, char *detail, size_t dlen)
+{
+	int has_upn = 0, has_cn = 0;
+
+	for (size_t i = 0; i < cfg->n_mapping && i < 8; i++) {
+		has_upn |= cfg->mapping[i] == SCL_MAP_UPN;
+		has_cn |= cfg->mapping[i] == SCL_MAP_CN;
+	}
+	scl_err_detail(detail, dlen, "no mapping for subject '%s'%s%s%s%s%s",
+	    f->subject, only_user != NULL ? " to " : "",
+	    only_user != NULL ? only_user : "",
+	    c->skipped[0] != '\0' ? "; " : "", c->skipped,
+	    (f->n_upn > 0 && !has_upn) || (f->n_cn > 0 && !has_cn) ?
+	    "; its UPN and CN are unused: the default mapping is now "
+	    "mapfile, authorized" : "");
+}
+
+/*
+ * Each method in the configured order.  The first that names users
+ * decides; a later one that names a user the first did not is a
+ * conflict (SCL_ERR_MAP_CONFLICT), never a merge.  Every method runs, so
+ * a conflict is found whichever user signs in.  With only_user, the
+ * result is that user alone if the deciding method named them.
+ */
+static int
 run_methods(const struct scl_config *cfg, X509 *cert, const char *only_user,
     char *detail, size_t dlen, struct scl_user_list *ret_list)
 {
-	struct scl_user_list l;
+	struct scl_user_list l, m;
 	struct facts f;
 	struct ctx c;
+	enum scl_map_method by = SCL_MAP_MAPFILE;
 	int have_facts = 0, r = SCL_ERR_INTERNAL;
 
 	memset(&l, 0, sizeof(l));
+	memset(&m, 0, sizeof(m));
 	if (cfg == NULL || cert == NULL) {
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
@@ -812,62 +902,75 @@ run_methods(const struct scl_config *cfg, X509 *cert, const char *only_user,
 	c.cfg = cfg;
 	c.f = &f;
 	c.only_user = only_user;
-	c.out = &l;
+	c.out = &m;
 	for (size_t i = 0; i < cfg->n_mapping && i < 8; i++) {
-		switch (cfg->mapping[i]) {
-		case SCL_MAP_UPN:
-			r = map_upn(&c);
-			break;
-		case SCL_MAP_CN:
-			r = map_cn(&c);
-			break;
-		case SCL_MAP_EMAIL:
-			r = map_email(&c);
-			break;
-		case SCL_MAP_SUBJECT:
-			c.kinds = 1u << SCL_MAPFILE_SUBJECT;
-			r = map_mapfile(&c, detail, dlen);
-			break;
-		case SCL_MAP_FINGERPRINT:
-			c.kinds = 1u << SCL_MAPFILE_SHA256;
-			r = map_mapfile(&c, detail, dlen);
-			break;
-		case SCL_MAP_MAPFILE:
-			c.kinds = 1u << SCL_MAPFILE_SUBJECT |
-			    1u << SCL_MAPFILE_SHA256 | 1u << SCL_MAPFILE_UPN |
-			    1u << SCL_MAPFILE_EMAIL;
-			r = map_mapfile(&c, detail, dlen);
-			break;
-		case SCL_MAP_AUTHORIZED:
-			r = map_authorized(&c);
-			break;
-		case SCL_MAP_DIRECTORY:
-			r = map_directory(&c, cert, detail, dlen);
-			break;
-		default:
-			r = SCL_ERR_CONFIG;
-			scl_err_detail(detail, dlen, "unknown mapping method "
-			    "%d", (int)cfg->mapping[i]);
-			break;
-		}
-		if (r != 0)
+		if ((r = run_method(&c, cfg->mapping[i], cert, detail,
+		    dlen)) != 0) {
+			if (r == SCL_ERR_CONFIG && cfg->mapping[i] ==
+			    SCL_MAP_UPN)
+				scl_err_detail(detail, dlen, "mapping = upn "
+				    "needs upn_domain");
 			goto out;
+		}
+		for (size_t j = 0; l.n > 0 && j < m.n; j++) {
+			if (!list_has(&l, m.users[j])) {
+				scl_err_detail(detail, dlen, "%s maps the "
+				    "certificate to '%s' but %s maps it to "
+				    "'%s': one certificate, one account; fix "
+				    "the mapping", scl_map_method_name(by),
+				    l.users[0], scl_map_method_name(
+				    cfg->mapping[i]), m.users[j]);
+				r = SCL_ERR_MAP_CONFLICT;
+				goto out;
+			}
+		}
+		if (l.n == 0 && m.n > 0) {
+			l = m;
+			by = cfg->mapping[i];
+			memset(&m, 0, sizeof(m));
+		} else if (m.offline_since != 0) {
+			l.offline_since = m.offline_since;
+		}
+		scl_user_list_clear(&m);
+	}
+	if (only_user != NULL && l.n > 0) {
+		if (!list_has(&l, only_user)) {
+			scl_err_detail(detail, dlen, "%s maps the certificate "
+			    "to '%s', not to '%s'", scl_map_method_name(by),
+			    l.users[0], only_user);
+			r = SCL_ERR_NO_MAPPING;
+			goto out;
+		}
+		for (size_t i = 1; i < l.n; i++) {
+			if (strcmp(l.users[i], only_user) == 0) {
+				char *t = l.users[0];
+
+				l.users[0] = l.users[i];
+				l.users[i] = t;
+			}
+		}
+		for (size_t i = 1; i < l.n; i++) {
+			free(l.users[i]);
+			l.users[i] = NULL;
+		}
+		l.n = 1;
 	}
 	if (l.n == 0) {
-		scl_err_detail(detail, dlen, "no mapping for subject '%s'%s%s",
-		    f.subject, only_user != NULL ? " to " : "",
-		    only_user != NULL ? only_user : "");
+		explain_none(cfg, &f, &c, only_user, detail, dlen);
 		r = SCL_ERR_NO_MAPPING;
 		goto out;
 	}
 	if (l.n > 1)
-		scl_err_detail(detail, dlen, "maps to %zu users", l.n);
+		scl_err_detail(detail, dlen, "%s maps to %zu users",
+		    scl_map_method_name(by), l.n);
 	else
-		scl_err_detail(detail, dlen, "maps to '%s'", l.users[0]);
+		scl_err_detail(detail, dlen, "%s maps to '%s'",
+		    scl_map_method_name(by), l.users[0]);
 	*ret_list = l;
 	memset(&l, 0, sizeof(l));
 	r = 0;
 out:
+	scl_user_list_clear(&m);
 	scl_user_list_clear(&l);
 	if (have_facts)
 		facts_clear(&f);
@@ -907,11 +1010,12 @@ scl_map_check_user_ex(const struct scl_config *cfg, X509 *cert,
 
 int
 scl_map_check_user_list(const struct scl_config *cfg, X509 *cert,
-    const char *user, struct scl_user_list *ret_list)
+    const char *user, char *detail, size_t detail_len,
+    struct scl_user_list *ret_list)
 {
 	if (user == NULL || *user == '\0' || ret_list == NULL)
 		return SCL_ERR_INVALID_ARGUMENT;
-	return run_methods(cfg, cert, user, NULL, 0, ret_list);
+	return run_methods(cfg, cert, user, detail, detail_len, ret_list);
 }
 
 int

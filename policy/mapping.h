@@ -49,20 +49,28 @@ int scl_map_check_user(const struct scl_config *cfg, X509 *cert,
 
 /*
  * scl_map_check_user, the user in *ret_list (with offline_since) on
- * success; caller clears it.
+ * success; caller clears it.  detail (may be NULL) as in
+ * scl_map_check_user_ex.
  */
 int scl_map_check_user_list(const struct scl_config *cfg, X509 *cert,
-    const char *user, struct scl_user_list *ret_list);
+    const char *user, char *detail, size_t detail_len,
+    struct scl_user_list *ret_list);
 
 void scl_user_list_clear(struct scl_user_list *l);
 
 /*
  * Notes on the methods:
- *  - upn: the user part of every SAN UPN; with cfg->upn_domain set the
- *    domain part must match it (case-insensitive).
+ *  - Methods run in the configured order; the first that names users
+ *    decides, a later one naming a user the first did not is
+ *    SCL_ERR_MAP_CONFLICT (never a merge of both).
+ *  - upn: the user part of every SAN UPN whose domain is one of
+ *    cfg->upn_domain (case-insensitive); without the list it returns
+ *    SCL_ERR_CONFIG (scl_config_validate refuses such a config first).
  *  - email: the local part of SAN rfc822Name and subject emailAddress.
- *  - upn, cn and email never map to uid 0: root is reachable only through
- *    an explicit mapfile or authorized_certs rule.
+ *  - upn, cn, email and directory never map to a system account (uid 0,
+ *    uid below UID_MIN of login.defs, a nologin/false shell,
+ *    logindefs.h): those are reachable only through an explicit mapfile
+ *    or authorized_certs rule.
  *  - authorized: consulted only when the user is known
  *    (scl_map_check_user); card-only sign-in cannot search every home.
  * A mapfile that is not a regular file owned by root (or the caller's

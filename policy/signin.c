@@ -410,18 +410,24 @@ judge(struct scl_signin_result *res, const struct scl_signin_opts *opts,
 		    "revocation checking is off" : "not revoked");
 	report_tag_sha(res, c->sha256_hex);
 
-	if (card_only) {
-		r = scl_map_find_users(cfg, c->x509, &c->users);
-	} else {
-		r = scl_map_check_user_list(cfg, c->x509, opts->user,
-		    &c->users);
+	{
+		char why[SCL_SIGNIN_DETAIL_MAX] = "";
+
+		if (card_only)
+			r = scl_map_find_users_ex(cfg, c->x509, why,
+			    sizeof(why), &c->users);
+		else
+			r = scl_map_check_user_list(cfg, c->x509, opts->user,
+			    why, sizeof(why), &c->users);
+		if (r < 0 && r != SCL_ERR_NOMEM)
+			snprintf(detail, sizeof(detail), "%s: %s",
+			    card_only ? "maps to no user" :
+			    "does not map to the user", why[0] != '\0' ? why :
+			    scl_strerror(r));
 	}
 	if (r == SCL_ERR_NOMEM)
 		return r;
 	if (r < 0) {
-		snprintf(detail, sizeof(detail), card_only ?
-		    "maps to no user: %s" : "does not map to the user: %s",
-		    scl_strerror(r));
 		c->fail_step = SCL_STEP_MAPPING;
 		goto fail;
 	}

@@ -271,6 +271,7 @@ ca_file = $pki/ca.pem
 crl = off
 ocsp = off
 mapping = upn, cn
+upn_domain = example.test
 state_dir = $T/state
 EOF
 chmod 0644 /etc/sclogin/sclogin.conf

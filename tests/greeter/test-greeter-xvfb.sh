@@ -84,6 +84,7 @@ ca_file = $SCL_TEST_PKI/ca.pem
 crl = off
 ocsp = off
 mapping = upn, cn
+upn_domain = example.test
 state_dir = $T/state
 last_try = refuse
 low_tries_warn = 3

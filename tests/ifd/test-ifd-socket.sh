@@ -88,6 +88,7 @@ cat >"$D/sclogin.conf" <<CONF
 ca_file = $D/pki/ca.pem
 mapfile = $D/pki/mapfile
 mapping = upn, mapfile, cn
+upn_domain = example.test
 state_dir = $D/state
 crl_cache_dir = $D/cache
 crl = hard-fail

@@ -22,6 +22,9 @@ nss_users_write(const char *dir, const char *home_base)
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
 	fprintf(f, "root:x:0:0:root:/root:/bin/sh\n");
+	/* system accounts (issue 12): below UID_MIN, or a nologin shell */
+	fprintf(f, "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n");
+	fprintf(f, "svc:x:999:999:svc:/nonexistent:/bin/sh\n");
 	for (size_t i = 0; i < 4; i++) {
 		id = 1001 + (unsigned)i;
 		snprintf(home, sizeof(home), "%s/%s", home_base != NULL ?

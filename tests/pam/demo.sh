@@ -52,6 +52,7 @@ cat >"$work/sclogin.conf" <<CONF
 ca_file = $work/pki/ca.pem
 mapfile = $work/pki/mapfile
 mapping = upn, mapfile, cn
+upn_domain = example.test
 state_dir = $work/state
 crl_cache_dir = $work/cache
 crl = hard-fail

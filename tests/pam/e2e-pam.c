@@ -47,6 +47,7 @@ static struct rig *rig;
 static const char *module, *pki, *vcard, *test_module;
 static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
 static char defconf[PATH_MAX + 32];	/* issue 12: only what must be set */
+static char mapconf[PATH_MAX + 32];	/* issue 12: the default mapping */
 static char statedir[PATH_MAX + 32];
 static pid_t ocsp_pid = -1;
 static unsigned card_seq;
@@ -281,6 +282,18 @@ write_services(void)
 	    "auth required %s config=%s crl=soft-fail\n", m, defconf);
 	e2e_write_service(svcdir, "sc-default-crl",
 	    "auth required %s config=%s crl_dir=%s/crl\n", m, defconf, pki);
+	e2e_write_service(svcdir, "sc-map-default",
+	    "auth required %s config=%s\n", m, mapconf);
+	e2e_write_service(svcdir, "sc-map-upn-nodomain",
+	    "auth required %s config=%s mapping=upn\n", m, mapconf);
+	e2e_write_service(svcdir, "sc-map-upn",
+	    "auth required %s config=%s mapping=upn upn_domain=example.test\n",
+	    m, mapconf);
+	e2e_write_service(svcdir, "sc-map-cn",
+	    "auth required %s config=%s mapping=cn\n", m, mapconf);
+	e2e_write_service(svcdir, "sc-map-upn-cn",
+	    "auth required %s config=%s mapping=upn,cn "
+	    "upn_domain=example.test\n", m, mapconf);
 	e2e_write_service(svcdir, "sc-chain",
 	    "auth required %s config=%s ca_file=%s/chain.pem crl=hard-fail "
 	    "crl_dir=%s/crl-chain\n", m, conf, pki, pki);
@@ -735,6 +748,53 @@ test_partial_crls(void **state)
 		e2e_expect_log(logpath, m, "reason=CRL_INCOMPLETE");
 		e2e_expect_log(logpath, m, why[i]);
 	}
+}
+
+/*
+ * #12: the mapping attacks, on the default mapping (mapfile, authorized)
+ * and on the name-derived methods an administrator may choose.
+ */
+static void
+test_mapping_defaults(void **state)
+{
+	long m;
+
+	/* UPN alice@evil.example: upn needs upn_domain, and checks it */
+	insert(0, "evil-upn");
+	m = e2e_log_mark(logpath);
+	auth_refused("sc-map-upn-nodomain", "alice", PAM_SERVICE_ERR,
+	    "misconfigured");
+	e2e_expect_log(logpath, m, "reason=CONFIG");
+	e2e_expect_log(logpath, m, "mapping = upn needs upn_domain");
+	auth_refused("sc-map-upn", "alice", PAM_AUTH_ERR, "not linked");
+	auth_refused("sc-map-default", "alice", PAM_AUTH_ERR, "not linked");
+	teardown_cards(NULL);
+	/* CN=daemon (uid 1, nologin), card-only and by name */
+	insert(0, "daemon");
+	m = e2e_log_mark(logpath);
+	auth_refused("sc-map-cn", NULL, PAM_AUTH_ERR, "not linked");
+	auth_refused("sc-map-cn", "daemon", PAM_AUTH_ERR, "not linked");
+	e2e_expect_log(logpath, m, "reason=NO_MAPPING");
+	e2e_expect_log(logpath, m, "is a system account");
+	teardown_cards(NULL);
+	/* UPN svc@example.test, uid 999: below login.defs' UID_MIN */
+	insert(0, "svc");
+	auth_refused("sc-map-upn", "svc", PAM_AUTH_ERR, "not linked");
+	teardown_cards(NULL);
+	/* UPN bob, CN alice: one certificate, one account, never both */
+	insert(0, "bob-cn-alice");
+	m = e2e_log_mark(logpath);
+	auth_refused("sc-map-upn-cn", "alice", PAM_AUTH_ERR, "different");
+	auth_refused("sc-map-upn-cn", "bob", PAM_AUTH_ERR, "different");
+	auth_refused("sc-map-upn-cn", NULL, PAM_AUTH_ERR, "different");
+	e2e_expect_log(logpath, m, "reason=MAP_CONFLICT");
+	teardown_cards(NULL);
+	/* alice's own certificate: not by its UPN or CN under the default */
+	insert(0, "alice");
+	m = e2e_log_mark(logpath);
+	auth_refused("sc-map-default", "alice", PAM_AUTH_ERR, "not linked");
+	e2e_expect_log(logpath, m,
+	    "the default mapping is now mapfile, authorized");
 }
 
 /*
@@ -1288,6 +1348,7 @@ main(int argc, char **argv)
 		    teardown_cards),
 		cmocka_unit_test_teardown(test_partial_crls, teardown_cards),
 		cmocka_unit_test_teardown(test_weak_and_ca_leaf, teardown_cards),
+		cmocka_unit_test_teardown(test_mapping_defaults, teardown_cards),
 		cmocka_unit_test_teardown(test_unmapped, teardown_cards),
 		cmocka_unit_test_teardown(test_card_only, teardown_cards),
 		cmocka_unit_test_teardown(test_two_cards, teardown_cards),
@@ -1344,6 +1405,7 @@ main(int argc, char **argv)
 	    "ca_file = %s/ca.pem\n"
 	    "mapfile = %s/mapfile\n"
 	    "mapping = upn, mapfile, cn\n"
+	    "upn_domain = example.test\n"
 	    "crl = off\n"
 	    "ocsp = off\n"
 	    "state_dir = %s\n"
@@ -1377,6 +1439,14 @@ main(int argc, char **argv)
 	    "crl_dir = %s/crl-empty\n"
 	    "crl_cache_dir = %s/crl-empty\n"
 	    "debug = yes\n", pki, pki, statedir, dir, dir);
+	snprintf(mapconf, sizeof(mapconf), "%s/mapping-default.conf", dir);
+	e2e_write_file(mapconf,
+	    "[global]\n"
+	    "ca_file = %s/ca.pem\n"
+	    "mapfile = %s/mapfile\n"
+	    "state_dir = %s\n"
+	    "crl = off\n"
+	    "debug = yes\n", pki, pki, statedir);
 	write_services();
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
 	r = e2e_pam_run_tests(svcdir, logpath, tests,

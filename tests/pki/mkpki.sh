@@ -18,6 +18,9 @@
 #     alice-nsserver (nsCertType server only)
 #     alice-sub (P-256) under sub-ca.pem; alice-subrev (P-256) under
 #     subrev-ca.pem, an intermediate the root revoked
+#   Issue 12 mapping shapes: daemon (CN daemon, no SAN: a system account's
+#     name), svc (UPN svc@example.test: uid 999), evil-upn (CN evil, UPN
+#     alice@evil.example), bob-cn-alice (CN alice, UPN bob@example.test)
 #   chain.pem                ca.pem + sub-ca.pem + subrev-ca.pem (ca_file)
 #   crl-chain/               root CRL (alice-revoked, subrev-ca revoked)
 #                            and the CRLs of sub-ca and subrev-ca
@@ -254,7 +257,7 @@ genkeys() {
 	done
 	for n in alice bob alice-expired alice-notyet alice-noeku \
 	    alice-nodigsig alice-untrusted alice-revoked shared alice-ca \
-	    alice-kcs alice-nsserver; do
+	    alice-kcs alice-nsserver daemon svc evil-upn bob-cn-alice; do
 		rsakey "$out/$n.key.pem" & pids="$pids $!"
 	done
 	rsakey "$out/alice-weak.key.pem" 1024 & pids="$pids $!"
@@ -330,6 +333,10 @@ leaf shared rsa shared ca ca user_nosan $V
 leaf stranger p256 stranger ca ca user $V \
     stranger@example.test stranger@example.test
 A="alice@example.test alice@example.test"
+leaf daemon rsa daemon ca ca user_nosan $V
+leaf svc rsa svc ca ca user $V svc@example.test svc@example.test
+leaf evil-upn rsa evil ca ca user $V alice@evil.example evil@evil.example
+leaf bob-cn-alice rsa alice ca ca user $V bob@example.test bob@example.test
 leaf alice-weak rsa1024 alice ca ca user $V $A
 leaf alice-p224 p224 alice ca ca user $V $A
 leaf alice-ca rsa alice ca ca user_ca $V $A

@@ -79,11 +79,10 @@ test_defaults(void **state)
 	assert_int_equal(c->ocsp, SCL_REVOCATION_OFF);
 	assert_null(c->ocsp_url);
 	assert_int_equal(c->revocation_timeout_ms, 3000);
-	assert_int_equal(c->n_mapping, 4);
-	assert_int_equal(c->mapping[0], SCL_MAP_UPN);
-	assert_int_equal(c->mapping[1], SCL_MAP_MAPFILE);
-	assert_int_equal(c->mapping[2], SCL_MAP_AUTHORIZED);
-	assert_int_equal(c->mapping[3], SCL_MAP_CN);
+	assert_int_equal(c->n_mapping, 2);		/* #12 */
+	assert_int_equal(c->mapping[0], SCL_MAP_MAPFILE);
+	assert_int_equal(c->mapping[1], SCL_MAP_AUTHORIZED);
+	assert_int_equal(c->n_upn_domain, 0);
 	assert_string_equal(c->mapfile, "/etc/sclogin/mapping");
 	assert_int_equal(c->allow_card_only, 1);
 	assert_int_equal(c->wait_for_card_s, 0);
@@ -177,7 +176,8 @@ test_all_keys(void **state)
 	assert_int_equal(c->mapping[2], SCL_MAP_SUBJECT);
 	assert_int_equal(c->mapping[3], SCL_MAP_FINGERPRINT);
 	assert_string_equal(c->mapfile, "/x/map");
-	assert_string_equal(c->upn_domain, "Example.TEST");
+	assert_int_equal(c->n_upn_domain, 1);
+	assert_string_equal(c->upn_domain[0], "Example.TEST");
 	assert_int_equal(c->allow_card_only, 0);
 	assert_int_equal(c->wait_for_card_s, 30);
 	assert_int_equal(c->card_timeout_ms, 5000);
@@ -344,8 +344,23 @@ static const struct err_case err_cases[] = {
 	    "t.conf:2: ocsp_url = 'https://ocsp.example/': expected an "
 	    "http:// URL" },
 	{ "[global]\nupn_domain = @example.com\n", NULL,
-	    "t.conf:2: upn_domain = '@example.com': expected a domain name "
-	    "(example.com)" },
+	    "t.conf:2: upn_domain = '@example.com': expected a list of "
+	    "domain names (example.com, corp.example.com)" },
+	{ "[global]\nupn_domain = example.com,, corp.example.com\n", NULL,
+	    "t.conf:2: upn_domain = 'example.com,, corp.example.com': "
+	    "expected a list of domain names (example.com, corp.example.com)" },
+	/* #12: upn needs its domains, from the file or a service section */
+	{ "[global]\nmapping = upn, mapfile\n", NULL,
+	    "t.conf: mapping = upn needs upn_domain = your domains (a "
+	    "certificate names any domain it likes: without the list, "
+	    "alice@any.domain would sign in as alice); set upn_domain, or "
+	    "take upn out of mapping" },
+	{ "[global]\nupn_domain = example.com\n[service sudo]\nmapping = upn\n"
+	    "upn_domain =\n", "sudo",
+	    "t.conf: mapping = upn needs upn_domain = your domains (a "
+	    "certificate names any domain it likes: without the list, "
+	    "alice@any.domain would sign in as alice); set upn_domain, or "
+	    "take upn out of mapping" },
 	{ "[global]\nlast_try = always\n", NULL,
 	    "t.conf:2: last_try = 'always': expected refuse or confirm" },
 	{ "[global]\nunknown_tries = ignore\n", NULL,

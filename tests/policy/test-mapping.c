@@ -25,6 +25,7 @@
 #include "config.h"
 #include "err.h"
 #include "mapping.h"
+#include "logindefs.h"
 #include "nss-users.h"
 #include "test-pki.h"
 
@@ -97,6 +98,10 @@ mkcfg(const char *mapping, const char *mapfile)
 		fail_msg("%s", err);
 	assert_int_equal(scl_config_set(c, "mapfile", mapfile != NULL ?
 	    mapfile : path_in("map/mapfile"), err, sizeof(err)), 0);
+	if (strstr(mapping, "upn") != NULL)
+		assert_int_equal(scl_config_set(c, "upn_domain",
+		    "example.test", err, sizeof(err)), 0);
+	assert_int_equal(scl_config_validate(c, err, sizeof(err)), 0);
 	return c;
 }
 
@@ -159,7 +164,18 @@ static const struct find_case find_cases[] = {
 	{ "mapfile", "shared", "alice,bob" },
 	{ "fingerprint", "shared", "alice" },
 	{ "subject", "shared", "bob" },
-	{ "subject,fingerprint", "shared", "bob,alice" },
+	/* #12: two methods naming different users is a refusal, not a merge */
+	{ "subject,fingerprint", "shared", "MAP_CONFLICT" },
+	{ "upn,cn", "bob-cn-alice", "MAP_CONFLICT" },
+	{ "cn,upn", "bob-cn-alice", "MAP_CONFLICT" },
+	{ "upn", "bob-cn-alice", "bob" },
+	{ "cn", "bob-cn-alice", "alice" },
+	/* #12: upn only for the listed domains */
+	{ "upn", "evil-upn", "NO_MAPPING" },
+	/* #12: names in a certificate never reach a system account */
+	{ "cn", "daemon", "NO_MAPPING" },	/* uid 1, nologin */
+	{ "upn", "svc", "NO_MAPPING" },		/* uid 999 < UID_MIN */
+	{ "email", "svc", "NO_MAPPING" },
 	{ "mapfile", "dave", "dave" },		/* email: rule */
 	{ "mapfile", "alice", "NO_MAPPING" },
 	{ "mapfile", "stranger", "NO_MAPPING" },
@@ -209,11 +225,11 @@ test_check_user(void **state)
 	    SCL_ERR_INVALID_ARGUMENT);
 	assert_int_equal(scl_map_check_user_ex(c, x, "bob", d, sizeof(d)),
 	    SCL_ERR_NO_MAPPING);
-	assert_string_equal(d, "no mapping for subject 'CN=alice,O=sclogin "
-	    "Test' to bob");
+	assert_string_equal(d, "upn maps the certificate to 'alice', not to "
+	    "'bob'");
 	assert_int_equal(scl_map_check_user_ex(c, x, "alice", d, sizeof(d)),
 	    0);
-	assert_string_equal(d, "maps to 'alice'");
+	assert_string_equal(d, "upn maps to 'alice'");
 	X509_free(x);
 	scl_config_free(&c);
 }
@@ -231,6 +247,20 @@ test_upn_domain(void **state)
 	assert_int_equal(scl_config_set(c, "upn_domain", "other.test", err,
 	    sizeof(err)), 0);
 	assert_string_equal(find(c, "alice"), "NO_MAPPING");
+	/* a list: any of its domains, never one that only ends like it */
+	assert_int_equal(scl_config_set(c, "upn_domain", "other.test, "
+	    "example.test", err, sizeof(err)), 0);
+	assert_string_equal(find(c, "alice"), "alice");
+	assert_string_equal(find(c, "evil-upn"), "NO_MAPPING");
+	assert_int_equal(scl_config_set(c, "upn_domain", "test", err,
+	    sizeof(err)), 0);
+	assert_string_equal(find(c, "alice"), "NO_MAPPING");
+	/* no list at all: upn refuses to map (the config check refuses it) */
+	assert_int_equal(scl_config_set(c, "upn_domain", "", err,
+	    sizeof(err)), 0);
+	assert_int_equal(scl_config_validate(c, err, sizeof(err)),
+	    SCL_ERR_CONFIG);
+	assert_string_equal(find(c, "alice"), "CONFIG");
 	scl_config_free(&c);
 }
 
@@ -238,7 +268,7 @@ static void
 test_mapfile_rules(void **state)
 {
 	const char *mf = path_in("map/custom");
-	struct scl_config *c = mkcfg("upn,mapfile", mf);
+	struct scl_config *c = mkcfg("mapfile", mf);
 	char text[1024];
 
 	(void)state;
@@ -247,11 +277,20 @@ test_mapfile_rules(void **state)
 	    "carol: upn:ALICE@example.test\n"
 	    "ghost: upn:alice@example.test\n"
 	    "  dave :   email:alice@example.test  \n"
-	    "bob: subject:CN=nobody\n");
+	    "bob: subject:CN=nobody\n"
+	    "# an explicit rule may name a system account\n"
+	    "daemon: subject:CN=daemon,O=sclogin Test\n");
 	write_file(mf, text, 0644, 0);
-	assert_string_equal(find(c, "alice"), "alice,carol,dave");
+	assert_string_equal(find(c, "alice"), "carol,dave");
 	assert_int_equal(checku(c, "alice", "dave"), 0);
 	assert_int_equal(checku(c, "alice", "ghost"), SCL_ERR_NO_MAPPING);
+	assert_string_equal(find(c, "daemon"), "daemon");
+	scl_config_free(&c);
+	/* upn says alice, the mapfile carol and dave: refused, not merged */
+	c = mkcfg("upn,mapfile", mf);
+	assert_string_equal(find(c, "alice"), "MAP_CONFLICT");
+	assert_int_equal(checku(c, "alice", "alice"), SCL_ERR_MAP_CONFLICT);
+	assert_int_equal(checku(c, "alice", "dave"), SCL_ERR_MAP_CONFLICT);
 	scl_config_free(&c);
 }
 
@@ -523,6 +562,46 @@ test_authorized(void **state)
 	scl_config_free(&c);
 }
 
+static uid_t
+uid_min_of(const char *text)
+{
+	uid_t u = 4242;
+
+	if (scl_logindefs_parse_uid_min(text, strlen(text), &u) != 0)
+		return 0;
+	return u;
+}
+
+static void
+test_logindefs(void **state)
+{
+	(void)state;
+	assert_int_equal(uid_min_of("UID_MIN 1000\n"), 1000);
+	assert_int_equal(uid_min_of("# UID_MIN 5\nUID_MIN\t\t500 # x\n"),
+	    500);
+	assert_int_equal(uid_min_of("UID_MIN 100\nUID_MIN 2000\r\n"), 2000);
+	assert_int_equal(uid_min_of("  UID_MIN   60000"), 60000);
+	assert_int_equal(uid_min_of("UID_MAX 60000\nSYS_UID_MIN 100\n"), 0);
+	assert_int_equal(uid_min_of("UID_MIN 0\n"), 0);
+	assert_int_equal(uid_min_of("UID_MIN -1\n"), 0);
+	assert_int_equal(uid_min_of("UID_MIN 99999999999\n"), 0);
+	assert_int_equal(uid_min_of("UID_MIN 10x\n"), 0);
+	assert_int_equal(uid_min_of("UID_MINIMUM 10\n"), 0);
+	assert_int_equal(uid_min_of(""), 0);
+	/* a bad last line does not undo a good one */
+	assert_int_equal(uid_min_of("UID_MIN 1200\nUID_MIN zz\n"), 1200);
+	/* the machine's own file, or the default */
+	assert_true(scl_logindefs_uid_min(NULL) >= 1);
+	assert_int_equal(scl_logindefs_uid_min("/nonexistent/login.defs"),
+	    SCL_UID_MIN_DEFAULT);
+	assert_true(scl_shell_refuses_login("/usr/sbin/nologin"));
+	assert_true(scl_shell_refuses_login("/sbin/nologin"));
+	assert_true(scl_shell_refuses_login("/bin/false"));
+	assert_false(scl_shell_refuses_login("/bin/sh"));
+	assert_false(scl_shell_refuses_login(""));
+	assert_false(scl_shell_refuses_login(NULL));
+}
+
 static void
 test_list_clear(void **state)
 {
@@ -644,6 +723,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_mapfile_files),
 		cmocka_unit_test(test_mapfile_parse),
 		cmocka_unit_test(test_authorized),
+		cmocka_unit_test(test_logindefs),
 		cmocka_unit_test(test_list_clear),
 		cmocka_unit_test(test_mutations),
 	};

@@ -460,6 +460,7 @@ main(int argc, char **argv)
 	    "ca_file = %s/ca.pem\n"
 	    "mapfile = %s/mapfile\n"
 	    "mapping = upn, mapfile, cn\n"
+	    "upn_domain = example.test\n"
 	    "crl = off\n"
 	    "ocsp = off\n"
 	    "state_dir = %s/state\n"

@@ -21,6 +21,7 @@ cat >"$T/sclogin.conf" <<C
 ca_file = $PKI/ca.pem
 mapfile = $PKI/mapfile
 mapping = upn, mapfile, cn
+upn_domain = example.test
 crl = off
 ocsp = off
 card_timeout_ms = 5000
