@@ -845,6 +845,8 @@ test_admin_unblock_kdf(void **state)
 {
 	struct vt *t = *state;
 	uint8_t d[8];
+	if (vt_tpm != NULL)
+		skip();	/* software cards only */
 
 	for (int i = 0; i < 3; i++)
 		vt_verify(t, "000000");
@@ -883,6 +885,8 @@ test_copied_state(void **state)
 	size_t sig_len;
 	EVP_PKEY *pub, *pk = NULL;
 	struct vc_state *st;
+	if (vt_tpm != NULL)
+		skip();	/* software cards only */
 
 	assert_int_equal(vt_mgmt_auth(t, SCL_PIV_ALG_3DES, vt_default_admin),
 	    0x9000);
