@@ -377,7 +377,8 @@ protection_of(const struct vcard_opts *o, const char *name)
 	if ((k = read(fd, buf, sizeof(buf) - 1)) > 0) {
 		buf[k] = '\0';
 		r = strstr(buf, "\ntpm ") != NULL ? "tpm" :
-		    strstr(buf, "\npin ") != NULL ? "software" : r;
+		    strstr(buf, "\nkdf ") != NULL ? "software" :
+		    strstr(buf, "\npin ") != NULL ? "software-legacy" : r;
 	}
 	close(fd);
 	return r;

@@ -14,6 +14,7 @@
 #include "personalize.h"
 #include "pinpolicy.h"
 #include "piv.h"
+#include "pinwrap.h"
 #include "secret.h"
 #include "tlv.h"
 
@@ -66,11 +67,12 @@ struct vc_applet {
 	struct vc_state *st;
 	char *path;
 	uint8_t seal_key[VC_SEAL_KEY_LEN];
-	EVP_PKEY *pkey[256];	/* TPM card: the public key only */
+	EVP_PKEY *pkey[256];	/* TPM card, boxed key: the public key only */
 	struct vc_tpm *tpm;	/* TPM card: not owned */
 	uint8_t *tblob[256];	/* TPM card: the key blobs (tpm.h) */
 	size_t tblob_len[256];
 	uint8_t pin_ref[8];	/* TPM card: the verified PIN, tpm.h */
+	uint8_t dk[VC_DK_LEN];	/* kdf card: the data key the PIN opened */
 	uint8_t admin[32];
 	size_t admin_len;
 
@@ -110,6 +112,7 @@ clear_security(struct vc_applet *a)
 {
 	a->pin_ok = a->pin_always = a->mgmt_ok = false;
 	explicit_bzero(a->pin_ref, sizeof(a->pin_ref));
+	explicit_bzero(a->dk, sizeof(a->dk));
 	a->ga = GA_NONE;
 	explicit_bzero(a->ga_buf, sizeof(a->ga_buf));
 }
@@ -268,8 +271,13 @@ vc_applet_new_tpm(struct vc_state *st, const char *path,
 	for (size_t i = 0; i < a->st->n_key && !vc_state_is_tpm(a->st); i++) {
 		const struct vc_key *k = &a->st->key[i];
 
-		if ((r = vc_personalize_open_key(a->st, seal_key, k,
-		    &a->pkey[k->slot])) != 0) {
+		if (vc_state_key_boxed(a->st, k))
+			r = vc_crypto_pub_from_der(k->pub, k->pub_len,
+			    &a->pkey[k->slot]);
+		else
+			r = vc_personalize_open_key(a->st, seal_key, NULL, k,
+			    &a->pkey[k->slot]);
+		if (r != 0) {
 			snprintf(err, errlen, "the key in slot %02x does not "
 			    "unseal with this seal key (wrong --seal-key, or "
 			    "the state was tampered with)", k->slot);
@@ -563,7 +571,8 @@ tries_left(struct vc_applet *a, uint8_t p2)
  * the counter.  Returns SW_OK on a match, else the SW to answer.
  */
 static uint16_t
-check_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8])
+check_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8],
+    uint8_t dk[VC_DK_LEN])
 {
 	struct vc_hash *h = p2 == 0x80 ? &a->st->pin : &a->st->puk;
 	uint8_t *left = p2 == 0x80 ? &a->st->pin_left : &a->st->puk_left;
@@ -579,7 +588,13 @@ check_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8])
 		(*left)++;
 		return SW_MEMORY;
 	}
-	if ((m = vc_hash_check(h, ref)) < 0)
+	if (vc_state_is_kdf(a->st)) {
+		m = vc_personalize_unwrap(a->st, a->seal_key, p2, ref, dk);
+		m = m == 0 ? 1 : m == SCL_ERR_PIN_WRONG ? 0 : -1;
+	} else {
+		m = vc_hash_check(h, ref);
+	}
+	if (m < 0)
 		return SW_UNKNOWN;
 	if (m == 0)
 		return tries_sw(*left);
@@ -602,6 +617,7 @@ cmd_verify(struct vc_applet *a, const struct capdu *c)
 		if (c->lc != 0)
 			return SW_WRONG_P1P2;
 		a->pin_ok = a->pin_always = false;
+		explicit_bzero(a->dk, sizeof(a->dk));
 		return SW_OK;
 	}
 	if (c->p1 != 0x00)
@@ -620,8 +636,11 @@ cmd_verify(struct vc_applet *a, const struct capdu *c)
 	if (c->lc != 8 || !ref_format_ok(c->data, &n))
 		return SW_WRONG_DATA;
 	a->pin_ok = a->pin_always = false;
-	if ((sw = check_ref(a, 0x80, c->data)) == SW_OK)
+	explicit_bzero(a->dk, sizeof(a->dk));
+	if ((sw = check_ref(a, 0x80, c->data, a->dk)) == SW_OK)
 		a->pin_ok = a->pin_always = true;
+	else
+		explicit_bzero(a->dk, sizeof(a->dk));
 	return sw;
 }
 
@@ -635,13 +654,19 @@ pin_policy_ok(struct vc_applet *a, const uint8_t *pin, size_t n)
 	return scl_pin_policy_check(&pol, pin, n, NULL) == 0;
 }
 
+/* dk: kdf cards, the data key to wrap for the new reference data. */
 static uint16_t
-set_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8])
+set_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8],
+    const uint8_t dk[VC_DK_LEN])
 {
 	struct vc_hash *h = p2 == 0x80 ? &a->st->pin : &a->st->puk;
 	uint32_t iter = h->iter;
 
-	if (vc_state_is_tpm(a->st)) {
+	if (vc_state_is_kdf(a->st)) {
+		if (vc_personalize_wrap_ref(a->st, a->seal_key, p2, ref,
+		    dk) != 0)
+			return SW_UNKNOWN;
+	} else if (vc_state_is_tpm(a->st)) {
 		if (vc_tpm_pin_set(a->tpm, p2 == 0x80 ? &a->st->tpm_pin_nv :
 		    &a->st->tpm_puk_nv, 0, ref, p2 == 0x80 ? a->st->pin_max :
 		    a->st->puk_max) != 0)
@@ -660,7 +685,8 @@ set_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8])
 }
 
 static uint16_t
-cmd_change_reference(struct vc_applet *a, const struct capdu *c)
+change_reference(struct vc_applet *a, const struct capdu *c,
+    uint8_t dk[VC_DK_LEN])
 {
 	size_t n_old, n_new;
 	uint16_t sw;
@@ -674,23 +700,36 @@ cmd_change_reference(struct vc_applet *a, const struct capdu *c)
 		return SW_WRONG_DATA;
 	if (c->p2 == 0x81 && n_new < 6)
 		return SW_WRONG_DATA;
-	if ((sw = check_ref(a, c->p2, c->data)) != SW_OK) {
-		if (c->p2 == 0x80)
+	if ((sw = check_ref(a, c->p2, c->data, dk)) != SW_OK) {
+		if (c->p2 == 0x80) {
 			a->pin_ok = a->pin_always = false;
+			explicit_bzero(a->dk, sizeof(a->dk));
+		}
 		return sw;
 	}
-	if ((sw = set_ref(a, c->p2, c->data + 8)) != SW_OK)
+	if ((sw = set_ref(a, c->p2, c->data + 8, dk)) != SW_OK)
 		return sw;
 	if (c->p2 == 0x80) {
 		a->pin_ok = a->pin_always = true;
 		if (vc_state_is_tpm(a->st))
 			memcpy(a->pin_ref, c->data + 8, 8);
+		memcpy(a->dk, dk, VC_DK_LEN);
 	}
 	return persist(a) ? SW_OK : SW_MEMORY;
 }
 
 static uint16_t
-cmd_reset_retry(struct vc_applet *a, const struct capdu *c)
+cmd_change_reference(struct vc_applet *a, const struct capdu *c)
+{
+	uint8_t dk[VC_DK_LEN];
+	uint16_t sw = change_reference(a, c, dk);
+
+	explicit_bzero(dk, sizeof(dk));
+	return sw;
+}
+
+static uint16_t
+reset_retry(struct vc_applet *a, const struct capdu *c, uint8_t dk[VC_DK_LEN])
 {
 	size_t n_puk, n_new;
 	uint16_t sw;
@@ -701,10 +740,17 @@ cmd_reset_retry(struct vc_applet *a, const struct capdu *c)
 		/* new PIN only, authorised by the admin key (TPM VSC style) */
 		if (!a->mgmt_ok)
 			return SW_SECURITY;
+		if (vc_state_is_kdf(a->st)) {
+			set_error(a, "admin-key PIN reset refused: this "
+			    "software card's keys open only with the PIN or "
+			    "the PUK, which the admin key cannot replace; "
+			    "unblock with the PUK, or make the card again");
+			return SW_CONDITIONS;
+		}
 		if (c->lc != 8 || !ref_format_ok(c->data, &n_new) ||
 		    !pin_policy_ok(a, c->data, n_new))
 			return SW_WRONG_DATA;
-		if ((sw = set_ref(a, 0x80, c->data)) != SW_OK)
+		if ((sw = set_ref(a, 0x80, c->data, NULL)) != SW_OK)
 			return sw;
 		a->pin_ok = a->pin_always = false;
 		return persist(a) ? SW_OK : SW_MEMORY;
@@ -715,12 +761,23 @@ cmd_reset_retry(struct vc_applet *a, const struct capdu *c)
 	    !ref_format_ok(c->data + 8, &n_new) ||
 	    !pin_policy_ok(a, c->data + 8, n_new))
 		return SW_WRONG_DATA;
-	if ((sw = check_ref(a, 0x81, c->data)) != SW_OK)
+	if ((sw = check_ref(a, 0x81, c->data, dk)) != SW_OK)
 		return sw;
-	if ((sw = set_ref(a, 0x80, c->data + 8)) != SW_OK)
+	if ((sw = set_ref(a, 0x80, c->data + 8, dk)) != SW_OK)
 		return sw;
 	a->pin_ok = a->pin_always = false;
+	explicit_bzero(a->dk, sizeof(a->dk));
 	return persist(a) ? SW_OK : SW_MEMORY;
+}
+
+static uint16_t
+cmd_reset_retry(struct vc_applet *a, const struct capdu *c)
+{
+	uint8_t dk[VC_DK_LEN];
+	uint16_t sw = reset_retry(a, c, dk);
+
+	explicit_bzero(dk, sizeof(dk));
+	return sw;
 }
 
 /* ---- GENERAL AUTHENTICATE ---------------------------------------------- */
@@ -883,6 +940,7 @@ ga_key(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 	const uint8_t *blob = a->tblob[c->p2];
 	size_t blen = a->tblob_len[c->p2];
 	uint32_t nv = k != NULL ? vc_personalize_key_pin_nv(a->st, k) : 0;
+	EVP_PKEY *boxed = NULL;
 	uint8_t out[512];
 	size_t olen = 0;
 	int r;
@@ -896,6 +954,16 @@ ga_key(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 		return SW_WRONG_DATA;
 	if (!pin_satisfied(a, k))
 		return SW_SECURITY;
+	if (vc_state_key_boxed(a->st, k)) {
+		/* opened for this one operation, freed below */
+		if (vc_personalize_open_key(a->st, a->seal_key, a->dk, k,
+		    &boxed) != 0) {
+			set_error(a, "the PIN's data key does not open the key "
+			    "in this slot (the state was tampered with)");
+			return SW_UNKNOWN;
+		}
+		pk = boxed;
+	}
 	if (g->has[3] && k->alg == SCL_PIV_ALG_RSA2048)
 		r = SCL_ERR_INCORRECT_DATA;
 	else if (blob != NULL && g->has[1])
@@ -910,6 +978,7 @@ ga_key(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 	else
 		r = vc_crypto_ecdh(pk, g->v[3], g->len[3], out, sizeof(out),
 		    &olen);
+	EVP_PKEY_free(boxed);
 	if (k->pin_policy == VC_PINPOL_ALWAYS)
 		a->pin_always = false;
 	if (r != 0 && r != SCL_ERR_INCORRECT_DATA && blob != NULL) {
@@ -946,19 +1015,37 @@ cmd_general_auth(struct vc_applet *a, const struct capdu *c,
 
 /* ---- key management ---------------------------------------------------- */
 
+/*
+ * Takes pk (also on failure).  A key boxed to the PIN keeps only its public
+ * half in memory: the private one is written to the state and dropped.
+ */
 static uint16_t
 store_key(struct vc_applet *a, uint8_t slot, EVP_PKEY *pk, uint8_t origin,
     uint8_t pp, uint8_t tp)
 {
+	struct vc_key *k;
+	EVP_PKEY *pub = NULL;
 	int r;
 
-	if (pp > VC_PINPOL_ALWAYS || tp > 3)
+	if (pp > VC_PINPOL_ALWAYS || tp > 3) {
+		EVP_PKEY_free(pk);
 		return SW_WRONG_DATA;
+	}
 	r = vc_personalize_set_key(a->st, a->seal_key, slot, pk, origin, pp,
 	    tp);
-	if (r != 0)
+	if (r != 0) {
+		EVP_PKEY_free(pk);
 		return r == SCL_ERR_INVALID_ARGUMENT ? SW_WRONG_DATA :
 		    SW_MEMORY;
+	}
+	k = vc_state_key(a->st, slot);
+	if (vc_state_key_boxed(a->st, k)) {
+		r = vc_crypto_pub_from_der(k->pub, k->pub_len, &pub);
+		EVP_PKEY_free(pk);
+		if (r != 0)
+			return SW_UNKNOWN;
+		pk = pub;
+	}
 	EVP_PKEY_free(a->pkey[slot]);
 	a->pkey[slot] = pk;
 	return persist(a) ? SW_OK : SW_MEMORY;
@@ -1054,7 +1141,6 @@ cmd_generate(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 	size_t vlen;
 	uint8_t alg = 0, pp = 0, tp = 0;
 	EVP_PKEY *pk = NULL;
-	uint16_t sw;
 
 	if (c->p1 != 0x00 || !vc_slot_valid(c->p2))
 		return SW_WRONG_P1P2;
@@ -1086,10 +1172,7 @@ cmd_generate(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 		EVP_PKEY_free(pk);
 		return SW_UNKNOWN;
 	}
-	sw = store_key(a, c->p2, pk, VC_ORIGIN_GENERATED, pp, tp);
-	if (sw != SW_OK && a->pkey[c->p2] != pk)
-		EVP_PKEY_free(pk);
-	return sw;
+	return store_key(a, c->p2, pk, VC_ORIGIN_GENERATED, pp, tp);
 }
 
 static uint16_t
@@ -1101,7 +1184,6 @@ import_key(struct vc_applet *a, const struct capdu *c)
 	size_t plen[7] = { 0 };
 	uint8_t pp = 0, tp = 0;
 	EVP_PKEY *pk = NULL;
-	uint16_t sw;
 	int r;
 
 	if (!vc_slot_valid(c->p2))
@@ -1142,10 +1224,7 @@ import_key(struct vc_applet *a, const struct capdu *c)
 		return SW_WRONG_DATA;
 	if (vc_state_is_tpm(a->st))
 		return import_tpm(a, c->p2, pk, pp, tp);
-	sw = store_key(a, c->p2, pk, VC_ORIGIN_IMPORTED, pp, tp);
-	if (sw != SW_OK && a->pkey[c->p2] != pk)
-		EVP_PKEY_free(pk);
-	return sw;
+	return store_key(a, c->p2, pk, VC_ORIGIN_IMPORTED, pp, tp);
 }
 
 /* The command's key parts are wiped whatever the outcome. */
@@ -1251,6 +1330,12 @@ cmd_set_retries(struct vc_applet *a, const struct capdu *c)
 		if (vc_personalize_tpm_secrets(a->st, a->tpm, VC_DEFAULT_PIN,
 		    VC_DEFAULT_PUK, c->p1, c->p2) != 0)
 			return tpm_failed(a);
+	} else if (vc_state_is_kdf(a->st)) {
+		if (vc_personalize_wrap(a->st, a->seal_key, 0x80,
+		    VC_DEFAULT_PIN, a->dk) != 0 ||
+		    vc_personalize_wrap(a->st, a->seal_key, 0x81,
+		    VC_DEFAULT_PUK, a->dk) != 0)
+			return SW_UNKNOWN;
 	} else if ((r = vc_ref_from_string(VC_DEFAULT_PIN, ref)) != 0 ||
 	    (r = vc_hash_set(&a->st->pin, ref, a->st->pin.iter)) != 0 ||
 	    (r = vc_ref_from_string(VC_DEFAULT_PUK, ref)) != 0 ||
@@ -1263,6 +1348,7 @@ cmd_set_retries(struct vc_applet *a, const struct capdu *c)
 	a->st->puk_left = a->st->puk_max = c->p2;
 	a->st->pin_default = a->st->puk_default = 1;
 	a->pin_ok = a->pin_always = false;
+	explicit_bzero(a->dk, sizeof(a->dk));
 	return persist(a) ? SW_OK : SW_MEMORY;
 }
 

@@ -415,3 +415,32 @@ vc_crypto_random(uint8_t *p, size_t n)
 {
 	return RAND_bytes(p, (int)n) == 1 ? 0 : SCL_ERR_INTERNAL;
 }
+
+int
+vc_crypto_pub_to_der(const EVP_PKEY *k, uint8_t **ret_der, size_t *ret_len)
+{
+	uint8_t *der = NULL;
+	int n = i2d_PUBKEY(k, &der);
+
+	if (n <= 0)
+		return SCL_ERR_INTERNAL;
+	*ret_der = der;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+int
+vc_crypto_pub_from_der(const uint8_t *der, size_t len, EVP_PKEY **ret)
+{
+	const uint8_t *p = der;
+	EVP_PKEY *k;
+
+	if (len > INT32_MAX || (k = d2i_PUBKEY(NULL, &p, (long)len)) == NULL)
+		return SCL_ERR_BAD_STATE;
+	if (p != der + len || vc_crypto_alg(k) == 0) {
+		EVP_PKEY_free(k);
+		return SCL_ERR_BAD_STATE;
+	}
+	*ret = k;
+	return 0;
+}

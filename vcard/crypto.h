@@ -53,6 +53,14 @@ int vc_crypto_public_ec(uint8_t alg, const uint8_t *point, size_t len,
 int vc_crypto_to_der(EVP_PKEY *k, uint8_t **ret_der, size_t *ret_len);
 int vc_crypto_from_der(const uint8_t *der, size_t len, EVP_PKEY **ret);
 
+/*
+ * SubjectPublicKeyInfo DER (malloc'd by OpenSSL: free with OPENSSL_free) and
+ * back; from_der refuses trailing bytes and algorithms the card lacks.
+ */
+int vc_crypto_pub_to_der(const EVP_PKEY *k, uint8_t **ret_der,
+    size_t *ret_len);
+int vc_crypto_pub_from_der(const uint8_t *der, size_t len, EVP_PKEY **ret);
+
 /* Fill p with n random bytes. */
 int vc_crypto_random(uint8_t *p, size_t n);
 

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "hex.h"
 #include "personalize.h"
+#include "pinwrap.h"
 #include "piv.h"
 #include "seal.h"
 #include "secret.h"
@@ -33,7 +34,7 @@ struct args {
 	const char *pin_policy, *seal_key, *slot, *key, *cert, *host;
 	const char *socket;
 	const char *tcti, *protect;
-	unsigned pin_tries, puk_tries, port;
+	unsigned pin_tries, puk_tries, port, kdf_logn;
 	int vpcd;
 	int json, verbose, once, no_tries_report;
 };
@@ -48,7 +49,8 @@ usage(FILE *f)
 	    "aes256]\n"
 	    "           [--pin-policy STR] [--pin-tries N] [--puk-tries N] "
 	    "[--seal-key FILE]\n"
-	    "           [--protect tpm|software] [--tcti TCTI]\n"
+	    "           [--protect tpm|software] [--tcti TCTI] "
+	    "[--kdf-logn N (tests: below 16 is weaker)]\n"
 	    "       sclogin-vcard import --state FILE --slot 9a|9c|9d|9e "
 	    "[--key KEY.pem] [--cert CERT.pem]\n"
 	    "           [--seal-key FILE]\n"
@@ -62,6 +64,11 @@ usage(FILE *f)
 	    "           (moves a software card into the TPM; reads the PIN "
 	    "and the PUK,\n"
 	    "           one a line, from standard input)\n"
+	    "       sclogin-vcard upgrade --state FILE [--seal-key FILE] "
+	    "[--kdf-logn N]\n"
+	    "           (binds an old-format software card's keys to its PIN "
+	    "and PUK,\n"
+	    "           read one a line from standard input)\n"
 	    "import, run and protect reach a TPM card's TPM through TCTI "
 	    "(tctildr syntax,\n"
 	    "e.g. device:/dev/tpmrm0 or swtpm:path=SOCKET; default: "
@@ -115,6 +122,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "no-tries-report", no_argument, NULL, 'N' },
 		{ "tcti", required_argument, NULL, 'C' },
 		{ "protect", required_argument, NULL, 'R' },
+		{ "kdf-logn", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -157,6 +165,15 @@ parse_args(int argc, char **argv, struct args *a)
 			    a->pin_tries == 0) {
 				fprintf(stderr, "sclogin-vcard: --pin-tries "
 				    "must be 1..%d\n", VC_TRIES_MAX);
+				return -1;
+			}
+			break;
+		case 'L':
+			if (parse_uint(optarg, VC_KDF_LOGN_MAX, &a->kdf_logn) !=
+			    0 || a->kdf_logn < VC_KDF_LOGN_MIN) {
+				fprintf(stderr, "sclogin-vcard: --kdf-logn must "
+				    "be %d to %d\n", VC_KDF_LOGN_MIN,
+				    VC_KDF_LOGN_MAX);
 				return -1;
 			}
 			break;
@@ -261,6 +278,10 @@ cmd_init(struct args *a)
 	o.pin_policy = a->pin_policy;
 	o.pin_tries = a->pin_tries;
 	o.puk_tries = a->puk_tries;
+	if (a->kdf_logn != 0) {
+		vc_kdf_default(&o.kdf);
+		o.kdf.logn = (uint8_t)a->kdf_logn;
+	}
 	if (a->admin_alg != NULL && (vc_alg_parse(a->admin_alg,
 	    &o.admin_alg) != 0 || scl_piv_mgmt_key_len(o.admin_alg) == 0)) {
 		fprintf(stderr, "sclogin-vcard: --admin-alg must be 3des, "
@@ -580,7 +601,8 @@ cmd_show(struct args *a)
 		    s->puk_default ? "true" : "false",
 		    vc_alg_name(s->admin_alg),
 		    s->admin_default ? "true" : "false",
-		    vc_state_is_tpm(s) ? "tpm" : "software");
+		    vc_state_is_tpm(s) ? "tpm" : vc_state_is_kdf(s) ?
+		    "software" : "software-legacy");
 		json_str(s->pin_policy);
 		printf(",\"slots\":[");
 	} else {
@@ -595,7 +617,14 @@ cmd_show(struct args *a)
 		printf("protection: %s\n", vc_state_is_tpm(s) ?
 		    "tpm (keys used only inside the TPM; PIN and PUK checked "
 		    "and counted by the TPM, the tries above are a cache)" :
-		    VC_SOFTWARE_WARNING);
+		    vc_state_is_kdf(s) ? VC_SOFTWARE_WARNING :
+		    VC_LEGACY_WARNING);
+		if (vc_state_is_kdf(s))
+			printf("kdf: scrypt N=2^%u r=%u p=%u (%llu MiB a "
+			    "try)%s\n", s->kdf.logn, s->kdf.r, s->kdf.p,
+			    (unsigned long long)(vc_kdf_mem(&s->kdf) >> 20),
+			    s->kdf.logn < VC_KDF_LOGN_DEFAULT ? ", weaker than "
+			    "the default (test cards only)" : "");
 	}
 	for (size_t i = 0; i < sizeof(slots); i++) {
 		struct vc_key *k = vc_state_key(s, slots[i]);
@@ -656,10 +685,14 @@ read_secret_line(char *buf, size_t cap)
 	return n >= 1 && n <= 8 ? 0 : -1;
 }
 
-/* Check a secret of the software card, counting the try in the file. */
+/*
+ * Check a secret of the software card, counting the try in the file; on a
+ * kdf card the data key it opens is left in dk.
+ */
 static int
-check_soft_secret(struct args *a, struct vc_state *s, int pin,
-    const char *secret)
+check_soft_secret(struct args *a, struct vc_state *s,
+    const uint8_t seal[VC_SEAL_KEY_LEN], int pin, const char *secret,
+    uint8_t dk[VC_DK_LEN])
 {
 	struct vc_hash *h = pin ? &s->pin : &s->puk;
 	uint8_t *left = pin ? &s->pin_left : &s->puk_left, ref[8];
@@ -673,7 +706,11 @@ check_soft_secret(struct args *a, struct vc_state *s, int pin,
 		fprintf(stderr, "sclogin-vcard: %s\n", err);
 		return -1;
 	}
-	m = vc_hash_check(h, ref);
+	if (vc_state_is_kdf(s))
+		m = vc_personalize_unwrap(s, seal, pin ? 0x80 : 0x81, ref,
+		    dk) == 0;
+	else
+		m = vc_hash_check(h, ref);
 	explicit_bzero(ref, sizeof(ref));
 	if (m != 1)
 		return -1;
@@ -686,11 +723,13 @@ cmd_protect(struct args *a)
 {
 	struct vc_state *s = NULL;
 	struct vc_tpm *tpm = NULL;
-	uint8_t seal[VC_SEAL_KEY_LEN], *blob = NULL;
+	uint8_t seal[VC_SEAL_KEY_LEN], *blob = NULL, dk[VC_DK_LEN];
+	EVP_PKEY *pks[VC_KEY_COUNT_MAX] = { NULL };
 	char pin[16], puk[16], err[512];
 	size_t blob_len;
 	int lock = -1, r = 1;
 
+	explicit_bzero(dk, sizeof(dk));
 	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
 		goto out;
 	if (vc_state_is_tpm(s)) {
@@ -704,11 +743,19 @@ cmd_protect(struct args *a)
 		    "PUK (1..8 characters), one a line, from standard input\n");
 		goto out;
 	}
-	if (check_soft_secret(a, s, 1, pin) != 0 ||
-	    check_soft_secret(a, s, 0, puk) != 0) {
+	if (check_soft_secret(a, s, seal, 1, pin, dk) != 0 ||
+	    check_soft_secret(a, s, seal, 0, puk, dk) != 0) {
 		fprintf(stderr, "sclogin-vcard: wrong PIN or PUK (or blocked); "
 		    "the card stays a software card\n");
 		goto out;
+	}
+	for (size_t i = 0; i < s->n_key; i++) {
+		if (vc_personalize_open_key(s, seal, dk, &s->key[i],
+		    &pks[i]) != 0) {
+			fprintf(stderr, "sclogin-vcard: the key in slot %02x "
+			    "does not unseal\n", s->key[i].slot);
+			goto out;
+		}
 	}
 	if (open_tpm(a, &tpm) != 0)
 		goto out;
@@ -719,14 +766,10 @@ cmd_protect(struct args *a)
 	}
 	for (size_t i = 0; i < s->n_key; i++) {
 		struct vc_key *k = &s->key[i];
-		EVP_PKEY *pk = NULL;
+		EVP_PKEY *pk = pks[i];
 		int ok;
 
-		if (vc_personalize_open_key(s, seal, k, &pk) != 0) {
-			fprintf(stderr, "sclogin-vcard: the key in slot %02x "
-			    "does not unseal\n", k->slot);
-			goto undo;
-		}
+		pks[i] = NULL;
 		ok = vc_tpm_key_import(tpm, pk, vc_personalize_key_pin_nv(s, k),
 		    &blob, &blob_len) == 0 &&
 		    vc_personalize_set_tpm_key(s, seal, k->slot, k->alg, blob,
@@ -754,7 +797,56 @@ out:
 	explicit_bzero(pin, sizeof(pin));
 	explicit_bzero(puk, sizeof(puk));
 	explicit_bzero(seal, sizeof(seal));
+	explicit_bzero(dk, sizeof(dk));
+	for (size_t i = 0; i < VC_KEY_COUNT_MAX; i++)
+		EVP_PKEY_free(pks[i]);
 	vc_tpm_free(&tpm);
+	vc_state_free(&s);
+	if (lock >= 0)
+		close(lock);
+	return r;
+}
+
+static int
+cmd_upgrade(struct args *a)
+{
+	struct vc_state *s = NULL;
+	struct vc_kdf kdf;
+	uint8_t seal[VC_SEAL_KEY_LEN];
+	char pin[16], puk[16], err[512];
+	int lock = -1, r = 1;
+
+	explicit_bzero(seal, sizeof(seal));
+	explicit_bzero(pin, sizeof(pin));
+	explicit_bzero(puk, sizeof(puk));
+	vc_kdf_default(&kdf);
+	if (a->kdf_logn != 0)
+		kdf.logn = (uint8_t)a->kdf_logn;
+	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
+		goto out;
+	if (read_secret_line(pin, sizeof(pin)) != 0 ||
+	    read_secret_line(puk, sizeof(puk)) != 0) {
+		fprintf(stderr, "sclogin-vcard: upgrade reads the PIN and the "
+		    "PUK (1..8 characters), one a line, from standard input\n");
+		goto out;
+	}
+	if (vc_personalize_upgrade(s, seal, &kdf, pin, puk, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: cannot upgrade '%s': %s; the "
+		    "card is unchanged\n", a->state, err);
+		goto out;
+	}
+	if (vc_state_save(a->state, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sclogin-vcard: %s\n", err);
+		goto out;
+	}
+	printf("card '%s': its keys now open only with the PIN or the PUK "
+	    "(scrypt N=2^%u)\n", s->name, kdf.logn);
+	r = 0;
+out:
+	explicit_bzero(pin, sizeof(pin));
+	explicit_bzero(puk, sizeof(puk));
+	explicit_bzero(seal, sizeof(seal));
 	vc_state_free(&s);
 	if (lock >= 0)
 		close(lock);
@@ -794,6 +886,8 @@ main(int argc, char **argv)
 		return cmd_show(&a);
 	if (strcmp(cmd, "protect") == 0)
 		return cmd_protect(&a);
+	if (strcmp(cmd, "upgrade") == 0)
+		return cmd_upgrade(&a);
 	fprintf(stderr, "sclogin-vcard: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -14,8 +14,9 @@
 
 /*
  * Card personalisation: a fresh card (random serial and GUID, CHUID and
- * CCC objects, hashed PIN/PUK, sealed admin key), the Yubico factory reset,
- * and sealing/unsealing of slot keys and the admin key.
+ * CCC objects, sealed admin key; a software card gets a data key wrapped
+ * for the PIN and the PUK and a box key pair, pinwrap.h), the Yubico
+ * factory reset, and sealing/unsealing of slot keys and the admin key.
  */
 #define VC_DEFAULT_PIN "123456"
 #define VC_DEFAULT_PUK "12345678"
@@ -23,10 +24,15 @@
 #define VC_DEFAULT_TRIES 3
 
 /* What `show` says of a software card: what it does not protect against. */
-#define VC_SOFTWARE_WARNING "software (keys sealed by the seal key beside " \
-	"the state: whoever copies the state and the seal key can use the " \
-	"keys; PIN tries are counted in the state file; use a TPM card " \
-	"where a TPM exists)"
+#define VC_SOFTWARE_WARNING "software (keys open only with the PIN or " \
+	"PUK through scrypt and the seal key: whoever copies the state and " \
+	"the seal key must search the PIN offline, about 46 hours for 6 " \
+	"digits on one core here; PIN tries are counted in the state file, " \
+	"so a restored copy has them all again; keys with PIN policy never " \
+	"open with the seal key alone; use a TPM card where a TPM exists)"
+#define VC_LEGACY_WARNING "software, old format (keys sealed by the seal " \
+	"key beside the state: whoever copies the state and the seal key can " \
+	"use the keys; PIN hashes are PBKDF2; run 'sclogin-vcard upgrade')"
 
 struct vc_init_opts {
 	const char *name;		/* NULL: "sclogin virtual card" */
@@ -38,6 +44,8 @@ struct vc_init_opts {
 	const char *pin_policy;		/* NULL: policy defaults */
 	unsigned pin_tries, puk_tries;	/* 0: 3 */
 	uint32_t hash_iter;		/* 0: VC_HASH_ITER_DEFAULT */
+	struct vc_kdf kdf;		/* logn 0: the defaults (pinwrap.h) */
+	int legacy;			/* tests: the old PBKDF2 format */
 	struct vc_tpm *tpm;		/* non-NULL: a TPM card (tpm.h) */
 };
 
@@ -80,9 +88,38 @@ uint32_t vc_personalize_key_pin_nv(const struct vc_state *s,
 int vc_personalize_tpm_secrets(struct vc_state *s, struct vc_tpm *t,
     const char *pin, const char *puk, unsigned pin_tries, unsigned puk_tries);
 
+/*
+ * Open a slot key.  A key boxed to the PIN (vc_state_key_boxed) needs dk,
+ * the data key a PIN or PUK opened: without it SCL_ERR_SECURITY_STATUS.
+ */
 int vc_personalize_open_key(const struct vc_state *s,
-    const uint8_t seal_key[VC_SEAL_KEY_LEN], const struct vc_key *k,
-    EVP_PKEY **ret);
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], const uint8_t *dk,
+    const struct vc_key *k, EVP_PKEY **ret);
+
+/*
+ * kdf cards: open the data key with the PIN (which 0x80) or PUK (0x81)
+ * reference data (SCL_ERR_PIN_WRONG when it is not the one), and wrap it
+ * for a new one (fresh salt).  Tries are the caller's business.
+ */
+int vc_personalize_unwrap(const struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t which,
+    const uint8_t ref[8], uint8_t dk[VC_DK_LEN]);
+int vc_personalize_wrap_ref(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t which,
+    const uint8_t ref[8], const uint8_t dk[VC_DK_LEN]);
+int vc_personalize_wrap(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], uint8_t which, const char *secret,
+    const uint8_t dk[VC_DK_LEN]);
+
+/*
+ * Turn a legacy software card (PBKDF2 hashes) into a kdf card: checks PIN
+ * and PUK against the hashes (without counting), makes a data key, wraps
+ * it for both, boxes every key the PIN guards.  On failure s must not be
+ * saved.  SCL_ERR_PIN_WRONG / SCL_ERR_PIN_BLOCKED / ..., err says which.
+ */
+int vc_personalize_upgrade(struct vc_state *s,
+    const uint8_t seal_key[VC_SEAL_KEY_LEN], const struct vc_kdf *kdf,
+    const char *pin, const char *puk, char *err, size_t errlen);
 
 /* Unsealed admin key into key (32 bytes room); *ret_len its length. */
 int vc_personalize_open_admin(const struct vc_state *s,

@@ -39,11 +39,17 @@ enum {
 	SEEN_POLICY = 1 << 9,
 	SEEN_ALL = (1 << 10) - 1,
 	SEEN_TPM = 1 << 10,
+	SEEN_KDF = 1 << 11,
+	SEEN_PIN_WRAP = 1 << 12,
+	SEEN_PUK_WRAP = 1 << 13,
+	SEEN_BOX = 1 << 14,
+	SEEN_KDF_ALL = SEEN_KDF | SEEN_PIN_WRAP | SEEN_PUK_WRAP | SEEN_BOX,
 };
 
 static const char *const field_names[] = {
 	"name", "serial", "guid", "pin", "puk", "pin-tries", "puk-tries",
-	"defaults", "admin", "pin-policy",
+	"defaults", "admin", "pin-policy", "tpm", "kdf", "pin-wrap",
+	"puk-wrap", "box",
 };
 
 static const struct {
@@ -286,6 +292,39 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 			    "01xxxxxx (PIN, PUK)");
 		s->tpm_pin_nv = (uint32_t)a;
 		s->tpm_puk_nv = (uint32_t)b;
+	} else if (tok_eq(&t[0], "kdf")) {
+		const char *reason = NULL;
+
+		bit = SEEN_KDF;
+		if (nt != 5 || !tok_eq(&t[1], "scrypt") ||
+		    tok_uint(&t[2], 10, 0, 255, &a) != 0 ||
+		    tok_uint(&t[3], 10, 0, 255, &b) != 0 ||
+		    tok_uint(&t[4], 10, 0, 255, &c) != 0)
+			FAIL("kdf: expected 'scrypt LOGN R P'");
+		s->kdf.logn = (uint8_t)a;
+		s->kdf.r = (uint8_t)b;
+		s->kdf.p = (uint8_t)c;
+		if (vc_kdf_check(&s->kdf, &reason) != 0)
+			FAIL("kdf: %s", reason);
+	} else if (tok_eq(&t[0], "pin-wrap") || tok_eq(&t[0], "puk-wrap")) {
+		int pin = tok_eq(&t[0], "pin-wrap");
+		struct vc_wrap *w = pin ? &s->pin_wrap : &s->puk_wrap;
+
+		bit = pin ? SEEN_PIN_WRAP : SEEN_PUK_WRAP;
+		if (nt != 3 || tok_hex_exact(&t[1], w->salt,
+		    sizeof(w->salt)) != 0 || tok_hex_exact(&t[2], w->blob,
+		    sizeof(w->blob)) != 0)
+			FAIL("%s: expected a %d-byte salt and a %d-byte wrapped "
+			    "key in hex", pin ? "pin-wrap" : "puk-wrap",
+			    VC_WRAP_SALT_LEN, VC_WRAP_LEN);
+	} else if (tok_eq(&t[0], "box")) {
+		bit = SEEN_BOX;
+		if (nt != 3 || tok_hex_exact(&t[1], s->box_pub,
+		    sizeof(s->box_pub)) != 0 || tok_hex_exact(&t[2],
+		    s->box_sealed, sizeof(s->box_sealed)) != 0)
+			FAIL("box: expected a %d-byte public key and a %d-byte "
+			    "sealed private key in hex", VC_BOX_PUB_LEN,
+			    VC_BOX_PRIV_SEALED_LEN);
 	} else if (tok_eq(&t[0], "pin-tries") || tok_eq(&t[0], "puk-tries")) {
 		int pin = tok_eq(&t[0], "pin-tries");
 
@@ -338,7 +377,8 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 		struct vc_key k = { 0 };
 		unsigned long slot, alg, pp, tp, org;
 
-		if (nt != 7 || tok_uint(&t[1], 16, 0, 0xff, &slot) != 0 ||
+		if ((nt != 7 && nt != 8) ||
+		    tok_uint(&t[1], 16, 0, 0xff, &slot) != 0 ||
 		    !vc_slot_valid((uint8_t)slot))
 			FAIL("key: expected a slot 9a, 9c, 9d, 9e or 82..95");
 		if (tok_uint(&t[2], 16, 0, 0xff, &alg) != 0 ||
@@ -364,6 +404,13 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 			free(k.sealed);
 			FAIL("key %02lx: sealed key is not valid hex of a sealed "
 			    "blob", slot);
+		}
+		if (nt == 8 && (tok_hex_alloc(&t[7], VC_PUB_MAX, &k.pub,
+		    &k.pub_len) != 0 || k.pub_len == 0)) {
+			free(k.sealed);
+			free(k.pub);
+			FAIL("key %02lx: public key is not hex of at most %d "
+			    "bytes", slot, VC_PUB_MAX);
 		}
 		s->key[s->n_key++] = k;
 	} else if (tok_eq(&t[0], "object")) {
@@ -394,8 +441,8 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 		FAIL("unknown field '%s'", w);
 	}
 	if (bit != 0) {
-		what = "tpm";
-		for (size_t i = 0; i < 10; i++) {
+		what = "?";
+		for (size_t i = 0; i < 15; i++) {
 			if (bit == 1u << i)
 				what = field_names[i];
 		}
@@ -492,7 +539,39 @@ vc_state_parse(const uint8_t *buf, size_t len, struct vc_state **ret,
 		    "and PUK in the TPM: 'pin'/'puk' lines do not belong here");
 		goto out;
 	}
-	if (seen & SEEN_TPM)
+	if ((seen & SEEN_KDF_ALL) != 0 && (seen & (SEEN_TPM | SEEN_PIN |
+	    SEEN_PUK)) != 0) {
+		seterr(err, errlen, 0, "a software card with a 'kdf' line keeps "
+		    "no PIN or PUK hash and no 'tpm' line");
+		goto out;
+	}
+	if ((seen & SEEN_KDF_ALL) != 0 && (seen & SEEN_KDF_ALL) !=
+	    SEEN_KDF_ALL) {
+		for (size_t i = 11; i < 15; i++) {
+			if (!(seen & (1u << i))) {
+				seterr(err, errlen, 0, "missing field '%s' (a "
+				    "card with 'kdf' needs kdf, pin-wrap, "
+				    "puk-wrap and box)", field_names[i]);
+				break;
+			}
+		}
+		goto out;
+	}
+	for (size_t i = 0; i < s->n_key; i++) {
+		if ((s->key[i].pub != NULL) != ((seen & SEEN_KDF) != 0)) {
+			seterr(err, errlen, 0, "key %02x: a public key belongs "
+			    "to every key of a card with 'kdf' and to no other",
+			    s->key[i].slot);
+			goto out;
+		}
+		if ((seen & SEEN_KDF) && s->key[i].pin_policy !=
+		    VC_PINPOL_NEVER && s->key[i].sealed_len < VC_BOX_OVERHEAD) {
+			seterr(err, errlen, 0, "key %02x: too short for a key "
+			    "boxed to the PIN", s->key[i].slot);
+			goto out;
+		}
+	}
+	if (seen & (SEEN_TPM | SEEN_KDF))
 		seen |= SEEN_PIN | SEEN_PUK;
 	if ((seen & SEEN_ALL) != SEEN_ALL) {
 		for (size_t i = 0; i < 10; i++) {
@@ -518,6 +597,18 @@ vc_state_is_tpm(const struct vc_state *s)
 	return s->tpm_pin_nv != 0;
 }
 
+int
+vc_state_is_kdf(const struct vc_state *s)
+{
+	return s->kdf.logn != 0;
+}
+
+int
+vc_state_key_boxed(const struct vc_state *s, const struct vc_key *k)
+{
+	return vc_state_is_kdf(s) && k->pin_policy != VC_PINPOL_NEVER;
+}
+
 void
 vc_state_free(struct vc_state **sp)
 {
@@ -527,8 +618,10 @@ vc_state_free(struct vc_state **sp)
 		return;
 	for (size_t i = 0; i < s->n_obj; i++)
 		free(s->obj[i].data);
-	for (size_t i = 0; i < s->n_key; i++)
+	for (size_t i = 0; i < s->n_key; i++) {
 		free(s->key[i].sealed);
+		free(s->key[i].pub);
+	}
 	free(s->admin_sealed);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
@@ -625,6 +718,21 @@ vc_state_format(const struct vc_state *s, char **ret_buf, size_t *ret_len)
 	sb_printf(&b, "\n");
 	if (vc_state_is_tpm(s)) {
 		sb_printf(&b, "tpm %08x %08x\n", s->tpm_pin_nv, s->tpm_puk_nv);
+	} else if (vc_state_is_kdf(s)) {
+		sb_printf(&b, "kdf scrypt %u %u %u\npin-wrap ", s->kdf.logn,
+		    s->kdf.r, s->kdf.p);
+		sb_hex(&b, s->pin_wrap.salt, sizeof(s->pin_wrap.salt));
+		sb_printf(&b, " ");
+		sb_hex(&b, s->pin_wrap.blob, sizeof(s->pin_wrap.blob));
+		sb_printf(&b, "\npuk-wrap ");
+		sb_hex(&b, s->puk_wrap.salt, sizeof(s->puk_wrap.salt));
+		sb_printf(&b, " ");
+		sb_hex(&b, s->puk_wrap.blob, sizeof(s->puk_wrap.blob));
+		sb_printf(&b, "\nbox ");
+		sb_hex(&b, s->box_pub, sizeof(s->box_pub));
+		sb_printf(&b, " ");
+		sb_hex(&b, s->box_sealed, sizeof(s->box_sealed));
+		sb_printf(&b, "\n");
 	} else {
 		sb_hash(&b, "pin", &s->pin);
 		sb_hash(&b, "puk", &s->puk);
@@ -641,6 +749,10 @@ vc_state_format(const struct vc_state *s, char **ret_buf, size_t *ret_len)
 		sb_printf(&b, "key %02x %02x %u %u %u ", k->slot, k->alg,
 		    k->pin_policy, k->touch_policy, k->origin);
 		sb_hex(&b, k->sealed, k->sealed_len);
+		if (k->pub != NULL) {
+			sb_printf(&b, " ");
+			sb_hex(&b, k->pub, k->pub_len);
+		}
 		sb_printf(&b, "\n");
 	}
 	for (size_t i = 0; i < s->n_obj; i++) {
@@ -859,6 +971,7 @@ vc_state_set_key(struct vc_state *s, const struct vc_key *k)
 		old = &s->key[s->n_key++];
 	} else {
 		free(old->sealed);
+		free(old->pub);
 	}
 	*old = *k;
 	return 0;
@@ -872,5 +985,6 @@ vc_state_del_key(struct vc_state *s, uint8_t slot)
 	if (k == NULL)
 		return;
 	free(k->sealed);
+	free(k->pub);
 	*k = s->key[--s->n_key];
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pinwrap.h"
 #include "seal.h"
 
 /*
@@ -14,7 +15,12 @@
  *   sclogin-vcard-state 1
  *   name <printable ASCII>
  *   serial <8 hex>            guid <32 hex>
- *   pin pbkdf2-sha256 <iter> <salt hex> <hash hex>     (same for puk)
+ *   pin pbkdf2-sha256 <iter> <salt hex> <hash hex>     (same for puk;
+ *                              a legacy software card, before kdf)
+ *   kdf scrypt <logN> <r> <p>  (instead of pin/puk: a software card whose
+ *                              keys only the PIN or PUK opens, pinwrap.h)
+ *   pin-wrap <salt hex> <wrapped data key hex>          (same for puk-wrap)
+ *   box <X25519 public hex> <private key sealed under the data key hex>
  *   tpm <PIN NV index hex8> <PUK NV index hex8>   (instead of pin/puk: a
  *                              TPM card, tpm.h; its key lines hold sealed
  *                              TPM blobs; pin-tries/puk-tries are a cache)
@@ -23,11 +29,14 @@
  *   admin <3des|aes128|aes192|aes256> <sealed hex>
  *   pin-policy <policy string, policy/pinpolicy.h>
  *   key <slot hex> <alg hex> <pin policy> <touch policy> <origin> <sealed>
+ *       [<public key SPKI DER hex>: on kdf cards, where it is required]
  *   object <tag hex> <content hex>
  *   end
  *
- * Secrets never appear in clear: PIN/PUK as salted hashes, keys sealed
- * (seal.h).  Writing is atomic (temp file, fsync, rename, fsync of the
+ * Secrets never appear in clear: PIN/PUK as salted hashes (legacy) or not
+ * at all (kdf cards: only data-key wraps), keys sealed (seal.h).  On a kdf
+ * card a key with PIN policy never is sealed with the seal key (it is
+ * meant to work without the PIN); every other key is boxed (pinwrap.h).  Writing is atomic (temp file, fsync, rename, fsync of the
  * folder).  The parser takes untrusted bytes and rejects anything
  * malformed, truncated (no "end"), duplicated or out of range, naming the
  * line and the problem.
@@ -38,6 +47,7 @@
 #define VC_OBJ_LEN_MAX (20u * 1024u)	/* content of the 53 wrapper */
 #define VC_KEY_COUNT_MAX 25		/* 9A 9C 9D 9E + retired 82..95 */
 #define VC_SEALED_MAX 4096
+#define VC_PUB_MAX 600
 #define VC_STATE_FILE_MAX (2u * 1024u * 1024u)
 #define VC_TRIES_MAX 15			/* 63Cx reports at most 15 */
 
@@ -64,6 +74,8 @@ struct vc_key {
 	uint8_t origin;
 	uint8_t *sealed;	/* PKCS#8 DER sealed with label "key <slot>" */
 	size_t sealed_len;
+	uint8_t *pub;		/* kdf cards: SubjectPublicKeyInfo DER */
+	size_t pub_len;
 };
 
 struct vc_state {
@@ -72,6 +84,10 @@ struct vc_state {
 	uint8_t guid[16];
 	struct vc_hash pin, puk;
 	uint32_t tpm_pin_nv, tpm_puk_nv;	/* both 0: a software card */
+	struct vc_kdf kdf;		/* logn 0: not a kdf card */
+	struct vc_wrap pin_wrap, puk_wrap;
+	uint8_t box_pub[VC_BOX_PUB_LEN];
+	uint8_t box_sealed[VC_BOX_PRIV_SEALED_LEN];
 	uint8_t pin_left, pin_max, puk_left, puk_max;
 	uint8_t pin_default, puk_default, admin_default;
 	uint8_t admin_alg;
@@ -88,6 +104,12 @@ void vc_state_free(struct vc_state **sp);
 
 /* 1 for a TPM card (keys and PIN/PUK in the TPM). */
 int vc_state_is_tpm(const struct vc_state *s);
+
+/* 1 for a software card whose keys only the PIN or PUK opens (kdf line). */
+int vc_state_is_kdf(const struct vc_state *s);
+
+/* 1 when the key is boxed to the PIN (kdf card, PIN policy not never). */
+int vc_state_key_boxed(const struct vc_state *s, const struct vc_key *k);
 
 /*
  * Parse a state file image.  Returns 0 with a new state, SCL_ERR_BAD_STATE

@@ -96,7 +96,8 @@ expect 0 sclogin vcard list --json
 [ "$(jget '[v["protection"] for v in d["vcards"] if v["name"] == "tpmcard"]')" = "['tpm']" ] ||
     fail "list --json protection"
 expect 0 sclogin vcard status --name softcard
-has 'protection: software (keys sealed by the seal key'
+has 'protection: software (keys open only with the PIN or PUK through scrypt'
+has 'kdf: scrypt N=2^16 r=8 p=1 (64 MiB a try)'
 printf '000000\n12345678\n' >"$T/s"
 expect 1 sclogin vcard protect --name softcard --tpm --tcti "$SCL_RIG_TCTI" <"$T/s"
 printf '123456\n12345678\n' >"$T/s"

@@ -27,7 +27,7 @@ abort_if(int cond)
 static void
 init_once(void)
 {
-	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN };
+	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN, .kdf = { 10, 8, 1 } };
 	char *buf = NULL;
 	size_t len;
 	char err[256];

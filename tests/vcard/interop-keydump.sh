@@ -46,13 +46,18 @@ expect() {
 		if [ $rc -eq 0 ]; then ok "$1: the TPM card's daemon holds no private key byte"
 		else not_ok "$1: private key bytes in the TPM card's daemon (scan exit $rc)"; fi
 	else
-		if [ $rc -eq 1 ]; then ok "$1: the software card's daemon holds its keys (control: the scan finds them)"
-		else not_ok "$1: the scan did not find the software card's keys (exit $rc)"; fi
+		# issue 11: keys boxed to the PIN are not held after an import;
+		# after a signature OpenSSL's decoding leaves residue (open)
+		if [ "${2:-}" = none ] && [ $rc -eq 0 ]; then ok "$1: the software card's daemon holds no private key byte (boxed to the PIN)"
+		elif [ "${2:-}" = none ]; then not_ok "$1: private key bytes in the software card's daemon (scan exit $rc)"
+		elif [ $rc -eq 1 ]; then ok "$1: the software card's daemon holds its keys (control: the scan finds them)"
+		elif false; then ok "$1: the software card's daemon holds no private key byte (boxed to the PIN, opened per signature)"
+		else not_ok "$1: private key bytes in the software card's daemon (scan exit $rc)"; fi
 	fi
 }
 # right after the import: the TPM command that carried the key has gone
 scan "$D/rsa.pem"
-expect "right after import-key"
+expect "right after import-key" none
 check "import-key EC P-256 into 9e" Y -a import-key -s 9e -i "$D/ec.pem"
 for s in 9c:rsa 9e:ec; do
 	check "import-certificate into ${s%:*}" Y -a import-certificate \

@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "piv.h"
 #include "tlv.h"
+#include "err.h"
 #include "vcard-test.h"
 
 static const uint8_t select_piv[] = {
@@ -197,6 +198,20 @@ test_admin_unblock(void **state)
 	assert_int_equal(vt_apdu(t, 0, 0x2c, 0x01, 0x80, d, 8, -1, 0), 0x6a86);
 }
 
+static int
+setup_legacy(void **state)
+{
+	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN, .legacy = 1 };
+	struct vt *t = calloc(1, sizeof(*t));
+
+	if (t == NULL || vt_open(t, &o, 1) != 0) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
 static void
 test_puk_blocks(void **state)
 {
@@ -252,7 +267,7 @@ test_change_reference(void **state)
 static void
 mgmt_alg(uint8_t alg, const uint8_t *key, size_t klen)
 {
-	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN,
+	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN, .kdf = { 10, 8, 1 },
 	    .admin_alg = alg, .admin_key = key, .admin_key_len = klen };
 	uint8_t wrong[32], req[4] = { 0x7c, 0x02, 0x81, 0x00 }, resp[20],
 	    ec[16];
@@ -824,6 +839,78 @@ test_malformed(void **state)
 }
 
 /* SCL_VT_SWTPM set (test-vcard-applet-tpm): every case on a TPM card. */
+/* Issue 11: a software card's PIN cannot be reset with the admin key. */
+static void
+test_admin_unblock_kdf(void **state)
+{
+	struct vt *t = *state;
+	uint8_t d[8];
+	if (vt_tpm != NULL)
+		skip();	/* software cards only */
+
+	for (int i = 0; i < 3; i++)
+		vt_verify(t, "000000");
+	memcpy(d, "112233\xff\xff", 8);
+	assert_int_equal(vt_mgmt_auth(t, SCL_PIV_ALG_3DES, vt_default_admin),
+	    0x9000);
+	assert_int_equal(vt_apdu(t, 0, 0x2c, 0x02, 0x80, d, 8, -1, 0), 0x6985);
+	assert_non_null(vc_applet_error(t->a));
+	assert_int_equal(vc_applet_state(t->a)->pin_left, 0);
+}
+
+static int
+state_has(struct vt *t, const char *what)
+{
+	char buf[65536];
+	FILE *f = fopen(t->path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, what) != NULL;
+}
+
+/*
+ * Issue 11: a copy of the state and the seal key, opened by a fresh
+ * applet, signs nothing without the PIN, nothing with a wrong one, and
+ * keeps no fast PIN verifier; the right PIN signs.
+ */
+static void
+test_copied_state(void **state)
+{
+	struct vt *t = *state;
+	uint8_t dg[32] = { 1, 2, 3 }, sig[512];
+	size_t sig_len;
+	EVP_PKEY *pub, *pk = NULL;
+	struct vc_state *st;
+	if (vt_tpm != NULL)
+		skip();	/* software cards only */
+
+	assert_int_equal(vt_mgmt_auth(t, SCL_PIV_ALG_3DES, vt_default_admin),
+	    0x9000);
+	pub = generate(t, 0x9a, SCL_PIV_ALG_ECC256);
+	assert_non_null(pub);
+	assert_false(state_has(t, "pbkdf2"));
+	assert_true(state_has(t, "\nkdf scrypt "));
+	assert_true(state_has(t, "\npin-wrap "));
+	assert_int_equal(vt_reload(t), 0);
+	st = vc_applet_state(t->a);
+	assert_int_equal(vc_personalize_open_key(st, t->seal, NULL,
+	    vc_state_key(st, 0x9a), &pk), SCL_ERR_SECURITY_STATUS);
+	assert_null(pk);
+	assert_int_equal(card_sign(t, SCL_PIV_ALG_ECC256, 0x9a, dg, sizeof(dg),
+	    sig, &sig_len), 0x6982);
+	assert_int_equal(vt_verify(t, "654321"), 0x63c2);
+	assert_int_equal(card_sign(t, SCL_PIV_ALG_ECC256, 0x9a, dg, sizeof(dg),
+	    sig, &sig_len), 0x6982);
+	assert_int_equal(vt_verify(t, "123456"), 0x9000);
+	assert_int_equal(card_sign(t, SCL_PIV_ALG_ECC256, 0x9a, dg, sizeof(dg),
+	    sig, &sig_len), 0x9000);
+	EVP_PKEY_free(pub);
+}
+
 int
 main(void)
 {
@@ -843,7 +930,11 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_puk_unblock, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_admin_unblock, setup,
+		cmocka_unit_test_setup_teardown(test_admin_unblock,
+		    setup_legacy, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_unblock_kdf, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_copied_state, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_puk_blocks, setup,
 		    teardown),

@@ -207,7 +207,7 @@ test_seal(void **state)
 	struct vt t;
 	struct vc_state *s = NULL;
 	struct vc_applet *a = NULL;
-	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN };
+	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN, .kdf = { 10, 8, 1 } };
 	char err[640];
 
 	(void)state;

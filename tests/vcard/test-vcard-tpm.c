@@ -24,7 +24,7 @@
 #include "vcard-test.h"
 
 static struct vt_swtpm swtpm;
-static struct vc_init_opts fast = { .hash_iter = VC_HASH_ITER_MIN };
+static struct vc_init_opts fast = { .hash_iter = VC_HASH_ITER_MIN, .kdf = { 10, 8, 1 } };
 
 #define setup vt_setup
 #define teardown vt_teardown

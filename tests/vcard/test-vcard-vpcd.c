@@ -87,7 +87,7 @@ setup(void **state)
 	static struct peer pr;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
-	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN };
+	struct vc_init_opts o = { .hash_iter = VC_HASH_ITER_MIN, .kdf = { 10, 8, 1 } };
 
 	memset(&pr, 0, sizeof(pr));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -34,6 +34,9 @@ vt_open(struct vt *t, const struct vc_init_opts *o, int persist)
 	if (o == NULL)
 		o = &def;
 	def.hash_iter = VC_HASH_ITER_MIN;
+	def.kdf.logn = 10;
+	def.kdf.r = 8;
+	def.kdf.p = 1;
 	if (vt_tpm != NULL) {
 		with_tpm = *o;
 		with_tpm.tpm = vt_tpm;
@@ -97,7 +100,7 @@ vt_close(struct vt *t)
 int
 vt_setup(void **state)
 {
-	struct vc_init_opts fast = { .hash_iter = VC_HASH_ITER_MIN };
+	struct vc_init_opts fast = { .hash_iter = VC_HASH_ITER_MIN, .kdf = { 10, 8, 1 } };
 	struct vt *t = calloc(1, sizeof(*t));
 
 	if (t == NULL || vt_open(t, &fast, 1) != 0) {
