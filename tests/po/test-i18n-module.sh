@@ -10,6 +10,7 @@
 # namespace (root).  C locale: English.
 set -u
 lookup=$1 built=$2 localedir=$3
+W=${SCL_TEST_WRAPPER:-}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (mount namespace)" >&2; exit 77; }
 if [ -z "${SCL_I18N_INNER:-}" ]; then
 	SCL_I18N_INNER=1 exec unshare --mount -- sh "$0" "$@"
@@ -32,7 +33,7 @@ fi
 mount --bind "$built" "$localedir" || exit 1
 export LOCPATH=$T
 unset LANGUAGE LC_ALL LC_MESSAGES
-LANG=de_DE.UTF-8 "$lookup" 'PIN für ' 'Falsche PIN. Noch 3 Versuche.' || exit 1
-LANG=fr_FR.UTF-8 "$lookup" 'Code PIN pour ' 'Code PIN erroné. Il reste 3 essais.' || exit 1
-LANG=C "$lookup" 'PIN for ' 'Wrong PIN. 3 tries left.' || exit 1
+LANG=de_DE.UTF-8 $W "$lookup" 'PIN für ' 'Falsche PIN. Noch 3 Versuche.' || exit 1
+LANG=fr_FR.UTF-8 $W "$lookup" 'Code PIN pour ' 'Code PIN erroné. Il reste 3 essais.' || exit 1
+LANG=C $W "$lookup" 'PIN for ' 'Wrong PIN. 3 tries left.' || exit 1
 echo ok
