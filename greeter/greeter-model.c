@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "greeter-model.h"
+#include "i18n.h"
 
 enum usability {
 	USABLE_UNKNOWN = -1,
@@ -275,10 +276,10 @@ pam_finished(struct scl_greeter_model *gm, enum scl_greeter_pam_result res,
 			gm->password_unavailable = 1;
 			if (gm->msg_kind != SCL_GREETER_MSG_ERROR)
 				set_msg(gm, SCL_GREETER_MSG_ERROR,
-				    "Password sign-in is not available.");
+				    N_("Password sign-in is not available."));
 		} else if (gm->msg_kind != SCL_GREETER_MSG_ERROR)
 			set_msg(gm, SCL_GREETER_MSG_ERROR,
-			    "That password is not right. Try again.");
+			    N_("That password is not right. Try again."));
 		return;
 	}
 	if (sl == NULL || !sl->present)
@@ -287,17 +288,17 @@ pam_finished(struct scl_greeter_model *gm, enum scl_greeter_pam_result res,
 		sl->usable = USABLE_NO;
 		copy_str(sl->reason, sizeof(sl->reason),
 		    gm->msg_kind == SCL_GREETER_MSG_ERROR ? gm->msg :
-		    "The PIN of this card is blocked.");
+		    N_("The PIN of this card is blocked."));
 		set_msg(gm, SCL_GREETER_MSG_NONE, NULL);
 	} else if (!answered) {
 		sl->usable = USABLE_NO;
 		copy_str(sl->reason, sizeof(sl->reason),
 		    gm->msg_kind == SCL_GREETER_MSG_ERROR ? gm->msg :
-		    "This card cannot sign you in.");
+		    N_("This card cannot sign you in."));
 		set_msg(gm, SCL_GREETER_MSG_NONE, NULL);
 	} else if (gm->msg_kind != SCL_GREETER_MSG_ERROR)
 		set_msg(gm, SCL_GREETER_MSG_ERROR,
-		    "Sign-in with this card failed. Try again.");
+		    N_("Sign-in with this card failed. Try again."));
 }
 
 void
@@ -332,7 +333,7 @@ scl_greeter_model_render(const struct scl_greeter_model *gm,
 			ret_out->message_kind = SCL_GREETER_MSG_ERROR;
 			copy_str(ret_out->message, sizeof(ret_out->message),
 			    sl->reason[0] != '\0' ? sl->reason :
-			    "This card cannot sign you in.");
+			    N_("This card cannot sign you in."));
 		} else if (gm->n == 0)
 			ret_out->view = SCL_GREETER_VIEW_CONNECT_READER;
 		else
@@ -529,7 +530,7 @@ scl_greeter_model_feed(struct scl_greeter_model *gm,
 		pam_reset(gm);
 		set_msg(gm, SCL_GREETER_MSG_ERROR, in->text != NULL &&
 		    in->text[0] != '\0' ? in->text :
-		    "Your session could not be started.");
+		    N_("Your session could not be started."));
 		break;
 	}
 	settle(gm, &out);

@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The sclogin authors */
 #include <string.h>
 
+#include "i18n.h"
 #include "scl-greeter-prompt.h"
 #include "scl-greeter-resources.h"
 
@@ -112,37 +113,38 @@ render_entry(SclGreeterPrompt *self, const struct scl_greeter_output *out)
 	if (pam_text)
 		title = g_strdup(prompt);
 	else if (card_mode)
-		title = g_strdup("Enter your PIN");
+		title = g_strdup(_("Enter your PIN"));
 	else
-		title = g_strdup("Enter your password");
+		title = g_strdup(_("Enter your password"));
 	gtk_label_set_text(self->entry_title, title);
 
 	if (card_mode && out->card_name[0] != '\0')
-		card = g_strdup_printf("Smart card: %s", out->card_name);
+		card = g_strdup_printf(_("Smart card: %s"),
+		    out->card_name);
 	else if (card_mode && !pam_text && prompt[0] != '\0')
 		card = g_strdup(prompt);	/* "PIN for <card>" from PAM */
 	else if (card_mode)
-		card = g_strdup("Smart card");
+		card = g_strdup(_("Smart card"));
 	gtk_label_set_text(self->card_label, card != NULL ? card : "");
 	gtk_widget_set_visible(GTK_WIDGET(self->card_label), card != NULL);
 
 	gtk_entry_set_visibility(self->entry, out->prompt_echo);
 	gtk_entry_set_placeholder_text(self->entry, pam_text ? "" :
-	    card_mode ? "PIN" : "Password");
+	    card_mode ? _("PIN") : _("Password"));
 	gtk_entry_set_input_purpose(self->entry, card_mode && !pam_text ?
 	    GTK_INPUT_PURPOSE_PIN : GTK_INPUT_PURPOSE_PASSWORD);
 
 	if (card_mode && out->tries_left == 1)
-		tries = g_strdup("Last try: a wrong PIN blocks this card.");
+		tries = g_strdup(_("Last try: a wrong PIN blocks this card."));
 	else if (card_mode && out->tries_left >= 0 &&
 	    out->message_kind != SCL_GREETER_MSG_ERROR)
-		tries = g_strdup_printf(g_dngettext(NULL, "%d try left",
-		    "%d tries left", (gulong)out->tries_left),
+		tries = g_strdup_printf(scl_trn("%d try left",
+		    "%d tries left", (unsigned long)out->tries_left),
 		    out->tries_left);
 	else if (card_mode && out->tries_left < 0 &&
 	    out->message_kind != SCL_GREETER_MSG_ERROR)
-		tries = g_strdup("This card does not say how many tries are "
-		    "left: a wrong PIN may block it.");
+		tries = g_strdup(_("This card does not say how many tries "
+		    "are left: a wrong PIN may block it."));
 	gtk_label_set_text(self->tries_label, tries != NULL ? tries : "");
 	gtk_widget_set_visible(GTK_WIDGET(self->tries_label), tries != NULL);
 	set_class(GTK_WIDGET(self->tries_label), "scl-low",
@@ -167,18 +169,20 @@ scl_greeter_prompt_render(SclGreeterPrompt *self,
 	case SCL_GREETER_VIEW_INSERT_CARD:
 		gtk_image_set_from_icon_name(self->wait_icon,
 		    "auth-smartcard-symbolic", GTK_ICON_SIZE_DIALOG);
-		gtk_label_set_text(self->wait_title, "Insert your smart card");
+		gtk_label_set_text(self->wait_title,
+		    _("Insert your smart card"));
 		gtk_label_set_text(self->wait_detail,
-		    "Your PIN will be asked for once the card is in the "
-		    "reader.");
+		    _("Your PIN will be asked for once the card is in the "
+		    "reader."));
 		break;
 	case SCL_GREETER_VIEW_CONNECT_READER:
 		gtk_image_set_from_icon_name(self->wait_icon,
 		    "media-removable-symbolic", GTK_ICON_SIZE_DIALOG);
 		gtk_label_set_text(self->wait_title,
-		    "Connect a smart card reader");
+		    _("Connect a smart card reader"));
 		gtk_label_set_text(self->wait_detail,
-		    "No smart card reader is connected to this computer.");
+		    _("No smart card reader is connected to this "
+		    "computer."));
 		break;
 	case SCL_GREETER_VIEW_PIN:
 	case SCL_GREETER_VIEW_PASSWORD:
@@ -188,15 +192,15 @@ scl_greeter_prompt_render(SclGreeterPrompt *self,
 	case SCL_GREETER_VIEW_BUSY:
 		page = "busy";
 		gtk_label_set_text(self->busy_label, card ?
-		    "Checking your PIN…" : "Signing in…");
+		    _("Checking your PIN…") : _("Signing in…"));
 		break;
 	case SCL_GREETER_VIEW_MESSAGE:
 		page = "message";
-		gtk_label_set_text(self->message_title, out->message);
+		gtk_label_set_text(self->message_title, _(out->message));
 		gtk_label_set_text(self->message_detail, card ?
-		    "Remove the card, or choose another way to sign in." :
-		    "Choose another way to sign in, or contact your "
-		    "administrator.");
+		    _("Remove the card, or choose another way to sign in.") :
+		    _("Choose another way to sign in, or contact your "
+		    "administrator."));
 		break;
 	case SCL_GREETER_VIEW_DONE:
 		page = "done";
@@ -208,7 +212,8 @@ scl_greeter_prompt_render(SclGreeterPrompt *self,
 	else
 		gtk_spinner_stop(self->spinner);
 
-	gtk_label_set_text(self->status_label, status ? out->message : "");
+	gtk_label_set_text(self->status_label, status ? _(out->message) :
+	    "");
 	gtk_widget_set_visible(GTK_WIDGET(self->status_label), status);
 	set_class(GTK_WIDGET(self->status_label), "scl-error",
 	    out->message_kind == SCL_GREETER_MSG_ERROR);
@@ -217,8 +222,8 @@ scl_greeter_prompt_render(SclGreeterPrompt *self,
 
 	if (out->offer_card) {
 		g_autofree char *t = out->card_name[0] != '\0' ?
-		    g_strdup_printf("Smart card “%s” is ready.",
-		    out->card_name) : g_strdup("Your smart card is ready.");
+		    g_strdup_printf(_("Smart card “%s” is ready."),
+		    out->card_name) : g_strdup(_("Your smart card is ready."));
 
 		gtk_label_set_text(self->offer_label, t);
 	}
@@ -228,13 +233,13 @@ scl_greeter_prompt_render(SclGreeterPrompt *self,
 	gtk_widget_set_visible(self->other_button, out->can_other &&
 	    out->view != SCL_GREETER_VIEW_BUSY);
 	gtk_label_set_text(self->other_label, card ?
-	    "Sign in with a password instead" :
-	    "Sign in with a smart card instead");
+	    _("Sign in with a password instead") :
+	    _("Sign in with a smart card instead"));
 	gtk_image_set_from_icon_name(self->other_icon, card ?
 	    "dialog-password-symbolic" : "auth-smartcard-symbolic",
 	    GTK_ICON_SIZE_BUTTON);
 	gtk_widget_set_tooltip_text(self->other_button,
-	    "Other sign-in options");
+	    _("Other sign-in options"));
 
 	if ((out->view == SCL_GREETER_VIEW_PIN ||
 	    out->view == SCL_GREETER_VIEW_PASSWORD) &&

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "i18n.h"
 #include "log.h"
 #include "record.h"
 #include "scl-greeter-driver.h"
@@ -619,6 +621,8 @@ main(int argc, char **argv)
 
 	memset(&h, 0, sizeof(h));
 	h.exit_status = 1;
+	setlocale(LC_ALL, "");
+	scl_tr_utf8();
 	oc = g_option_context_new("- smart card sign-in window");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_add_group(oc, gtk_get_option_group(FALSE));

@@ -21,6 +21,7 @@
  * (pam_sclogin's card-only sign-in) or PAM asks for the name.
  */
 #include <errno.h>
+#include <locale.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,6 +30,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "i18n.h"
 #include "prompts.h"
 #include "record.h"
 #include "scl-greeter-driver.h"
@@ -52,13 +54,21 @@ typedef struct {
 	enum scl_method method;
 } Host;
 
+/* The prefix in English (a module with no catalogue) or in our locale. */
+static gboolean
+has_prompt(const char *text, const char *prefix)
+{
+	return g_str_has_prefix(text, prefix) ||
+	    g_str_has_prefix(text, _(prefix));
+}
+
 static gboolean
 is_card_prompt(const char *text)
 {
-	return g_str_has_prefix(text, SCL_PROMPT_PIN) ||
-	    g_str_has_prefix(text, SCL_PROMPT_LAST_TRY) ||
-	    g_str_has_prefix(text, SCL_PROMPT_CHOOSE_CARD) ||
-	    g_str_has_prefix(text, SCL_PROMPT_USER_HINT);
+	return has_prompt(text, SCL_PROMPT_PIN) ||
+	    has_prompt(text, SCL_PROMPT_LAST_TRY) ||
+	    has_prompt(text, SCL_PROMPT_CHOOSE_CARD) ||
+	    has_prompt(text, SCL_PROMPT_USER_HINT);
 }
 
 static char *
@@ -292,6 +302,8 @@ main(int argc, char **argv)
 	int r;
 
 	memset(&h, 0, sizeof(h));
+	setlocale(LC_ALL, "");
+	scl_tr_utf8();
 	gtk_init(&argc, &argv);
 	h.greeter = lightdm_greeter_new();
 	g_signal_connect(h.greeter, LIGHTDM_GREETER_SIGNAL_SHOW_PROMPT,

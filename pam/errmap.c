@@ -5,6 +5,7 @@
 #include <security/pam_modules.h>
 
 #include "err.h"
+#include "i18n.h"
 #include "scl-pam.h"
 
 /*
@@ -126,64 +127,67 @@ scl_pam_from_err(int r, enum scl_pam_phase phase)
 	return rc;
 }
 
-/* What the user reads.  No internal names, one sentence with an action. */
+/*
+ * What the user reads (msgids: scl_pam_message translates them).  No
+ * internal names, one sentence with an action.
+ */
 static const char *
 user_sentence(enum scl_err e)
 {
 	switch (e) {
 	case SCL_OK:
-		return "Signed in with your smart card.";
+		return N_("Signed in with your smart card.");
 	case SCL_ERR_INTERNAL:
 	case SCL_ERR_INVALID_ARGUMENT:
 	case SCL_ERR_BUFFER_TOO_SMALL:
 	case SCL_ERR_SYSTEM:
 	case SCL_ERR_LIMIT:
-		return "Smart card sign-in failed because of an internal "
-		    "error. Contact your administrator.";
+		return N_("Smart card sign-in failed because of an internal "
+		    "error. Contact your administrator.");
 	case SCL_ERR_NOMEM:
-		return "Smart card sign-in failed: the system is out of "
-		    "memory.";
+		return N_("Smart card sign-in failed: the system is out of "
+		    "memory.");
 	case SCL_ERR_TIMEOUT:
-		return "No smart card was inserted in time.";
+		return N_("No smart card was inserted in time.");
 	case SCL_ERR_CANCELLED:
-		return "Smart card sign-in was cancelled.";
+		return N_("Smart card sign-in was cancelled.");
 	case SCL_ERR_NOT_SUPPORTED:
-		return "This smart card is not supported.";
+		return N_("This smart card is not supported.");
 	case SCL_ERR_NO_SERVICE:
-		return "The smart card service is not running. Contact your "
-		    "administrator.";
+		return N_("The smart card service is not running. Contact your "
+		    "administrator.");
 	case SCL_ERR_NO_READER:
-		return "No smart card reader was found. Connect a reader.";
+		return N_("No smart card reader was found. Connect a reader.");
 	case SCL_ERR_NO_CARD:
-		return "No smart card was found. Insert your smart card.";
+		return N_("No smart card was found. Insert your smart card.");
 	case SCL_ERR_CARD_REMOVED:
 	case SCL_ERR_READER_GONE:
-		return "The smart card was removed. Insert it again and retry.";
+		return N_("The smart card was removed. Insert it again and retry.");
 	case SCL_ERR_SHARING:
-		return "The smart card is in use by another program. Try again.";
+		return N_("The smart card is in use by another program. Try again.");
 	case SCL_ERR_TRANSMIT:
 	case SCL_ERR_CARD_RESET:
-		return "The smart card did not respond. Re-insert it and retry.";
+		return N_("The smart card did not respond. Re-insert it and retry.");
 	case SCL_ERR_CARD_NO_ANSWER:
-		return "The smart card did not respond in time. Remove it, "
-		    "insert it again and retry.";
+		return N_("The smart card did not respond in time. Remove it, "
+		    "insert it again and retry.");
 	case SCL_ERR_MODULE:
-		return "The smart card could not be used. Remove it, insert "
-		    "it again and retry.";
+		return N_("The smart card could not be used. Remove it, insert "
+		    "it again and retry.");
 	case SCL_ERR_NO_APPLET:
-		return "This card cannot be used to sign in.";
+		return N_("This card cannot be used to sign in.");
 	case SCL_ERR_NO_OBJECT:
 	case SCL_ERR_NO_CERT:
-		return "This card has no sign-in certificate.";
+		return N_("This card has no sign-in certificate.");
 	case SCL_ERR_PIN_WRONG:
-		return "Wrong PIN.";
+		return N_("Wrong PIN.");
 	case SCL_ERR_PIN_BLOCKED:
-		return "Your smart card PIN is blocked. Unblock it with the PUK "
-		    "or contact your administrator.";
+		return N_("Your smart card PIN is blocked. Unblock it with the PUK "
+		    "or contact your administrator.");
 	case SCL_ERR_SECURITY_STATUS:
 	case SCL_ERR_AUTH_FAILED:
 	case SCL_ERR_CONDITIONS:
-		return "The smart card refused the operation.";
+		return N_("The smart card refused the operation.");
 	case SCL_ERR_SW_UNEXPECTED:
 	case SCL_ERR_WRONG_LENGTH:
 	case SCL_ERR_INCORRECT_DATA:
@@ -192,75 +196,75 @@ user_sentence(enum scl_err e)
 	case SCL_ERR_BAD_TLV:
 	case SCL_ERR_TRAILING_DATA:
 	case SCL_ERR_TOO_LARGE:
-		return "The smart card gave an unexpected answer.";
+		return N_("The smart card gave an unexpected answer.");
 	case SCL_ERR_PIN_FORMAT:
-		return "That cannot be your PIN (wrong length or characters); "
-		    "no try was used.";
+		return N_("That cannot be your PIN (wrong length or characters); "
+		    "no try was used.");
 	case SCL_ERR_PIN_LAST_TRY:
-		return "Only one PIN try is left. To protect your card it was "
-		    "not used; unblock or reset the PIN first.";
+		return N_("Only one PIN try is left. To protect your card it was "
+		    "not used; unblock or reset the PIN first.");
 	case SCL_ERR_PIN_TRIES_UNKNOWN:
-		return "This smart card does not tell how many PIN tries are "
-		    "left, so it is not used here; no try was used.";
+		return N_("This smart card does not tell how many PIN tries are "
+		    "left, so it is not used here; no try was used.");
 	case SCL_ERR_BAD_DER:
-		return "The certificate on your smart card is damaged.";
+		return N_("The certificate on your smart card is damaged.");
 	case SCL_ERR_CERT_EXPIRED:
-		return "The certificate on your smart card has expired.";
+		return N_("The certificate on your smart card has expired.");
 	case SCL_ERR_CERT_NOT_YET_VALID:
-		return "The certificate on your smart card is not valid yet.";
+		return N_("The certificate on your smart card is not valid yet.");
 	case SCL_ERR_CERT_UNTRUSTED:
-		return "The certificate on your smart card is not trusted by "
-		    "this computer.";
+		return N_("The certificate on your smart card is not trusted by "
+		    "this computer.");
 	case SCL_ERR_CERT_REVOKED:
-		return "The certificate on your smart card has been revoked.";
+		return N_("The certificate on your smart card has been revoked.");
 	case SCL_ERR_CERT_REVOCATION_UNKNOWN:
-		return "The revocation status of your certificate could not be "
-		    "checked.";
+		return N_("The revocation status of your certificate could not be "
+		    "checked.");
 	case SCL_ERR_CERT_EKU:
 	case SCL_ERR_CERT_KEY_USAGE:
-		return "The certificate on your smart card is not meant for "
-		    "signing in.";
+		return N_("The certificate on your smart card is not meant for "
+		    "signing in.");
 	case SCL_ERR_SIG_INVALID:
-		return "The smart card could not prove it holds the "
-		    "certificate's key.";
+		return N_("The smart card could not prove it holds the "
+		    "certificate's key.");
 	case SCL_ERR_CERT_KEY_UNSUPPORTED:
-		return "The key type of your smart card is not supported.";
+		return N_("The key type of your smart card is not supported.");
 	case SCL_ERR_CERT_WEAK_KEY:
-		return "The key of your smart card certificate is too weak to "
-		    "sign in. Ask for a new certificate.";
+		return N_("The key of your smart card certificate is too weak "
+		    "to sign in. Ask for a new certificate.");
 	case SCL_ERR_CERT_IS_CA:
 	case SCL_ERR_CERT_PURPOSE:
-		return "The certificate on your smart card is not meant for "
-		    "signing in.";
+		return N_("The certificate on your smart card is not meant for "
+		    "signing in.");
 	case SCL_ERR_CRL_STALE:
 	case SCL_ERR_CRL_INCOMPLETE:
-		return "The revocation status of your certificate could not be "
-		    "checked.";
+		return N_("The revocation status of your certificate could not "
+		    "be checked.");
 	case SCL_ERR_NO_MAPPING:
-		return "This smart card is not linked to an account on this "
-		    "computer.";
+		return N_("This smart card is not linked to an account on this "
+		    "computer.");
 	case SCL_ERR_AMBIGUOUS:
-		return "This smart card is linked to several accounts. Enter "
-		    "your user name first.";
+		return N_("This smart card is linked to several accounts. Enter "
+		    "your user name first.");
 	case SCL_ERR_DENIED:
-		return "Smart card sign-in is not allowed here.";
+		return N_("Smart card sign-in is not allowed here.");
 	case SCL_ERR_CONFIG:
 	case SCL_ERR_BAD_STATE:
-		return "Smart card sign-in is misconfigured. Contact your "
-		    "administrator.";
+		return N_("Smart card sign-in is misconfigured. Contact your "
+		    "administrator.");
 	case SCL_ERR_PIN_POLICY:
-		return "The new PIN does not meet the PIN policy.";
+		return N_("The new PIN does not meet the PIN policy.");
 	case SCL_ERR_WRONG_USER:
-		return "This smart card belongs to another account.";
+		return N_("This smart card belongs to another account.");
 	case SCL_ERR_MAP_CONFLICT:
-		return "This smart card is linked to different accounts by "
-		    "different rules. Contact your administrator.";
+		return N_("This smart card is linked to different accounts by "
+		    "different rules. Contact your administrator.");
 	case SCL_ERR_DIRECTORY_UNREACHABLE:
-		return "The directory that links smart cards to accounts "
+		return N_("The directory that links smart cards to accounts "
 		    "cannot be reached. Try again later or use another "
-		    "sign-in option.";
+		    "sign-in option.");
 	}
-	return "Smart card sign-in failed.";
+	return N_("Smart card sign-in failed.");
 }
 
 const char *
@@ -271,13 +275,13 @@ scl_pam_message(int r, int tries, char *buf, size_t len)
 	if (buf == NULL || len == 0)
 		return "";
 	if (r == SCL_ERR_PIN_WRONG && tries == 1)
-		snprintf(buf, len, "Wrong PIN. 1 try left: if the next PIN is "
-		    "wrong too, the card will be blocked.");
+		snprintf(buf, len, "%s", _("Wrong PIN. 1 try left: if the next "
+		    "PIN is wrong too, the card will be blocked."));
 	else if (r == SCL_ERR_PIN_WRONG && tries > 1)
-		snprintf(buf, len, "Wrong PIN. %d tries left.", tries);
+		snprintf(buf, len, _("Wrong PIN. %d tries left."), tries);
 	else if (r == SCL_ERR_PIN_WRONG && tries == 0)
-		snprintf(buf, len, "%s", user_sentence(SCL_ERR_PIN_BLOCKED));
+		snprintf(buf, len, "%s", _(user_sentence(SCL_ERR_PIN_BLOCKED)));
 	else
-		snprintf(buf, len, "%s", s);
+		snprintf(buf, len, "%s", _(s));
 	return buf;
 }

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "i18n.h"
 #include "log.h"
 #include "monitor.h"
 #include "pinpolicy.h"
@@ -214,7 +215,7 @@ wait_for_card(struct call *c, const struct scl_signin_opts *opts,
 	int r, rescan = 0;
 
 	deadline = mono_ms() + (uint64_t)c->cfg->wait_for_card_s * 1000u;
-	scl_pam_info(c->pamh, c->flags, "Insert your smart card");
+	scl_pam_info(c->pamh, c->flags, "%s", _("Insert your smart card"));
 	if ((r = scl_monitor_new(0, &mon)) < 0)
 		goto out;
 	if (scl_monitor_snapshot(mon, snap, SCL_READERS_MAX, &n) == 0)
@@ -378,7 +379,7 @@ card_only_user(struct call *c, const struct scl_signin_result *res,
 		snprintf(buf, len, "%s", user);
 		return 0;
 	}
-	r = scl_pam_ask(c->pamh, SCL_PROMPT_USER_HINT, buf, len);
+	r = scl_pam_ask(c->pamh, _(SCL_PROMPT_USER_HINT), buf, len);
 	if (r == SCL_ERR_TOO_LARGE)
 		return SCL_ERR_WRONG_USER;
 	if (r < 0)
@@ -421,13 +422,14 @@ choose_card(struct call *c, const struct scl_signin_result *res,
 	*ret_cand = cards[0];
 	if (n == 1)
 		return 0;
-	off = (size_t)snprintf(q, sizeof(q), "%s", SCL_PROMPT_CHOOSE_CARD);
+	off = (size_t)snprintf(q, sizeof(q), "%s", _(SCL_PROMPT_CHOOSE_CARD));
 	for (k = 0; k < n && off < sizeof(q); k++)
 		off += (size_t)snprintf(q + off, sizeof(q) - off,
 		    "  %zu: %.60s (%.60s)\n", k + 1, cards[k]->label,
 		    cards[k]->reader);
 	if (off < sizeof(q))
-		snprintf(q + off, sizeof(q) - off, "Card number (1-%zu): ", n);
+		snprintf(q + off, sizeof(q) - off, _("Card number (1-%zu): "),
+		    n);
 	r = SCL_ERR_CANCELLED;
 	for (i = 0; i < ASKS_MAX; i++) {
 		r = scl_pam_ask(c->pamh, q, answer, sizeof(answer));
@@ -445,8 +447,8 @@ choose_card(struct call *c, const struct scl_signin_result *res,
 			break;
 		}
 		r = SCL_ERR_CANCELLED;
-		scl_pam_error(c->pamh, c->flags, "Type a number from 1 to %zu.",
-		    n);
+		scl_pam_error(c->pamh, c->flags,
+		    _("Type a number from 1 to %zu."), n);
 	}
 	/* whatever was typed here, a mistyped PIN included */
 	explicit_bzero(answer, sizeof(answer));
@@ -467,8 +469,9 @@ guard_last_try(struct call *c, const struct scl_signin_candidate *cand)
 		return 0;
 	if (c->cfg->last_try != SCL_LAST_TRY_CONFIRM)
 		return SCL_ERR_PIN_LAST_TRY;
-	snprintf(q, sizeof(q), SCL_PROMPT_LAST_TRY "%s. If this PIN is "
-	    "wrong, the card will be blocked. Continue? (yes/no) ",
+	/* TRANSLATORS: keep "(yes/no)": the answer is read as yes or no. */
+	snprintf(q, sizeof(q), _("%s%s. If this PIN is wrong, the card will "
+	    "be blocked. Continue? (yes/no) "), _(SCL_PROMPT_LAST_TRY),
 	    cand->label);
 	if ((r = scl_pam_confirm(c->pamh, q, &yes)) < 0)
 		return r;
@@ -486,8 +489,8 @@ warn_unknown_tries(struct call *c, const struct scl_signin_candidate *cand)
 {
 	if (cand->tries >= 0)
 		return;
-	scl_pam_info(c->pamh, c->flags, "%s does not report how many PIN "
-	    "tries are left: a wrong PIN may block it.", cand->label);
+	scl_pam_info(c->pamh, c->flags, _("%s does not report how many "
+	    "PIN tries are left: a wrong PIN may block it."), cand->label);
 }
 
 /*
@@ -506,9 +509,9 @@ tell_offline(struct call *c, const struct scl_signin_candidate *cand,
 		return;
 	if (gmtime_r(&t, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-	scl_pam_info(c->pamh, c->flags, "The account directory cannot be "
-	    "reached: your card is linked to your account as it was on %s.",
-	    when);
+	scl_pam_info(c->pamh, c->flags, _("The account directory cannot "
+	    "be reached: your card is linked to your account as it was on "
+	    "%s."), when);
 	scl_pam_escape(esc, sizeof(esc), user);
 	pam_syslog(c->pamh, LOG_NOTICE, "auth: directory=offline user='%s' "
 	    "mapping_cached_at=%lld cert_sha256=%s", esc, (long long)t,
@@ -520,15 +523,15 @@ pin_prompt(char *buf, size_t len, const char *what,
     const struct scl_signin_candidate *cand, unsigned low)
 {
 	if (cand->tries < 0)
-		snprintf(buf, len, "%s%s (tries left unknown): ", what,
+		snprintf(buf, len, _("%s%s (tries left unknown): "), what,
 		    cand->label);
 	else if (cand->tries == 1)
-		snprintf(buf, len, "%s%s (last try): ", what, cand->label);
+		snprintf(buf, len, _("%s%s (last try): "), what, cand->label);
 	else if (cand->tries > 1 && (unsigned)cand->tries <= low)
-		snprintf(buf, len, "%s%s (%d tries left): ", what, cand->label,
-		    cand->tries);
+		snprintf(buf, len, _("%s%s (%d tries left): "), what,
+		    cand->label, cand->tries);
 	else
-		snprintf(buf, len, "%s%s: ", what, cand->label);
+		snprintf(buf, len, _("%s%s: "), what, cand->label);
 }
 
 /*
@@ -618,11 +621,11 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 		goto out;
 	warn_unknown_tries(&c, cand);
 	tell_offline(&c, cand, user);
-	pin_prompt(prompt, sizeof(prompt), SCL_PROMPT_PIN, cand,
+	pin_prompt(prompt, sizeof(prompt), _(SCL_PROMPT_PIN), cand,
 	    c.cfg->low_tries_warn);
 	if (cand->pin_pad)
-		scl_pam_info(c.pamh, c.flags, "Enter your PIN on the PIN pad "
-		    "of the reader of %s.", cand->label);
+		scl_pam_info(c.pamh, c.flags, _("Enter your PIN on the PIN "
+		    "pad of the reader of %s."), cand->label);
 	else if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)
 		goto out;
 	r = scl_signin_authenticate(c.cfg, cand, &pin, &tries);
@@ -698,8 +701,8 @@ scl_pam_flow_account(pam_handle_t *pamh, int flags, int argc,
 		goto out;
 	}
 	r = SCL_ERR_DENIED;
-	scl_pam_error(pamh, flags, "A smart card is required to sign in to "
-	    "this account.");
+	scl_pam_error(pamh, flags, "%s", _("A smart card is required to "
+	    "sign in to this account."));
 out:
 	o.r = r;
 	snprintf(o.user, sizeof(o.user), "%s", c.user != NULL ? c.user : "");
@@ -968,25 +971,25 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
 	warn_unknown_tries(&c, cand);
-	pin_prompt(prompt, sizeof(prompt), "Current PIN for ", cand,
+	pin_prompt(prompt, sizeof(prompt), _("Current PIN for "), cand,
 	    c.cfg->low_tries_warn);
 	r = ask_pin(&c, prompt, &old_pin, 1, &empty, &why);
 	if (r == SCL_ERR_PIN_FORMAT && why != NULL) {
 		/* Refused before the new PIN is asked; nothing reached the
 		 * card. */
-		snprintf(whybuf, sizeof(whybuf), "%s No PIN try was used.",
-		    why);
+		snprintf(whybuf, sizeof(whybuf), _("%s No PIN try was used."),
+		    _(why));
 		why = whybuf;
 	}
 	if (r < 0)
 		goto out;
-	if ((r = ask_pin(&c, "New PIN: ", &new_pin, 0, &empty, NULL)) < 0 ||
-	    (r = ask_pin(&c, "Repeat the new PIN: ", &again, 0, &empty,
+	if ((r = ask_pin(&c, _("New PIN: "), &new_pin, 0, &empty, NULL)) < 0 ||
+	    (r = ask_pin(&c, _("Repeat the new PIN: "), &again, 0, &empty,
 	    NULL)) < 0)
 		goto out;
 	if (!pins_equal(&new_pin, &again)) {
 		r = SCL_ERR_PIN_POLICY;
-		why = "The new PINs do not match.";
+		why = N_("The new PINs do not match.");
 		goto out;
 	}
 	r = scl_signin_change_pin(c.cfg, cand, &old_pin, &new_pin, &tries,
@@ -995,7 +998,8 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 		o.tries = tries;
 	if (r < 0)
 		goto out;
-	scl_pam_info(pamh, flags, "The PIN of your smart card was changed.");
+	scl_pam_info(pamh, flags, "%s",
+	    _("The PIN of your smart card was changed."));
 	r = 0;
 out:
 	scl_pin_clear(&old_pin);
@@ -1004,7 +1008,7 @@ out:
 	o.r = r;
 	o.empty_pin = empty;
 	if (r < 0 && why != NULL)
-		scl_pam_error(pamh, flags, "%s", why);
+		scl_pam_error(pamh, flags, "%s", _(why));
 	else if (r < 0 && !empty)
 		tell_failure(&c, r, r == SCL_ERR_PIN_WRONG ? tries : -1);
 	if (r != SCL_PAM_NOT_APPLICABLE && !(r == 0 &&

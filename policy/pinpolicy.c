@@ -5,33 +5,34 @@
 #include <string.h>
 
 #include "err.h"
+#include "i18n.h"
 #include "pinpolicy.h"
 
 /* SP 800-73-4 Pt 2 §3.2.1: a PIV PIN reference holds at most 8 bytes. */
 #define PIV_PIN_MAX 8
 
 static const char *const too_short[PIV_PIN_MAX + 1] = {
-	"The PIN must not be empty.",
-	"The PIN must not be empty.",
-	"The PIN must have at least 2 characters.",
-	"The PIN must have at least 3 characters.",
-	"The PIN must have at least 4 characters.",
-	"The PIN must have at least 5 characters.",
-	"The PIN must have at least 6 characters.",
-	"The PIN must have at least 7 characters.",
-	"The PIN must have at least 8 characters.",
+	N_("The PIN must not be empty."),
+	N_("The PIN must not be empty."),
+	N_("The PIN must have at least 2 characters."),
+	N_("The PIN must have at least 3 characters."),
+	N_("The PIN must have at least 4 characters."),
+	N_("The PIN must have at least 5 characters."),
+	N_("The PIN must have at least 6 characters."),
+	N_("The PIN must have at least 7 characters."),
+	N_("The PIN must have at least 8 characters."),
 };
 
 static const char *const too_long[PIV_PIN_MAX + 1] = {
-	"The PIN must not be empty.",
-	"The PIN must have at most 1 character.",
-	"The PIN must have at most 2 characters.",
-	"The PIN must have at most 3 characters.",
-	"The PIN must have at most 4 characters.",
-	"The PIN must have at most 5 characters.",
-	"The PIN must have at most 6 characters.",
-	"The PIN must have at most 7 characters.",
-	"The PIN must have at most 8 characters.",
+	N_("The PIN must not be empty."),
+	N_("The PIN must have at most 1 character."),
+	N_("The PIN must have at most 2 characters."),
+	N_("The PIN must have at most 3 characters."),
+	N_("The PIN must have at most 4 characters."),
+	N_("The PIN must have at most 5 characters."),
+	N_("The PIN must have at most 6 characters."),
+	N_("The PIN must have at most 7 characters."),
+	N_("The PIN must have at most 8 characters."),
 };
 
 enum pin_class { CL_UPPER, CL_LOWER, CL_DIGIT, CL_SPECIAL, CL_N };
@@ -41,17 +42,17 @@ static const char *const class_key[CL_N] = {
 };
 
 static const char *const msg_required[CL_N] = {
-	"The PIN must contain an upper-case letter.",
-	"The PIN must contain a lower-case letter.",
-	"The PIN must contain a digit.",
-	"The PIN must contain a special character.",
+	N_("The PIN must contain an upper-case letter."),
+	N_("The PIN must contain a lower-case letter."),
+	N_("The PIN must contain a digit."),
+	N_("The PIN must contain a special character."),
 };
 
 static const char *const msg_disallowed[CL_N] = {
-	"The PIN must not contain upper-case letters.",
-	"The PIN must not contain lower-case letters.",
-	"The PIN must not contain digits.",
-	"The PIN must not contain special characters.",
+	N_("The PIN must not contain upper-case letters."),
+	N_("The PIN must not contain lower-case letters."),
+	N_("The PIN must not contain digits."),
+	N_("The PIN must not contain special characters."),
 };
 
 static const char *const rule_names[] = {
@@ -152,8 +153,8 @@ scl_pin_policy_check(const struct scl_pin_policy *p, const uint8_t *pin,
 		int cl = char_class(pin[i]);
 
 		if (cl < 0) {
-			reason = "The PIN may only contain letters, digits "
-			    "and punctuation.";
+			reason = N_("The PIN may only contain letters, "
+			    "digits and punctuation.");
 			r = SCL_ERR_PIN_POLICY;
 			goto out;
 		}

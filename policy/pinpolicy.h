@@ -28,7 +28,8 @@ void scl_pin_policy_default(struct scl_pin_policy *p);
 /*
  * Check a candidate PIN.  Returns 0 or SCL_ERR_PIN_POLICY with
  * *ret_reason a plain English sentence for the user ("The PIN must have at
- * least 6 characters."), a static string.  ret_reason may be NULL.
+ * least 6 characters."), a static string and a msgid (i18n.h: show it with
+ * _()).  ret_reason may be NULL.
  */
 int scl_pin_policy_check(const struct scl_pin_policy *p, const uint8_t *pin,
     size_t len, const char **ret_reason);

@@ -3,6 +3,8 @@
 #ifndef SCL_PROMPTS_H
 #define SCL_PROMPTS_H
 
+#include "i18n.h"
+
 /*
  * How pam_sclogin's questions begin.  A host that runs a whole PAM stack
  * (the LightDM greeter) tells the card's questions from the password's by
@@ -14,12 +16,13 @@
  *               name: " (echo on)
  * An empty answer to any of them means "use another sign-in option".
  * pam_sclogin(8), PROMPTS, documents them for other hosts: keep both in
- * step.
+ * step.  They are msgids (i18n.h): the module asks with _(prefix), and a
+ * host recognises both the English prefix and _(prefix) in its own locale.
  */
-#define SCL_PROMPT_PIN		"PIN for "
-#define SCL_PROMPT_LAST_TRY	"Only 1 PIN try is left on "
-#define SCL_PROMPT_CHOOSE_CARD	"Several smart cards can sign you in:\n"
+#define SCL_PROMPT_PIN		N_("PIN for ")
+#define SCL_PROMPT_LAST_TRY	N_("Only 1 PIN try is left on ")
+#define SCL_PROMPT_CHOOSE_CARD	N_("Several smart cards can sign you in:\n")
 #define SCL_PROMPT_USER_HINT \
-	"This smart card is linked to several accounts. User name: "
+	N_("This smart card is linked to several accounts. User name: ")
 
 #endif

@@ -14,6 +14,7 @@
  * stars.  Exit status: 0 when PAM said PAM_SUCCESS, 1 otherwise, 2 on
  * usage errors.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,8 @@ main(int argc, char **argv)
 	int i, rc, pin_stdin = 0;
 
 	memset(&c, 0, sizeof(c));
+	/* a host like sudo or login: the environment's locale */
+	(void)setlocale(LC_ALL, "");
 	for (i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
