@@ -49,7 +49,8 @@ for f in /usr/lib/x86_64-linux-gnu/security/pam_sclogin.so /usr/bin/sclogin \
     /lib/systemd/system/sclogin-vcard@.service /usr/share/man/man8/pam_sclogin.8.gz \
     /usr/share/man/man5/sclogin.conf.5.gz /usr/share/man/man1/sclogin.1.gz \
     /usr/share/pam-configs/sclogin-session /usr/sbin/sclogin-lightdm-greeter \
-    /usr/share/xgreeters/sclogin-lightdm-greeter.desktop; do
+    /usr/share/xgreeters/sclogin-lightdm-greeter.desktop \
+    /usr/share/locale/de/LC_MESSAGES/sclogin.mo /usr/share/locale/fr/LC_MESSAGES/sclogin.mo; do
 	if [ -e "$ROOT$f" ]; then ok "installed: $f"; else not_ok "installed: $f"; fi
 done
 
