@@ -719,16 +719,6 @@ change_reference(struct vc_applet *a, const struct capdu *c,
 }
 
 static uint16_t
-cmd_change_reference(struct vc_applet *a, const struct capdu *c)
-{
-	uint8_t dk[VC_DK_LEN];
-	uint16_t sw = change_reference(a, c, dk);
-
-	explicit_bzero(dk, sizeof(dk));
-	return sw;
-}
-
-static uint16_t
 reset_retry(struct vc_applet *a, const struct capdu *c, uint8_t dk[VC_DK_LEN])
 {
 	size_t n_puk, n_new;
@@ -770,11 +760,13 @@ reset_retry(struct vc_applet *a, const struct capdu *c, uint8_t dk[VC_DK_LEN])
 	return persist(a) ? SW_OK : SW_MEMORY;
 }
 
+/* Run op with a data-key buffer on the stack, wiped whatever op does. */
 static uint16_t
-cmd_reset_retry(struct vc_applet *a, const struct capdu *c)
+with_dk(uint16_t (*op)(struct vc_applet *, const struct capdu *,
+    uint8_t[VC_DK_LEN]), struct vc_applet *a, const struct capdu *c)
 {
 	uint8_t dk[VC_DK_LEN];
-	uint16_t sw = reset_retry(a, c, dk);
+	uint16_t sw = op(a, c, dk);
 
 	explicit_bzero(dk, sizeof(dk));
 	return sw;
@@ -1394,9 +1386,9 @@ dispatch(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 	case 0x20:
 		return cmd_verify(a, c);
 	case 0x24:
-		return cmd_change_reference(a, c);
+		return with_dk(change_reference, a, c);
 	case 0x2c:
-		return cmd_reset_retry(a, c);
+		return with_dk(reset_retry, a, c);
 	case 0x87:
 		return cmd_general_auth(a, c, w);
 	case 0x47:

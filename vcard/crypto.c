@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
+#include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/encoder.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
@@ -16,6 +20,52 @@
 #include "piv.h"
 #include "secret.h"
 #include "tlv.h"
+
+static void *
+wipe_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return malloc(n);
+}
+
+static void
+wipe_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void *
+wipe_realloc(void *p, size_t n, const char *file, int line)
+{
+	size_t old;
+	void *q;
+
+	if (p == NULL)
+		return wipe_malloc(n, file, line);
+	if (n == 0) {
+		wipe_free(p, file, line);
+		return NULL;
+	}
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	old = malloc_usable_size(p);
+	memcpy(q, p, old < n ? old : n);
+	wipe_free(p, file, line);
+	return q;
+}
+
+int
+vc_crypto_wipe_freed_memory(void)
+{
+	return CRYPTO_set_mem_functions(wipe_malloc, wipe_realloc,
+	    wipe_free) == 1 ? 0 : -1;
+}
 
 static const char *
 curve_of(uint8_t alg)
@@ -370,24 +420,28 @@ vc_crypto_public_ec(uint8_t alg, const uint8_t *point, size_t len,
 	return 0;
 }
 
+/*
+ * PrivateKeyInfo straight from the encoder, so the only copy is the one
+ * returned (EVP_PKEY2PKCS8 decodes a DER copy and frees it unwiped).
+ */
 int
 vc_crypto_to_der(EVP_PKEY *k, uint8_t **ret_der, size_t *ret_len)
 {
-	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	OSSL_ENCODER_CTX *ctx;
 	uint8_t *der = NULL;
-	int n, r = SCL_ERR_INTERNAL;
+	size_t len = 0;
+	int r = SCL_ERR_INTERNAL;
 
-	if ((p8 = EVP_PKEY2PKCS8(k)) == NULL ||
-	    (n = i2d_PKCS8_PRIV_KEY_INFO(p8, &der)) <= 0)
+	ctx = OSSL_ENCODER_CTX_new_for_pkey(k, OSSL_KEYMGMT_SELECT_ALL, "DER",
+	    "PrivateKeyInfo", NULL);
+	if (ctx == NULL || OSSL_ENCODER_CTX_get_num_encoders(ctx) == 0 ||
+	    OSSL_ENCODER_to_data(ctx, &der, &len) != 1 || der == NULL)
 		goto out;
 	*ret_der = der;
-	*ret_len = (size_t)n;
-	der = NULL;
+	*ret_len = len;
 	r = 0;
 out:
-	PKCS8_PRIV_KEY_INFO_free(p8);
-	if (der != NULL)
-		OPENSSL_clear_free(der, (size_t)n);
+	OSSL_ENCODER_CTX_free(ctx);
 	return r;
 }
 

@@ -16,6 +16,16 @@
  * single-block ECB for the management key.  Returns 0 or SCL_ERR_*.
  */
 
+/*
+ * Make every OpenSSL free in this process wipe the block first (and every
+ * realloc move and wipe it): OpenSSL frees some buffers that held key
+ * material unwiped (ASN1_i2d_bio in the PKCS#8 encoder, decoder
+ * temporaries), and a card daemon must not leave key bytes in freed
+ * heap.  Call before any other OpenSSL function; 0, or -1 when OpenSSL
+ * has already allocated (too late to install).
+ */
+int vc_crypto_wipe_freed_memory(void);
+
 /* PIV algorithm of a private key, 0 when the card cannot hold it. */
 uint8_t vc_crypto_alg(const EVP_PKEY *k);
 

@@ -685,6 +685,17 @@ read_secret_line(char *buf, size_t cap)
 	return n >= 1 && n <= 8 ? 0 : -1;
 }
 
+/* PIN then PUK, one a line, from standard input, for verb. */
+static int
+read_pin_and_puk(const char *verb, char pin[16], char puk[16])
+{
+	if (read_secret_line(pin, 16) == 0 && read_secret_line(puk, 16) == 0)
+		return 0;
+	fprintf(stderr, "sclogin-vcard: %s reads the PIN and the PUK (1..8 "
+	    "characters), one a line, from standard input\n", verb);
+	return -1;
+}
+
 /*
  * Check a secret of the software card, counting the try in the file; on a
  * kdf card the data key it opens is left in dk.
@@ -737,12 +748,8 @@ cmd_protect(struct args *a)
 		    a->state);
 		goto out;
 	}
-	if (read_secret_line(pin, sizeof(pin)) != 0 ||
-	    read_secret_line(puk, sizeof(puk)) != 0) {
-		fprintf(stderr, "sclogin-vcard: protect reads the PIN and the "
-		    "PUK (1..8 characters), one a line, from standard input\n");
+	if (read_pin_and_puk("protect", pin, puk) != 0)
 		goto out;
-	}
 	if (check_soft_secret(a, s, seal, 1, pin, dk) != 0 ||
 	    check_soft_secret(a, s, seal, 0, puk, dk) != 0) {
 		fprintf(stderr, "sclogin-vcard: wrong PIN or PUK (or blocked); "
@@ -824,12 +831,8 @@ cmd_upgrade(struct args *a)
 		kdf.logn = (uint8_t)a->kdf_logn;
 	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
 		goto out;
-	if (read_secret_line(pin, sizeof(pin)) != 0 ||
-	    read_secret_line(puk, sizeof(puk)) != 0) {
-		fprintf(stderr, "sclogin-vcard: upgrade reads the PIN and the "
-		    "PUK (1..8 characters), one a line, from standard input\n");
+	if (read_pin_and_puk("upgrade", pin, puk) != 0)
 		goto out;
-	}
 	if (vc_personalize_upgrade(s, seal, &kdf, pin, puk, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "sclogin-vcard: cannot upgrade '%s': %s; the "
@@ -876,6 +879,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	umask(077);
+	/* PINs read from stdin stay in the caller's buffer only */
+	setvbuf(stdin, NULL, _IONBF, 0);
+	if (vc_crypto_wipe_freed_memory() != 0) {
+		fprintf(stderr, "sclogin-vcard: cannot make OpenSSL wipe freed "
+		    "memory\n");
+		return 1;
+	}
 	if (strcmp(cmd, "init") == 0)
 		return cmd_init(&a);
 	if (strcmp(cmd, "import") == 0)

@@ -20,7 +20,7 @@ int
 main(int argc, char **argv)
 {
 	char before[256], dom[256], msg[512];
-	const char *pin;
+	const char *prompt;	/* the PIN prompt's prefix, no PIN */
 
 	if (argc != 3)
 		return 2;
@@ -31,10 +31,10 @@ main(int argc, char **argv)
 	(void)textdomain("host-domain");
 	snprintf(before, sizeof(before), "%s", setlocale(LC_ALL, NULL));
 	snprintf(dom, sizeof(dom), "%s", textdomain(NULL));
-	pin = _(SCL_PROMPT_PIN);
+	prompt = _(SCL_PROMPT_PIN);
 	scl_pam_message(SCL_ERR_PIN_WRONG, 3, msg, sizeof(msg));
-	printf("prompt: '%s'\nwrong: '%s'\n", pin, msg);
-	if (strcmp(pin, argv[1]) != 0 || strcmp(msg, argv[2]) != 0) {
+	printf("prompt: '%s'\nwrong: '%s'\n", prompt, msg);
+	if (strcmp(prompt, argv[1]) != 0 || strcmp(msg, argv[2]) != 0) {
 		fprintf(stderr, "FAIL: want '%s' and '%s'\n", argv[1], argv[2]);
 		return 1;
 	}

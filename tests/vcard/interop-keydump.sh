@@ -46,13 +46,14 @@ expect() {
 		if [ $rc -eq 0 ]; then ok "$1: the TPM card's daemon holds no private key byte"
 		else not_ok "$1: private key bytes in the TPM card's daemon (scan exit $rc)"; fi
 	else
-		# issue 11: keys boxed to the PIN are not held after an import;
-		# after a signature OpenSSL's decoding leaves residue (open)
+		# issue 11: keys boxed to the PIN (9C) are held neither after
+		# an import nor after a signature (opened for one operation,
+		# OpenSSL's frees wiped); a PIN-policy-never key (9E) stays
+		# open by design: the control that the scan finds a key
 		if [ "${2:-}" = none ] && [ $rc -eq 0 ]; then ok "$1: the software card's daemon holds no private key byte (boxed to the PIN)"
 		elif [ "${2:-}" = none ]; then not_ok "$1: private key bytes in the software card's daemon (scan exit $rc)"
-		elif [ $rc -eq 1 ]; then ok "$1: the software card's daemon holds its keys (control: the scan finds them)"
-		elif false; then ok "$1: the software card's daemon holds no private key byte (boxed to the PIN, opened per signature)"
-		else not_ok "$1: private key bytes in the software card's daemon (scan exit $rc)"; fi
+		elif [ $rc -eq 1 ]; then ok "$1: the software card's daemon holds its open key (control: the scan finds it)"
+		else not_ok "$1: the scan does not find the software card's open key (scan exit $rc)"; fi
 	fi
 }
 # right after the import: the TPM command that carried the key has gone
@@ -68,7 +69,14 @@ check_out "sign with the imported RSA key" "Successful RSA verification" \
 check_out "sign with the imported EC key" "Successful ECDSA verification" \
     Y -a test-signature -s 9e -i "$D/ec.cert.pem"
 
-scan "$D/rsa.pem" "$D/ec.pem"
-expect "after both imports and a signature with each"
+if [ -n "${SCL_RIG_TPM:-}" ]; then
+	scan "$D/rsa.pem" "$D/ec.pem"
+	expect "after both imports and a signature with each"
+else
+	scan "$D/rsa.pem"
+	expect "after a signature with the 9C key (PIN always)" none
+	scan "$D/ec.pem"
+	expect "after a signature with the 9E key (PIN never, held open)"
+fi
 check "remove the card" "$SCL_RIG_CARD" remove 0
 finish

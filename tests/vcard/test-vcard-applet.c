@@ -911,6 +911,57 @@ test_copied_state(void **state)
 	EVP_PKEY_free(pub);
 }
 
+/*
+ * Issue 11: `sclogin-vcard upgrade` on an old-format (PBKDF2) software
+ * card: a wrong PIN or PUK changes nothing; the right ones leave a card
+ * whose keys open only with the PIN, and that still signs with it.
+ */
+static void
+test_upgrade(void **state)
+{
+	struct vt *t = *state;
+	uint8_t dg[32] = { 4, 5, 6 }, sig[512];
+	size_t sig_len;
+	struct vc_kdf kdf;
+	struct vc_state *st = NULL;
+	EVP_PKEY *pub;
+	char err[256];
+
+	if (vt_tpm != NULL)
+		skip();	/* software cards only */
+	vc_kdf_default(&kdf);
+	kdf.logn = 10;
+	assert_int_equal(vt_mgmt_auth(t, SCL_PIV_ALG_3DES, vt_default_admin),
+	    0x9000);
+	pub = generate(t, 0x9a, SCL_PIV_ALG_ECC256);
+	assert_non_null(pub);
+	assert_true(state_has(t, "pbkdf2"));
+	assert_int_equal(vc_state_load(t->path, &st, err, sizeof(err)), 0);
+	assert_int_not_equal(vc_personalize_upgrade(st, t->seal, &kdf,
+	    "654321", "12345678", err, sizeof(err)), 0);
+	vc_state_free(&st);
+	assert_int_equal(vc_state_load(t->path, &st, err, sizeof(err)), 0);
+	assert_int_not_equal(vc_personalize_upgrade(st, t->seal, &kdf,
+	    "123456", "87654320", err, sizeof(err)), 0);
+	vc_state_free(&st);
+	assert_true(state_has(t, "pbkdf2"));
+	assert_int_equal(vc_state_load(t->path, &st, err, sizeof(err)), 0);
+	assert_int_equal(vc_personalize_upgrade(st, t->seal, &kdf, "123456",
+	    "12345678", err, sizeof(err)), 0);
+	assert_int_equal(vc_state_save(t->path, st, err, sizeof(err)), 0);
+	vc_state_free(&st);
+	assert_false(state_has(t, "pbkdf2"));
+	assert_true(state_has(t, "\nkdf scrypt 10 "));
+	assert_int_equal(vt_reload(t), 0);
+	assert_int_equal(card_sign(t, SCL_PIV_ALG_ECC256, 0x9a, dg, sizeof(dg),
+	    sig, &sig_len), 0x6982);
+	assert_int_equal(vt_verify(t, "654321"), 0x63c2);
+	assert_int_equal(vt_verify(t, "123456"), 0x9000);
+	assert_int_equal(card_sign(t, SCL_PIV_ALG_ECC256, 0x9a, dg, sizeof(dg),
+	    sig, &sig_len), 0x9000);
+	EVP_PKEY_free(pub);
+}
+
 int
 main(void)
 {
@@ -935,6 +986,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_admin_unblock_kdf, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_copied_state, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade, setup_legacy,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_puk_blocks, setup,
 		    teardown),
