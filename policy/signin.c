@@ -941,7 +941,13 @@ scl_signin_authenticate(const struct scl_config *cfg,
 		*ret_tries = tries;
 	if (r < 0)
 		goto out;
-	r = scl_cert_prove_with(cand->x509, backend_sign, &sg);
+	/* #12: once the PIN is verified, no failure of the proof may pass
+	 * for "no card" (faillock-style counting must see it). */
+	if ((r = scl_cert_prove_with(cand->x509, backend_sign, &sg)) < 0) {
+		scl_debug("%s: proof of possession failed: %s", __func__,
+		    scl_err_name(r));
+		r = SCL_ERR_SIG_INVALID;
+	}
 out:
 	close_card(&ac);
 	return r;

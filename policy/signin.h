@@ -192,6 +192,9 @@ const struct scl_signin_candidate *scl_signin_usable(
  * disconnect.
  *   SCL_ERR_PIN_WRONG (*ret_tries set when the card says), PIN_BLOCKED,
  *   SIG_INVALID, CARD_REMOVED, NO_CARD, NO_SERVICE, SHARING, TIMEOUT, ...
+ * Once VERIFY succeeded, every failure of the proof (an error status, no
+ * or a bad signature, the card gone or silent, a deadline) is
+ * SCL_ERR_SIG_INVALID: a failed proof never reads as "no card".
  * ret_tries may be NULL; it is set to the tries left after a wrong PIN
  * (-1 unknown) and is otherwise untouched.  The PIN is not copied; the
  * caller still owns and wipes it.

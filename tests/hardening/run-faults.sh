@@ -209,7 +209,9 @@ echo "# baseline sign-in: $n_apdus APDUs"
 sed 's/^/#   /' "$work/baseline-apdus.txt"
 
 # ---- the card removed at each step
-removed_re='respond|remov|re-?insert|not present|no card'
+# after a verified PIN, a card lost in GENERAL AUTHENTICATE is a failed
+# proof (issue 12): "could not prove it holds the key"
+removed_re='respond|remov|re-?insert|not present|no card|prove'
 for n in $(seq 1 "$n_apdus"); do
 	fault_case "drop-at-$n" '!PAM_SUCCESS' 20 "$removed_re" --fault drop --at "$n"
 done
@@ -221,20 +223,26 @@ slow_re='respond|time|slow'
 # a card that loops on 61xx/6Cxx: the user hears about the card, not an
 # internal error
 card_said_re='unexpected answer|no sign-in certificate|cannot be used'
+proof_re='could not prove'
+# the *-sign cases come after VERIFY: PAM_AUTH_ERR whatever the card does
+# (issue 12)
 fault_case hang-select '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins A4
 fault_case hang-getdata '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins CB
 fault_case hang-verify '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins 20 --nth 2
-fault_case hang-sign '!PAM_SUCCESS' 20 "$slow_re" --fault hang --ins 87
+fault_case hang-sign PAM_AUTH_ERR 20 "$proof_re" --fault hang --ins 87
 fault_case slow-200ms PAM_SUCCESS 20 '' --fault delay --arg $((200 * SLOW)) --at 1
-fault_case slow-3s-past-bound '!PAM_SUCCESS' 20 "$slow_re" --fault delay --arg $((3000 * SLOW)) --ins 87
+fault_case slow-3s-past-bound PAM_AUTH_ERR 20 "$proof_re" --fault delay --arg $((3000 * SLOW)) --ins 87
 fault_case sw61-select '!PAM_SUCCESS' 20 "$card_said_re" --fault sw61 --ins A4
 fault_case sw61-getdata '!PAM_SUCCESS' 20 "$card_said_re" --fault sw61 --ins CB
-fault_case sw61-sign '!PAM_SUCCESS' 20 "$card_said_re" --fault sw61 --ins 87
+fault_case sw61-sign PAM_AUTH_ERR 20 "$proof_re" --fault sw61 --ins 87
 fault_case sw6c-getdata '!PAM_SUCCESS' 20 "$card_said_re" --fault sw6c --ins CB
-fault_case sw6c-sign '!PAM_SUCCESS' 20 "$card_said_re" --fault sw6c --ins 87
-fault_case sw-6F00-sign '!PAM_SUCCESS' 20 '' --fault sw --arg 0x6F00 --ins 87
+fault_case sw6c-sign PAM_AUTH_ERR 20 "$proof_re" --fault sw6c --ins 87
+fault_case sw-6F00-sign PAM_AUTH_ERR 20 "$proof_re" --fault sw --arg 0x6F00 --ins 87
 fault_case sw-6A82-select '!PAM_SUCCESS' 20 '' --fault sw --arg 0x6A82 --ins A4
-fault_case sw-6982-sign '!PAM_SUCCESS' 20 '' --fault sw --arg 0x6982 --ins 87
+fault_case sw-6982-sign PAM_AUTH_ERR 20 "$proof_re" --fault sw --arg 0x6982 --ins 87
+fault_case sw-6A82-sign PAM_AUTH_ERR 20 "$proof_re" --fault sw --arg 0x6A82 --ins 87
+fault_case bare-9000-sign PAM_AUTH_ERR 20 "$proof_re" --fault sw --arg 0x9000 --ins 87
+fault_case drop-sign PAM_AUTH_ERR 20 "$proof_re" --fault drop --ins 87
 
 # ---- malformed TLV and certificates.  The CHUID (5FC102) is optional for
 # sign-in (the card id only): no crash or hang is required, success allowed.
@@ -250,10 +258,10 @@ fault_case cert-flip-der '!PAM_SUCCESS' 20 '' --fault flip --arg 9 --match $cert
 fault_case cert-flip-tbs '!PAM_SUCCESS' 20 '' --fault flip --arg 100 --match $cert
 # the third GET RESPONSE of the 9A read carries the certificate's signature
 fault_case cert-flip-sig '!PAM_SUCCESS' 20 '' --fault flip --arg 200 --ins C0 --nth 3
-fault_case sign-garbage '!PAM_SUCCESS' 20 '' --fault garbage --ins 87
-fault_case sign-flip '!PAM_SUCCESS' 20 '' --fault flip --arg 40 --ins 87
-fault_case sign-overlong '!PAM_SUCCESS' 20 '' --fault overlong --ins 87
-fault_case sign-truncate '!PAM_SUCCESS' 20 '' --fault truncate --arg 10 --ins 87
+fault_case sign-garbage PAM_AUTH_ERR 20 "$proof_re" --fault garbage --ins 87
+fault_case sign-flip PAM_AUTH_ERR 20 "$proof_re" --fault flip --arg 40 --ins 87
+fault_case sign-overlong PAM_AUTH_ERR 20 "$proof_re" --fault overlong --ins 87
+fault_case sign-truncate PAM_AUTH_ERR 20 "$proof_re" --fault truncate --arg 10 --ins 87
 
 # ---- a card without the PIV applet
 if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx not-piv; then

@@ -38,6 +38,8 @@ struct fcard {
 	const char *cert_9e;
 	uint16_t verify_sw;	/* answer to the empty VERIFY */
 	uint16_t secret_sw;	/* answer to VERIFY / CHANGE with a PIN */
+	uint16_t sign_sw;	/* answer to GENERAL AUTHENTICATE (0: 6D00),
+				 * never with a signature */
 	/* runtime */
 	unsigned n_secret;	/* VERIFY / CHANGE commands carrying a PIN */
 	uint8_t obj[4096];
@@ -149,6 +151,8 @@ fake_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 		c->obj_len = cert_object(leaf, c->obj);
 		return chunk(c, resp, resp_len);
 	}
+	if (cmd[1] == 0x87 && c->sign_sw != 0)
+		return sw(resp, resp_len, 0, c->sign_sw);
 	return sw(resp, resp_len, 0, 0x6D00);
 }
 
@@ -591,7 +595,7 @@ test_unknown_tries(void **state)
 	assert_false(has_entry(res, SCL_STEP_PIN_STATE, SCL_VERDICT_OK,
 	    NULL));
 	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
-	    SCL_ERR_SW_UNEXPECTED);	/* PIN sent; the fake cannot sign */
+	    SCL_ERR_SIG_INVALID);	/* PIN sent; the fake cannot sign */
 	assert_int_equal(card.n_secret, 1);
 
 	/* Reported at the scan, no longer when the PIN would go: the user
@@ -673,6 +677,42 @@ test_names(void **state)
 	    SCL_ERR_INVALID_ARGUMENT);
 }
 
+/*
+ * #12: once VERIFY succeeded, a GENERAL AUTHENTICATE that fails in any way
+ * (not found, a bare 9000 with no signature, an unknown status) is a
+ * failed proof, SIG_INVALID, never a card problem the stack skips.
+ */
+static void
+test_proof_failure_after_verify(void **state)
+{
+	static const uint16_t sws[] = { 0x6A82, 0x9000, 0x6F00, 0x6982 };
+	struct fcard card = { .label = "Card", .cert_9a = "alice",
+	    .cert_9e = NULL, .verify_sw = 0x63C3, .secret_sw = 0x9000 };
+	struct scl_signin_result *res;
+	const struct scl_signin_candidate *c;
+	struct scl_pin pin;
+	int tries = 42;
+	size_t i;
+
+	assert_int_equal(scl_pin_set(&pin, "123456"), 0);
+	readers[0] = (struct freader){ "Reader A", &card };
+	n_readers = 1;
+	res = scan("root", 0);
+	assert_non_null(c = scl_signin_usable(res, 0));
+	for (i = 0; i < sizeof(sws) / sizeof(sws[0]); i++) {
+		card.sign_sw = sws[i];
+		assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
+		    SCL_ERR_SIG_INVALID);
+	}
+	/* before VERIFY succeeded: still what the card said */
+	card.secret_sw = 0x63C2;
+	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, &tries),
+	    SCL_ERR_PIN_WRONG);
+	assert_int_equal(tries, 2);
+	scl_signin_result_free(&res);
+	scl_pin_clear(&pin);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -686,6 +726,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_last_try_after_scan),
 		cmocka_unit_test(test_change_pin_old_length),
 		cmocka_unit_test(test_unknown_tries),
+		cmocka_unit_test(test_proof_failure_after_verify),
 		cmocka_unit_test(test_slots_from_config),
 		cmocka_unit_test(test_names),
 	};

@@ -12,7 +12,9 @@
  *     clear message and reason, PAM_AUTHINFO_UNAVAIL;
  *  c. unplugged while the PIN prompt is shown: "removed", no try spent;
  *  d. unplugged while the card is inside an APDU (a fault card stalls the
- *     signature, then loses power with the reader): a bounded error.
+ *     signature, then loses power with the reader): a bounded error, and
+ *     as the PIN was verified a failed proof (SIG_INVALID, PAM_AUTH_ERR;
+ *     issue 12).
  *
  * Needs root; exits 77 otherwise.  e2e-pam-unplug MODULE PKI_DIR FAULT_CARD
  */
@@ -403,16 +405,17 @@ test_apdu_unplug(void **state)
 		fail_msg("cannot insert the card behind the fault card");
 	player_start(&p);
 	t0 = rig_now_ms();
-	auth("sc", "alice", &cv, PAM_AUTHINFO_UNAVAIL);
+	/* #12: the PIN was verified, so a lost card is a failed proof */
+	auth("sc", "alice", &cv, PAM_AUTH_ERR);
 	dt = rig_now_ms() - t0;
 	player_stop(&p);
 	fprintf(stderr, "ended %llu ms after the unplug\n",
 	    (unsigned long long)(rig_now_ms() - p.unplugged_at));
 	assert_true(dt < 15000 * S);
 	assert_true(rig_now_ms() - p.unplugged_at < 6000 * S);
-	e2e_expect_text(&cv, "The smart card was removed");
+	e2e_expect_text(&cv, "could not prove it holds");
 	e2e_expect_log(logpath, m,
-	    "auth: result=fail reason=READER_GONE user='alice'");
+	    "auth: result=fail reason=SIG_INVALID user='alice'");
 }
 
 int
