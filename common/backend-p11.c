@@ -15,6 +15,7 @@
 #include <openssl/ecdsa.h>
 
 #include "backend.h"
+#include "deadline.h"
 #include "err.h"
 #include "log.h"
 #include "p11-proto.h"
@@ -34,6 +35,7 @@ struct p11_backend {
 	pid_t pid;
 	int fd;
 	int timeout_ms;
+	uint64_t due_ms;		/* params' deadline, 0 none */
 	struct scl_p11_msg msg;
 };
 
@@ -54,7 +56,7 @@ tok(struct scl_token *t)
 static void
 stop_helper(struct p11_backend *b, int grace_ms)
 {
-	long long end = scl_p11_now_ms() + grace_ms;
+	long long end = (long long)scl_mono_ms() + grace_ms;
 	int st;
 
 	if (b->fd >= 0)
@@ -65,7 +67,7 @@ stop_helper(struct p11_backend *b, int grace_ms)
 	while (waitpid(b->pid, &st, WNOHANG) == 0) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-		if (scl_p11_now_ms() >= end) {
+		if ((long long)scl_mono_ms() >= end) {
 			(void)kill(b->pid, SIGKILL);
 			(void)waitpid(b->pid, &st, 0);
 			break;
@@ -77,20 +79,23 @@ stop_helper(struct p11_backend *b, int grace_ms)
 
 /*
  * One request (b->msg) and its answer (b->msg again, the status read).
- * A helper that does not answer in time is killed: CARD_NO_ANSWER; one
- * that died or broke the protocol: MODULE.  The request is wiped after
- * sending (it may hold a PIN).
+ * A helper that does not answer in time is killed: CARD_NO_ANSWER, or
+ * DEADLINE when the params' deadline cut the wait (nothing is sent once
+ * it has passed); one that died or broke the protocol: MODULE.  The
+ * request is wiped after sending (it may hold a PIN).
  */
 static int
 rpc(struct p11_backend *b)
 {
-	long long deadline = scl_p11_now_ms() + b->timeout_ms;
+	int limit = scl_deadline_clip(b->due_ms, b->timeout_ms);
+	int by_deadline = limit < b->timeout_ms;
+	long long deadline = (long long)scl_mono_ms() + limit;
 	uint32_t status;
 	int r;
 
-	if (b->fd < 0) {
+	if (b->fd < 0 || (limit == 0 && by_deadline)) {
 		scl_p11_msg_wipe(&b->msg);
-		return SCL_ERR_MODULE;
+		return b->fd < 0 ? SCL_ERR_MODULE : SCL_ERR_DEADLINE;
 	}
 	r = scl_p11_send(b->fd, &b->msg, deadline);
 	scl_p11_msg_wipe(&b->msg);
@@ -102,8 +107,10 @@ rpc(struct p11_backend *b)
 		scl_debug("p11: the helper %s; stopped", r == SCL_ERR_TIMEOUT ?
 		    "did not answer in time" : "died or broke the protocol");
 		stop_helper(b, 0);
-		return r == SCL_ERR_TIMEOUT ? SCL_ERR_CARD_NO_ANSWER :
-		    SCL_ERR_MODULE;
+		if (r == SCL_ERR_TIMEOUT)
+			return by_deadline ? SCL_ERR_DEADLINE :
+			    SCL_ERR_CARD_NO_ANSWER;
+		return SCL_ERR_MODULE;
 	}
 	return (int)status;
 }
@@ -158,23 +165,30 @@ p11_open(const struct scl_backend_params *p, void **ret_b)
 {
 	struct p11_backend *b;
 	uint32_t status, n = 0;
-	int r;
+	int r, limit;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return SCL_ERR_NOMEM;
 	b->fd = -1;
 	b->pid = -1;
 	b->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : 10000;
+	b->due_ms = p->deadline_ms;
+	limit = scl_deadline_clip(b->due_ms, b->timeout_ms);
+	if (limit == 0) {
+		r = SCL_ERR_DEADLINE;
+		goto fail;
+	}
 	if ((r = spawn(b, p)) < 0)
 		goto fail;
 	/* The helper speaks first: how loading the modules went. */
-	r = scl_p11_recv(b->fd, &b->msg, scl_p11_now_ms() + b->timeout_ms);
+	r = scl_p11_recv(b->fd, &b->msg, (long long)scl_mono_ms() + limit);
 	if (r == 0 && (scl_p11_get_u32(&b->msg, &status) < 0 ||
 	    scl_p11_get_u32(&b->msg, &n) < 0))
 		r = SCL_ERR_TRUNCATED;
 	if (r < 0) {
-		r = r == SCL_ERR_TIMEOUT ? SCL_ERR_CARD_NO_ANSWER :
-		    SCL_ERR_MODULE;
+		r = r != SCL_ERR_TIMEOUT ? SCL_ERR_MODULE :
+		    limit < b->timeout_ms ? SCL_ERR_DEADLINE :
+		    SCL_ERR_CARD_NO_ANSWER;
 		goto fail;
 	}
 	if ((r = (int)status) < 0)

@@ -7,6 +7,7 @@
 #include "apdu.h"
 #include "backend.h"
 #include "cert.h"
+#include "deadline.h"
 #include "err.h"
 #include "pcsc.h"
 #include "piv.h"
@@ -15,6 +16,7 @@
 struct piv_backend {
 	struct scl_pcsc *ctx;
 	int timeout_ms;
+	uint64_t due_ms;
 };
 
 struct scl_token {
@@ -38,6 +40,7 @@ piv_open(const struct scl_backend_params *p, void **ret_b)
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return SCL_ERR_NOMEM;
 	b->timeout_ms = p->timeout_ms;
+	b->due_ms = p->deadline_ms;
 	if ((r = scl_pcsc_open(&b->ctx)) < 0) {
 		free(b);
 		return r;
@@ -86,15 +89,20 @@ piv_connect(void *bv, const char *name, struct scl_token **ret_t,
 {
 	struct piv_backend *b = bv;
 	struct scl_token *t;
-	int r;
+	int r, limit = scl_deadline_clip(b->due_ms, b->timeout_ms);
 
+	*ret_what = "cannot connect";
+	if (limit == 0)
+		return SCL_ERR_DEADLINE;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return SCL_ERR_NOMEM;
-	*ret_what = "cannot connect";
-	if ((r = scl_card_connect(b->ctx, name, b->timeout_ms,
-	    &t->card)) < 0)
+	r = scl_card_connect(b->ctx, name, limit, &t->card);
+	if (r == SCL_ERR_SHARING && scl_deadline_passed(b->due_ms))
+		r = SCL_ERR_DEADLINE;
+	if (r < 0)
 		goto fail;
 	(void)scl_card_set_timeout(t->card, b->timeout_ms);
+	scl_card_set_deadline(t->card, b->due_ms);
 	*ret_what = "cannot begin a transaction";
 	if ((r = scl_card_begin(t->card)) < 0)
 		goto fail;

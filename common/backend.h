@@ -21,7 +21,8 @@
  * or a PKCS#11 CKA_ID shared by the certificate and the private key).
  *
  * Every operation is bounded by scl_backend_params.timeout_ms (PC/SC
- * timeouts; the helper's deadline) and returns 0 or an SCL_ERR_*.  None
+ * timeouts; the helper's deadline) and by its deadline_ms, and returns 0
+ * or an SCL_ERR_*.  None
  * logs above debug.  PINs are never copied beyond the call (the helper's
  * pipe buffer is wiped on both sides).  One thread per backend handle.
  */
@@ -39,6 +40,9 @@ enum scl_backend_kind {
 
 struct scl_backend_params {
 	int timeout_ms;			/* bound of one operation */
+	uint64_t deadline_ms;		/* no operation goes past it
+					 * (scl_mono_ms(), deadline.h; 0 none):
+					 * SCL_ERR_DEADLINE */
 	char *const *modules;		/* PKCS#11: module paths, NULL/0 = the
 					 * modules registered with p11-kit */
 	size_t n_modules;

@@ -28,6 +28,9 @@ static const struct err_entry errs[] = {
 	    "a limit was reached (too many iterations or items)" },
 	{ SCL_ERR_NOT_SUPPORTED, "NOT_SUPPORTED", "not supported" },
 	{ SCL_ERR_BUFFER_TOO_SMALL, "BUFFER_TOO_SMALL", "buffer too small" },
+	{ SCL_ERR_DEADLINE, "DEADLINE",
+	    "the card did not finish before the sign-in deadline "
+	    "(scan_timeout_ms / auth_timeout_ms)" },
 
 	{ SCL_ERR_NO_SERVICE, "NO_SERVICE",
 	    "the smart card service (pcscd) is not running" },
@@ -159,6 +162,7 @@ scl_err_card_lost(int r)
 {
 	return r == SCL_ERR_CARD_REMOVED || r == SCL_ERR_NO_SERVICE ||
 	    r == SCL_ERR_CARD_RESET || r == SCL_ERR_TIMEOUT ||
+	    r == SCL_ERR_DEADLINE ||
 	    r == SCL_ERR_CARD_NO_ANSWER || r == SCL_ERR_TRANSMIT ||
 	    r == SCL_ERR_READER_GONE || r == SCL_ERR_NO_CARD ||
 	    r == SCL_ERR_MODULE;

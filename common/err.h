@@ -24,6 +24,8 @@ enum scl_err {
 	SCL_ERR_LIMIT = -7,		/* a cap was reached (loop, size, count) */
 	SCL_ERR_NOT_SUPPORTED = -8,
 	SCL_ERR_BUFFER_TOO_SMALL = -9,
+	SCL_ERR_DEADLINE = -10,		/* the sign-in's deadline passed
+					 * (scan_timeout_ms, auth_timeout_ms) */
 
 	/* reader / PC/SC */
 	SCL_ERR_NO_SERVICE = -100,	/* pcscd not running */

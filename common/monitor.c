@@ -13,6 +13,7 @@
 #include <PCSC/winscard.h>
 #include <PCSC/wintypes.h>
 
+#include "deadline.h"
 #include "err.h"
 #include "log.h"
 #include "monitor.h"
@@ -59,15 +60,6 @@ struct scl_monitor {
 	struct scl_event q[QUEUE_MAX];
 	size_t qhead, qlen;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 const char *
 scl_event_kind_name(enum scl_event_kind k)
@@ -401,7 +393,7 @@ service_lost(struct scl_monitor *mon, int emit, uint64_t at)
 	}
 	mon->n = 0;
 	mon->service_up = 0;
-	mon->retry_at = now_ms() + mon->backoff_ms;
+	mon->retry_at = scl_mono_ms() + mon->backoff_ms;
 }
 
 /* Try to (re)connect to pcscd; returns 1 when the service is up. */
@@ -416,7 +408,7 @@ service_try(struct scl_monitor *mon, int emit)
 		return 1;
 	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) !=
 	    SCARD_S_SUCCESS) {
-		mon->retry_at = now_ms() + mon->backoff_ms;
+		mon->retry_at = scl_mono_ms() + mon->backoff_ms;
 		if (mon->backoff_ms < BACKOFF_MAX_MS)
 			mon->backoff_ms *= 2;
 		if (mon->backoff_ms > BACKOFF_MAX_MS)
@@ -429,13 +421,13 @@ service_try(struct scl_monitor *mon, int emit)
 	mon->have_ctx = 1;
 	pthread_mutex_unlock(&mon->m);
 	mon->backoff_ms = BACKOFF_MIN_MS;
-	at = now_ms();
+	at = scl_mono_ms();
 	if (emit && !mon->service_up)
 		push(mon, SCL_EV_SERVICE_UP, NULL, NULL, 0, at);
 	mon->service_up = 1;
 	rv = refresh_readers(mon, emit, at);
 	if (rv != SCARD_S_SUCCESS) {
-		service_lost(mon, emit, now_ms());
+		service_lost(mon, emit, scl_mono_ms());
 		return 0;
 	}
 	return 1;
@@ -511,7 +503,7 @@ watch(struct scl_monitor *mon, DWORD wait_ms)
 	LONG rv;
 	int relist = 0;
 
-	if ((rv = refresh_readers(mon, 1, now_ms())) != SCARD_S_SUCCESS)
+	if ((rv = refresh_readers(mon, 1, scl_mono_ms())) != SCARD_S_SUCCESS)
 		return rv;
 	if (mon->qlen > 0)
 		return SCARD_S_SUCCESS;
@@ -536,7 +528,7 @@ watch(struct scl_monitor *mon, DWORD wait_ms)
 	pthread_mutex_unlock(&mon->m);
 	if (rv != SCARD_S_SUCCESS)
 		return rv;
-	at = now_ms();
+	at = scl_mono_ms();
 	mon->pnp_state = rs[n].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
 	if (rs[n].dwEventState & SCARD_STATE_CHANGED)
 		relist = 1;
@@ -577,7 +569,7 @@ sleep_until(struct scl_monitor *mon, uint64_t until)
 	ts.tv_sec = (time_t)(until / 1000u);
 	ts.tv_nsec = (long)(until % 1000u) * 1000000L;
 	pthread_mutex_lock(&mon->m);
-	while (!atomic_load(&mon->cancelled) && now_ms() < until)
+	while (!atomic_load(&mon->cancelled) && scl_mono_ms() < until)
 		if (pthread_cond_timedwait(&mon->cv, &mon->m, &ts) ==
 		    ETIMEDOUT)
 			break;
@@ -588,7 +580,7 @@ int
 scl_monitor_wait(struct scl_monitor *mon, int timeout_ms,
     struct scl_event *ret_ev)
 {
-	uint64_t start = now_ms(), deadline;
+	uint64_t start = scl_mono_ms(), deadline;
 	int r = SCL_ERR_INTERNAL, polled = 0, spins = 0;
 
 	if (mon == NULL || ret_ev == NULL) {
@@ -598,7 +590,7 @@ scl_monitor_wait(struct scl_monitor *mon, int timeout_ms,
 	deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms;
 	take_baseline(mon);
 	for (;;) {
-		uint64_t now = now_ms(), next = deadline;
+		uint64_t now = scl_mono_ms(), next = deadline;
 		LONG rv;
 		uint64_t t0;
 
@@ -631,14 +623,14 @@ scl_monitor_wait(struct scl_monitor *mon, int timeout_ms,
 			next = now;
 		if (next - now > CHUNK_MS)
 			next = now + CHUNK_MS;
-		t0 = now_ms();
+		t0 = scl_mono_ms();
 		rv = watch(mon, (DWORD)(next - now));
 		if (rv == SCARD_S_SUCCESS && mon->qlen == 0 &&
-		    now_ms() - t0 < 2 && next > now) {
+		    scl_mono_ms() - t0 < 2 && next > now) {
 			/* pcscd answered at once with nothing for us: never
 			 * let that turn into a busy loop. */
 			if (++spins > 8)
-				sleep_until(mon, now_ms() + 20);
+				sleep_until(mon, scl_mono_ms() + 20);
 		} else {
 			spins = 0;
 		}
@@ -646,16 +638,16 @@ scl_monitor_wait(struct scl_monitor *mon, int timeout_ms,
 		    rv == (LONG)SCARD_E_CANCELLED)
 			continue;
 		if (rv == (LONG)SCARD_E_UNKNOWN_READER) {
-			if ((rv = refresh_readers(mon, 1, now_ms())) ==
+			if ((rv = refresh_readers(mon, 1, scl_mono_ms())) ==
 			    SCARD_S_SUCCESS)
 				continue;
 		}
 		scl_debug("%s: SCardGetStatusChange: 0x%lx", __func__,
 		    (unsigned long)rv);
 		/* Anything else: treat the service as gone, retry later. */
-		service_lost(mon, 1, now_ms());
+		service_lost(mon, 1, scl_mono_ms());
 		if (!scl_pcsc_dead_service(rv))
-			mon->retry_at = now_ms() + BACKOFF_MAX_MS;
+			mon->retry_at = scl_mono_ms() + BACKOFF_MAX_MS;
 	}
 out:
 	return r;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "err.h"
 #include "p11-proto.h"
 
@@ -122,15 +123,6 @@ scl_p11_path_safe(const char *path)
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
-long long
-scl_p11_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until fd is ready for events, or the deadline. */
 static int
 wait_fd(int fd, short events, long long deadline_ms)
@@ -142,7 +134,7 @@ wait_fd(int fd, short events, long long deadline_ms)
 		if (deadline_ms < 0) {
 			ms = -1;
 		} else {
-			long long left = deadline_ms - scl_p11_now_ms();
+			long long left = deadline_ms - (long long)scl_mono_ms();
 
 			if (left <= 0)
 				return SCL_ERR_TIMEOUT;

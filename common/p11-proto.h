@@ -55,15 +55,13 @@ int scl_p11_get_bytes(struct scl_p11_msg *m, const uint8_t **ret,
 
 /*
  * Send / receive one frame on fd before deadline_ms (CLOCK_MONOTONIC
- * milliseconds, scl_p11_now_ms(); -1: no deadline).  send never raises
+ * milliseconds, scl_mono_ms() of deadline.h; -1: no deadline).  send never raises
  * SIGPIPE (fd is a socket).  SCL_ERR_TIMEOUT at the deadline,
  * SCL_ERR_TRANSMIT when the other side is gone, SCL_ERR_TOO_LARGE for a
  * frame over SCL_P11_MSG_MAX or a message marked bad.
  */
 int scl_p11_send(int fd, const struct scl_p11_msg *m, long long deadline_ms);
 int scl_p11_recv(int fd, struct scl_p11_msg *m, long long deadline_ms);
-
-long long scl_p11_now_ms(void);
 
 /*
  * Whether path may be run or loaded: a regular file (symbolic links

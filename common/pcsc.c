@@ -9,6 +9,7 @@
 #include <PCSC/winscard.h>
 #include <PCSC/wintypes.h>
 
+#include "deadline.h"
 #include "err.h"
 #include "log.h"
 #include "pcsc.h"
@@ -17,6 +18,7 @@
 #define LIST_MAX (64u * 1024u)
 #define TRANSMIT_LIMIT_MS 120000	/* default: on-card RSA key generation */
 #define BEGIN_LIMIT_MS 6000	/* > the 5 s idle limit of our own holders */
+#define CLOSE_GRACE_MS 500	/* end / disconnect after the deadline */
 #define SHORT_APDU_RESP 258
 
 struct scl_pcsc {
@@ -71,6 +73,7 @@ struct scl_card {
 	int abandoned;			/* thread owns and frees the card */
 	uint64_t last_apdu_ms;
 	int transmit_limit_ms;		/* bound of one APDU exchange */
+	uint64_t due_ms;		/* the caller's deadline, 0 none */
 
 	struct scl_transport t;
 
@@ -84,15 +87,6 @@ struct scl_card {
 	uint8_t io_cmd[65544];
 	uint8_t io_resp[65538];
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void
 deadline_ts(uint64_t ms, struct timespec *ts)
@@ -508,7 +502,7 @@ card_thread(void *arg)
 			c->rv = rv;
 			c->done = 1;
 			if (op == OP_TRANSMIT || op == OP_BEGIN)
-				c->last_apdu_ms = now_ms();
+				c->last_apdu_ms = scl_mono_ms();
 			if (op == OP_BEGIN && rv == SCARD_S_SUCCESS)
 				c->in_tx = 1;
 			if (op == OP_END || op == OP_DISCONNECT)
@@ -524,7 +518,7 @@ card_thread(void *arg)
 			uint64_t due = c->last_apdu_ms + SCL_TX_IDLE_LIMIT_MS;
 			struct timespec ts;
 
-			if (now_ms() >= due) {
+			if (scl_mono_ms() >= due) {
 				/* Windows' rule: an idle transaction ends in
 				 * a reset, so no PIN state outlives it. */
 				c->in_tx = 0;
@@ -551,22 +545,34 @@ card_thread(void *arg)
 }
 
 /*
- * Post op to the card thread and wait at most limit_ms.  On expiry the card
- * is marked broken (the call is still blocked inside pcsc-lite) and
- * SCL_ERR_TIMEOUT is returned.  Called without c->m held.
+ * Post op to the card thread and wait at most limit_ms, cut to the card's
+ * deadline (end and disconnect get at least CLOSE_GRACE_MS after it).  On
+ * expiry the card is marked broken (the call is still blocked inside
+ * pcsc-lite) and SCL_ERR_TIMEOUT is returned, or SCL_ERR_DEADLINE when the
+ * deadline cut it.  A deadline already passed is SCL_ERR_DEADLINE with
+ * nothing posted (the card stays usable).  Called without c->m held.
  */
 static int
 card_call(struct scl_card *c, enum card_op op, int limit_ms, LONG *ret_rv)
 {
 	struct timespec ts;
-	uint64_t due = now_ms() + (uint64_t)(limit_ms < 0 ? 0 : limit_ms);
-	int r = SCL_ERR_INTERNAL;
+	uint64_t due;
+	int r = SCL_ERR_INTERNAL, limit, by_deadline;
 
 	pthread_mutex_lock(&c->m);
 	if (c->broken) {
 		r = SCL_ERR_CARD_NO_ANSWER;	/* an earlier call never returned */
 		goto out;
 	}
+	limit = scl_deadline_clip(c->due_ms, limit_ms);
+	if ((op == OP_END || op == OP_DISCONNECT) && limit < CLOSE_GRACE_MS)
+		limit = limit_ms < CLOSE_GRACE_MS ? limit_ms : CLOSE_GRACE_MS;
+	by_deadline = limit < limit_ms;
+	if (limit == 0 && by_deadline) {
+		r = SCL_ERR_DEADLINE;
+		goto out;
+	}
+	due = scl_mono_ms() + (uint64_t)limit;
 	c->op = op;
 	c->done = 0;
 	pthread_cond_broadcast(&c->cv);
@@ -575,7 +581,7 @@ card_call(struct scl_card *c, enum card_op op, int limit_ms, LONG *ret_rv)
 		if (pthread_cond_timedwait(&c->cv, &c->m, &ts) == ETIMEDOUT &&
 		    !c->done) {
 			c->broken = 1;
-			r = SCL_ERR_TIMEOUT;
+			r = by_deadline ? SCL_ERR_DEADLINE : SCL_ERR_TIMEOUT;
 			goto out;
 		}
 	}
@@ -615,10 +621,12 @@ card_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	    (DWORD)sizeof(c->io_resp) : (DWORD)*resp_len;
 	pthread_mutex_unlock(&c->m);
 	if ((r = card_call(c, OP_TRANSMIT, c->transmit_limit_ms, &rv)) != 0) {
-		if (r == SCL_ERR_TIMEOUT) {
+		pthread_mutex_lock(&c->m);
+		if (c->broken)
 			owned = 0;	/* abandoned to the thread */
+		pthread_mutex_unlock(&c->m);
+		if (r == SCL_ERR_TIMEOUT)
 			r = SCL_ERR_CARD_NO_ANSWER;
-		}
 		goto out;
 	}
 	if (rv != SCARD_S_SUCCESS) {
@@ -675,7 +683,7 @@ wait_card(SCARDCONTEXT ctx, const char *reader, uint64_t due)
 	rs.szReader = reader;
 	rs.dwCurrentState = SCARD_STATE_UNAWARE;
 	for (rounds = 0; rounds < 64; rounds++) {
-		uint64_t now = now_ms();
+		uint64_t now = scl_mono_ms();
 		DWORD left = now >= due ? 0 : (DWORD)(due - now);
 
 		rv = SCardGetStatusChange(ctx, rounds == 0 ? 0 : left, &rs, 1);
@@ -727,7 +735,7 @@ scl_card_connect(struct scl_pcsc *ctx, const char *reader, int timeout_ms,
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
-	due = now_ms() + (uint64_t)timeout_ms;
+	due = scl_mono_ms() + (uint64_t)timeout_ms;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		r = SCL_ERR_NOMEM;
 		goto out;
@@ -756,7 +764,7 @@ scl_card_connect(struct scl_pcsc *ctx, const char *reader, int timeout_ms,
 		goto out;
 	}
 	c->thread_started = 1;
-	left = (int)(due > now_ms() ? due - now_ms() : 0);
+	left = (int)(due > scl_mono_ms() ? due - scl_mono_ms() : 0);
 	/* Let a connect that pcscd answers at once succeed even at 0 ms. */
 	if (left < 50)
 		left = 50;
@@ -885,6 +893,16 @@ scl_card_disconnect(struct scl_card **cardp, int reset)
 	pthread_join(c->thread, NULL);
 	card_release_pcsc(c);
 	card_destroy(c);
+}
+
+void
+scl_card_set_deadline(struct scl_card *card, uint64_t due_ms)
+{
+	if (card == NULL)
+		return;
+	pthread_mutex_lock(&card->m);
+	card->due_ms = due_ms;
+	pthread_mutex_unlock(&card->m);
 }
 
 int

@@ -104,6 +104,16 @@ int scl_card_end(struct scl_card *card, int reset);
  */
 int scl_card_set_timeout(struct scl_card *card, int timeout_ms);
 
+/*
+ * One deadline (scl_mono_ms() value, deadline.h; 0 = none, the default)
+ * for every later call on card: each transmit and begin waits at most
+ * until due, whatever its own bound, and fails with SCL_ERR_DEADLINE
+ * there (a call cut while the card was working leaves the card unusable,
+ * as a timeout does).  End and disconnect still get a short grace after
+ * due so the card is left cleanly.
+ */
+void scl_card_set_deadline(struct scl_card *card, uint64_t due_ms);
+
 /* The transport for apdu.c/piv.c; owned by card, valid until disconnect. */
 struct scl_transport *scl_card_transport(struct scl_card *card);
 

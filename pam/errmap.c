@@ -30,6 +30,7 @@ auth_code(enum scl_err e)
 	case SCL_ERR_SYSTEM:
 		return PAM_SYSTEM_ERR;
 	case SCL_ERR_TIMEOUT:
+	case SCL_ERR_DEADLINE:
 	case SCL_ERR_CANCELLED:
 	case SCL_ERR_NOT_SUPPORTED:
 	case SCL_ERR_NO_SERVICE:
@@ -168,6 +169,9 @@ user_sentence(enum scl_err e)
 	case SCL_ERR_TRANSMIT:
 	case SCL_ERR_CARD_RESET:
 		return N_("The smart card did not respond. Re-insert it and retry.");
+	case SCL_ERR_DEADLINE:
+		return N_("A smart card took too long to answer and was "
+		    "skipped. Remove it and try again.");
 	case SCL_ERR_CARD_NO_ANSWER:
 		return N_("The smart card did not respond in time. Remove it, "
 		    "insert it again and retry.");

@@ -19,6 +19,7 @@
 #include <security/pam_modutil.h>
 
 #include "config.h"
+#include "deadline.h"
 #include "err.h"
 #include "i18n.h"
 #include "log.h"
@@ -167,13 +168,33 @@ call_end(struct call *c)
 	scl_log_set_handler(NULL, NULL);
 }
 
-static uint64_t
-mono_ms(void)
+/*
+ * scl_signin_scan, with a LOG_WARNING line for each token the scan
+ * deadline made it skip: a card that holds every sign-in must be found.
+ */
+static int
+scan_cards(struct call *c, const struct scl_signin_opts *opts,
+    struct scl_signin_result **ret_res)
 {
-	struct timespec ts;
+	const struct scl_signin_entry *e;
+	char reader[SCL_READER_NAME_MAX * 4];
+	size_t i;
+	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if ((r = scl_signin_scan(opts, ret_res)) < 0)
+		return r;
+	for (i = 0; i < (*ret_res)->report.n; i++) {
+		e = &(*ret_res)->report.e[i];
+		if (e->verdict != SCL_VERDICT_FAIL ||
+		    e->reason != SCL_ERR_DEADLINE)
+			continue;
+		scl_pam_escape(reader, sizeof(reader), e->reader);
+		pam_syslog(c->pamh, LOG_WARNING, "scan: result=skipped "
+		    "reason=DEADLINE reader='%s' step=%s scan_timeout_ms=%u: "
+		    "%s", reader, scl_signin_step_name(e->step),
+		    opts->cfg->scan_timeout_ms, e->detail);
+	}
+	return 0;
 }
 
 static int
@@ -214,7 +235,7 @@ wait_for_card(struct call *c, const struct scl_signin_opts *opts,
 	size_t n = 0, i, k;
 	int r, rescan = 0;
 
-	deadline = mono_ms() + (uint64_t)c->cfg->wait_for_card_s * 1000u;
+	deadline = scl_mono_ms() + (uint64_t)c->cfg->wait_for_card_s * 1000u;
 	scl_pam_info(c->pamh, c->flags, "%s", _("Insert your smart card"));
 	if ((r = scl_monitor_new(0, &mon)) < 0)
 		goto out;
@@ -223,12 +244,12 @@ wait_for_card(struct call *c, const struct scl_signin_opts *opts,
 			if (snap[i].card_present)
 				rescan = 1;
 	for (k = 0; k < WAIT_EVENTS_MAX; k++) {
-		uint64_t now = mono_ms();
+		uint64_t now = scl_mono_ms();
 		int slice;
 
 		if (rescan) {
 			rescan = 0;
-			if ((r = scl_signin_scan(opts, &res)) < 0)
+			if ((r = scan_cards(c, opts, &res)) < 0)
 				goto out;
 			scl_signin_result_free(resp);
 			*resp = res;
@@ -589,7 +610,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 
 	opts.cfg = c.cfg;
 	opts.user = user;
-	if ((r = scl_signin_scan(&opts, &res)) < 0)
+	if ((r = scan_cards(&c, &opts, &res)) < 0)
 		goto out;
 	if (res->n_usable == 0 && waitable(res->reason) &&
 	    c.cfg->wait_for_card_s > 0) {
@@ -952,7 +973,7 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	snprintf(o.user, sizeof(o.user), "%s", c.user != NULL ? c.user : "");
 	opts.cfg = c.cfg;
 	opts.user = c.user;
-	if ((r = scl_signin_scan(&opts, &res)) < 0)
+	if ((r = scan_cards(&c, &opts, &res)) < 0)
 		goto out;
 	if ((cand = scl_signin_usable(res, 0)) == NULL) {
 		r = res->reason;

@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "certcheck.h"
+#include "deadline.h"
 #include "err.h"
 #include "file.h"
 #include "log.h"
@@ -60,19 +61,10 @@ struct chk {
 					 * it is */
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 remaining_ms(long long deadline)
 {
-	long long d = deadline - mono_ms();
+	long long d = deadline - (long long)scl_mono_ms();
 
 	if (d <= 0)
 		return 0;
@@ -1461,7 +1453,7 @@ check_revocation(struct chk *c, int *ret_soft)
 		    "no revocation check");
 		return 0;
 	}
-	c->deadline = mono_ms() + cfg->revocation_timeout_ms;
+	c->deadline = (long long)scl_mono_ms() + cfg->revocation_timeout_ms;
 	for (int i = 0; i + 1 < n; i++) {
 		int s1 = 0;
 

@@ -79,6 +79,8 @@ static const struct key keys[] = {
 	{ "slots", T_SLOTS, F(slots), 0, 0, 0 },
 	{ "wait_for_card", T_UINT, F(wait_for_card_s), 0, 0, 3600 },
 	{ "card_timeout_ms", T_UINT, F(card_timeout_ms), 0, 100, 120000 },
+	{ "scan_timeout_ms", T_UINT, F(scan_timeout_ms), 0, 500, 120000 },
+	{ "auth_timeout_ms", T_UINT, F(auth_timeout_ms), 0, 1000, 120000 },
 	{ "last_try", T_LAST_TRY, F(last_try), 0, 0, 0 },
 	{ "low_tries_warn", T_UINT, F(low_tries_warn), 0, 0, 15 },
 	{ "unknown_tries", T_UNKNOWN_TRIES, F(unknown_tries), 0, 0, 0 },
@@ -1055,6 +1057,8 @@ set_defaults(struct scl_config *c)
 	c->slots = SCL_SIGNIN_KEY_9A;
 	c->wait_for_card_s = 0;
 	c->card_timeout_ms = 10000;
+	c->scan_timeout_ms = 5000;
+	c->auth_timeout_ms = 10000;
 	c->last_try = SCL_LAST_TRY_REFUSE;
 	c->low_tries_warn = 2;
 	c->unknown_tries = SCL_UNKNOWN_TRIES_WARN;

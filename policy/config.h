@@ -136,6 +136,11 @@ struct scl_config {
 	/* card and PIN */
 	unsigned wait_for_card_s;	/* 0: don't wait (default 0) */
 	unsigned card_timeout_ms;	/* bound for connect/transmit (default 10000) */
+	unsigned scan_timeout_ms;	/* one deadline for a whole scan, every
+					 * reader, server and module
+					 * (default 5000) */
+	unsigned auth_timeout_ms;	/* one deadline for authenticate / PIN
+					 * change after the PIN (default 10000) */
 	enum scl_last_try last_try;	/* default refuse */
 	unsigned low_tries_warn;	/* show tries left at or below (default 2) */
 	enum scl_unknown_tries unknown_tries;	/* default warn */

@@ -18,6 +18,7 @@
 #include "directory-cache.h"
 #include "directory-query.h"
 #include "directory.h"
+#include "deadline.h"
 #include "err.h"
 #include "file.h"
 #include "log.h"
@@ -35,15 +36,6 @@ enum answer {
 	ANSWER_SEVERAL,		/* definitive too */
 	ANSWER_REFUSED,		/* an entry, but not usable: no cache change */
 };
-
-uint64_t
-scl_directory_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void
 why_add(struct scl_directory_report *rep, const char *fmt, ...)
@@ -70,7 +62,7 @@ why_add(struct scl_directory_report *rep, const char *fmt, ...)
 static int
 left(uint64_t deadline_ms, struct timeval *tv)
 {
-	uint64_t now = scl_directory_now_ms();
+	uint64_t now = scl_mono_ms();
 
 	if (now >= deadline_ms)
 		return 0;
@@ -220,7 +212,7 @@ guard_wait(Sockbuf_IO_Desc *sbiod, short events)
 		return -1;
 	}
 	for (;;) {
-		now = scl_directory_now_ms();
+		now = scl_mono_ms();
 		if (now >= g->deadline_ms) {
 			errno = ETIMEDOUT;
 			return -1;
@@ -690,7 +682,7 @@ scl_directory_map(const struct scl_config *cfg, X509 *cert, time_t now,
 		struct conn_guard guard;
 		LDAP *ld = NULL;
 
-		uint64_t now_ms = scl_directory_now_ms();
+		uint64_t now_ms = scl_mono_ms();
 
 		/* a server that hangs leaves its share to the next ones */
 		memset(&guard, 0, sizeof(guard));

@@ -29,7 +29,7 @@
  * EXTERNAL (TLS client certificate directory_client_cert/_key).
  *
  * Time: everything (connect, TLS, bind, search, for every server) ends by
- * deadline_ms (CLOCK_MONOTONIC milliseconds): each call gets only what is
+ * deadline_ms (scl_mono_ms() of deadline.h): each call gets only what is
  * left (LDAP_OPT_NETWORK_TIMEOUT, LDAP_OPT_TIMEOUT, ldap_result timeouts,
  * and a socket layer that bounds every read and write, the TLS handshake
  * included).  Of what is left when a server is tried, it gets an equal
@@ -72,7 +72,5 @@ int scl_directory_map(const struct scl_config *cfg, X509 *cert, time_t now,
     uint64_t deadline_ms, struct scl_directory_report *report,
     char ret_user[SCL_DIR_USER_MAX]);
 
-/* CLOCK_MONOTONIC now in ms, for deadline_ms. */
-uint64_t scl_directory_now_ms(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "deadline.h"
 #include "admfile.h"
 #include "cursor.h"
 #include "directory.h"
@@ -798,7 +799,7 @@ map_directory(struct ctx *c, X509 *cert, char *detail, size_t dlen)
 	int r;
 
 	r = scl_directory_map(c->cfg, cert, time(NULL),
-	    scl_directory_now_ms() + c->cfg->directory_timeout_ms, &rep, user);
+	    scl_mono_ms() + c->cfg->directory_timeout_ms, &rep, user);
 	if (r == 0 && rep.from_cache)
 		c->out->offline_since = rep.cached_at;
 	if (r == 0)

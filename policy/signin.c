@@ -11,6 +11,7 @@
 #include "backend.h"
 #include "cert.h"
 #include "certcheck.h"
+#include "deadline.h"
 #include "err.h"
 #include "log.h"
 #include "mapping.h"
@@ -200,6 +201,10 @@ fix_for(int r)
 		return "Unblock the PIN with the PUK (sclogin pin unblock).";
 	case SCL_ERR_CONFIG:
 		return "Fix the configuration file named in the detail.";
+	case SCL_ERR_DEADLINE:
+		return "Remove the card that does not answer (or replace the "
+		    "reader); scan_timeout_ms and auth_timeout_ms bound the "
+		    "wait.";
 	default:
 		return NULL;
 	}
@@ -515,17 +520,41 @@ offered_before(const struct scl_signin_result *res,
 	return 0;
 }
 
+/*
+ * cfg for judging one certificate before due: the revocation and
+ * directory budgets cut to the time left, so no server holds the scan
+ * past its deadline.  SCL_ERR_DEADLINE when none is left.
+ */
+static int
+clip_budgets(const struct scl_config *cfg, uint64_t due,
+    struct scl_config *ret)
+{
+	int rev = scl_deadline_clip(due, (int)cfg->revocation_timeout_ms);
+	int dir = scl_deadline_clip(due, (int)cfg->directory_timeout_ms);
+
+	*ret = *cfg;
+	if (scl_deadline_passed(due))
+		return SCL_ERR_DEADLINE;
+	ret->revocation_timeout_ms = rev > 0 ? (unsigned)rev : 1u;
+	ret->directory_timeout_ms = dir > 0 ? (unsigned)dir : 1u;
+	return 0;
+}
+
 static int
 scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
     void *b, const struct scl_signin_opts *opts, const struct scl_config *cfg,
-    time_t now, const struct scl_token_info *ri)
+    time_t now, uint64_t due, const struct scl_token_info *ri)
 {
 	struct token_read *tr;
+	struct scl_config *jc = NULL;
 	int r;
 	size_t i;
 
-	if ((tr = calloc(1, sizeof(*tr))) == NULL)
+	if ((tr = calloc(1, sizeof(*tr))) == NULL ||
+	    (jc = malloc(sizeof(*jc))) == NULL) {
+		free(tr);
 		return SCL_ERR_NOMEM;
+	}
 	tr->tries = -1;
 	if (!ri->present) {
 		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, SCL_ERR_NO_CARD,
@@ -599,7 +628,17 @@ scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
 		    c->key_ref, NULL, "%s: %s (serial %s)", kname,
 		    c->subject, c->serial_hex);
 		report_tag_sha(res, c->sha256_hex);
-		if ((r = judge(res, opts, cfg, now, c, tr->verified)) < 0)
+		if (clip_budgets(cfg, due, jc) < 0) {
+			c->status = SCL_ERR_DEADLINE;
+			c->fail_step = SCL_STEP_CERT_VALID;
+			report(res, c->fail_step, SCL_VERDICT_FAIL, c->status,
+			    c->reader, c->key_ref, fix_for(c->status),
+			    "not checked: the scan deadline (scan_timeout_ms = "
+			    "%u) passed", cfg->scan_timeout_ms);
+			report_tag_sha(res, c->sha256_hex);
+			continue;
+		}
+		if ((r = judge(res, opts, jc, now, c, tr->verified)) < 0)
 			goto out;
 		if (c->status == 0)
 			res->n_usable++;
@@ -609,14 +648,17 @@ out:
 	for (i = 0; i < SCL_BACKEND_KEYS_MAX; i++)
 		X509_free(tr->raw[i].x509);
 	free(tr);
+	free(jc);
 	return r;
 }
 
 static void
-backend_params(const struct scl_config *cfg, struct scl_backend_params *p)
+backend_params(const struct scl_config *cfg, uint64_t due,
+    struct scl_backend_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->timeout_ms = (int)cfg->card_timeout_ms;
+	p->deadline_ms = due;
 	p->modules = cfg->pkcs11_modules;
 	p->n_modules = cfg->n_pkcs11_modules;
 	p->helper = cfg->pkcs11_helper;
@@ -642,7 +684,7 @@ backend_named(const char *name)
 static int
 scan_backend(struct scl_signin_result *res, const struct scl_backend_ops *be,
     const struct scl_signin_opts *opts, const struct scl_config *cfg,
-    time_t now, size_t *listed, size_t *seen)
+    time_t now, uint64_t due, size_t *listed, size_t *seen)
 {
 	struct scl_backend_params p;
 	struct scl_token_info *tokens = NULL;
@@ -650,7 +692,14 @@ scan_backend(struct scl_signin_result *res, const struct scl_backend_ops *be,
 	size_t n = 0, i;
 	int r;
 
-	backend_params(cfg, &p);
+	if (scl_deadline_passed(due)) {
+		report(res, SCL_STEP_SERVICE, SCL_VERDICT_FAIL,
+		    SCL_ERR_DEADLINE, NULL, 0, fix_for(SCL_ERR_DEADLINE),
+		    "%s: skipped, the scan deadline (scan_timeout_ms = %u) "
+		    "passed", be->service_what, cfg->scan_timeout_ms);
+		return 0;
+	}
+	backend_params(cfg, due, &p);
 	if ((tokens = calloc(SCL_BACKEND_TOKENS_MAX, sizeof(*tokens))) == NULL)
 		return SCL_ERR_NOMEM;
 	r = be->open(&p, &b);
@@ -684,7 +733,15 @@ scan_backend(struct scl_signin_result *res, const struct scl_backend_ops *be,
 		(*seen)++;
 		report(res, SCL_STEP_READER, SCL_VERDICT_OK, 0,
 		    tokens[i].name, 0, NULL, "reader found");
-		if ((r = scan_reader(res, be, b, opts, cfg, now,
+		if (tokens[i].present && scl_deadline_passed(due)) {
+			report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL,
+			    SCL_ERR_DEADLINE, tokens[i].name, 0,
+			    fix_for(SCL_ERR_DEADLINE), "skipped: the scan "
+			    "deadline (scan_timeout_ms = %u) passed",
+			    cfg->scan_timeout_ms);
+			continue;
+		}
+		if ((r = scan_reader(res, be, b, opts, cfg, now, due,
 		    &tokens[i])) < 0)
 			goto out;
 	}
@@ -703,6 +760,7 @@ scl_signin_scan(const struct scl_signin_opts *opts,
 	struct scl_signin_result *res = NULL;
 	struct scl_config cfg;
 	size_t i, listed = 0, seen = 0;
+	uint64_t due;
 	time_t now;
 	int r = SCL_ERR_INTERNAL;
 
@@ -716,6 +774,7 @@ scl_signin_scan(const struct scl_signin_opts *opts,
 		cfg.ocsp = SCL_REVOCATION_OFF;
 	}
 	now = opts->now != 0 ? opts->now : time(NULL);
+	due = scl_deadline_in(cfg.scan_timeout_ms);
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
 		r = SCL_ERR_NOMEM;
 		goto out;
@@ -725,7 +784,7 @@ scl_signin_scan(const struct scl_signin_opts *opts,
 		    backend_named(cfg.backends[i]);
 
 		if (be != NULL &&
-		    (r = scan_backend(res, be, opts, &cfg, now, &listed,
+		    (r = scan_backend(res, be, opts, &cfg, now, due, &listed,
 		    &seen)) < 0)
 			goto out;
 	}
@@ -799,7 +858,7 @@ struct access {
  */
 static int
 open_same_card(const struct scl_config *cfg,
-    const struct scl_signin_candidate *cand, struct access *ac)
+    const struct scl_signin_candidate *cand, uint64_t due, struct access *ac)
 {
 	struct scl_backend_params p;
 	struct scl_token_state st;
@@ -811,7 +870,7 @@ open_same_card(const struct scl_config *cfg,
 	int r;
 
 	memset(ac, 0, sizeof(*ac));
-	backend_params(cfg, &p);
+	backend_params(cfg, due, &p);
 	if ((ac->be = scl_backend_get(cand->backend)) == NULL)
 		return SCL_ERR_INVALID_ARGUMENT;
 	if ((r = ac->be->open(&p, &ac->b)) < 0)
@@ -932,7 +991,8 @@ scl_signin_authenticate(const struct scl_config *cfg,
 		goto out;
 	}
 	sg.key = &cand->key;
-	if ((r = open_same_card(cfg, cand, &ac)) < 0)
+	if ((r = open_same_card(cfg, cand,
+	    scl_deadline_in(cfg->auth_timeout_ms), &ac)) < 0)
 		goto out;
 	if ((r = check_tries(&ac, cfg, cand)) < 0)
 		goto out;
@@ -980,7 +1040,8 @@ scl_signin_change_pin(const struct scl_config *cfg,
 			*ret_policy_reason = why;
 		goto out;
 	}
-	if ((r = open_same_card(cfg, cand, &ac)) < 0 ||
+	if ((r = open_same_card(cfg, cand,
+	    scl_deadline_in(cfg->auth_timeout_ms), &ac)) < 0 ||
 	    (r = check_tries(&ac, cfg, cand)) < 0)
 		goto out;
 	r = ac.be->change_pin(ac.t, old_pin, new_pin, &tries);

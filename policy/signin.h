@@ -42,9 +42,15 @@
  *   usable candidates (status 0) are those a PIN may be asked for.
  *
  * Each card is accessed in one short transaction which is ended before
- * scl_signin_scan() returns: nothing is held across the PIN prompt.  All
- * card I/O is bounded by cfg->card_timeout_ms; the number of readers,
- * certificates and report lines is capped (below).
+ * scl_signin_scan() returns: nothing is held across the PIN prompt.  Each
+ * card call is bounded by cfg->card_timeout_ms, and the whole scan by one
+ * deadline, cfg->scan_timeout_ms from its start: every card call, module
+ * call, revocation and directory request is cut to the time left, and
+ * tokens not reached by then are reported as FAIL with SCL_ERR_DEADLINE
+ * (CARD step; a certificate read but not yet judged: CERT_VALID).  The
+ * scan so ends within scan_timeout_ms plus the short grace of leaving the
+ * card it was on (pcsc.h).  The number of readers, certificates and report
+ * lines is capped (below).
  *
  * Threading: no global state; one scan per thread at a time (it opens its
  * own PC/SC context).  Library code: it does not log above debug.
@@ -192,6 +198,8 @@ const struct scl_signin_candidate *scl_signin_usable(
  * disconnect.
  *   SCL_ERR_PIN_WRONG (*ret_tries set when the card says), PIN_BLOCKED,
  *   SIG_INVALID, CARD_REMOVED, NO_CARD, NO_SERVICE, SHARING, TIMEOUT, ...
+ * Everything from connect to the proof runs under one deadline,
+ * cfg->auth_timeout_ms from the call (SCL_ERR_DEADLINE before VERIFY).
  * Once VERIFY succeeded, every failure of the proof (an error status, no
  * or a bad signature, the card gone or silent, a deadline) is
  * SCL_ERR_SIG_INVALID: a failed proof never reads as "no card".

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "config.h"
 #include "directory.h"
 #include "err.h"
@@ -97,7 +98,7 @@ directory_steps(const struct scl_config *cfg,
 			continue;
 		ds[i].done = 1;
 		ds[i].r = scl_directory_map(cfg, res->c[i].x509, time(NULL),
-		    scl_directory_now_ms() + cfg->directory_timeout_ms,
+		    scl_mono_ms() + cfg->directory_timeout_ms,
 		    &ds[i].rep, ds[i].user);
 	}
 }

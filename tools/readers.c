@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "err.h"
 #include "hex.h"
 #include "monitor.h"
@@ -101,15 +102,6 @@ on_signal(int sig)
 		scl_monitor_cancel(m);
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void
 print_event(struct tool *tl, const struct scl_event *ev, uint64_t start)
 {
@@ -202,7 +194,7 @@ tool_watch(struct tool *tl, int argc, char **argv)
 		    "cannot start the monitor: %s", scl_strerror(r));
 		goto out;
 	}
-	start = mono_ms();
+	start = scl_mono_ms();
 	if (timeout_ms >= 0)
 		deadline = start + (uint64_t)timeout_ms;
 	watch_mon = mon;
@@ -245,7 +237,7 @@ tool_watch(struct tool *tl, int argc, char **argv)
 
 	for (;;) {
 		if (timeout_ms >= 0) {
-			uint64_t now = mono_ms();
+			uint64_t now = scl_mono_ms();
 
 			if (now >= deadline) {
 				r = SCL_ERR_TIMEOUT;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "p11-proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hdr[3] = (uint8_t)n;
 	if (write(sv[1], hdr, 4) != 4 ||
 	    write(sv[1], data + 1, size - 1) != (ssize_t)(size - 1) ||
-	    scl_p11_recv(sv[0], &m, scl_p11_now_ms() + 1000) != 0 ||
+	    scl_p11_recv(sv[0], &m, (long long)scl_mono_ms() + 1000) != 0 ||
 	    m.len != size - 1 || memcmp(m.b, data + 1, m.len) != 0)
 		abort();
 	close(sv[0]);

@@ -22,6 +22,7 @@
 #include <PCSC/winscard.h>
 
 #include "apdu.h"
+#include "deadline.h"
 #include "err.h"
 #include "pcsc.h"
 
@@ -176,10 +177,59 @@ test_abandoned_transmit(void **state)
 	scl_pcsc_free(&ctx);
 }
 
+/*
+ * #12: the card's deadline cuts a transmit that pcsc-lite holds, long
+ * before its own 120 s bound; a deadline already passed sends nothing and
+ * leaves the card usable.
+ */
+static void
+test_deadline(void **state)
+{
+	struct scl_apdu a = { .cla = 0x00, .ins = 0x20, .p1 = 0x00,
+		.p2 = 0x80, .data = verify_apdu + 5, .data_len = 8, .le = 0 };
+	struct scl_pcsc *ctx = NULL;
+	struct scl_card *card = NULL, *card2 = NULL;
+	uint8_t resp[258];
+	size_t len = 0;
+	uint16_t sw = 0;
+
+	entered = released = contexts_released = 0;
+	assert_int_equal(scl_pcsc_open(&ctx), 0);
+	assert_int_equal(scl_card_connect(ctx, "Hung Reader 00 00", 1000,
+	    &card), 0);
+	scl_card_set_deadline(card, 1);		/* long passed */
+	assert_int_equal(scl_apdu_transmit(scl_card_transport(card), &a, resp,
+	    sizeof(resp), &len, &sw), SCL_ERR_DEADLINE);
+	assert_int_equal(entered, 0);		/* nothing was sent */
+	assert_int_equal(scl_card_begin(card), SCL_ERR_DEADLINE);
+
+	scl_card_set_deadline(card, scl_deadline_in(300));
+	assert_int_equal(scl_apdu_transmit(scl_card_transport(card), &a, resp,
+	    sizeof(resp), &len, &sw), SCL_ERR_DEADLINE);
+	assert_true(wait_for(&entered, 1));
+	scl_card_disconnect(&card, 1);		/* abandoned, not joined */
+
+	/* no deadline: a card that answers works as before */
+	pthread_mutex_lock(&m);
+	released = 1;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&m);
+	assert_true(wait_for(&contexts_released, 1));
+	assert_int_equal(scl_card_connect(ctx, "Hung Reader 00 00", 1000,
+	    &card2), 0);
+	assert_int_equal(scl_apdu_transmit(scl_card_transport(card2), &a, resp,
+	    sizeof(resp), &len, &sw), 0);
+	assert_int_equal(sw, 0x9000);
+	scl_card_disconnect(&card2, 1);
+	scl_pcsc_free(&ctx);
+	entered = released = contexts_released = 0;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_abandoned_transmit),
 	};
 

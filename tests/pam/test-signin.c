@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "config.h"
+#include "deadline.h"
 #include "err.h"
 #include "pcsc.h"
 #include "piv.h"
@@ -40,6 +41,7 @@ struct fcard {
 	uint16_t secret_sw;	/* answer to VERIFY / CHANGE with a PIN */
 	uint16_t sign_sw;	/* answer to GENERAL AUTHENTICATE (0: 6D00),
 				 * never with a signature */
+	unsigned slow_ms;	/* each APDU takes this long */
 	/* runtime */
 	unsigned n_secret;	/* VERIFY / CHANGE commands carrying a PIN */
 	uint8_t obj[4096];
@@ -56,6 +58,7 @@ static size_t n_readers;
 static int pcsc_error;		/* scl_pcsc_open result */
 static struct fcard *current;
 static struct scl_transport transport;
+static uint64_t fake_due;	/* scl_card_set_deadline's, as pcsc.c keeps it */
 
 /* 53 { 70 der 71 00 FE 00 } with long-form lengths. */
 static size_t
@@ -110,6 +113,14 @@ fake_transmit(void *h, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 
 	transport.apdu_count++;
 	assert_true(cmd_len >= 4 && *resp_len >= 258);
+	if (c->slow_ms > 0) {
+		/* pcsc.c: the wait is cut at the deadline */
+		int left = scl_deadline_clip(fake_due, (int)c->slow_ms);
+
+		usleep((useconds_t)left * 1000u);
+		if (left < (int)c->slow_ms)
+			return SCL_ERR_DEADLINE;
+	}
 	if (cmd[1] == 0xA4) {
 		size_t l = strlen(c->label), o = 0;
 
@@ -185,6 +196,13 @@ int __wrap_scl_card_end(struct scl_card *card, int reset);
 struct scl_transport *__wrap_scl_card_transport(struct scl_card *card);
 void __wrap_scl_card_disconnect(struct scl_card **cardp, int reset);
 int __wrap_scl_card_set_timeout(struct scl_card *card, int timeout_ms);
+void __wrap_scl_card_set_deadline(struct scl_card *card, uint64_t due_ms);
+
+void
+__wrap_scl_card_set_deadline(struct scl_card *card, uint64_t due_ms)
+{
+	fake_due = due_ms;
+}
 
 int
 __wrap_scl_card_set_timeout(struct scl_card *card, int timeout_ms)
@@ -713,6 +731,94 @@ test_proof_failure_after_verify(void **state)
 	scl_pin_clear(&pin);
 }
 
+static int
+has_deadline_for(const struct scl_signin_result *res, const char *reader)
+{
+	size_t i;
+
+	for (i = 0; i < res->report.n; i++)
+		if (res->report.e[i].verdict == SCL_VERDICT_FAIL &&
+		    res->report.e[i].reason == SCL_ERR_DEADLINE &&
+		    strcmp(res->report.e[i].reader, reader) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * #12: one deadline for the whole scan.  A card answering each APDU just
+ * under card_timeout_ms held every sign-in for (APDUs x card_timeout_ms);
+ * now the scan ends at scan_timeout_ms, the slow card and every token not
+ * reached are reported as DEADLINE, and the cards read before it stay
+ * usable.
+ */
+static void
+test_scan_deadline(void **state)
+{
+	struct fcard good = { .label = "Good", .cert_9a = "alice",
+	    .verify_sw = 0x63C3 };
+	struct fcard slow = { .label = "Slow", .cert_9a = "alice",
+	    .verify_sw = 0x63C3, .slow_ms = 1500 };
+	struct scl_signin_result *res;
+	char err[256];
+
+	assert_int_equal(scl_config_set(cfg, "card_timeout_ms", "10000", err,
+	    sizeof(err)), 0);
+	assert_int_equal(scl_config_set(cfg, "scan_timeout_ms", "2000", err,
+	    sizeof(err)), 0);
+	readers[0] = (struct freader){ "Reader A", &good };
+	readers[1] = (struct freader){ "Reader S", &slow };
+	n_readers = 2;
+	res = scan("root", 0);
+	assert_int_equal(res->n_usable, 1);
+	assert_string_equal(scl_signin_usable(res, 0)->reader, "Reader A");
+	assert_true(has_deadline_for(res, "Reader S"));
+	assert_false(has_deadline_for(res, "Reader A"));
+	scl_signin_result_free(&res);
+
+	/* the slow card first: the good one is not reached */
+	readers[0] = (struct freader){ "Reader S", &slow };
+	readers[1] = (struct freader){ "Reader A", &good };
+	res = scan("root", 0);
+	assert_int_equal(res->n_usable, 0);
+	assert_int_equal(res->reason, SCL_ERR_DEADLINE);
+	assert_true(has_deadline_for(res, "Reader S"));
+	assert_true(has_deadline_for(res, "Reader A"));
+	assert_true(has_entry(res, SCL_STEP_CARD, SCL_VERDICT_FAIL,
+	    "skipped: the scan deadline (scan_timeout_ms = 2000) passed"));
+	scl_signin_result_free(&res);
+	assert_int_equal(scl_config_set(cfg, "scan_timeout_ms", "5000", err,
+	    sizeof(err)), 0);
+}
+
+/* #12: authenticate has its own deadline; reached before VERIFY, no PIN
+ * goes to the card. */
+static void
+test_auth_deadline(void **state)
+{
+	struct fcard card = { .label = "Card", .cert_9a = "alice",
+	    .verify_sw = 0x63C3, .secret_sw = 0x9000 };
+	struct scl_signin_result *res;
+	const struct scl_signin_candidate *c;
+	struct scl_pin pin;
+	char err[256];
+
+	assert_int_equal(scl_pin_set(&pin, "123456"), 0);
+	assert_int_equal(scl_config_set(cfg, "auth_timeout_ms", "1000", err,
+	    sizeof(err)), 0);
+	readers[0] = (struct freader){ "Reader A", &card };
+	n_readers = 1;
+	res = scan("root", 0);
+	assert_non_null(c = scl_signin_usable(res, 0));
+	card.slow_ms = 600;	/* SELECT in time, CHUID not */
+	assert_int_equal(scl_signin_authenticate(cfg, c, &pin, NULL),
+	    SCL_ERR_DEADLINE);
+	assert_int_equal(card.n_secret, 0);
+	scl_signin_result_free(&res);
+	scl_pin_clear(&pin);
+	assert_int_equal(scl_config_set(cfg, "auth_timeout_ms", "10000", err,
+	    sizeof(err)), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -727,6 +833,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_change_pin_old_length),
 		cmocka_unit_test(test_unknown_tries),
 		cmocka_unit_test(test_proof_failure_after_verify),
+		cmocka_unit_test(test_scan_deadline),
+		cmocka_unit_test(test_auth_deadline),
 		cmocka_unit_test(test_slots_from_config),
 		cmocka_unit_test(test_names),
 	};

@@ -87,6 +87,8 @@ test_defaults(void **state)
 	assert_int_equal(c->allow_card_only, 1);
 	assert_int_equal(c->wait_for_card_s, 0);
 	assert_int_equal(c->card_timeout_ms, 10000);
+	assert_int_equal(c->scan_timeout_ms, 5000);	/* #12 */
+	assert_int_equal(c->auth_timeout_ms, 10000);
 	assert_int_equal(c->last_try, SCL_LAST_TRY_REFUSE);
 	assert_int_equal(c->low_tries_warn, 2);
 	assert_int_equal(c->unknown_tries, SCL_UNKNOWN_TRIES_WARN);
@@ -135,6 +137,8 @@ test_all_keys(void **state)
 	    "slots = 9E, 9a\n"
 	    "wait_for_card = 30\n"
 	    "card_timeout_ms = 5000\n"
+	    "scan_timeout_ms = 2500\n"
+	    "auth_timeout_ms = 7000\n"
 	    "last_try = confirm\n"
 	    "low_tries_warn = 3\n"
 	    "unknown_tries = refuse\n"
@@ -181,6 +185,8 @@ test_all_keys(void **state)
 	assert_int_equal(c->allow_card_only, 0);
 	assert_int_equal(c->wait_for_card_s, 30);
 	assert_int_equal(c->card_timeout_ms, 5000);
+	assert_int_equal(c->scan_timeout_ms, 2500);
+	assert_int_equal(c->auth_timeout_ms, 7000);
 	assert_int_equal(c->last_try, SCL_LAST_TRY_CONFIRM);
 	assert_int_equal(c->low_tries_warn, 3);
 	assert_int_equal(c->unknown_tries, SCL_UNKNOWN_TRIES_REFUSE);
@@ -335,6 +341,9 @@ static const struct err_case err_cases[] = {
 	{ "[global]\nwait_for_card = -1\n", NULL,
 	    "t.conf:2: wait_for_card = '-1': expected a whole number in the "
 	    "allowed range" },
+	{ "[global]\nscan_timeout_ms = 100\n", NULL,
+	    "t.conf:2: scan_timeout_ms = '100': expected a whole number "
+	    "in the allowed range" },
 	{ "[global]\ncard_timeout_ms = 99999999999999999999\n", NULL,
 	    "t.conf:2: card_timeout_ms = '99999999999999999999': expected a "
 	    "whole number in the allowed range" },
