@@ -170,8 +170,8 @@ user_sentence(enum scl_err e)
 	case SCL_ERR_CARD_RESET:
 		return N_("The smart card did not respond. Re-insert it and retry.");
 	case SCL_ERR_DEADLINE:
-		return N_("A smart card took too long to answer and was "
-		    "skipped. Remove it and try again.");
+		return N_("A smart card took too long to answer. Remove it "
+		    "and try again.");
 	case SCL_ERR_CARD_NO_ANSWER:
 		return N_("The smart card did not respond in time. Remove it, "
 		    "insert it again and retry.");
