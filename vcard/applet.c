@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "cursor.h"
 #include "err.h"
+#include "gids.h"
 #include "personalize.h"
 #include "pinpolicy.h"
 #include "piv.h"
@@ -55,14 +56,6 @@ enum ga_state {
 	GA_CHALLENGE,	/* card sent a challenge, expects E(challenge) */
 };
 
-struct capdu {
-	uint8_t cla, ins, p1, p2;
-	const uint8_t *data;
-	size_t lc;
-	size_t ne;	/* 0: not given */
-	bool ext;
-};
-
 struct vc_applet {
 	struct vc_state *st;
 	char *path;
@@ -88,6 +81,8 @@ struct vc_applet {
 
 	uint8_t *pending;
 	size_t pending_len, pending_off;
+
+	struct vc_gids gids;	/* GIDS cards: the GIDS front end's state */
 
 	uint8_t *out;		/* response body scratch */
 	char err[512];
@@ -138,6 +133,7 @@ void
 vc_applet_power(struct vc_applet *a, enum vc_power ev)
 {
 	(void)ev;
+	vc_gids_reset(&a->gids);
 	clear_security(a);
 	clear_chain(a);
 	clear_pending(a);
@@ -156,6 +152,12 @@ void
 vc_applet_set_no_tries_report(struct vc_applet *a, bool on)
 {
 	a->no_tries_report = on;
+}
+
+const EVP_PKEY *
+vc_applet_public_key(struct vc_applet *a, uint8_t slot)
+{
+	return a->pkey[slot];
 }
 
 struct vc_state *
@@ -312,7 +314,7 @@ set_error(struct vc_applet *a, const char *msg)
 
 /* ISO/IEC 7816-4 §5.1: cases 1, 2S/E, 3S/E, 4S/E. */
 static int
-parse_capdu(const uint8_t *buf, size_t len, struct capdu *c)
+parse_capdu(const uint8_t *buf, size_t len, struct vc_capdu *c)
 {
 	struct scl_cursor cur;
 	uint8_t b;
@@ -375,7 +377,7 @@ only_tlv(const uint8_t *buf, size_t len, uint32_t tag, const uint8_t **val,
 /* ---- SELECT ---------------------------------------------------------- */
 
 static uint16_t
-cmd_select(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
+cmd_select(struct vc_applet *a, const struct vc_capdu *c, struct scl_wbuf *w)
 {
 	size_t nlen = strlen(a->st->name), inner;
 	static const uint8_t algs[] = {
@@ -438,7 +440,7 @@ parse_tag_list(const uint8_t *data, size_t len, uint32_t *ret_tag)
 }
 
 static uint16_t
-cmd_get_data(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
+cmd_get_data(struct vc_applet *a, const struct vc_capdu *c, struct scl_wbuf *w)
 {
 	static const uint8_t discovery[] = {
 		0x4f, 0x0b, 0xa0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10,
@@ -466,7 +468,7 @@ cmd_get_data(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 }
 
 static uint16_t
-cmd_put_data(struct vc_applet *a, const struct capdu *c)
+cmd_put_data(struct vc_applet *a, const struct vc_capdu *c)
 {
 	struct scl_cursor cur;
 	struct scl_tlv t1, t2;
@@ -606,7 +608,7 @@ check_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8],
 }
 
 static uint16_t
-cmd_verify(struct vc_applet *a, const struct capdu *c)
+cmd_verify(struct vc_applet *a, const struct vc_capdu *c)
 {
 	size_t n;
 	uint16_t sw;
@@ -685,7 +687,7 @@ set_ref(struct vc_applet *a, uint8_t p2, const uint8_t ref[8],
 }
 
 static uint16_t
-change_reference(struct vc_applet *a, const struct capdu *c,
+change_reference(struct vc_applet *a, const struct vc_capdu *c,
     uint8_t dk[VC_DK_LEN])
 {
 	size_t n_old, n_new;
@@ -719,7 +721,7 @@ change_reference(struct vc_applet *a, const struct capdu *c,
 }
 
 static uint16_t
-reset_retry(struct vc_applet *a, const struct capdu *c, uint8_t dk[VC_DK_LEN])
+reset_retry(struct vc_applet *a, const struct vc_capdu *c, uint8_t dk[VC_DK_LEN])
 {
 	size_t n_puk, n_new;
 	uint16_t sw;
@@ -762,8 +764,8 @@ reset_retry(struct vc_applet *a, const struct capdu *c, uint8_t dk[VC_DK_LEN])
 
 /* Run op with a data-key buffer on the stack, wiped whatever op does. */
 static uint16_t
-with_dk(uint16_t (*op)(struct vc_applet *, const struct capdu *,
-    uint8_t[VC_DK_LEN]), struct vc_applet *a, const struct capdu *c)
+with_dk(uint16_t (*op)(struct vc_applet *, const struct vc_capdu *,
+    uint8_t[VC_DK_LEN]), struct vc_applet *a, const struct vc_capdu *c)
 {
 	uint8_t dk[VC_DK_LEN];
 	uint16_t sw = op(a, c, dk);
@@ -823,7 +825,7 @@ parse_ga(const uint8_t *data, size_t len, struct ga_items *g)
 }
 
 static uint16_t
-ga_mgmt(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
+ga_mgmt(struct vc_applet *a, const struct vc_capdu *c, const struct ga_items *g,
     struct scl_wbuf *w)
 {
 	size_t bs = scl_piv_mgmt_block_len(a->st->admin_alg);
@@ -924,7 +926,7 @@ pin_satisfied(struct vc_applet *a, const struct vc_key *k)
 }
 
 static uint16_t
-ga_key(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
+ga_key(struct vc_applet *a, const struct vc_capdu *c, const struct ga_items *g,
     struct scl_wbuf *w)
 {
 	struct vc_key *k = vc_state_key(a->st, c->p2);
@@ -988,7 +990,7 @@ ga_key(struct vc_applet *a, const struct capdu *c, const struct ga_items *g,
 }
 
 static uint16_t
-cmd_general_auth(struct vc_applet *a, const struct capdu *c,
+cmd_general_auth(struct vc_applet *a, const struct vc_capdu *c,
     struct scl_wbuf *w)
 {
 	struct ga_items g;
@@ -1125,7 +1127,7 @@ import_tpm(struct vc_applet *a, uint8_t slot, EVP_PKEY *pk, uint8_t pp,
 }
 
 static uint16_t
-cmd_generate(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
+cmd_generate(struct vc_applet *a, const struct vc_capdu *c, struct scl_wbuf *w)
 {
 	struct scl_cursor cur;
 	struct scl_tlv t;
@@ -1168,7 +1170,7 @@ cmd_generate(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 }
 
 static uint16_t
-import_key(struct vc_applet *a, const struct capdu *c)
+import_key(struct vc_applet *a, const struct vc_capdu *c)
 {
 	struct scl_cursor cur;
 	struct scl_tlv t;
@@ -1221,7 +1223,7 @@ import_key(struct vc_applet *a, const struct capdu *c)
 
 /* The command's key parts are wiped whatever the outcome. */
 static uint16_t
-cmd_import_key(struct vc_applet *a, const struct capdu *c)
+cmd_import_key(struct vc_applet *a, const struct vc_capdu *c)
 {
 	uint16_t sw = import_key(a, c);
 
@@ -1233,7 +1235,7 @@ cmd_import_key(struct vc_applet *a, const struct capdu *c)
 /* ---- Yubico extensions ------------------------------------------------- */
 
 static uint16_t
-cmd_metadata(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
+cmd_metadata(struct vc_applet *a, const struct vc_capdu *c, struct scl_wbuf *w)
 {
 	uint8_t b[2];
 
@@ -1285,7 +1287,7 @@ cmd_metadata(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 }
 
 static uint16_t
-cmd_set_mgmt(struct vc_applet *a, const struct capdu *c)
+cmd_set_mgmt(struct vc_applet *a, const struct vc_capdu *c)
 {
 	size_t klen;
 
@@ -1308,7 +1310,7 @@ cmd_set_mgmt(struct vc_applet *a, const struct capdu *c)
 }
 
 static uint16_t
-cmd_set_retries(struct vc_applet *a, const struct capdu *c)
+cmd_set_retries(struct vc_applet *a, const struct vc_capdu *c)
 {
 	uint8_t ref[8];
 	int r;
@@ -1345,7 +1347,7 @@ cmd_set_retries(struct vc_applet *a, const struct capdu *c)
 }
 
 static uint16_t
-cmd_reset(struct vc_applet *a, const struct capdu *c)
+cmd_reset(struct vc_applet *a, const struct vc_capdu *c)
 {
 	size_t n;
 
@@ -1372,7 +1374,7 @@ cmd_reset(struct vc_applet *a, const struct capdu *c)
 }
 
 static uint16_t
-dispatch(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
+dispatch(struct vc_applet *a, const struct vc_capdu *c, struct scl_wbuf *w)
 {
 	if (c->ins != 0x87)
 		a->ga = GA_NONE;
@@ -1421,6 +1423,13 @@ dispatch(struct vc_applet *a, const struct capdu *c, struct scl_wbuf *w)
 	}
 }
 
+uint16_t
+vc_applet_piv(struct vc_applet *a, const struct vc_capdu *c,
+    struct scl_wbuf *w)
+{
+	return dispatch(a, c, w);
+}
+
 static void
 put_sw(uint8_t *resp, size_t *len, uint16_t sw)
 {
@@ -1455,7 +1464,7 @@ int
 vc_applet_process(struct vc_applet *a, const uint8_t *cmd, size_t len,
     uint8_t *resp, size_t cap, size_t *ret_len)
 {
-	struct capdu c;
+	struct vc_capdu c;
 	struct scl_wbuf w;
 	size_t n = 0, chunk;
 	uint16_t sw;
@@ -1512,7 +1521,10 @@ vc_applet_process(struct vc_applet *a, const uint8_t *cmd, size_t len,
 		c.lc = a->chain_len;
 	}
 	scl_wbuf_init(&w, a->out, OUT_MAX);
-	sw = dispatch(a, &c, &w);
+	if (a->st->applet == VC_APPLET_GIDS)
+		sw = vc_gids_dispatch(&a->gids, a, &c, &w);
+	else
+		sw = dispatch(a, &c, &w);
 	clear_chain(a);
 	if (w.err != 0 && sw == SW_OK)
 		sw = SW_UNKNOWN;

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
+#include "cursor.h"
 #include "seal.h"
 #include "state.h"
 #include "tpm.h"
@@ -42,6 +45,15 @@ enum vc_power {
 };
 
 struct vc_applet;
+
+/* One parsed C-APDU (ISO/IEC 7816-4 §5.1), chaining already joined. */
+struct vc_capdu {
+	uint8_t cla, ins, p1, p2;
+	const uint8_t *data;
+	size_t lc;
+	size_t ne;	/* 0: not given */
+	bool ext;
+};
 
 /*
  * Build an applet over st (takes ownership, also on failure).  path is
@@ -88,6 +100,20 @@ const char *vc_applet_error(struct vc_applet *a);
  * counter they cannot read; VERIFY with a PIN is unchanged.
  */
 void vc_applet_set_no_tries_report(struct vc_applet *a, bool on);
+
+/*
+ * A card whose state says `applet gids` presents the GIDS application
+ * (gids.h) instead: vc_applet_process() hands every command to it, and it
+ * uses the PIV command set below for PIN and keys, so both applications
+ * protect keys and count tries the same way.
+ */
+
+/* Run one PIV command (no chaining, no GET RESPONSE); the SW. */
+uint16_t vc_applet_piv(struct vc_applet *a, const struct vc_capdu *c,
+    struct scl_wbuf *w);
+
+/* The public key of a slot (or its key pair), NULL for an empty slot. */
+const EVP_PKEY *vc_applet_public_key(struct vc_applet *a, uint8_t slot);
 
 /* The state the applet works on (owned by the applet). */
 struct vc_state *vc_applet_state(struct vc_applet *a);

@@ -34,6 +34,7 @@ struct args {
 	const char *pin_policy, *seal_key, *slot, *key, *cert, *host;
 	const char *socket;
 	const char *tcti, *protect;
+	uint8_t applet;
 	unsigned pin_tries, puk_tries, port, kdf_logn;
 	int vpcd;
 	int json, verbose, once, no_tries_report;
@@ -51,6 +52,7 @@ usage(FILE *f)
 	    "[--seal-key FILE]\n"
 	    "           [--protect tpm|software] [--tcti TCTI] "
 	    "[--kdf-logn N (tests: below 16 is weaker)]\n"
+	    "           [--applet piv|gids]\n"
 	    "       sclogin-vcard import --state FILE --slot 9a|9c|9d|9e "
 	    "[--key KEY.pem] [--cert CERT.pem]\n"
 	    "           [--seal-key FILE]\n"
@@ -123,6 +125,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "tcti", required_argument, NULL, 'C' },
 		{ "protect", required_argument, NULL, 'R' },
 		{ "kdf-logn", required_argument, NULL, 'L' },
+		{ "applet", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -151,6 +154,13 @@ parse_args(int argc, char **argv, struct args *a)
 		case '1': a->once = 1; break;
 		case 'N': a->no_tries_report = 1; break;
 		case 'C': a->tcti = optarg; break;
+		case 'A':
+			if (vc_applet_parse(optarg, &a->applet) != 0) {
+				fprintf(stderr, "sclogin-vcard: --applet must "
+				    "be piv or gids\n");
+				return -1;
+			}
+			break;
 		case 'R':
 			if (strcmp(optarg, "tpm") != 0 &&
 			    strcmp(optarg, "software") != 0) {
@@ -276,6 +286,7 @@ cmd_init(struct args *a)
 	o.pin = a->pin;
 	o.puk = a->puk;
 	o.pin_policy = a->pin_policy;
+	o.applet = a->applet;
 	o.pin_tries = a->pin_tries;
 	o.puk_tries = a->puk_tries;
 	if (a->kdf_logn != 0) {
@@ -594,7 +605,7 @@ cmd_show(struct args *a)
 		    "\"puk_tries_left\":%u,\"puk_tries\":%u,"
 		    "\"pin_blocked\":%s,\"pin_default\":%s,\"puk_default\":%s,"
 		    "\"admin_alg\":\"%s\",\"admin_default\":%s,"
-		    "\"protection\":\"%s\",\"pin_policy\":",
+		    "\"protection\":\"%s\",\"applet\":\"%s\",\"pin_policy\":",
 		    s->pin_left, s->pin_max, s->puk_left, s->puk_max,
 		    s->pin_left == 0 ? "true" : "false",
 		    s->pin_default ? "true" : "false",
@@ -602,7 +613,7 @@ cmd_show(struct args *a)
 		    vc_alg_name(s->admin_alg),
 		    s->admin_default ? "true" : "false",
 		    vc_state_is_tpm(s) ? "tpm" : vc_state_is_kdf(s) ?
-		    "software" : "software-legacy");
+		    "software" : "software-legacy", vc_applet_name(s->applet));
 		json_str(s->pin_policy);
 		printf(",\"slots\":[");
 	} else {
@@ -614,6 +625,7 @@ cmd_show(struct args *a)
 		    s->pin_max, s->pin_left == 0 ? " (blocked)" : "",
 		    s->puk_left, s->puk_max, vc_alg_name(s->admin_alg),
 		    s->admin_default ? " (default key)" : "", s->pin_policy);
+		printf("applet: %s\n", vc_applet_name(s->applet));
 		printf("protection: %s\n", vc_state_is_tpm(s) ?
 		    "tpm (keys used only inside the TPM; PIN and PUK checked "
 		    "and counted by the TPM, the tries above are a cache)" :

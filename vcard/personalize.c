@@ -550,6 +550,7 @@ vc_personalize_new(const struct vc_init_opts *o,
 		goto out;
 	}
 	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->applet = o->applet;
 	if (o->pin_policy != NULL)
 		snprintf(s->pin_policy, sizeof(s->pin_policy), "%s",
 		    o->pin_policy);

@@ -47,6 +47,7 @@ struct vc_init_opts {
 	struct vc_kdf kdf;		/* logn 0: the defaults (pinwrap.h) */
 	int legacy;			/* tests: the old PBKDF2 format */
 	struct vc_tpm *tpm;		/* non-NULL: a TPM card (tpm.h) */
+	uint8_t applet;			/* VC_APPLET_*: 0 is PIV */
 };
 
 /* err names the bad option ("PIN: The PIN must have at least 6 ..."). */

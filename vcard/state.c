@@ -43,13 +43,14 @@ enum {
 	SEEN_PIN_WRAP = 1 << 12,
 	SEEN_PUK_WRAP = 1 << 13,
 	SEEN_BOX = 1 << 14,
+	SEEN_APPLET = 1 << 15,
 	SEEN_KDF_ALL = SEEN_KDF | SEEN_PIN_WRAP | SEEN_PUK_WRAP | SEEN_BOX,
 };
 
 static const char *const field_names[] = {
 	"name", "serial", "guid", "pin", "puk", "pin-tries", "puk-tries",
 	"defaults", "admin", "pin-policy", "tpm", "kdf", "pin-wrap",
-	"puk-wrap", "box",
+	"puk-wrap", "box", "applet",
 };
 
 static const struct {
@@ -64,6 +65,24 @@ static const struct {
 	{ SCL_PIV_ALG_ECC256, "eccp256" },
 	{ SCL_PIV_ALG_ECC384, "eccp384" },
 };
+
+const char *
+vc_applet_name(uint8_t applet)
+{
+	return applet == VC_APPLET_GIDS ? "gids" : "piv";
+}
+
+int
+vc_applet_parse(const char *s, uint8_t *ret_applet)
+{
+	if (strcmp(s, "piv") == 0)
+		*ret_applet = VC_APPLET_PIV;
+	else if (strcmp(s, "gids") == 0)
+		*ret_applet = VC_APPLET_GIDS;
+	else
+		return -1;
+	return 0;
+}
 
 const char *
 vc_alg_name(uint8_t alg)
@@ -363,6 +382,14 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 		    s->admin_sealed_len < VC_SEAL_OVERHEAD)
 			FAIL("admin: sealed key is not valid hex of a sealed "
 			    "blob");
+	} else if (tok_eq(&t[0], "applet")) {
+		char w[8] = "";
+
+		bit = SEEN_APPLET;
+		if (nt == 2 && t[1].len < sizeof(w))
+			memcpy(w, t[1].p, t[1].len);
+		if (nt != 2 || vc_applet_parse(w, &s->applet) != 0)
+			FAIL("applet: expected piv or gids");
 	} else if (tok_eq(&t[0], "pin-policy")) {
 		bit = SEEN_POLICY;
 		if (nt != 2 || t[1].len > VC_POLICY_MAX)
@@ -442,7 +469,7 @@ parse_line(struct vc_state *s, const struct tok *t, size_t nt,
 	}
 	if (bit != 0) {
 		what = "?";
-		for (size_t i = 0; i < 15; i++) {
+		for (size_t i = 0; i < 16; i++) {
 			if (bit == 1u << i)
 				what = field_names[i];
 		}
@@ -716,6 +743,8 @@ vc_state_format(const struct vc_state *s, char **ret_buf, size_t *ret_len)
 	    s->name, s->serial);
 	sb_hex(&b, s->guid, sizeof(s->guid));
 	sb_printf(&b, "\n");
+	if (s->applet != VC_APPLET_PIV)
+		sb_printf(&b, "applet %s\n", vc_applet_name(s->applet));
 	if (vc_state_is_tpm(s)) {
 		sb_printf(&b, "tpm %08x %08x\n", s->tpm_pin_nv, s->tpm_puk_nv);
 	} else if (vc_state_is_kdf(s)) {

@@ -14,6 +14,8 @@
  *
  *   sclogin-vcard-state 1
  *   name <printable ASCII>
+ *   applet gids               (optional: the card application it presents,
+ *                              gids.h; absent: piv, as before issue 13)
  *   serial <8 hex>            guid <32 hex>
  *   pin pbkdf2-sha256 <iter> <salt hex> <hash hex>     (same for puk;
  *                              a legacy software card, before kdf)
@@ -57,6 +59,10 @@
 #define VC_PINPOL_ONCE 2
 #define VC_PINPOL_ALWAYS 3
 
+/* The card application a card presents (the 'applet' line). */
+#define VC_APPLET_PIV 0
+#define VC_APPLET_GIDS 1
+
 #define VC_ORIGIN_GENERATED 1
 #define VC_ORIGIN_IMPORTED 2
 
@@ -80,6 +86,7 @@ struct vc_key {
 
 struct vc_state {
 	char name[VC_NAME_MAX + 1];
+	uint8_t applet;			/* VC_APPLET_* */
 	uint32_t serial;
 	uint8_t guid[16];
 	struct vc_hash pin, puk;
@@ -148,6 +155,10 @@ void vc_state_del_key(struct vc_state *s, uint8_t slot);
 /* Names: "3des" <-> SCL_PIV_ALG_3DES ...; "rsa2048", "eccp256", "eccp384". */
 const char *vc_alg_name(uint8_t alg);
 int vc_alg_parse(const char *s, uint8_t *ret_alg);
+
+/* "piv" <-> VC_APPLET_PIV, "gids" <-> VC_APPLET_GIDS. */
+const char *vc_applet_name(uint8_t applet);
+int vc_applet_parse(const char *s, uint8_t *ret_applet);
 
 /* 1 for the slots a key may live in (9A 9C 9D 9E 82..95). */
 int vc_slot_valid(uint8_t slot);

@@ -14,7 +14,9 @@
  * With --rig (root: namespaces), the PC/SC cases instead: OpenSC's
  * opensc-pkcs11.so over a virtual PIV card (sclogin-vcard) in the rig's
  * private pcscd, alone (backends = pkcs11) and behind the native path
- * (backends = piv, pkcs11: the card is offered once, by PIV).
+ * (backends = piv, pkcs11: the card is offered once, by PIV).  With
+ * --rig-gids the card presents the GIDS application instead
+ * (sclogin-vcard --applet gids) and OpenSC's GIDS driver carries it.
  *
  * Under `meson test --setup valgrind` (SCL_TEST_WRAPPER set) only one
  * case per kind runs: sign-in, wrong PIN, hang, crash (each spawns
@@ -48,6 +50,7 @@ static char logpath[PATH_MAX + 32];
 static unsigned seq;
 static struct rig *rig;
 static const char *vcard;
+static const char *card_extra;	/* --rig-gids: "--applet gids" */
 
 static uint64_t
 now_ms(void)
@@ -351,7 +354,7 @@ static void
 insert_card(const char *leaf)
 {
 	if (rig_card_insert(rig, 0, e2e_make_card(vcard, rig_seal_key(rig),
-	    dir, pki, leaf, NULL)) != 0)
+	    dir, pki, leaf, card_extra)) != 0)
 		fail_msg("cannot insert a %s card", leaf);
 }
 
@@ -405,6 +408,43 @@ test_piv_then_opensc(void **state)
 		fail_msg("the card was offered twice");
 	e2e_expect_log(logpath, mark, "PIV application selected");
 	e2e_expect_log(logpath, mark, "skipped");
+}
+
+/* ---- OpenSC's GIDS driver over the virtual GIDS card (--rig-gids) ---- */
+
+static void
+test_gids_signin(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	insert_card("alice");
+	auth("p11-opensc", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(cv.pin_prompts, 1);
+	e2e_expect_log(logpath, mark, "PKCS#11 token opened");
+	e2e_expect_log(logpath, mark, "GIDS");
+}
+
+/*
+ * A wrong PIN is refused and counted by the card; the tries the GIDS PIN
+ * status DO reports reach PAM: with one try left (CKF_USER_PIN_FINAL_TRY)
+ * the sign-in is refused before a PIN prompt (last_try = refuse).
+ */
+static void
+test_gids_wrong_pin(void **state)
+{
+	struct e2e_conv bad = { .pins = { "654321" } };
+	struct e2e_conv bad2 = { .pins = { "654321" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	insert_card("alice");
+	auth("p11-opensc", "alice", &bad, PAM_AUTH_ERR);
+	e2e_expect_text(&bad, "Wrong PIN");
+	e2e_expect_log(logpath, mark, "reason=PIN_WRONG");
+	auth("p11-opensc", "alice", &bad2, PAM_AUTH_ERR);
+	refused("p11-opensc", PAM_AUTH_ERR, "reason=PIN_LAST_TRY");
 }
 
 static void
@@ -475,10 +515,15 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_piv_then_opensc, teardown_card),
 		cmocka_unit_test_teardown(test_opensc_wrong_pin, teardown_card),
 	};
+	const struct CMUnitTest gids[] = {
+		cmocka_unit_test_teardown(test_gids_signin, teardown_card),
+		cmocka_unit_test_teardown(test_gids_wrong_pin, teardown_card),
+	};
 	const struct CMUnitTest *tests = all;
 	size_t n = sizeof(all) / sizeof(all[0]);
 	char path[PATH_MAX + 64];
-	int r, with_rig = argc == 7 && strcmp(argv[6], "--rig") == 0;
+	int r, with_gids = argc == 7 && strcmp(argv[6], "--rig-gids") == 0;
+	int with_rig = with_gids || (argc == 7 && strcmp(argv[6], "--rig") == 0);
 
 	if (argc != 6 && !with_rig) {
 		fprintf(stderr, "usage: %s pam_sclogin.so PKI_DIR HELPER "
@@ -511,6 +556,11 @@ main(int argc, char **argv)
 		}
 		tests = pcsc;
 		n = sizeof(pcsc) / sizeof(pcsc[0]);
+		if (with_gids) {
+			card_extra = "--applet gids";
+			tests = gids;
+			n = sizeof(gids) / sizeof(gids[0]);
+		}
 	} else {
 		snprintf(dir, sizeof(dir), "/tmp/scl-e2e-p11.XXXXXX");
 		if (mkdtemp(dir) == NULL) {
