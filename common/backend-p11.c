@@ -542,8 +542,11 @@ p11_change_pin(struct scl_token *tv, const struct scl_pin *old_pin,
 
 	scl_p11_msg_init(&b->msg);
 	scl_p11_put_u8(&b->msg, SCL_P11_OP_SETPIN);
-	scl_p11_put_bytes(&b->msg, old_pin->v, old_pin->len);
-	scl_p11_put_bytes(&b->msg, new_pin->v, new_pin->len);
+	/* both empty: the PIN pad (a PIN is never empty, pinpolicy.h) */
+	scl_p11_put_bytes(&b->msg, old_pin != NULL ? old_pin->v : NULL,
+	    old_pin != NULL ? old_pin->len : 0);
+	scl_p11_put_bytes(&b->msg, new_pin != NULL ? new_pin->v : NULL,
+	    new_pin != NULL ? new_pin->len : 0);
 	r = rpc(b);
 	if (r == SCL_ERR_CARD_NO_ANSWER || r == SCL_ERR_MODULE)
 		return r;

@@ -207,6 +207,8 @@ static int
 piv_change_pin(struct scl_token *t, const struct scl_pin *old_pin,
     const struct scl_pin *new_pin, int *ret_tries)
 {
+	if (old_pin == NULL || new_pin == NULL)
+		return SCL_ERR_NOT_SUPPORTED;	/* no PC/SC PIN pad support */
 	return scl_piv_change_reference(t->t, SCL_PIV_REF_PIN, old_pin,
 	    new_pin, ret_tries);
 }

@@ -122,6 +122,8 @@ struct scl_backend_ops {
 	int (*sign)(struct scl_token *t, const struct scl_backend_key *k,
 	    uint8_t alg, const uint8_t *digest, size_t digest_len,
 	    uint8_t *sig, size_t sig_cap, size_t *ret_sig_len);
+	/* Both pins NULL on a PIN pad token (the pad asks for them; PIV:
+	 * SCL_ERR_NOT_SUPPORTED). */
 	int (*change_pin)(struct scl_token *t, const struct scl_pin *old_pin,
 	    const struct scl_pin *new_pin, int *ret_tries);
 	/* End the access; reset drops the verified state (logout). */

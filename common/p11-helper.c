@@ -460,7 +460,10 @@ op_setpin(struct scl_p11_msg *in, struct scl_p11_msg *out)
 	if (cur_m == NULL || scl_p11_get_bytes(in, &o, &ol) < 0 ||
 	    scl_p11_get_bytes(in, &n, &nl) < 0)
 		return SCL_ERR_INVALID_ARGUMENT;
-	rv = cur_m->C_SetPIN(cur_s, (CK_UTF8CHAR_PTR)(uintptr_t)o, ol,
+	/* No PINs: the token's PIN pad asks for both (PKCS#11 2.40 C_SetPIN,
+	 * protected authentication path). */
+	rv = cur_m->C_SetPIN(cur_s, ol == 0 && nl == 0 ? NULL :
+	    (CK_UTF8CHAR_PTR)(uintptr_t)o, ol, ol == 0 && nl == 0 ? NULL :
 	    (CK_UTF8CHAR_PTR)(uintptr_t)n, nl);
 	return answer_flags(out, rv_to_err(rv));
 }

@@ -992,6 +992,14 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
 	warn_unknown_tries(&c, cand);
+	if (cand->pin_pad) {
+		scl_pam_info(c.pamh, c.flags, _("On the PIN pad of the reader "
+		    "of %s, enter your current PIN, then the new PIN twice."),
+		    cand->label);
+		r = scl_signin_change_pin(c.cfg, cand, NULL, NULL, &tries,
+		    &why);
+		goto changed;
+	}
 	pin_prompt(prompt, sizeof(prompt), _("Current PIN for "), cand,
 	    c.cfg->low_tries_warn);
 	r = ask_pin(&c, prompt, &old_pin, 1, &empty, &why);
@@ -1015,6 +1023,7 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	}
 	r = scl_signin_change_pin(c.cfg, cand, &old_pin, &new_pin, &tries,
 	    &why);
+changed:
 	if (r == SCL_ERR_PIN_WRONG)
 		o.tries = tries;
 	if (r < 0)

@@ -1024,9 +1024,19 @@ scl_signin_change_pin(const struct scl_config *cfg,
 	int tries = -1, r = SCL_ERR_INTERNAL;
 
 	memset(&ac, 0, sizeof(ac));
-	if (cfg == NULL || cand == NULL || old_pin == NULL || new_pin == NULL) {
+	if (cfg == NULL || cand == NULL ||
+	    (!cand->pin_pad && (old_pin == NULL || new_pin == NULL))) {
 		r = SCL_ERR_INVALID_ARGUMENT;
 		goto out;
+	}
+	if (cand->pin_pad) {
+		/* Both PINs are typed on the pad: the token checks them. */
+		if ((r = open_same_card(cfg, cand,
+		    scl_deadline_in(cfg->auth_timeout_ms), &ac)) < 0 ||
+		    (r = check_tries(&ac, cfg, cand)) < 0)
+			goto out;
+		r = ac.be->change_pin(ac.t, NULL, NULL, &tries);
+		goto done;
 	}
 	/* The current PIN gets the sign-in length check: no try spent on a
 	 * PIN that cannot be right. */
@@ -1045,6 +1055,7 @@ scl_signin_change_pin(const struct scl_config *cfg,
 	    (r = check_tries(&ac, cfg, cand)) < 0)
 		goto out;
 	r = ac.be->change_pin(ac.t, old_pin, new_pin, &tries);
+done:
 	if (r == SCL_ERR_PIN_WRONG && ret_tries != NULL)
 		*ret_tries = tries;
 out:

@@ -217,7 +217,9 @@ int scl_signin_authenticate(const struct scl_config *cfg,
  * can be entered (scl_pin_policy_check_length: SCL_ERR_PIN_FORMAT, no APDU
  * sent), new_pin is checked against cfg->pin_policy (SCL_ERR_PIN_POLICY,
  * *ret_policy_reason a static user sentence; no APDU sent), then CHANGE
- * REFERENCE DATA.  ret_tries / ret_policy_reason may be NULL.
+ * REFERENCE DATA.  ret_tries / ret_policy_reason may be NULL.  On a PIN
+ * pad candidate (cand->pin_pad) old_pin and new_pin are NULL: both are
+ * typed on the pad and the token applies its own PIN rules.
  */
 int scl_signin_change_pin(const struct scl_config *cfg,
     const struct scl_signin_candidate *cand, const struct scl_pin *old_pin,

@@ -335,6 +335,37 @@ test_pin_pad(void **state)
 	e2e_expect_text(&cv, "PIN pad");
 }
 
+/*
+ * PIN change on a PIN pad token: no PIN is asked or sent (the fake module
+ * refuses any PIN passed to it), the pad changes it, the new one signs in.
+ */
+static void
+test_pin_pad_change(void **state)
+{
+	struct e2e_conv ch = { .pins = { "999999" } };
+	struct e2e_conv cv = { .pins = { "999999" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	token("alice");
+	fake_mode("pinpad");
+	setenv("SCL_FAKE_P11_PAD_PIN", "123456", 1);
+	setenv("SCL_FAKE_P11_PAD_NEW_PIN", "24681357", 1);
+	run_op("p11-fake", "alice", &ch, PAMTEST_CHAUTHTOK, PAM_SUCCESS, NULL,
+	    0);
+	assert_int_equal(ch.pin_prompts, 0);
+	e2e_expect_text(&ch, "PIN pad");
+	e2e_expect_text(&ch, "was changed");
+	e2e_expect_log(logpath, mark, "chauthtok: result=ok");
+	/* the pad now types the new PIN: the old one is gone */
+	auth("p11-fake", "alice", &cv, PAM_AUTH_ERR);
+	setenv("SCL_FAKE_P11_PAD_PIN", "24681357", 1);
+	auth("p11-fake", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(cv.pin_prompts, 0);
+	unsetenv("SCL_FAKE_P11_PAD_PIN");
+	unsetenv("SCL_FAKE_P11_PAD_NEW_PIN");
+}
+
 static void
 test_bad_signature(void **state)
 {
@@ -479,8 +510,8 @@ write_config(void)
 	    "auth required %s config=%s\n"
 	    "account required /lib/x86_64-linux-gnu/security/pam_permit.so\n"
 	    "password required %s config=%s\n", module, conf, module, conf);
-	e2e_write_service(svcdir, "p11-fake", "auth required %s config=%s\n",
-	    module, conf);
+	e2e_write_service(svcdir, "p11-fake", "auth required %s config=%s\n"
+	    "password required %s config=%s\n", module, conf, module, conf);
 	e2e_write_service(svcdir, "p11-unsafe",
 	    "auth required %s config=%s\n", module, conf);
 	e2e_write_service(svcdir, "p11-opensc",
@@ -508,6 +539,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_final_try, teardown),
 		cmocka_unit_test_teardown(test_bad_signature, teardown),
 		cmocka_unit_test_teardown(test_pin_pad, teardown),
+		cmocka_unit_test_teardown(test_pin_pad_change, teardown),
 	};
 	const struct CMUnitTest pcsc[] = {
 		cmocka_unit_test_teardown(test_opensc_signin, teardown_card),

@@ -11,7 +11,10 @@
  *   final-try     the token says the next wrong PIN locks it
  *   pinpad        protected authentication path; C_Login without a PIN
  *                 logs in with SCL_FAKE_P11_PAD_PIN (the PIN "typed on
- *                 the pad")
+ *                 the pad"), C_SetPIN without PINs changes it from
+ *                 SCL_FAKE_P11_PAD_PIN to SCL_FAKE_P11_PAD_NEW_PIN; a PIN
+ *                 passed to either is refused (CKR_ARGUMENTS_BAD): the
+ *                 module must not send one to a pad
  *   bad-sign      C_Sign returns a signature of the right size that is
  *                 not one
  */
@@ -44,6 +47,8 @@ fake_login(CK_SESSION_HANDLE s, CK_USER_TYPE u, CK_UTF8CHAR_PTR pin,
 			pause();
 	if (mode("crash-login"))
 		raise(SIGSEGV);
+	if (mode("pinpad") && pin != NULL)
+		return CKR_ARGUMENTS_BAD;
 	if (mode("pinpad") && pin == NULL) {
 		const char *p = getenv("SCL_FAKE_P11_PAD_PIN");
 
@@ -53,6 +58,23 @@ fake_login(CK_SESSION_HANDLE s, CK_USER_TYPE u, CK_UTF8CHAR_PTR pin,
 		    strlen(p));
 	}
 	return real->C_Login(s, u, pin, len);
+}
+
+static CK_RV
+fake_set_pin(CK_SESSION_HANDLE s, CK_UTF8CHAR_PTR old, CK_ULONG old_len,
+    CK_UTF8CHAR_PTR neu, CK_ULONG new_len)
+{
+	const char *o = getenv("SCL_FAKE_P11_PAD_PIN");
+	const char *n = getenv("SCL_FAKE_P11_PAD_NEW_PIN");
+
+	if (!mode("pinpad"))
+		return real->C_SetPIN(s, old, old_len, neu, new_len);
+	if (old != NULL || neu != NULL || old_len != 0 || new_len != 0)
+		return CKR_ARGUMENTS_BAD;
+	if (o == NULL || n == NULL)
+		return CKR_FUNCTION_CANCELED;
+	return real->C_SetPIN(s, (CK_UTF8CHAR_PTR)(uintptr_t)o, strlen(o),
+	    (CK_UTF8CHAR_PTR)(uintptr_t)n, strlen(n));
 }
 
 static CK_RV
@@ -101,6 +123,7 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ret)
 		fake.C_Login = fake_login;
 		fake.C_GetTokenInfo = fake_token_info;
 		fake.C_Sign = fake_sign;
+		fake.C_SetPIN = fake_set_pin;
 	}
 	*ret = &fake;
 	return CKR_OK;
