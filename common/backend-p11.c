@@ -568,6 +568,23 @@ p11_disconnect(struct scl_token **tp, int reset)
 	*tp = NULL;
 }
 
+static int
+p11_poll_events(void *bv, int *ret_changed)
+{
+	struct p11_backend *b = bv;
+	uint32_t n = 0;
+	int r;
+
+	scl_p11_msg_init(&b->msg);
+	scl_p11_put_u8(&b->msg, SCL_P11_OP_EVENTS);
+	if ((r = rpc(b)) < 0)
+		return r;
+	if (scl_p11_get_u32(&b->msg, &n) < 0)
+		return SCL_ERR_MODULE;
+	*ret_changed = n > 0;
+	return 0;
+}
+
 const struct scl_backend_ops scl_backend_p11 = {
 	.name = "pkcs11",
 	.kind = SCL_BACKEND_PKCS11,
@@ -590,5 +607,6 @@ const struct scl_backend_ops scl_backend_p11 = {
 	.verify_pin = p11_verify_pin,
 	.sign = p11_sign,
 	.change_pin = p11_change_pin,
+	.poll_events = p11_poll_events,
 	.disconnect = p11_disconnect,
 };

@@ -128,6 +128,12 @@ struct scl_backend_ops {
 	    const struct scl_pin *new_pin, int *ret_tries);
 	/* End the access; reset drops the verified state (logout). */
 	void (*disconnect)(struct scl_token **tp, int reset);
+	/*
+	 * Without blocking: whether tokens came or went since the last call
+	 * (the first call: 0).  NULL where the PC/SC monitor (monitor.h)
+	 * sees every event (PIV).
+	 */
+	int (*poll_events)(void *b, int *ret_changed);
 };
 
 extern const struct scl_backend_ops scl_backend_piv;

@@ -28,6 +28,7 @@
 
 #define MODULES_MAX	8
 #define SLOTS_MAX	8
+#define EVENTS_MAX	64	/* per module and call */
 #define KEYS_MAX	8
 #define OBJECTS_MAX	64
 #define ID_MAX		64
@@ -468,6 +469,46 @@ op_setpin(struct scl_p11_msg *in, struct scl_p11_msg *out)
 	return answer_flags(out, rv_to_err(rv));
 }
 
+/*
+ * Slot events since the last call: every module's C_WaitForSlotEvent
+ * (CKF_DONT_BLOCK) drained, at most EVENTS_MAX each, and for modules
+ * without it (SoftHSM2) a change of the present tokens' names.  The first
+ * call only takes the baseline.  Never blocks: the caller polls.
+ */
+static void
+op_events(struct scl_p11_msg *out)
+{
+	static char last[SLOTS_MAX * (sizeof(slots[0].name) + 1)];
+	static int have_last;
+	char now[sizeof(last)];
+	uint32_t events = 0;
+	size_t k, i, o = 0;
+
+	for (k = 0; k < n_mods; k++)
+		for (i = 0; i < EVENTS_MAX; i++) {
+			CK_SLOT_ID id;
+
+			if (mods[k]->C_WaitForSlotEvent(CKF_DONT_BLOCK, &id,
+			    NULL) != CKR_OK)
+				break;
+			events++;
+		}
+	(void)list_slots();
+	now[0] = '\0';
+	for (i = 0; i < n_slots; i++)
+		if (slots[i].present)
+			o += (size_t)snprintf(now + o, sizeof(now) - o, "%s\n",
+			    slots[i].name);
+	if (have_last && strcmp(now, last) != 0)
+		events++;
+	if (!have_last)
+		events = 0;
+	memcpy(last, now, sizeof(last));
+	have_last = 1;
+	scl_p11_put_u32(out, 0);
+	scl_p11_put_u32(out, events);
+}
+
 static int
 dispatch(struct scl_p11_msg *in, struct scl_p11_msg *out)
 {
@@ -502,6 +543,9 @@ dispatch(struct scl_p11_msg *in, struct scl_p11_msg *out)
 	case SCL_P11_OP_DISCONNECT:
 		close_session();
 		scl_p11_put_u32(out, 0);
+		return 0;
+	case SCL_P11_OP_EVENTS:
+		op_events(out);
 		return 0;
 	default:
 		return SCL_ERR_INVALID_ARGUMENT;

@@ -33,6 +33,8 @@ enum scl_p11_op {
 				 * bytes signature */
 	SCL_P11_OP_SETPIN,	/* bytes old, bytes new -> u32 token flags */
 	SCL_P11_OP_DISCONNECT,	/* logout, close the session */
+	SCL_P11_OP_EVENTS,	/* -> u32 slot events since the last call
+				 * (the first call: 0, the baseline) */
 };
 
 struct scl_p11_msg {

@@ -31,12 +31,14 @@
 #include "scl-pam.h"
 #include "secret.h"
 #include "signin.h"
+#include "tokenwatch.h"
 
 #ifndef SCL_REMOVAL_MONITOR
 #define SCL_REMOVAL_MONITOR "/usr/libexec/sclogin-removal-monitor"
 #endif
 
 #define WAIT_SLICE_MS 1000
+#define WAIT_POLL_MS 250	/* PKCS#11 slot events are polled */
 #define WAIT_EVENTS_MAX 4096
 
 /* What the outcome line says. */
@@ -219,6 +221,8 @@ no_reader_left(struct scl_monitor *mon)
  * Wait (bounded by wait_for_card) for a card and scan again.  Each monitor
  * wait is a short slice so the whole wait stays bounded even if events
  * keep coming; the application cancels it by interrupting the process.
+ * PKCS#11 tokens pcscd does not see are polled between slices (a watch of
+ * their modules' slot events; slices of WAIT_POLL_MS then).
  * Ends in NO_READER when no reader is left at the bound, TIMEOUT when
  * readers are there but no usable card, LIMIT (logged) when the event cap
  * ended it first.
@@ -228,17 +232,24 @@ wait_for_card(struct call *c, const struct scl_signin_opts *opts,
     struct scl_signin_result **resp)
 {
 	struct scl_monitor *mon = NULL;
+	struct scl_token_watch *watch = NULL;
 	struct scl_reader_info snap[SCL_READERS_MAX];
 	struct scl_signin_result *res = NULL;
 	struct scl_event ev;
 	uint64_t deadline;
 	size_t n = 0, i, k;
-	int r, rescan = 0;
+	int r, rescan = 0, changed = 0;
 
 	deadline = scl_mono_ms() + (uint64_t)c->cfg->wait_for_card_s * 1000u;
 	scl_pam_info(c->pamh, c->flags, "%s", _("Insert your smart card"));
-	if ((r = scl_monitor_new(0, &mon)) < 0)
+	if ((r = scl_token_watch_open(c->cfg, &watch)) < 0)
+		scl_debug("wait_for_card: no PKCS#11 slot events: %s",
+		    scl_err_name(r));
+	if ((r = scl_monitor_new(0, &mon)) < 0 && watch == NULL)
 		goto out;
+	/* A token that came between the first scan and the watch's
+	 * baseline raises no event: look once more. */
+	rescan = watch != NULL;
 	if (scl_monitor_snapshot(mon, snap, SCL_READERS_MAX, &n) == 0)
 		for (i = 0; i < n; i++)
 			if (snap[i].card_present)
@@ -266,7 +277,13 @@ wait_for_card(struct call *c, const struct scl_signin_opts *opts,
 		}
 		slice = deadline - now > WAIT_SLICE_MS ? WAIT_SLICE_MS :
 		    (int)(deadline - now);
-		r = scl_monitor_wait(mon, slice, &ev);
+		if (watch != NULL && slice > WAIT_POLL_MS)
+			slice = WAIT_POLL_MS;
+		r = mon != NULL ? scl_monitor_wait(mon, slice, &ev) :
+		    (usleep((useconds_t)slice * 1000u), SCL_ERR_TIMEOUT);
+		if (r == SCL_ERR_TIMEOUT && watch != NULL &&
+		    scl_token_watch_poll(watch, &changed) == 0 && changed)
+			rescan = 1;
 		if (r == SCL_ERR_TIMEOUT)
 			continue;
 		if (r < 0)
@@ -281,6 +298,7 @@ wait_for_card(struct call *c, const struct scl_signin_opts *opts,
 	r = SCL_ERR_LIMIT;
 out:
 	scl_monitor_free(&mon);
+	scl_token_watch_free(&watch);
 	return r;
 }
 

@@ -652,8 +652,8 @@ out:
 	return r;
 }
 
-static void
-backend_params(const struct scl_config *cfg, uint64_t due,
+void
+scl_signin_backend_params(const struct scl_config *cfg, uint64_t due,
     struct scl_backend_params *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -699,7 +699,7 @@ scan_backend(struct scl_signin_result *res, const struct scl_backend_ops *be,
 		    "passed", be->service_what, cfg->scan_timeout_ms);
 		return 0;
 	}
-	backend_params(cfg, due, &p);
+	scl_signin_backend_params(cfg, due, &p);
 	if ((tokens = calloc(SCL_BACKEND_TOKENS_MAX, sizeof(*tokens))) == NULL)
 		return SCL_ERR_NOMEM;
 	r = be->open(&p, &b);
@@ -870,7 +870,7 @@ open_same_card(const struct scl_config *cfg,
 	int r;
 
 	memset(ac, 0, sizeof(*ac));
-	backend_params(cfg, due, &p);
+	scl_signin_backend_params(cfg, due, &p);
 	if ((ac->be = scl_backend_get(cand->backend)) == NULL)
 		return SCL_ERR_INVALID_ARGUMENT;
 	if ((r = ac->be->open(&p, &ac->b)) < 0)

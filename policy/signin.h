@@ -226,6 +226,14 @@ int scl_signin_change_pin(const struct scl_config *cfg,
     const struct scl_pin *new_pin, int *ret_tries,
     const char **ret_policy_reason);
 
+/*
+ * The backend parameters of cfg (card_timeout_ms, the PKCS#11 modules and
+ * helper, owner checks on) with deadline due (0: none), as the scan and
+ * authenticate use them.
+ */
+void scl_signin_backend_params(const struct scl_config *cfg, uint64_t due,
+    struct scl_backend_params *p);
+
 /* Stable names ("CERT_VALID", "warn") for reports and --json. */
 const char *scl_signin_step_name(enum scl_signin_step s);
 const char *scl_verdict_name(enum scl_verdict v);

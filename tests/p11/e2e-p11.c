@@ -366,6 +366,40 @@ test_pin_pad_change(void **state)
 	unsetenv("SCL_FAKE_P11_PAD_NEW_PIN");
 }
 
+/*
+ * wait_for_card with a token pcscd never sees: it comes 1 s after the
+ * wait began, reported by the module's C_WaitForSlotEvent or, for a
+ * module without it, by the changed token list.
+ */
+static void
+test_wait_for_token(void **state)
+{
+	static const char *const how[] = { "events", "no events" };
+	char file[PATH_MAX + 64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct e2e_conv cv = { .pins = { "123456" } };
+
+		token("alice");
+		fake_mode("late-token");
+		snprintf(file, sizeof(file), "%s/inserted-%zu", dir, i);
+		unlink(file);
+		setenv("SCL_FAKE_P11_TOKEN_FILE", file, 1);
+		if (i == 1)
+			setenv("SCL_FAKE_P11_NO_EVENTS", "1", 1);
+		if (e2e_sh("(sleep 1; touch '%s') &", file) < 0)
+			fail_msg("cannot start the inserter");
+		fprintf(stderr, "# token arrives, %s\n", how[i]);
+		auth("p11-fake-wait", "alice", &cv, PAM_SUCCESS);
+		e2e_expect_text(&cv, "Insert your smart card");
+		assert_int_equal(cv.pin_prompts, 1);
+		unsetenv("SCL_FAKE_P11_NO_EVENTS");
+		unsetenv("SCL_FAKE_P11_TOKEN_FILE");
+	}
+}
+
 static void
 test_bad_signature(void **state)
 {
@@ -512,6 +546,10 @@ write_config(void)
 	    "password required %s config=%s\n", module, conf, module, conf);
 	e2e_write_service(svcdir, "p11-fake", "auth required %s config=%s\n"
 	    "password required %s config=%s\n", module, conf, module, conf);
+	e2e_write_service(svcdir, "p11-fake-wait", "auth required %s "
+	    "config=%s pkcs11_modules=%s card_timeout_ms=%u wait_for_card=%u\n",
+	    module, conf, fake, getenv("SCL_TEST_WRAPPER") != NULL ? 15000u :
+	    1500u, getenv("SCL_TEST_WRAPPER") != NULL ? 60u : 8u);
 	e2e_write_service(svcdir, "p11-unsafe",
 	    "auth required %s config=%s\n", module, conf);
 	e2e_write_service(svcdir, "p11-opensc",
@@ -540,6 +578,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_bad_signature, teardown),
 		cmocka_unit_test_teardown(test_pin_pad, teardown),
 		cmocka_unit_test_teardown(test_pin_pad_change, teardown),
+		cmocka_unit_test_teardown(test_wait_for_token, teardown),
 	};
 	const struct CMUnitTest pcsc[] = {
 		cmocka_unit_test_teardown(test_opensc_signin, teardown_card),

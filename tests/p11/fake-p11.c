@@ -17,6 +17,12 @@
  *                 module must not send one to a pad
  *   bad-sign      C_Sign returns a signature of the right size that is
  *                 not one
+ *   late-token    the token is absent (slot without CKF_TOKEN_PRESENT,
+ *                 CKR_TOKEN_NOT_PRESENT) until the file
+ *                 SCL_FAKE_P11_TOKEN_FILE exists; C_WaitForSlotEvent
+ *                 (CKF_DONT_BLOCK) reports its arrival once, or is not
+ *                 supported with SCL_FAKE_P11_NO_EVENTS set (SoftHSM2 has
+ *                 none itself)
  */
 #include <dlfcn.h>
 #include <signal.h>
@@ -77,10 +83,60 @@ fake_set_pin(CK_SESSION_HANDLE s, CK_UTF8CHAR_PTR old, CK_ULONG old_len,
 	    (CK_UTF8CHAR_PTR)(uintptr_t)n, strlen(n));
 }
 
+/* late-token: whether the token is "inserted" yet */
+static int
+token_absent(void)
+{
+	const char *f = getenv("SCL_FAKE_P11_TOKEN_FILE");
+
+	return mode("late-token") && (f == NULL || access(f, F_OK) != 0);
+}
+
+static CK_RV
+fake_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR si)
+{
+	CK_RV rv = real->C_GetSlotInfo(id, si);
+
+	if (rv == CKR_OK && token_absent())
+		si->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT;
+	return rv;
+}
+
+static CK_RV
+fake_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
+    CK_NOTIFY notify, CK_SESSION_HANDLE_PTR s)
+{
+	if (token_absent())
+		return CKR_TOKEN_NOT_PRESENT;
+	return real->C_OpenSession(id, flags, app, notify, s);
+}
+
+static CK_RV
+fake_wait_event(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved)
+{
+	static int reported;
+
+	if (!mode("late-token"))
+		return real->C_WaitForSlotEvent(flags, slot, reserved);
+	if (getenv("SCL_FAKE_P11_NO_EVENTS") != NULL)
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	if (!(flags & CKF_DONT_BLOCK))
+		return CKR_FUNCTION_NOT_SUPPORTED;	/* never blocks here */
+	if (token_absent() || reported)
+		return CKR_NO_EVENT;
+	reported = 1;
+	*slot = 0;
+	return CKR_OK;
+}
+
 static CK_RV
 fake_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR ti)
 {
-	CK_RV rv = real->C_GetTokenInfo(id, ti);
+	CK_RV rv;
+
+	if (token_absent())
+		return CKR_TOKEN_NOT_PRESENT;
+	rv = real->C_GetTokenInfo(id, ti);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -124,6 +180,9 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ret)
 		fake.C_GetTokenInfo = fake_token_info;
 		fake.C_Sign = fake_sign;
 		fake.C_SetPIN = fake_set_pin;
+		fake.C_GetSlotInfo = fake_slot_info;
+		fake.C_OpenSession = fake_open_session;
+		fake.C_WaitForSlotEvent = fake_wait_event;
 	}
 	*ret = &fake;
 	return CKR_OK;
