@@ -146,6 +146,7 @@ static const struct help helps[] = {
 	"                            [--admin-alg ALG] [--pin-policy POLICY]\n"
 	"                            [--port PORT] [--no-enable]\n"
 	"                            [--protect tpm|software] [--tcti TCTI]\n"
+	"                            [--applet piv|gids]\n"
 	"       sclogin vcard list [--json]\n"
 	"       sclogin vcard status --name NAME [--json]\n"
 	"       sclogin vcard protect --name NAME --tpm [--tcti TCTI]\n"
@@ -166,6 +167,8 @@ static const struct help helps[] = {
 	"the seal key can use.  list and status say how each card is\n"
 	"protected.  protect --tpm moves a software card's keys and PIN into\n"
 	"the TPM; it reads the PIN and the PUK, one a line, from stdin.\n"
+	"--applet gids makes a card that presents the GIDS application\n"
+	"instead of PIV (for OpenSC's GIDS driver; PIV is the default).\n"
 	"\n" COMMON },
 };
 

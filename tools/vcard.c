@@ -46,6 +46,7 @@ struct vcard_opts {
 	const char *admin_alg;
 	const char *pin_policy;
 	const char *protect;	/* create: "tpm", "software", NULL (auto) */
+	const char *applet;	/* create: "piv" (NULL) or "gids" */
 	const char *tcti;
 	unsigned long port;
 	int no_enable, tpm;
@@ -57,7 +58,7 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 	enum {
 		OPT_NAME = TOOL_OPT_VERB, OPT_DIR, OPT_SEAL, OPT_BIN, OPT_KEY,
 		OPT_ALG, OPT_POLICY, OPT_PORT, OPT_NO_ENABLE, OPT_PROTECT,
-		OPT_TCTI, OPT_TPM,
+		OPT_TCTI, OPT_TPM, OPT_APPLET,
 	};
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, OPT_NAME },
@@ -72,6 +73,7 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 		{ "protect", required_argument, NULL, OPT_PROTECT },
 		{ "tcti", required_argument, NULL, OPT_TCTI },
 		{ "tpm", no_argument, NULL, OPT_TPM },
+		{ "applet", required_argument, NULL, OPT_APPLET },
 		TOOL_COMMON_OPTS
 	};
 	struct scl_pin_policy pol;
@@ -124,6 +126,13 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 		case OPT_TPM:
 			o->tpm = 1;
 			break;
+		case OPT_APPLET:
+			if (strcmp(optarg, "piv") != 0 &&
+			    strcmp(optarg, "gids") != 0)
+				return tool_usage_error(tl, "bad --applet '%s' "
+				    "(piv or gids)", optarg);
+			o->applet = optarg;
+			break;
 		default:
 			if ((ex = tool_other_opt(tl, c, argv)) != 0)
 				return ex;
@@ -142,6 +151,8 @@ parse(struct tool *tl, int argc, char **argv, struct vcard_opts *o)
 	    o->admin_alg != NULL || o->pin_policy != NULL || o->port != 0))
 		return tool_usage_error(tl, "--admin-key, --admin-alg, "
 		    "--pin-policy and --port are for 'vcard create'");
+	if (o->action != VC_CREATE && o->applet != NULL)
+		return tool_usage_error(tl, "--applet is for 'vcard create'");
 	if (o->action != VC_CREATE && o->protect != NULL)
 		return tool_usage_error(tl, "--protect is for 'vcard create' "
 		    "('vcard protect NAME --tpm' moves a card into the TPM)");
@@ -490,6 +501,10 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 	if (o->pin_policy != NULL) {
 		argv[k++] = (char *)(uintptr_t)"--pin-policy";
 		argv[k++] = (char *)(uintptr_t)o->pin_policy;
+	}
+	if (o->applet != NULL) {
+		argv[k++] = (char *)(uintptr_t)"--applet";
+		argv[k++] = (char *)(uintptr_t)o->applet;
 	}
 	if (o->seal_key != NULL) {
 		argv[k++] = (char *)(uintptr_t)"--seal-key";

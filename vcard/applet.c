@@ -721,7 +721,8 @@ change_reference(struct vc_applet *a, const struct vc_capdu *c,
 }
 
 static uint16_t
-reset_retry(struct vc_applet *a, const struct vc_capdu *c, uint8_t dk[VC_DK_LEN])
+reset_retry(struct vc_applet *a, const struct vc_capdu *c,
+    uint8_t dk[VC_DK_LEN])
 {
 	size_t n_puk, n_new;
 	uint16_t sw;

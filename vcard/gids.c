@@ -362,6 +362,10 @@ cmd_verify(struct vc_applet *a, const struct vc_capdu *c,
 		return SW_REF_NOT_FOUND;
 	if (c->lc > sizeof(ref))
 		return SW_WRONG_DATA;
+	for (size_t i = 0; i < c->lc; i++) {
+		if (c->data[i] < 0x20 || c->data[i] > 0x7e)
+			return SW_WRONG_DATA;
+	}
 	if (c->lc > 0) {
 		memset(ref, 0xff, sizeof(ref));
 		memcpy(ref, c->data, c->lc);

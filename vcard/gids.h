@@ -25,7 +25,8 @@
  *     certificates (zlib, "01 00" + length), A012/DF20 cardid (the GUID),
  *     3FFF/7F71 and 7F73 PIN and PUK tries (97 left, 93 limit),
  *     3FFF with 70 { 84 <key ref> A5 { 7F49 80 } }: the public key;
- *   VERIFY 00 20 00 80 (PIN, 1..8 characters; no data: the tries), and
+ *   VERIFY 00 20 00 80 (PIN, 1..8 printable characters; no data: the
+ *     tries), and
  *     00 20 00 82 (forget the PIN);
  *   MSE SET 00 22 41 B6 { 80 <57: RSA 2048 PKCS#1> 84 <key ref> } and
  *     PSO COMPUTE DIGITAL SIGNATURE 00 2A 9E 9A <DigestInfo or raw data>.

@@ -45,6 +45,15 @@ expect 2 sclogin vcard create
 [ ! -e "$D/x.state" ] || fail "x created"
 ok "vcard create refuses duplicates, used ports, bad names/keys/policies"
 
+expect 0 sclogin vcard create --name gids --applet gids --state-dir "$T/gids"
+grep -qx 'applet gids' "$T/gids/gids.state" || fail "no 'applet gids' line"
+expect 0 sclogin vcard create --name piv --applet piv --state-dir "$T/gids"
+! grep -q '^applet' "$T/gids/piv.state" || fail "a PIV card has an applet line"
+expect 2 sclogin vcard create --name x --applet cac --state-dir "$T/gids"
+has_err "bad --applet 'cac'"
+expect 2 sclogin vcard list --applet gids
+ok "vcard create --applet gids makes a GIDS card; piv is the default"
+
 expect 1 sclogin vcard create --name broken --vcard-bin /nonexistent/sclogin-vcard
 [ ! -e "$D/broken.state" ] && [ ! -e "$D/broken.env" ] || fail "leftovers"
 ok "a failing sclogin-vcard init leaves nothing behind"

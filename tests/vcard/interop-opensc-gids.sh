@@ -19,6 +19,8 @@ check_out "the state says applet gids" "applet: gids" \
 check "import alice RSA 2048 into the first container" $W "$V" import $VT \
     --state "$D/card" --seal-key "$SCL_RIG_SEAL_KEY" --slot 9a \
     --key "$PKI/alice.key.pem" --cert "$PKI/alice.cert.pem"
+[ -n "$VT" ] && check_out "the card keeps its keys in the TPM" \
+    "protection: tpm" "$V" show --state "$D/card"
 check "insert the card" "$SCL_RIG_CARD" insert 0 "$D/card"
 
 check_out "opensc-tool -n names the card GIDS" "GIDS" opensc-tool -r 0 -n

@@ -186,6 +186,10 @@ test_pin(void **state)
 	assert_int_equal(vt_apdu(t, 0, 0x20, 0x00, 0x80, NULL, 0, -1, 0),
 	    0x63c2);
 	assert_int_equal(verify(t, "123456789"), 0x6a80);
+	/* no PIV padding smuggled in: "123456" FF is not the PIN */
+	assert_int_equal(vt_apdu(t, 0, 0x20, 0x00, 0x80,
+	    (const uint8_t *)"123456\xff", 7, -1, 0), 0x6a80);
+	assert_tries(t, 2, 3);
 	assert_int_equal(verify(t, "123456"), 0x9000);
 	assert_tries(t, 3, 3);
 	assert_int_equal(vt_apdu(t, 0, 0x20, 0x00, 0x82, NULL, 0, -1, 0),
