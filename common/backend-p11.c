@@ -293,8 +293,7 @@ p11_select(struct scl_token *tv, struct scl_token_state *st)
 	struct p11_token *t = tok(tv);
 
 	memset(st, 0, sizeof(*st));
-	scl_err_escape(st->label, sizeof(st->label), t->label,
-	    strlen(t->label), 0);
+	snprintf(st->label, sizeof(st->label), "%s", t->label);
 	st->pin_pad = t->pin_pad;
 	return 0;
 }

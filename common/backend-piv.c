@@ -140,8 +140,8 @@ piv_select(struct scl_token *t, struct scl_token_state *st)
 	if (len > 0 && scl_tlv_expect(resp, len, 0x61, &v, &vl) != 0)
 		return SCL_ERR_CARD_BAD_RESPONSE;
 	if (v != NULL && scl_tlv_find(v, vl, 0x50, &l, &ll) == 0 && ll > 0)
-		scl_err_escape(st->label, sizeof(st->label), (const char *)l,
-		    ll, 0);
+		memcpy(st->label, l, ll < sizeof(st->label) ? ll :
+		    sizeof(st->label) - 1);
 	return 0;
 }
 

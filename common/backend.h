@@ -67,7 +67,9 @@ struct scl_backend_key {
 /* What connect() learnt about the token. */
 struct scl_token_state {
 	char label[128];		/* PIV application label, token label;
-					 * "" if none; escaped */
+					 * "" if none; as the card wrote it
+					 * (untrusted): shown only through
+					 * scl_label_display() (label.h) */
 	int pin_pad;			/* PIN entered on the reader's pad
 					 * (CKF_PROTECTED_AUTHENTICATION_PATH) */
 };

@@ -7,6 +7,7 @@
 #include "err.h"
 #include "greeter-model.h"
 #include "i18n.h"
+#include "label.h"
 
 enum usability {
 	USABLE_UNKNOWN = -1,
@@ -456,7 +457,8 @@ scl_greeter_model_feed(struct scl_greeter_model *gm,
 			if (sl->usable == USABLE_NO)
 				break;
 			sl->usable = USABLE_YES;
-			copy_str(sl->name, sizeof(sl->name), in->text);
+			scl_label_display(sl->name, sizeof(sl->name),
+			    in->text, in->text != NULL ? strlen(in->text) : 0);
 			copy_str(sl->card_id, sizeof(sl->card_id),
 			    in->card_id);
 			sl->tries = in->tries_left;

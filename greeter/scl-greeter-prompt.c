@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "label.h"
+#include "prompts.h"
 #include "scl-greeter-prompt.h"
 #include "scl-greeter-resources.h"
 
@@ -100,6 +102,23 @@ clean_prompt(const char *p)
 	return g_steal_pointer(&s);
 }
 
+/* The card label in pam_sclogin's PIN prompt, display form; NULL if none. */
+static char *
+card_of_prompt(const char *prompt)
+{
+	char shown[SCL_LABEL_DISPLAY_SIZE];
+	const char *p = NULL, *e;
+
+	if (g_str_has_prefix(prompt, SCL_PROMPT_PIN))
+		p = prompt + strlen(SCL_PROMPT_PIN);
+	else if (g_str_has_prefix(prompt, _(SCL_PROMPT_PIN)))
+		p = prompt + strlen(_(SCL_PROMPT_PIN));
+	if (p == NULL || (e = strchr(p, '"')) == NULL)
+		return NULL;
+	scl_label_display(shown, sizeof(shown), p, (size_t)(e - p));
+	return g_strdup(shown);
+}
+
 static void
 render_entry(SclGreeterPrompt *self, const struct scl_greeter_output *out)
 {
@@ -107,6 +126,7 @@ render_entry(SclGreeterPrompt *self, const struct scl_greeter_output *out)
 	g_autofree char *card = NULL;
 	g_autofree char *tries = NULL;
 	g_autofree char *prompt = clean_prompt(out->prompt);
+	g_autofree char *named = NULL;
 	gboolean card_mode = out->view == SCL_GREETER_VIEW_PIN;
 	gboolean pam_text = out->prompt_echo && prompt[0] != '\0';
 
@@ -119,8 +139,11 @@ render_entry(SclGreeterPrompt *self, const struct scl_greeter_output *out)
 	gtk_label_set_text(self->entry_title, title);
 
 	if (card_mode && out->card_name[0] != '\0')
-		card = g_strdup_printf(_("Smart card: %s"),
+		card = g_strdup_printf(_("Smart card \"%s\""),
 		    out->card_name);
+	else if (card_mode && !pam_text &&
+	    (named = card_of_prompt(prompt)) != NULL)
+		card = g_strdup_printf(_("Smart card \"%s\""), named);
 	else if (card_mode && !pam_text && prompt[0] != '\0')
 		card = g_strdup(prompt);	/* "PIN for <card>" from PAM */
 	else if (card_mode)

@@ -464,7 +464,8 @@ choose_card(struct call *c, const struct scl_signin_result *res,
 	off = (size_t)snprintf(q, sizeof(q), "%s", _(SCL_PROMPT_CHOOSE_CARD));
 	for (k = 0; k < n && off < sizeof(q); k++)
 		off += (size_t)snprintf(q + off, sizeof(q) - off,
-		    "  %zu: %.60s (%.60s)\n", k + 1, cards[k]->label,
+		    _("  %zu: smart card \"%s\" (%.60s)\n"), k + 1,
+		    cards[k]->label,
 		    cards[k]->reader);
 	if (off < sizeof(q))
 		snprintf(q + off, sizeof(q) - off, _("Card number (1-%zu): "),
@@ -509,7 +510,7 @@ guard_last_try(struct call *c, const struct scl_signin_candidate *cand)
 	if (c->cfg->last_try != SCL_LAST_TRY_CONFIRM)
 		return SCL_ERR_PIN_LAST_TRY;
 	/* TRANSLATORS: keep "(yes/no)": the answer is read as yes or no. */
-	snprintf(q, sizeof(q), _("%s%s. If this PIN is wrong, the card will "
+	snprintf(q, sizeof(q), _("%s%s\". If this PIN is wrong, the card will "
 	    "be blocked. Continue? (yes/no) "), _(SCL_PROMPT_LAST_TRY),
 	    cand->label);
 	if ((r = scl_pam_confirm(c->pamh, q, &yes)) < 0)
@@ -528,8 +529,9 @@ warn_unknown_tries(struct call *c, const struct scl_signin_candidate *cand)
 {
 	if (cand->tries >= 0)
 		return;
-	scl_pam_info(c->pamh, c->flags, _("%s does not report how many "
-	    "PIN tries are left: a wrong PIN may block it."), cand->label);
+	scl_pam_info(c->pamh, c->flags, _("Smart card \"%s\" does not report "
+	    "how many PIN tries are left: a wrong PIN may block it."),
+	    cand->label);
 }
 
 /*
@@ -562,15 +564,16 @@ pin_prompt(char *buf, size_t len, const char *what,
     const struct scl_signin_candidate *cand, unsigned low)
 {
 	if (cand->tries < 0)
-		snprintf(buf, len, _("%s%s (tries left unknown): "), what,
+		snprintf(buf, len, _("%s%s\" (tries left unknown): "), what,
 		    cand->label);
 	else if (cand->tries == 1)
-		snprintf(buf, len, _("%s%s (last try): "), what, cand->label);
+		snprintf(buf, len, _("%s%s\" (last try): "), what,
+		    cand->label);
 	else if (cand->tries > 1 && (unsigned)cand->tries <= low)
-		snprintf(buf, len, _("%s%s (%d tries left): "), what,
+		snprintf(buf, len, _("%s%s\" (%d tries left): "), what,
 		    cand->label, cand->tries);
 	else
-		snprintf(buf, len, _("%s%s: "), what, cand->label);
+		snprintf(buf, len, _("%s%s\": "), what, cand->label);
 }
 
 /*
@@ -664,7 +667,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	    c.cfg->low_tries_warn);
 	if (cand->pin_pad)
 		scl_pam_info(c.pamh, c.flags, _("Enter your PIN on the PIN "
-		    "pad of the reader of %s."), cand->label);
+		    "pad of the reader of smart card \"%s\"."), cand->label);
 	else if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)
 		goto out;
 	r = scl_signin_authenticate(c.cfg, cand, &pin, &tries);
@@ -1012,14 +1015,14 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	warn_unknown_tries(&c, cand);
 	if (cand->pin_pad) {
 		scl_pam_info(c.pamh, c.flags, _("On the PIN pad of the reader "
-		    "of %s, enter your current PIN, then the new PIN twice."),
-		    cand->label);
+		    "of smart card \"%s\", enter your current PIN, then the new "
+		    "PIN twice."), cand->label);
 		r = scl_signin_change_pin(c.cfg, cand, NULL, NULL, &tries,
 		    &why);
 		goto changed;
 	}
-	pin_prompt(prompt, sizeof(prompt), _("Current PIN for "), cand,
-	    c.cfg->low_tries_warn);
+	pin_prompt(prompt, sizeof(prompt), _("Current PIN for smart card \""),
+	    cand, c.cfg->low_tries_warn);
 	r = ask_pin(&c, prompt, &old_pin, 1, &empty, &why);
 	if (r == SCL_ERR_PIN_FORMAT && why != NULL) {
 		/* Refused before the new PIN is asked; nothing reached the

@@ -13,6 +13,7 @@
 #include "certcheck.h"
 #include "deadline.h"
 #include "err.h"
+#include "label.h"
 #include "log.h"
 #include "mapping.h"
 #include "pinpolicy.h"
@@ -226,7 +227,7 @@ cn_label(X509 *x, char *dst, size_t cap)
 	n = ASN1_STRING_to_UTF8(&utf8,
 	    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
 	if (n > 0)
-		scl_err_escape(dst, cap, (const char *)utf8, (size_t)n, 0);
+		snprintf(dst, cap, "%.*s", n, (const char *)utf8);
 	OPENSSL_free(utf8);
 }
 
@@ -582,7 +583,7 @@ scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
 	for (i = 0; i < tr->n_raw; i++) {
 		struct scl_signin_candidate *c;
 		struct raw_cert *raw = &tr->raw[i];
-		char kname[48];
+		char kname[48], shown[SCL_SIGNIN_LABEL_MAX];
 		uint8_t alg = 0;
 
 		scl_backend_key_name(&raw->key, kname, sizeof(kname));
@@ -616,14 +617,14 @@ scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
 		if (scl_cert_piv_alg(c->x509, &alg) == 0)
 			c->alg = alg;
 		if (tr->st.label[0] != '\0')
-			snprintf(c->label, sizeof(c->label), "%s",
-			    tr->st.label);
+			snprintf(shown, sizeof(shown), "%s", tr->st.label);
 		else
-			cn_label(c->x509, c->label, sizeof(c->label));
-		if (c->label[0] == '\0')
-			scl_err_escape(c->label, sizeof(c->label),
+			cn_label(c->x509, shown, sizeof(shown));
+		if (scl_label_display(c->label, sizeof(c->label), shown,
+		    sizeof(shown)) == 0)
+			scl_label_display(c->label, sizeof(c->label),
 			    c->card_id[0] != '\0' ? c->card_id : c->reader,
-			    SCL_READER_NAME_MAX, 0);
+			    SCL_READER_NAME_MAX);
 		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_OK, 0, c->reader,
 		    c->key_ref, NULL, "%s: %s (serial %s)", kname,
 		    c->subject, c->serial_hex);

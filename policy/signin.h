@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "backend.h"
+#include "label.h"
 #include "config.h"
 #include "mapping.h"
 #include "pcsc.h"
@@ -59,7 +60,7 @@
 #define SCL_SIGNIN_CANDIDATES_MAX	16
 #define SCL_SIGNIN_REPORT_MAX		64
 #define SCL_SIGNIN_DETAIL_MAX		256
-#define SCL_SIGNIN_LABEL_MAX		128
+#define SCL_SIGNIN_LABEL_MAX		SCL_LABEL_DISPLAY_SIZE
 
 /*
  * Key references to read, as a mask of SCL_SIGNIN_KEY_* (config.h;
@@ -122,7 +123,8 @@ struct scl_signin_candidate {
 	char label[SCL_SIGNIN_LABEL_MAX]; /* for prompts: the card's PIV
 					   * application label (SELECT, tag 50),
 					   * else subject CN, else card id, else
-					   * reader; escaped */
+					   * reader; its display form (label.h:
+					   * bounded, show it only quoted) */
 	uint8_t key_ref;		/* SCL_PIV_KEY_*, 0 off the PIV backend */
 	enum scl_backend_kind backend;	/* which backend read it (backend.h);
 					 * reader is then its token name */

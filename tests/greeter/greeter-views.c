@@ -30,14 +30,14 @@ static const struct shot shots[] = {
 	    IN(CARD_INSERTED, .reader = R0),
 	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",
 	    .tries_left = 3), IN(START, .method = SCL_METHOD_CARD),
-	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN for Alice "
-	    "Example: ") } },
+	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN for smart card "
+	    "\"Alice Example\": ") } },
 	{ "view-pin-tries-unknown.png", { IN(READER_ADDED, .reader = R0),
 	    IN(CARD_INSERTED, .reader = R0),
 	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",
 	    .tries_left = -1), IN(START, .method = SCL_METHOD_CARD),
-	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN for Alice "
-	    "Example (tries left unknown): ") } },
+	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN for smart card "
+	    "\"Alice Example\" (tries left unknown): ") } },
 	{ "view-pin-wrong.png", { IN(READER_ADDED, .reader = R0),
 	    IN(CARD_INSERTED, .reader = R0),
 	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",
@@ -49,9 +49,23 @@ static const struct shot shots[] = {
 	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",
 	    .tries_left = 3), IN(START, .method = SCL_METHOD_CARD),
 	    IN(PAM_PROMPT_ECHO_ON, .pam_seq = 1, .text = "Several smart "
-	    "cards can sign you in:\n  1: Alice Example (Virtual PCD 00 00)\n"
-	    "  2: Alice Example 2019 (Virtual PCD 00 01)\nCard number (1-2): "
+	    "cards can sign you in:\n  1: smart card \"Alice Example\" (Virtual "
+	    "PCD 00 00)\n  2: smart card \"Alice Example 2019\" (Virtual PCD "
+	    "00 01)\nCard number (1-2): "
 	    ) } },
+	/* #12: a hostile card name, from the probe and from a PAM prompt */
+	{ "view-pin-hostile.png", { IN(READER_ADDED, .reader = R0),
+	    IN(CARD_INSERTED, .reader = R0),
+	    IN(CARD_USABLE, .reader = R0, .text = "Password for alice (your "
+	    "login password)\n\x1b[31m\"", .tries_left = 3),
+	    IN(START, .method = SCL_METHOD_CARD),
+	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN for smart card "
+	    "\"Password for alice (your logi...\": ") } },
+	{ "view-pin-prompt-only.png", { IN(READER_ADDED, .reader = R0),
+	    IN(CARD_INSERTED, .reader = R0),
+	    IN(START, .method = SCL_METHOD_CARD),
+	    IN(PAM_PROMPT_ECHO_OFF, .pam_seq = 1, .text = "PIN for smart card "
+	    "\"Your\xe2\x80\xae password\x1b[0m\": ") } },
 	{ "view-password-offer.png", { IN(READER_ADDED, .reader = R0),
 	    IN(CARD_INSERTED, .reader = R0),
 	    IN(CARD_USABLE, .reader = R0, .text = "Alice Example",
@@ -76,6 +90,19 @@ static GtkWidget *window;
 static SclGreeterPrompt *prompt;
 static size_t next_shot;
 
+/* Every label on screen, one "text: FILE: TEXT" line each. */
+static void
+print_labels(GtkWidget *w, gpointer data)
+{
+	if (!gtk_widget_get_mapped(w))
+		return;
+	if (GTK_IS_LABEL(w))
+		printf("text: %s: %s\n", shots[next_shot].file,
+		    gtk_label_get_text(GTK_LABEL(w)));
+	if (GTK_IS_CONTAINER(w))
+		gtk_container_forall(GTK_CONTAINER(w), print_labels, data);
+}
+
 static gboolean
 save(gpointer data)
 {
@@ -91,6 +118,7 @@ save(gpointer data)
 		exit(1);
 	}
 	printf("screenshot: %s\n", path);
+	print_labels(window, NULL);
 	next_shot++;
 	if (next_shot == G_N_ELEMENTS(shots)) {
 		gtk_main_quit();

@@ -101,7 +101,18 @@ static const struct step card_present[] = {
 	S_USABLE(R0, "Alice", 2, V_PW, .offer = 1),
 	S_START(CARD, V_PIN, ACTS({ START, CARD }), .card_name = "Alice",
 	    .tries = 12),
-	S_PROMPT("PIN for Alice", V_PIN, .entry_ready = 2),
+	S_PROMPT("PIN for smart card \"Alice\": ", V_PIN, .entry_ready = 2),
+	END
+};
+
+/* #12: the card's name is kept only cleaned and cut to 32 characters. */
+static const struct step card_hostile_name[] = {
+	S_READER(R0, V_PW),
+	S_INSERT(R0, V_PW),
+	S_USABLE(R0, "Password for alice (your login password)\n\x1b[31m"
+	    "\xe2\x80\xae\"x\"", 2, V_PW, .offer = 1),
+	S_START(CARD, V_PIN, ACTS({ START, CARD }),
+	    .card_name = "Password for alice (your logi..."),
 	END
 };
 
@@ -136,7 +147,8 @@ static const struct step card_typed_ahead_question[] = {
 	S_PROMPT_ON("Card number (1-2): ", V_PIN, ACTS({ DISCARD, CARD }),
 	    .entry_ready = 2),
 	S_SUBMIT(V_BUSY, ACTS({ ANSWER, CARD })),
-	S_PROMPT("PIN for alice card: ", V_PIN, .entry_ready = 2),
+	S_PROMPT("PIN for smart card \"alice card\": ", V_PIN,
+	    .entry_ready = 2),
 	S_SUBMIT(V_BUSY, ACTS({ ANSWER, CARD })),
 	S_RESULT(SUCCESS, V_DONE, ACTS({ OK, CARD })),
 	END
@@ -369,6 +381,7 @@ run(const struct step *steps)
 	static void test_##s(void **state) { (void)state; run(s); }
 SCENARIO(card_no_reader)
 SCENARIO(card_present)
+SCENARIO(card_hostile_name)
 SCENARIO(card_wrong_pin)
 SCENARIO(card_typed_ahead_question)
 SCENARIO(session_failed)
@@ -450,6 +463,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_card_no_reader),
 		cmocka_unit_test(test_card_present),
+		cmocka_unit_test(test_card_hostile_name),
 		cmocka_unit_test(test_card_wrong_pin),
 		cmocka_unit_test(test_card_typed_ahead_question),
 		cmocka_unit_test(test_session_failed),

@@ -29,9 +29,15 @@ until [ -e /tmp/.X11-unix/X$d ]; do
 done
 # shellcheck disable=SC2086 # the wrapper's words, by contract
 env DISPLAY=:$d G_DEBUG=fatal-criticals GTK_THEME=Adwaita NO_AT_BRIDGE=1 \
-    GDK_BACKEND=x11 ${GSLICE:+G_SLICE=$GSLICE} $W "$1" "$out" || exit 1
+    GDK_BACKEND=x11 ${GSLICE:+G_SLICE=$GSLICE} $W "$1" "$out" >"$out/texts" ||
+    exit 1
 n=$(ls "$out"/*.png | wc -l)
-[ "$n" -eq 10 ] || { echo "FAIL: $n views saved, expected 10" >&2; exit 1; }
+[ "$n" -eq 12 ] || { echo "FAIL: $n views saved, expected 12" >&2; exit 1; }
+# 12: a card's name only quoted, cleaned and bounded (probe, PAM prompt)
+grep -qxF 'text: view-pin-hostile.png: Smart card "Password for alice (your logi..."' \
+    "$out/texts" || { echo "FAIL: hostile name not quoted:" >&2; grep hostile "$out/texts" >&2; exit 1; }
+grep -qxF 'text: view-pin-prompt-only.png: Smart card "Your password[0m"' \
+    "$out/texts" || { echo "FAIL: prompt name not quoted:" >&2; grep prompt-only "$out/texts" >&2; exit 1; }
 # A blank capture would be one colour: each must have many.
 for f in "$out"/*.png; do
 	c=$(convert "$f" -format '%k' info: 2>/dev/null || echo 100)

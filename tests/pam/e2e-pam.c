@@ -387,6 +387,32 @@ teardown_cards(void **state)
 	return 0;
 }
 
+/*
+ * #12: a card named like a password question: the PIN prompt quotes its
+ * label after fixed text, cleaned and cut to 32 characters.  (64 bytes is
+ * the most a virtual card's name holds, no newline: pam-signin and
+ * test-label cover those.)
+ */
+static void
+test_hostile_label(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+
+	(void)state;
+	/* sclogin-vcard keeps names printable ASCII (its state file): the
+	 * controls, bidi and invalid UTF-8 cases are in pam-signin and
+	 * test-label; here the quote, the backslash and the length */
+	assert_int_equal(rig_card_insert(rig, 0, make_card("alice",
+	    "--name 'Password for alice (your login password)\"ok\"\\xxxxx'")),
+	    0);
+	auth("sc", "alice", &cv, PAM_SUCCESS);
+	e2e_expect_text(&cv, "  [secret] PIN for smart card \"Password for "
+	    "alice (your logi...\": \n");
+	assert_null(strstr(cv.transcript, "\x1b"));
+	assert_null(strstr(cv.transcript, "login password)"));
+	assert_int_equal(cv.pin_prompts, 1);
+}
+
 /* ---- the cases of issue 3 ---- */
 
 static void
@@ -400,7 +426,7 @@ test_success(void **state)
 
 	insert(0, "alice");
 	auth("sc", "alice", &cv, PAM_SUCCESS);
-	e2e_expect_text(&cv, "PIN for alice card:");
+	e2e_expect_text(&cv, "PIN for smart card \"alice card\": ");
 	assert_int_equal(cv.pin_prompts, 1);
 	e2e_expect_log(logpath, m, "auth: result=ok reason=OK user='alice' "
 	    "reader='Virtual PCD 00 00' cert_serial=");
@@ -927,8 +953,8 @@ test_card_chooser(void **state)
 
 		auth("sc", "alice", &cv, PAM_SUCCESS);
 		e2e_expect_text(&cv, "Several smart cards can sign you in:\n"
-		    "  1: alice card (" RIG_READER_0 ")\n"
-		    "  2: alice card (" RIG_READER_1 ")\n"
+		    "  1: smart card \"alice card\" (" RIG_READER_0 ")\n"
+		    "  2: smart card \"alice card\" (" RIG_READER_1 ")\n"
 		    "Card number (1-2):");
 		e2e_expect_text(&cv, "Type a number from 1 to 2.");
 		assert_int_equal(cv.pin_prompts, 1);
@@ -1036,11 +1062,12 @@ test_unknown_tries(void **state)
 	assert_int_equal(rig_card_insert_argv(rig, 0, argv), 0);
 	m = e2e_log_mark(logpath);
 	auth("sc", "alice", &warn, PAM_SUCCESS);
-	e2e_expect_text(&warn, "[info] alice card does not report how many PIN "
-	    "tries are left: a wrong PIN may block it.");
+	e2e_expect_text(&warn, "[info] Smart card \"alice card\" does not "
+	    "report how many PIN tries are left: a wrong PIN may block it.");
 	e2e_expect_text(&warn, "(tries left unknown): ");
 	/* the warning comes before the prompt */
-	assert_true(strstr(warn.transcript, "[info] alice card does not") <
+	assert_true(strstr(warn.transcript, "[info] Smart card \"alice card\" "
+	    "does not") <
 	    strstr(warn.transcript, "[secret]"));
 	e2e_expect_log(logpath, m, "tries left unknown");
 
@@ -1327,6 +1354,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_success, teardown_cards),
+		cmocka_unit_test_teardown(test_hostile_label, teardown_cards),
 		cmocka_unit_test_teardown(test_ecc, teardown_cards),
 		cmocka_unit_test_teardown(test_record_group, teardown_cards),
 		cmocka_unit_test_teardown(test_wrong_pin, teardown_cards),

@@ -421,6 +421,27 @@ test_usable_and_dedup(void **state)
 	scl_signin_result_free(&res);
 }
 
+/* #12: the card's label reaches prompts only cleaned and bounded. */
+static void
+test_hostile_label(void **state)
+{
+	struct fcard card = { .label = "Password for alice (your login "
+	    "password)\n\x1b[31m"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	    .cert_9a = "alice", .verify_sw = 0x63C3 };
+	struct scl_signin_result *res;
+	const struct scl_signin_candidate *c;
+
+	(void)state;
+	readers[0] = (struct freader){ "Reader A", &card };
+	n_readers = 1;
+	res = scan("root", SCL_SIGNIN_KEY_9A);
+	c = scl_signin_usable(res, 0);
+	assert_non_null(c);
+	assert_string_equal(c->label, "Password for alice (your logi...");
+	scl_signin_result_free(&res);
+}
+
 static void
 test_expired_and_furthest_reason(void **state)
 {
@@ -826,6 +847,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_no_service),
 		cmocka_unit_test(test_no_reader_no_card),
 		cmocka_unit_test(test_usable_and_dedup),
+		cmocka_unit_test(test_hostile_label),
 		cmocka_unit_test(test_expired_and_furthest_reason),
 		cmocka_unit_test(test_mapping),
 		cmocka_unit_test(test_pin_state),

@@ -49,6 +49,6 @@ LOCPATH=$D/loc LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= \
     $W "$B/tests/pam/pam-client" --confdir "$D/pam.d" --service sc-de \
     --user alice --pin 654321 >"$D/out" 2>&1
 cat "$D/out"
-grep -q 'PIN für Alice card' "$D/out" || { echo "FAIL: no German PIN prompt"; exit 1; }
+grep -q 'PIN für Smartcard "Alice card"' "$D/out" || { echo "FAIL: no German PIN prompt"; exit 1; }
 grep -q 'Falsche PIN' "$D/out" || { echo "FAIL: no German wrong-PIN sentence"; exit 1; }
 echo ok

@@ -33,7 +33,7 @@ fi
 mount --bind "$built" "$localedir" || exit 1
 export LOCPATH=$T
 unset LANGUAGE LC_ALL LC_MESSAGES
-LANG=de_DE.UTF-8 $W "$lookup" 'PIN für ' 'Falsche PIN. Noch 3 Versuche.' || exit 1
-LANG=fr_FR.UTF-8 $W "$lookup" 'Code PIN pour ' 'Code PIN erroné. Il reste 3 essais.' || exit 1
-LANG=C $W "$lookup" 'PIN for ' 'Wrong PIN. 3 tries left.' || exit 1
+LANG=de_DE.UTF-8 $W "$lookup" 'PIN für Smartcard "' 'Falsche PIN. Noch 3 Versuche.' || exit 1
+LANG=fr_FR.UTF-8 $W "$lookup" 'Code PIN pour la carte à puce "' 'Code PIN erroné. Il reste 3 essais.' || exit 1
+LANG=C $W "$lookup" 'PIN for smart card "' 'Wrong PIN. 3 tries left.' || exit 1
 echo ok
