@@ -491,6 +491,20 @@ test_gids_signin(void **state)
 	e2e_expect_log(logpath, mark, "GIDS");
 }
 
+/* backends = piv, pkcs11: no PIV application natively, GIDS via OpenSC. */
+static void
+test_gids_behind_piv(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	long mark = e2e_log_mark(logpath);
+
+	(void)state;
+	insert_card("alice");
+	auth("p11-both", "alice", &cv, PAM_SUCCESS);
+	assert_int_equal(cv.pin_prompts, 1);
+	e2e_expect_log(logpath, mark, "PKCS#11 token opened");
+}
+
 /*
  * A wrong PIN is refused and counted by the card; the tries the GIDS PIN
  * status DO reports reach PAM: with one try left (CKF_USER_PIN_FINAL_TRY)
@@ -588,7 +602,9 @@ main(int argc, char **argv)
 	};
 	const struct CMUnitTest gids[] = {
 		cmocka_unit_test_teardown(test_gids_signin, teardown_card),
+		/* not under valgrind (one case per kind) */
 		cmocka_unit_test_teardown(test_gids_wrong_pin, teardown_card),
+		cmocka_unit_test_teardown(test_gids_behind_piv, teardown_card),
 	};
 	const struct CMUnitTest *tests = all;
 	size_t n = sizeof(all) / sizeof(all[0]);

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -311,6 +312,16 @@ test_state_line(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(s->applet, VC_APPLET_GIDS);
 	vc_state_free(&s);
+	{
+		char *two = NULL;
+
+		assert_int_not_equal(asprintf(&two, "%.*s\napplet gids%s",
+		    (int)(p - buf), buf, p), -1);
+		assert_int_not_equal(vc_state_parse((const uint8_t *)two,
+		    strlen(two), &s, err, sizeof(err)), 0);
+		assert_non_null(strstr(err, "'applet' appears twice"));
+		free(two);
+	}
 	memcpy(p + 8, "piv ", 4);		/* "applet piv \n" */
 	assert_int_equal(vc_state_parse((const uint8_t *)buf, len, &s, err,
 	    sizeof(err)), 0);
