@@ -613,13 +613,12 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	struct scl_signin_opts opts;
 	struct scl_signin_result *res = NULL;
 	const struct scl_signin_candidate *cand = NULL;
-	struct scl_pin pin;
+	struct scl_pin *pin = NULL;
 	struct outcome o;
 	const char *user = NULL;
 	char prompt[512], hint[256];
 	int empty = 0, tries = -1, quiet = 0, r;
 
-	memset(&pin, 0, sizeof(pin));
 	memset(&opts, 0, sizeof(opts));
 	outcome_init(&o, "auth");
 	/* Whatever happens now, an earlier card sign-in is no longer it. */
@@ -661,6 +660,10 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	outcome_cand(&o, cand);
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
+	if ((pin = scl_pin_new()) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	warn_unknown_tries(&c, cand);
 	tell_offline(&c, cand, user);
 	pin_prompt(prompt, sizeof(prompt), _(SCL_PROMPT_PIN), cand,
@@ -668,10 +671,10 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if (cand->pin_pad)
 		scl_pam_info(c.pamh, c.flags, _("Enter your PIN on the PIN "
 		    "pad of the reader of smart card \"%s\"."), cand->label);
-	else if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)
+	else if ((r = ask_pin(&c, prompt, pin, 1, &empty, NULL)) < 0)
 		goto out;
-	r = scl_signin_authenticate(c.cfg, cand, &pin, &tries);
-	scl_pin_clear(&pin);
+	r = scl_signin_authenticate(c.cfg, cand, pin, &tries);
+	scl_pin_clear(pin);
 	if (r == SCL_ERR_PIN_WRONG)
 		o.tries = tries;
 	else if (r == SCL_ERR_PIN_BLOCKED)
@@ -687,7 +690,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 		goto out;
 	r = 0;
 out:
-	scl_pin_clear(&pin);
+	scl_pin_free(pin);
 	explicit_bzero(hint, sizeof(hint));
 	o.r = r;
 	o.empty_pin = empty;
@@ -972,15 +975,12 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	struct scl_signin_opts opts;
 	struct scl_signin_result *res = NULL;
 	const struct scl_signin_candidate *cand = NULL;
-	struct scl_pin old_pin, new_pin, again;
+	struct scl_pin *old_pin = NULL, *new_pin = NULL, *again = NULL;
 	struct outcome o;
 	const char *why = NULL;
 	char prompt[512], whybuf[256];
 	int empty = 0, tries = -1, r;
 
-	memset(&old_pin, 0, sizeof(old_pin));
-	memset(&new_pin, 0, sizeof(new_pin));
-	memset(&again, 0, sizeof(again));
 	memset(&opts, 0, sizeof(opts));
 	memset(&c, 0, sizeof(c));
 	outcome_init(&o, "chauthtok");
@@ -1012,6 +1012,12 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	outcome_cand(&o, cand);
 	if ((r = guard_last_try(&c, cand)) < 0)
 		goto out;
+	if ((old_pin = scl_pin_new()) == NULL ||
+	    (new_pin = scl_pin_new()) == NULL ||
+	    (again = scl_pin_new()) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
 	warn_unknown_tries(&c, cand);
 	if (cand->pin_pad) {
 		scl_pam_info(c.pamh, c.flags, _("On the PIN pad of the reader "
@@ -1023,7 +1029,7 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	}
 	pin_prompt(prompt, sizeof(prompt), _("Current PIN for smart card \""),
 	    cand, c.cfg->low_tries_warn);
-	r = ask_pin(&c, prompt, &old_pin, 1, &empty, &why);
+	r = ask_pin(&c, prompt, old_pin, 1, &empty, &why);
 	if (r == SCL_ERR_PIN_FORMAT && why != NULL) {
 		/* Refused before the new PIN is asked; nothing reached the
 		 * card. */
@@ -1033,16 +1039,16 @@ scl_pam_flow_chauthtok(pam_handle_t *pamh, int flags, int argc,
 	}
 	if (r < 0)
 		goto out;
-	if ((r = ask_pin(&c, _("New PIN: "), &new_pin, 0, &empty, NULL)) < 0 ||
-	    (r = ask_pin(&c, _("Repeat the new PIN: "), &again, 0, &empty,
+	if ((r = ask_pin(&c, _("New PIN: "), new_pin, 0, &empty, NULL)) < 0 ||
+	    (r = ask_pin(&c, _("Repeat the new PIN: "), again, 0, &empty,
 	    NULL)) < 0)
 		goto out;
-	if (!pins_equal(&new_pin, &again)) {
+	if (!pins_equal(new_pin, again)) {
 		r = SCL_ERR_PIN_POLICY;
 		why = N_("The new PINs do not match.");
 		goto out;
 	}
-	r = scl_signin_change_pin(c.cfg, cand, &old_pin, &new_pin, &tries,
+	r = scl_signin_change_pin(c.cfg, cand, old_pin, new_pin, &tries,
 	    &why);
 changed:
 	if (r == SCL_ERR_PIN_WRONG)
@@ -1053,9 +1059,9 @@ changed:
 	    _("The PIN of your smart card was changed."));
 	r = 0;
 out:
-	scl_pin_clear(&old_pin);
-	scl_pin_clear(&new_pin);
-	scl_pin_clear(&again);
+	scl_pin_free(old_pin);
+	scl_pin_free(new_pin);
+	scl_pin_free(again);
 	o.r = r;
 	o.empty_pin = empty;
 	if (r < 0 && why != NULL)

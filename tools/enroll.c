@@ -663,7 +663,7 @@ do_generate(struct tool *tl, struct enroll_opts *o)
 {
 	struct tool_card card;
 	struct built b;
-	struct scl_pin pin;
+	struct scl_pin *pin = NULL;
 	const char *reason = NULL;
 	const unsigned char *cp;
 	const X509_ALGOR *palg = NULL;
@@ -676,7 +676,6 @@ do_generate(struct tool *tl, struct enroll_opts *o)
 
 	memset(&card, 0, sizeof(card));
 	memset(&b, 0, sizeof(b));
-	memset(&pin, 0, sizeof(pin));
 	if (o->subject != NULL) {
 		X509_NAME *n = NULL;
 
@@ -689,7 +688,12 @@ do_generate(struct tool *tl, struct enroll_opts *o)
 		X509_NAME_free(n);
 	}
 	/* Secrets first, before the card is opened. */
-	if ((r = tool_read_pin(o->pin_fd, "PIN: ", &pin, &reason)) != 0) {
+	if ((pin = scl_pin_new()) == NULL) {
+		ex = tool_fail(tl, SCL_EXIT_FAIL, SCL_ERR_NOMEM, "%s",
+		    scl_strerror(SCL_ERR_NOMEM));
+		goto out;
+	}
+	if ((r = tool_read_pin(o->pin_fd, "PIN: ", pin, &reason)) != 0) {
 		ex = tool_fail(tl, r == SCL_ERR_PIN_FORMAT ? SCL_EXIT_CHECK :
 		    SCL_EXIT_FAIL, r, "%s", reason);
 		goto out;
@@ -708,7 +712,7 @@ do_generate(struct tool *tl, struct enroll_opts *o)
 		goto out;
 	}
 	/* Check the PIN before generating: a wrong PIN changes nothing. */
-	if ((r = scl_piv_verify(card.t, &pin, &tries)) != 0) {
+	if ((r = scl_piv_verify(card.t, pin, &tries)) != 0) {
 		ex = r == SCL_ERR_PIN_WRONG && tries >= 0 ? tool_fail(tl,
 		    SCL_EXIT_AUTH, r, "wrong PIN; %d tries left", tries) :
 		    tool_fail(tl, tool_exit_code(r), r, "PIN: %s",
@@ -739,7 +743,7 @@ do_generate(struct tool *tl, struct enroll_opts *o)
 	}
 	/* Key 9C is "PIN always" (SP 800-73-4 Pt 1 §3.2.2): verify again. */
 	if (o->slot == SCL_PIV_KEY_SIGN &&
-	    (r = scl_piv_verify(card.t, &pin, &tries)) != 0) {
+	    (r = scl_piv_verify(card.t, pin, &tries)) != 0) {
 		ex = tool_fail(tl, tool_exit_code(r), r, "PIN: %s",
 		    scl_strerror(r));
 		goto out;
@@ -789,7 +793,7 @@ do_generate(struct tool *tl, struct enroll_opts *o)
 	ex = SCL_EXIT_OK;
 out:
 	tool_card_close(&card, 1);
-	scl_pin_clear(&pin);
+	scl_pin_free(pin);
 	free(spki);
 	free(der);
 	OPENSSL_free(b.tbs);

@@ -7,6 +7,7 @@
 #include "apdu.h"
 #include "err.h"
 #include "piv.h"
+#include "secret.h"
 #include "tool.h"
 
 enum pin_action { PIN_CHANGE, PIN_UNBLOCK, PIN_RESET };
@@ -275,13 +276,17 @@ print_ok(struct tool *tl, const char *action, const char *msg)
 static int
 run(struct tool *tl, struct pin_opts *o)
 {
-	struct pin_secrets s;
+	struct pin_secrets *sp = scl_secret_alloc(sizeof(*sp));
 	struct tool_card card;
 	int ex = SCL_EXIT_FAIL, r, tries = -1;
 
-	memset(&s, 0, sizeof(s));
 	memset(&card, 0, sizeof(card));
-	if ((ex = gather(tl, o, &s)) != 0)
+	if (sp == NULL) {
+		ex = tool_fail(tl, SCL_EXIT_FAIL, SCL_ERR_NOMEM, "%s",
+		    scl_strerror(SCL_ERR_NOMEM));
+		goto out;
+	}
+	if ((ex = gather(tl, o, sp)) != 0)
 		goto out;
 	if ((ex = tool_card_open(tl, &card)) != 0)
 		goto out;
@@ -289,8 +294,8 @@ run(struct tool *tl, struct pin_opts *o)
 	case PIN_CHANGE:
 		if ((ex = guard_last_try(tl, &card, o, SCL_PIV_REF_PIN)) != 0)
 			goto out;
-		r = scl_piv_change_reference(card.t, SCL_PIV_REF_PIN, &s.old,
-		    &s.new_, &tries);
+		r = scl_piv_change_reference(card.t, SCL_PIV_REF_PIN, &sp->old,
+		    &sp->new_, &tries);
 		if (r != 0) {
 			ex = report_card_error(tl, r, tries, "PIN");
 			goto out;
@@ -300,7 +305,7 @@ run(struct tool *tl, struct pin_opts *o)
 	case PIN_UNBLOCK:
 		if ((ex = guard_last_try(tl, &card, o, SCL_PIV_REF_PUK)) != 0)
 			goto out;
-		r = scl_piv_reset_retry(card.t, &s.old, &s.new_, &tries);
+		r = scl_piv_reset_retry(card.t, &sp->old, &sp->new_, &tries);
 		if (r != 0) {
 			ex = report_card_error(tl, r, tries, "PUK");
 			goto out;
@@ -311,7 +316,7 @@ run(struct tool *tl, struct pin_opts *o)
 		if ((ex = tool_mgmt_auth(tl, &card, o->admin_alg, o->admin_key,
 		    o->admin_key_len)) != 0)
 			goto out;
-		if ((r = admin_reset_pin(card.t, &s.new_)) != 0) {
+		if ((r = admin_reset_pin(card.t, &sp->new_)) != 0) {
 			if (r == SCL_ERR_SW_UNEXPECTED || r == SCL_ERR_NO_OBJECT)
 				ex = tool_fail(tl, SCL_EXIT_FAIL, r, "the card "
 				    "accepted the admin key but does not support "
@@ -329,9 +334,7 @@ run(struct tool *tl, struct pin_opts *o)
 out:
 	/* Reset: drop the verified PIN and admin-key state on the card. */
 	tool_card_close(&card, 1);
-	scl_pin_clear(&s.old);
-	scl_pin_clear(&s.new_);
-	scl_pin_clear(&s.again);
+	scl_secret_free(sp, sizeof(*sp));
 	explicit_bzero(o->admin_key, sizeof(o->admin_key));
 	return ex;
 }

@@ -697,15 +697,35 @@ read_secret_line(char *buf, size_t cap)
 	return n >= 1 && n <= 8 ? 0 : -1;
 }
 
-/* PIN then PUK, one a line, from standard input, for verb. */
+/*
+ * PIN then PUK, one a line, from standard input, for verb, into a new
+ * secret-memory buffer (*ret_pin; *ret_puk points into it); free it with
+ * free_pin_and_puk() whatever this returns.
+ */
+#define SECRET_LINE 16
 static int
-read_pin_and_puk(const char *verb, char pin[16], char puk[16])
+read_pin_and_puk(const char *verb, char **ret_pin, char **ret_puk)
 {
-	if (read_secret_line(pin, 16) == 0 && read_secret_line(puk, 16) == 0)
+	char *pin = scl_secret_alloc(2 * SECRET_LINE);
+
+	*ret_pin = pin;
+	*ret_puk = pin != NULL ? pin + SECRET_LINE : NULL;
+	if (pin == NULL) {
+		fprintf(stderr, "sclogin-vcard: out of memory\n");
+		return -1;
+	}
+	if (read_secret_line(pin, SECRET_LINE) == 0 &&
+	    read_secret_line(pin + SECRET_LINE, SECRET_LINE) == 0)
 		return 0;
 	fprintf(stderr, "sclogin-vcard: %s reads the PIN and the PUK (1..8 "
 	    "characters), one a line, from standard input\n", verb);
 	return -1;
+}
+
+static void
+free_pin_and_puk(char *pin)
+{
+	scl_secret_free(pin, 2 * SECRET_LINE);
 }
 
 /*
@@ -748,7 +768,7 @@ cmd_protect(struct args *a)
 	struct vc_tpm *tpm = NULL;
 	uint8_t seal[VC_SEAL_KEY_LEN], *blob = NULL, dk[VC_DK_LEN];
 	EVP_PKEY *pks[VC_KEY_COUNT_MAX] = { NULL };
-	char pin[16], puk[16], err[512];
+	char *pin = NULL, *puk = NULL, err[512];
 	size_t blob_len;
 	int lock = -1, r = 1;
 
@@ -760,7 +780,7 @@ cmd_protect(struct args *a)
 		    a->state);
 		goto out;
 	}
-	if (read_pin_and_puk("protect", pin, puk) != 0)
+	if (read_pin_and_puk("protect", &pin, &puk) != 0)
 		goto out;
 	if (check_soft_secret(a, s, seal, 1, pin, dk) != 0 ||
 	    check_soft_secret(a, s, seal, 0, puk, dk) != 0) {
@@ -813,8 +833,7 @@ undo:
 	vc_tpm_pin_delete(tpm, s->tpm_pin_nv);
 	vc_tpm_pin_delete(tpm, s->tpm_puk_nv);
 out:
-	explicit_bzero(pin, sizeof(pin));
-	explicit_bzero(puk, sizeof(puk));
+	free_pin_and_puk(pin);
 	explicit_bzero(seal, sizeof(seal));
 	explicit_bzero(dk, sizeof(dk));
 	for (size_t i = 0; i < VC_KEY_COUNT_MAX; i++)
@@ -832,18 +851,16 @@ cmd_upgrade(struct args *a)
 	struct vc_state *s = NULL;
 	struct vc_kdf kdf;
 	uint8_t seal[VC_SEAL_KEY_LEN];
-	char pin[16], puk[16], err[512];
+	char *pin = NULL, *puk = NULL, err[512];
 	int lock = -1, r = 1;
 
 	explicit_bzero(seal, sizeof(seal));
-	explicit_bzero(pin, sizeof(pin));
-	explicit_bzero(puk, sizeof(puk));
 	vc_kdf_default(&kdf);
 	if (a->kdf_logn != 0)
 		kdf.logn = (uint8_t)a->kdf_logn;
 	if (lock_state(a->state, &lock) != 0 || load_card(a, &s, seal) != 0)
 		goto out;
-	if (read_pin_and_puk("upgrade", pin, puk) != 0)
+	if (read_pin_and_puk("upgrade", &pin, &puk) != 0)
 		goto out;
 	if (vc_personalize_upgrade(s, seal, &kdf, pin, puk, err,
 	    sizeof(err)) != 0) {
@@ -859,8 +876,7 @@ cmd_upgrade(struct args *a)
 	    "(scrypt N=2^%u)\n", s->name, kdf.logn);
 	r = 0;
 out:
-	explicit_bzero(pin, sizeof(pin));
-	explicit_bzero(puk, sizeof(puk));
+	free_pin_and_puk(pin);
 	explicit_bzero(seal, sizeof(seal));
 	vc_state_free(&s);
 	if (lock >= 0)

@@ -4,12 +4,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "err.h"
+#include "log.h"
 #include "secret.h"
 
 static int
@@ -100,6 +106,255 @@ test_free_helpers(void **state)
 	scl_freezero(NULL, 10);
 }
 
+/* munmap is wrapped (-Wl,--wrap=munmap): what the mapping held when
+ * scl_secret_free() gave it back. */
+int __real_munmap(void *addr, size_t len);
+int __wrap_munmap(void *addr, size_t len);
+static void *unmapped_at;
+static int unmapped_zero = -1;
+
+int
+__wrap_munmap(void *addr, size_t len)
+{
+	unmapped_at = addr;
+	unmapped_zero = is_zero(addr, len);
+	return __real_munmap(addr, len);
+}
+
+/* The VmFlags line of the /proc/self/smaps entry that starts at p, or "". */
+static void
+vmflags(const void *p, char *out, size_t cap)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	int in = 0;
+
+	out[0] = '\0';
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = lo == (unsigned long)(uintptr_t)p;
+			continue;
+		}
+		if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			snprintf(out, cap, "%s", line + 8);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static int
+has_flag(const char *flags, const char *f)
+{
+	char pad[600];
+
+	snprintf(pad, sizeof(pad), " %s", flags);
+	pad[strcspn(pad, "\n")] = ' ';
+	for (const char *q = pad; (q = strstr(q, f)) != NULL; q++)
+		if (q[-1] == ' ' && q[2] == ' ')
+			return 1;
+	return 0;
+}
+
+static void
+test_pin_new_is_secret_memory(void **state)
+{
+	struct scl_pin *pin = scl_pin_new();
+	long ps = sysconf(_SC_PAGESIZE);
+	char flags[512];
+	struct rlimit rl;
+
+	assert_non_null(pin);
+	assert_int_equal((uintptr_t)pin % (uintptr_t)ps, 0);
+	assert_true(is_zero(pin, sizeof(*pin)));
+	vmflags(pin, flags, sizeof(flags));
+	print_message("VmFlags:%s", flags);
+	assert_true(has_flag(flags, "dd"));
+#ifdef MADV_WIPEONFORK
+	assert_true(has_flag(flags, "wf"));
+#endif
+	/* Locked when the limit lets us (root, or a big enough limit). */
+	if (geteuid() == 0 || (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+	    (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)ps)))
+		assert_true(has_flag(flags, "lo"));
+	assert_int_equal(scl_pin_set(pin, "12345678"), 0);
+	unmapped_at = NULL;
+	unmapped_zero = -1;
+	scl_pin_free(pin);
+	assert_ptr_equal(unmapped_at, pin);
+	assert_int_equal(unmapped_zero, 1);
+	scl_pin_free(NULL);
+}
+
+static void
+test_secret_alloc_sizes(void **state)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uint8_t *p;
+
+	assert_null(scl_secret_alloc(0));
+	assert_null(scl_secret_alloc(SIZE_MAX));
+	/* more than a page: every page is given back wiped */
+	p = scl_secret_alloc((size_t)ps + 1);
+	assert_non_null(p);
+	memset(p, 0x5A, (size_t)ps + 1);
+	unmapped_zero = -1;
+	scl_secret_free(p, (size_t)ps + 1);
+	assert_ptr_equal(unmapped_at, p);
+	assert_int_equal(unmapped_zero, 1);
+	scl_secret_free(NULL, 10);
+}
+
+static int mlock_lines;
+
+static void
+count_mlock_lines(void *ctx, const char *msg)
+{
+	(void)ctx;
+	if (strstr(msg, "mlock") != NULL && strstr(msg, "12345") == NULL)
+		mlock_lines++;
+}
+
+/* Without a lock allowance the buffer is still given out, only unlocked,
+ * and one debug line (not one per buffer) says so. */
+static void
+test_secret_alloc_without_mlock(void **state)
+{
+	struct rlimit old, none = { 0, 0 };
+	struct scl_pin *pin;
+	char flags[512];
+	pid_t pid;
+	int st;
+
+	assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &old), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* root may lock past the limit: drop the capability in the
+		 * child by becoming nobody (best effort). */
+		if (setrlimit(RLIMIT_MEMLOCK, &none) != 0)
+			_exit(2);
+		if (geteuid() == 0 && setuid(65534) != 0)
+			_exit(3);
+		scl_log_set_handler(count_mlock_lines, NULL);
+		for (int i = 0; i < 3; i++) {
+			pin = scl_pin_new();
+			if (pin == NULL)
+				_exit(4);
+			vmflags(pin, flags, sizeof(flags));
+			if (!has_flag(flags, "dd") || has_flag(flags, "lo"))
+				_exit(5);
+			if (scl_pin_set(pin, "1234") != 0)
+				_exit(6);
+			scl_pin_free(pin);
+		}
+		_exit(mlock_lines == 1 ? 0 : 7);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* A forked child of the host sees zeros where the parent keeps the PIN. */
+static void
+test_pin_wiped_in_forked_child(void **state)
+{
+	struct scl_pin *pin = scl_pin_new();
+	pid_t pid;
+	int st;
+
+	assert_non_null(pin);
+	assert_int_equal(scl_pin_set(pin, "87654321"), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(is_zero(pin, sizeof(*pin)) ? 0 : 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+#ifdef MADV_WIPEONFORK
+	assert_int_equal(WEXITSTATUS(st), 0);
+#endif
+	assert_memory_equal(pin->v, "87654321", 8);
+	scl_pin_free(pin);
+}
+
+/* n bytes of a marker made at run time (not in the binary's data). */
+static void
+marker(uint8_t *out, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)(0x80 | ((seed + i * 37u) & 0x7f));
+}
+
+static int
+file_has(const char *path, const uint8_t *needle, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	static uint8_t buf[1 << 16];
+	size_t have = 0, got;
+	int found = 0;
+
+	if (f == NULL)
+		return -1;
+	while (!found && (got = fread(buf + have, 1, sizeof(buf) - have,
+	    f)) > 0) {
+		have += got;
+		for (size_t i = 0; i + n <= have && !found; i++)
+			found = memcmp(buf + i, needle, n) == 0;
+		if (have >= n) {
+			memmove(buf, buf + have - (n - 1), n - 1);
+			have = n - 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * gdb's gcore of this process (a core dump honours MADV_DONTDUMP as the
+ * kernel's does): a marker in secret memory is not in it, the same marker
+ * pattern in plain heap memory is (the control: the dump is read).
+ */
+static void
+test_core_dump_leaves_out_secret_memory(void **state)
+{
+	char dir[] = "/tmp/scl-secret-core.XXXXXX", cmd[512], core[300];
+	uint8_t *secret = scl_secret_alloc(64), *plain = malloc(64);
+	uint8_t want[32];
+	int st;
+
+	if (system("command -v gcore >/dev/null 2>&1") != 0) {
+		free(plain);
+		scl_secret_free(secret, 64);
+		skip();
+	}
+	assert_non_null(secret);
+	assert_non_null(plain);
+	assert_non_null(mkdtemp(dir));
+	marker(secret, 32, 1);
+	marker(plain, 32, 2);
+	snprintf(cmd, sizeof(cmd), "gcore -o %s/core %ld >%s/log 2>&1", dir,
+	    (long)getpid(), dir);
+	st = system(cmd);
+	snprintf(core, sizeof(core), "%s/core.%ld", dir, (long)getpid());
+	assert_int_equal(st, 0);
+	marker(want, 32, 2);
+	assert_int_equal(file_has(core, want, 32), 1);
+	marker(want, 32, 1);
+	assert_int_equal(file_has(core, want, 32), 0);
+	explicit_bzero(want, sizeof(want));
+	unlink(core);
+	snprintf(cmd, sizeof(cmd), "%s/log", dir);
+	unlink(cmd);
+	rmdir(dir);
+	free(plain);
+	scl_secret_free(secret, 64);
+}
+
 int
 main(void)
 {
@@ -109,6 +364,11 @@ main(void)
 		cmocka_unit_test(test_pin_set_reads_bounded),
 		cmocka_unit_test(test_pin_clear),
 		cmocka_unit_test(test_free_helpers),
+		cmocka_unit_test(test_pin_new_is_secret_memory),
+		cmocka_unit_test(test_secret_alloc_sizes),
+		cmocka_unit_test(test_secret_alloc_without_mlock),
+		cmocka_unit_test(test_pin_wiped_in_forked_child),
+		cmocka_unit_test(test_core_dump_leaves_out_secret_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,18 +6,24 @@
  *
  *   pam-client [--confdir DIR] [--service NAME] [--user USER]
  *              [--pin PIN | --pin-stdin] [--answer TEXT]
- *              [--op auth|chauthtok] [--new-pin PIN]
+ *              [--op auth|chauthtok] [--new-pin PIN] [--hold] [--keep-copy]
  *
  * --confdir uses pam_start_confdir() (Linux-PAM >= 1.5) so no file under
  * /etc/pam.d is needed.  Secret prompts are answered with the PIN (then
  * --new-pin for both new-PIN prompts of chauthtok); the reply is shown as
- * stars.  Exit status: 0 when PAM said PAM_SUCCESS, 1 otherwise, 2 on
- * usage errors.
+ * stars.  --pin-stdin reads the first line of standard input unbuffered
+ * and wipes it after pam_end(), as a careful host does.  For the host
+ * memory-dump test (tests/rig/e2e-pam-memdump.sh): --hold prints "holding"
+ * after pam_end() and waits for the end of standard input; --keep-copy
+ * (the test's control) keeps an unwiped copy of the PIN in ASCII and
+ * UTF-16LE on the heap.  Exit status: 0 when PAM said PAM_SUCCESS, 1
+ * otherwise, 2 on usage errors.
  */
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <security/pam_appl.h>
 
@@ -100,12 +106,36 @@ fail:
 	return PAM_CONV_ERR;
 }
 
+/* The first line of fd 0, unbuffered (no stdio copy is left behind). */
+static void
+read_line_fd0(char *line, size_t cap)
+{
+	size_t n = 0;
+	char ch;
+
+	while (n + 1 < cap && read(0, &ch, 1) == 1 && ch != '\n' && ch != '\r')
+		line[n++] = ch;
+	line[n] = '\0';
+}
+
+/* The control's copies: the PIN as ASCII and as UTF-16LE, never wiped. */
+static void
+keep_copies(const char *pin, char **ascii, char **utf16)
+{
+	size_t n = strlen(pin);
+
+	*ascii = strdup(pin);
+	if ((*utf16 = calloc(n + 1, 2)) != NULL)
+		for (size_t i = 0; i < n; i++)
+			(*utf16)[2 * i] = pin[i];
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: pam-client [--confdir DIR] [--service NAME] "
 	    "[--user USER] [--pin PIN | --pin-stdin] [--answer TEXT] "
-	    "[--op auth|chauthtok] [--new-pin PIN]\n");
+	    "[--op auth|chauthtok] [--new-pin PIN] [--hold] [--keep-copy]\n");
 	exit(2);
 }
 
@@ -119,7 +149,8 @@ main(int argc, char **argv)
 	struct pam_conv pc = { conv, &c };
 	pam_handle_t *pamh = NULL;
 	const void *item = NULL;
-	int i, rc, pin_stdin = 0;
+	char *copy = NULL, *copy16 = NULL;
+	int i, rc, pin_stdin = 0, hold = 0, keep_copy = 0;
 
 	memset(&c, 0, sizeof(c));
 	/* a host like sudo or login: the environment's locale */
@@ -129,6 +160,14 @@ main(int argc, char **argv)
 
 		if (strcmp(argv[i], "--pin-stdin") == 0) {
 			pin_stdin = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--hold") == 0) {
+			hold = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--keep-copy") == 0) {
+			keep_copy = 1;
 			continue;
 		}
 		if (v == NULL)
@@ -152,11 +191,11 @@ main(int argc, char **argv)
 		i++;
 	}
 	if (pin_stdin) {
-		if (fgets(line, sizeof(line), stdin) == NULL)
-			line[0] = '\0';
-		line[strcspn(line, "\r\n")] = '\0';
+		read_line_fd0(line, sizeof(line));
 		pin = line;
 	}
+	if (keep_copy && pin != NULL)
+		keep_copies(pin, &copy, &copy16);
 	if (pin != NULL)
 		c.secrets[c.n_secrets++] = pin;
 	if (new_pin != NULL)
@@ -191,5 +230,15 @@ main(int argc, char **argv)
 			printf("signed in as '%s'\n", (const char *)item);
 	}
 	pam_end(pamh, rc);
+	explicit_bzero(line, sizeof(line));
+	if (hold) {
+		printf("holding\n");
+		fflush(stdout);
+		while (read(0, line, sizeof(line)) > 0)
+			;
+		explicit_bzero(line, sizeof(line));
+	}
+	free(copy);
+	free(copy16);
 	return rc == PAM_SUCCESS ? 0 : 1;
 }

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Copyright (c) 2026 The sclogin authors
 #
-# keyscan.py PID KEY.pem...: look through every readable mapping of process
-# PID (/proc/PID/maps and /proc/PID/mem, as root: a superset of what a core
-# dump of it would hold) for the private parts of the keys: RSA d, p, q,
-# dP, dQ, qInv, or the EC private scalar, each in both byte orders (as sent
-# in an APDU and as an OpenSSL BIGNUM's limbs hold it), and any 16-byte
-# window of them.  Prints one line per component found and exits 1 when
-# something was found, 0 when nothing was, 2 on a usage or read error.
-# Zero pages are skipped; "bytes" counts the rest.
+# keyscan.py PID [--text TEXT]... [KEY.pem...]: look through every readable
+# mapping of process PID (/proc/PID/maps and /proc/PID/mem, as root: a
+# superset of what a core dump of it would hold) for the private parts of
+# the keys: RSA d, p, q, dP, dQ, qInv, or the EC private scalar, each in
+# both byte orders (as sent in an APDU and as an OpenSSL BIGNUM's limbs hold
+# it), and any 16-byte window of them; and for each TEXT (a PIN) whole, in
+# ASCII, UTF-16LE and UTF-16BE.  Prints one line per needle found and exits
+# 1 when something was found, 0 when nothing was, 2 on a usage or read
+# error.  Zero pages are skipped; "bytes" counts the rest.
 import re
 import subprocess
 import sys
@@ -54,7 +55,12 @@ def needles(comps):
                 yield f"{name} ({order}, bytes {off}..)", v[off:off + WINDOW]
 
 
-def memory(pid):
+def text_needles(text):
+    for enc in ("ascii", "utf-16-le", "utf-16-be"):
+        yield f"text {enc}", text.encode(enc)
+
+
+def memory(pid, overlap=WINDOW - 1):
     with open(f"/proc/{pid}/maps") as maps, \
             open(f"/proc/{pid}/mem", "rb", 0) as mem:
         for line in maps:
@@ -69,9 +75,9 @@ def memory(pid):
             except OSError:
                 continue
             # zero pages hold nothing: skip them (sanitizer builds map a
-            # lot), keeping WINDOW - 1 bytes of overlap between pieces
+            # lot), keeping overlap bytes (longest needle - 1) between pieces
             for off in range(0, len(data), PIECE):
-                piece = data[off:off + PIECE + WINDOW - 1]
+                piece = data[off:off + PIECE + overlap]
                 if piece.count(0) != len(piece):
                     yield piece
 
@@ -82,11 +88,16 @@ def main():
         return 2
     pid = int(sys.argv[1])
     ns = []
-    for pem in sys.argv[2:]:
-        ns += [(f"{pem}: {d}", n) for d, n in needles(components(pem))]
+    args = sys.argv[2:]
+    while args:
+        a = args.pop(0)
+        if a == "--text" and args:
+            ns += list(text_needles(args.pop(0)))
+        else:
+            ns += [(f"{a}: {d}", n) for d, n in needles(components(a))]
     found = set()
     total = 0
-    for chunk in memory(pid):
+    for chunk in memory(pid, max(len(n) for _, n in ns) - 1):
         total += min(len(chunk), PIECE)
         for d, n in ns:
             if d not in found and n in chunk:
@@ -97,7 +108,7 @@ def main():
     for d in sorted(found):
         print(f"found {d}")
     print(f"keyscan: {total} bytes of process {pid}, {len(found)} of "
-          f"{len(ns)} key windows found")
+          f"{len(ns)} needles found")
     return 1 if found else 0
 
 
