@@ -289,6 +289,17 @@ scl_greeter_prompt_take_secret(SclGreeterPrompt *self)
 	return s;
 }
 
+char *
+scl_greeter_prompt_describe(SclGreeterPrompt *self)
+{
+	return g_strdup_printf("title='%s' card_text='%s' status_text='%s'",
+	    gtk_label_get_text(self->entry_title),
+	    gtk_widget_get_visible(GTK_WIDGET(self->card_label)) ?
+	    gtk_label_get_text(self->card_label) : "",
+	    gtk_widget_get_visible(GTK_WIDGET(self->status_label)) ?
+	    gtk_label_get_text(self->status_label) : "");
+}
+
 void
 scl_greeter_prompt_type(SclGreeterPrompt *self, const char *text)
 {
