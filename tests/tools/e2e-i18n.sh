@@ -34,7 +34,7 @@ expect 0 de status --reader 'Virtual PCD 00 00'
 has '^Lesegerät: Virtual PCD 00 00'
 has '^PIN-Versuche übrig: 3'
 has '^Objekte:'
-has 'Zertifikat in Slot 9A'
+has '^Zertifikat in Slot 9a:'
 lacks 'tries left'
 ok "status speaks German"
 
