@@ -47,8 +47,8 @@ void scl_greeter_prompt_render(SclGreeterPrompt *self,
 char *scl_greeter_prompt_take_secret(SclGreeterPrompt *self);
 
 /*
- * Test hook: the texts on screen as "title='...' card_text='...'
- * status_text='...'" (g_free it).
+ * Test hook: the texts the last render put on screen, as "title='...'
+ * card_text='...' status_text='...'" (g_free it); reads no widget.
  */
 char *scl_greeter_prompt_describe(SclGreeterPrompt *self);
 

@@ -339,9 +339,10 @@ if localedef -i de_DE -f UTF-8 "$T/loc/de_DE.UTF-8" 2>/dev/null ||
 	cmd submit
 	wait_for "view=pin .*entry_ready=1.*message='Falsche PIN[^']*'.* status_text='Falsche PIN" 15
 	shot 15-de-wrong-pin.png
+	"$SCL_RIG_CARD" remove 0 || fail "remove card"
+	wait_for "view=insert-card" 10
 	cmd quit
 	finish_greeter 1
-	"$SCL_RIG_CARD" remove 0
 	n_de=2
 	echo "ok: German PIN dialog and wrong-PIN sentence"
 else
