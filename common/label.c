@@ -112,11 +112,10 @@ scl_label_display(char *dst, size_t cap, const char *src, size_t len)
 		case K_SHOW:
 			break;
 		}
-		if (space && n < SCL_LABEL_DISPLAY_MAX + 1) {
+		if (space) {
 			chl[n] = put_utf8(' ', ch[n]);
-			n++;
 			space = 0;
-			if (n == SCL_LABEL_DISPLAY_MAX + 1)
+			if (++n == SCL_LABEL_DISPLAY_MAX + 1)
 				break;
 		}
 		if (cp == '"')

@@ -33,6 +33,8 @@ struct _SclGreeterPrompt {
 
 	enum scl_greeter_view last_view;
 	enum scl_method last_method;
+	char *shown;		/* scl_greeter_prompt_describe(), as rendered */
+	char *shown_status;
 };
 
 enum {
@@ -150,6 +152,9 @@ render_entry(SclGreeterPrompt *self, const struct scl_greeter_output *out)
 		card = g_strdup(_("Smart card"));
 	gtk_label_set_text(self->card_label, card != NULL ? card : "");
 	gtk_widget_set_visible(GTK_WIDGET(self->card_label), card != NULL);
+	g_free(self->shown);
+	self->shown = g_strdup_printf("title='%s' card_text='%s'", title,
+	    card != NULL ? card : "");
 
 	gtk_entry_set_visibility(self->entry, out->prompt_echo);
 	gtk_entry_set_placeholder_text(self->entry, pam_text ? "" :
@@ -237,6 +242,8 @@ scl_greeter_prompt_render(SclGreeterPrompt *self,
 
 	gtk_label_set_text(self->status_label, status ? _(out->message) :
 	    "");
+	g_free(self->shown_status);
+	self->shown_status = g_strdup(status ? _(out->message) : "");
 	gtk_widget_set_visible(GTK_WIDGET(self->status_label), status);
 	set_class(GTK_WIDGET(self->status_label), "scl-error",
 	    out->message_kind == SCL_GREETER_MSG_ERROR);
@@ -287,6 +294,14 @@ scl_greeter_prompt_take_secret(SclGreeterPrompt *self)
 	/* GtkEntryBuffer zeroes the text it deletes. */
 	gtk_entry_set_text(self->entry, "");
 	return s;
+}
+
+char *
+scl_greeter_prompt_describe(SclGreeterPrompt *self)
+{
+	return g_strdup_printf("%s status_text='%s'", self->shown != NULL ?
+	    self->shown : "", self->shown_status != NULL ?
+	    self->shown_status : "");
 }
 
 void
@@ -344,6 +359,16 @@ scl_greeter_prompt_init(SclGreeterPrompt *self)
 }
 
 static void
+scl_greeter_prompt_finalize(GObject *object)
+{
+	SclGreeterPrompt *self = SCL_GREETER_PROMPT(object);
+
+	g_free(self->shown);
+	g_free(self->shown_status);
+	G_OBJECT_CLASS(scl_greeter_prompt_parent_class)->finalize(object);
+}
+
+static void
 scl_greeter_prompt_class_init(SclGreeterPromptClass *klass)
 {
 	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
@@ -352,6 +377,7 @@ scl_greeter_prompt_class_init(SclGreeterPromptClass *klass)
 	guint i;
 
 	resources_ensure();
+	G_OBJECT_CLASS(klass)->finalize = scl_greeter_prompt_finalize;
 	widget_class->key_press_event = scl_greeter_prompt_key_press;
 	for (i = 0; i < N_SIGNALS; i++)
 		signals[i] = g_signal_new(names[i], G_TYPE_FROM_CLASS(klass),

@@ -46,6 +46,12 @@ void scl_greeter_prompt_render(SclGreeterPrompt *self,
  */
 char *scl_greeter_prompt_take_secret(SclGreeterPrompt *self);
 
+/*
+ * Test hook: the texts the last render put on screen, as "title='...'
+ * card_text='...' status_text='...'" (g_free it); reads no widget.
+ */
+char *scl_greeter_prompt_describe(SclGreeterPrompt *self);
+
 /* Test hook: put text into the entry as if typed. */
 void scl_greeter_prompt_type(SclGreeterPrompt *self, const char *text);
 

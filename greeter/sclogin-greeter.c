@@ -388,9 +388,12 @@ on_rendered(SclGreeterDriver *d, gpointer data)
 {
 	Host *h = data;
 	g_autofree char *s = scl_greeter_driver_describe(d);
+	g_autofree char *t = NULL;
 
 	g_log(LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "%s", s);
-	test_status(h, "state %s", s);
+	if (h->test_status != NULL)
+		t = scl_greeter_prompt_describe(h->prompt);
+	test_status(h, "state %s %s", s, t != NULL ? t : "");
 }
 
 typedef struct {

@@ -465,8 +465,7 @@ choose_card(struct call *c, const struct scl_signin_result *res,
 	for (k = 0; k < n && off < sizeof(q); k++)
 		off += (size_t)snprintf(q + off, sizeof(q) - off,
 		    _("  %zu: smart card \"%s\" (%.60s)\n"), k + 1,
-		    cards[k]->label,
-		    cards[k]->reader);
+		    cards[k]->label, cards[k]->reader);
 	if (off < sizeof(q))
 		snprintf(q + off, sizeof(q) - off, _("Card number (1-%zu): "),
 		    n);

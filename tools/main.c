@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,10 @@ main(int argc, char **argv)
 	size_t k;
 	int i, ex = SCL_EXIT_USAGE;
 
+	/* Messages in the user's language; numbers, times and --json as in
+	 * C (LC_NUMERIC, LC_TIME untouched). */
+	setlocale(LC_CTYPE, "");
+	setlocale(LC_MESSAGES, "");
 	memset(&tl, 0, sizeof(tl));
 	tl.prog = "sclogin";
 	tl.out = stdout;

@@ -9,6 +9,7 @@
 #include "deadline.h"
 #include "err.h"
 #include "hex.h"
+#include "i18n.h"
 #include "monitor.h"
 #include "pcsc.h"
 #include "tool.h"
@@ -35,10 +36,10 @@ print_reader_human(FILE *f, const struct scl_reader_info *r)
 	tool_escape(r->name, esc, sizeof(esc));
 	scl_hex_encode(r->atr, r->atr_len, atr, sizeof(atr));
 	if (r->card_present)
-		fprintf(f, "%-32s card present  ATR %s\n", esc,
+		fprintf(f, _("%-32s card present  ATR %s\n"), esc,
 		    r->atr_len > 0 ? atr : "?");
 	else
-		fprintf(f, "%-32s no card\n", esc);
+		fprintf(f, _("%-32s no card\n"), esc);
 }
 
 int
@@ -80,7 +81,7 @@ tool_readers(struct tool *tl, int argc, char **argv)
 		json_end_object(&j);
 		json_finish(&j);
 	} else if (n == 0) {
-		fprintf(tl->out, "No smart card readers.\n");
+		fprintf(tl->out, _("No smart card readers.\n"));
 	} else {
 		for (i = 0; i < n; i++)
 			print_reader_human(tl->out, &readers[i]);
@@ -224,14 +225,14 @@ tool_watch(struct tool *tl, int argc, char **argv)
 		json_finish(&j);
 	} else {
 		if (r == SCL_ERR_NO_SERVICE)
-			fprintf(tl->out, "pcscd is not running; waiting for "
-			    "it.\n");
+			fprintf(tl->out, _("pcscd is not running; waiting for "
+			    "it.\n"));
 		else if (n == 0)
-			fprintf(tl->out, "No readers yet.\n");
+			fprintf(tl->out, _("No readers yet.\n"));
 		for (i = 0; i < n; i++)
 			print_reader_human(tl->out, &readers[i]);
-		fprintf(tl->out, "Watching%s (Ctrl-C to stop)...\n",
-		    count > 0 ? " for events" : "");
+		fprintf(tl->out, count > 0 ? _("Watching for events (Ctrl-C to "
+		    "stop)...\n") : _("Watching (Ctrl-C to stop)...\n"));
 		fflush(tl->out);
 	}
 

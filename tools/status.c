@@ -10,6 +10,7 @@
 #include "cert.h"
 #include "err.h"
 #include "hex.h"
+#include "i18n.h"
 #include "piv.h"
 #include "tlv.h"
 #include "tool.h"
@@ -202,18 +203,19 @@ print_tries(FILE *f, const char *what, int r, int tries, int verified)
 {
 	if (r == SCL_ERR_NO_OBJECT || r == SCL_ERR_SW_UNEXPECTED ||
 	    r == SCL_ERR_INCORRECT_DATA)
-		fprintf(f, "%s tries left: not reported by the card\n", what);
+		fprintf(f, _("%s tries left: not reported by the card\n"), what);
 	else if (r != 0)
-		fprintf(f, "%s tries left: unknown (%s)\n", what,
+		fprintf(f, _("%s tries left: unknown (%s)\n"), what,
 		    scl_err_name(r));
 	else if (tries == 0)
-		fprintf(f, "%s tries left: 0 (BLOCKED)\n", what);
+		fprintf(f, _("%s tries left: 0 (BLOCKED)\n"), what);
 	else if (tries < 0)
-		fprintf(f, "%s tries left: unknown%s\n", what,
-		    verified ? " (verified in this session)" : "");
+		fprintf(f, verified ? _("%s tries left: unknown (verified in "
+		    "this session)\n") : _("%s tries left: unknown\n"), what);
+	else if (tries == 1)
+		fprintf(f, _("%s tries left: 1 (LAST TRY)\n"), what);
 	else
-		fprintf(f, "%s tries left: %d%s\n", what, tries,
-		    tries == 1 ? " (LAST TRY)" : "");
+		fprintf(f, _("%s tries left: %d\n"), what, tries);
 }
 
 static void
@@ -225,40 +227,40 @@ print_human(struct tool *tl, struct tool_card *c, const struct card_state *s)
 
 	tool_escape(c->reader, esc, sizeof(esc));
 	scl_hex_encode(c->atr, c->atr_len, atr, sizeof(atr));
-	fprintf(f, "Reader:  %s\n", esc);
-	fprintf(f, "ATR:     %s\n", c->atr_len > 0 ? atr : "?");
-	fprintf(f, "Card id: %s\n", s->card_id[0] != '\0' ? s->card_id :
-	    "(no CHUID)");
+	fprintf(f, _("Reader:  %s\n"), esc);
+	fprintf(f, _("ATR:     %s\n"), c->atr_len > 0 ? atr : "?");
+	fprintf(f, _("Card id: %s\n"), s->card_id[0] != '\0' ? s->card_id :
+	    _("(no CHUID)"));
 	print_tries(f, "PIN", s->pin_r, s->pin_tries, s->pin_verified);
 	print_tries(f, "PUK", s->puk_r, s->puk_tries, s->puk_verified);
-	fprintf(f, "Objects:\n");
+	fprintf(f, _("Objects:\n"));
 	for (i = 0; i < N_OBJECTS; i++) {
 		if (s->obj_r[i] == 0)
-			fprintf(f, "  %-38s %zu bytes\n", objects[i].name,
+			fprintf(f, _("  %-38s %zu bytes\n"), objects[i].name,
 			    s->obj_len[i]);
 		else if (s->obj_r[i] == SCL_ERR_NO_OBJECT)
-			fprintf(f, "  %-38s absent\n", objects[i].name);
+			fprintf(f, _("  %-38s absent\n"), objects[i].name);
 		else
-			fprintf(f, "  %-38s unreadable (%s)\n", objects[i].name,
+			fprintf(f, _("  %-38s unreadable (%s)\n"), objects[i].name,
 			    scl_err_name(s->obj_r[i]));
 	}
 	for (i = 0; i < N_SLOTS; i++) {
 		if (s->slot[i].r == SCL_ERR_NO_OBJECT)
 			continue;
 		ncert++;
-		fprintf(f, "Certificate in slot %s:\n",
+		fprintf(f, _("Certificate in slot %s:\n"),
 		    tool_slot_name(cert_slots[i]));
 		if (s->slot[i].r != 0)
-			fprintf(f, "    unreadable: %s\n",
+			fprintf(f, _("    unreadable: %s\n"),
 			    scl_strerror(s->slot[i].r));
 		else
 			tool_certinfo_print(f, "    ", &s->slot[i].ci);
 	}
 	if (ncert == 0)
-		fprintf(f, "No certificates.\n");
+		fprintf(f, _("No certificates.\n"));
 	if (tl->reader == NULL && c->n_cards > 1)
-		fprintf(f, "(%zu cards present; this is the first. Use --reader "
-		    "for another.)\n", c->n_cards);
+		fprintf(f, _("(%zu cards present; this is the first. Use "
+		    "--reader for another.)\n"), c->n_cards);
 }
 
 int

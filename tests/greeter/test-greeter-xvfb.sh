@@ -313,7 +313,43 @@ shot 13-connect-reader.png
 cmd quit
 finish_greeter 1
 
+# 6. In German (issue 16; locale and catalogues as e2e-i18n-pam makes
+#    them): the PIN dialog's texts, the card's name quoted, and the
+#    module's wrong-PIN sentence are German.
+n_de=0
+mkdir -p "$T/loc"
+if localedef -i de_DE -f UTF-8 "$T/loc/de_DE.UTF-8" 2>/dev/null ||
+    [ -d "$T/loc/de_DE.UTF-8" ]; then
+	localedir=${SCL_LOCALEDIR:?}
+	if [ ! -d "$localedir" ]; then
+		top=$localedir
+		while [ ! -d "$top" ]; do top=$(dirname "$top"); done
+		mount -t tmpfs tmpfs "$top" && mkdir -p "$localedir" || fail "tmpfs on $top"
+	fi
+	mount --bind "$SCL_BUILD_ROOT/po" "$localedir" || fail "bind the catalogues"
+	mkcard "Alice card" alice "$T/alice-de.card"
+	"$SCL_RIG_CARD" insert 0 "$T/alice-de.card" || fail "insert card"
+	start_greeter alice LOCPATH="$T/loc" LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= \
+	    LC_MESSAGES=
+	wait_for "view=password .*offer=1" 15
+	cmd use-card
+	wait_for "view=pin .*entry_ready=1.* title='Geben Sie Ihre PIN ein' card_text='Smartcard \"Alice card\"'" 15
+	shot 14-de-pin.png
+	cmd "type 999999"
+	cmd submit
+	wait_for "view=pin .*entry_ready=1.*message='Falsche PIN[^']*'.* status_text='Falsche PIN" 15
+	shot 15-de-wrong-pin.png
+	"$SCL_RIG_CARD" remove 0 || fail "remove card"
+	wait_for "view=insert-card" 10
+	cmd quit
+	finish_greeter 1
+	n_de=2
+	echo "ok: German PIN dialog and wrong-PIN sentence"
+else
+	echo "note: localedef de_DE failed, German case not run" >&2
+fi
+
 n=$(ls "$shots"/*.png | wc -l)
-[ "$n" -eq 13 ] || fail "expected 13 screenshots, got $n"
+[ "$n" -eq $((13 + n_de)) ] || fail "expected $((13 + n_de)) screenshots, got $n"
 echo "ok: $n screenshots in $shots"
 exit 0
