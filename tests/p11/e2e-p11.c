@@ -538,6 +538,10 @@ write_config(void)
 	    "state_dir = %s/state\n"
 	    "last_try = refuse\n"
 	    "card_timeout_ms = 30000\n"
+	    /* the deadlines (issue 12) above the per-call bound, so the
+	     * hang case ends at card_timeout_ms: e2e-pam-deadline tests them */
+	    "scan_timeout_ms = 60000\n"
+	    "auth_timeout_ms = 60000\n"
 	    "debug = yes\n"
 	    "backends = pkcs11\n"
 	    "pkcs11_modules = " SOFTHSM "\n"
