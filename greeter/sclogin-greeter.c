@@ -227,6 +227,41 @@ out:
 
 static GMutex pam_serial;
 
+/*
+ * PAM threads still running: main() waits for them (bounded) before it
+ * tears down, so a cancelled transaction never runs into freed state
+ * (OpenSSL's or GTK's exit cleanup) while it unwinds.
+ */
+#define PAM_THREADS_EXIT_WAIT_S 5
+static GMutex live_lock;
+static GCond live_cond;
+static int live_threads;
+
+static void
+live_threads_add(int d)
+{
+	g_mutex_lock(&live_lock);
+	live_threads += d;
+	g_cond_broadcast(&live_cond);
+	g_mutex_unlock(&live_lock);
+}
+
+static gboolean
+live_threads_wait(void)
+{
+	gint64 end = g_get_monotonic_time() +
+	    PAM_THREADS_EXIT_WAIT_S * G_TIME_SPAN_SECOND;
+	gboolean done;
+
+	g_mutex_lock(&live_lock);
+	while (live_threads > 0 && g_cond_wait_until(&live_cond, &live_lock,
+	    end))
+		;
+	done = live_threads == 0;
+	g_mutex_unlock(&live_lock);
+	return done;
+}
+
 static gpointer
 pam_thread(gpointer data)
 {
@@ -253,6 +288,7 @@ pam_thread(gpointer data)
 		rc = PAM_ABORT;
 	post(j, POST_RESULT, FALSE, NULL, rc);
 	job_unref(j);
+	live_threads_add(-1);
 	return NULL;
 }
 
@@ -277,6 +313,7 @@ backend_start(gpointer data, enum scl_greeter_service svc, unsigned seq)
 	if (h->job != NULL)
 		backend_cancel(h, h->job->seq);
 	h->job = j;
+	live_threads_add(1);
 	t = g_thread_new("scl-pam", pam_thread, j);
 	g_thread_unref(t);
 }
@@ -676,6 +713,10 @@ main(int argc, char **argv)
 
 	if (h.job != NULL)
 		backend_cancel(&h, h.job->seq);
+	if (!live_threads_wait())
+		g_log(LOG_DOMAIN, G_LOG_LEVEL_WARNING, "a PAM transaction was "
+		    "still running %d s after the greeter quit",
+		    PAM_THREADS_EXIT_WAIT_S);
 	g_clear_object(&h.driver);
 	g_clear_object(&h.app);
 	if (h.test_in != NULL)
