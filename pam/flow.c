@@ -102,6 +102,26 @@ log_outcome(pam_handle_t *pamh, const struct outcome *o)
 	    sha[0] != '\0' ? sha : "-", o->tries);
 }
 
+/*
+ * Certificate cache entries the scan refused (an unsafe directory or
+ * file, a damaged one): one LOG_WARNING each, the card was read instead.
+ */
+static void
+log_cert_cache(pam_handle_t *pamh, const struct scl_signin_result *res)
+{
+	for (size_t i = 0; i < res->report.n && i < SCL_SIGNIN_REPORT_MAX;
+	    i++) {
+		const struct scl_signin_entry *e = &res->report.e[i];
+
+		if (e->reason != SCL_ERR_CERT_CACHE_BAD &&
+		    e->reason != SCL_ERR_CERT_CACHE_UNSAFE)
+			continue;
+		pam_syslog(pamh, LOG_WARNING, "auth: certificate cache: "
+		    "reason=%s reader='%s': %s", scl_err_name(e->reason),
+		    e->reader, e->detail);
+	}
+}
+
 /* Tell the user why, in one sentence. */
 static void
 tell_failure(struct call *c, int r, int tries)
@@ -601,6 +621,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 		/* Everyday password sign-in: no card, no noise. */
 		quiet = 1;
 	}
+	log_cert_cache(pamh, res);
 	if (res->n_usable == 0) {
 		r = res->reason;
 		outcome_cand(&o, failed_candidate(res));
