@@ -295,8 +295,8 @@ read_cert_cached(struct scl_signin_result *res, const struct scl_config *cfg,
 		    key->key_ref, r == SCL_ERR_CERT_CACHE_UNSAFE ?
 		    "Make the cert_cache directory and its files owned by "
 		    "root and not writable by others (0700 / 0600)." : NULL,
-		    "certificate cache entry %s-%02x ignored: %s; read from "
-		    "the card", card_id, key->key_ref, scl_strerror(r));
+		    "certificate cache entry %s-%02x ignored: %s", card_id,
+		    key->key_ref, scl_strerror(r));
 	else if (r != SCL_ERR_NO_OBJECT)
 		scl_debug("%s: certificate cache: %s", __func__,
 		    scl_err_name(r));

@@ -470,6 +470,7 @@ test_cert_cache(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 
 	e2e_write_file(entry, "garbage\n");
+	assert_int_equal(chmod(entry, 0600), 0);
 	m = e2e_log_mark(logpath);
 	{
 		struct e2e_conv cv = { .pins = { "123456" } };
