@@ -659,8 +659,8 @@ token_read_clear(struct token_read *tr)
 
 /*
  * Certificate cache: when a certificate of the cache failed a step of
- * judge() (expired, revoked, no longer mapped: the card may hold a newer
- * one), forget this card's candidates and cache entries so the caller
+ * judge() about the certificate (expired, revoked, no longer mapped: the
+ * card may hold a newer one; not the PIN state), forget this card's candidates and cache entries so the caller
  * reads the card once more.  1 when it did.
  */
 static int
@@ -675,7 +675,8 @@ cache_forget_failed(struct scl_signin_result *res, size_t first,
 	size_t i;
 
 	for (i = first; i < res->n && i < SCL_SIGNIN_CANDIDATES_MAX; i++)
-		if (res->c[i].cert_cached && res->c[i].status != 0)
+		if (res->c[i].cert_cached && res->c[i].status != 0 &&
+		    res->c[i].fail_step != SCL_STEP_PIN_STATE)
 			bad = &res->c[i];
 	if (bad == NULL)
 		return 0;
