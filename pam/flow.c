@@ -29,6 +29,7 @@
 #include "scl-config.h"
 #include "scl-pam.h"
 #include "secret.h"
+#include "cert.h"
 #include "signin.h"
 
 #ifndef SCL_REMOVAL_MONITOR
@@ -591,8 +592,10 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	struct scl_signin_opts opts;
 	struct scl_signin_result *res = NULL;
 	const struct scl_signin_candidate *cand = NULL;
+	struct scl_signin_candidate fresh_cand;
 	struct scl_pin pin;
 	struct outcome o;
+	X509 *proved = NULL;
 	const char *user = NULL;
 	char prompt[512], hint[256];
 	int empty = 0, tries = -1, quiet = 0, r;
@@ -649,8 +652,19 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 		    "pad of the reader of %s."), cand->label);
 	else if ((r = ask_pin(&c, prompt, &pin, 1, &empty, NULL)) < 0)
 		goto out;
-	r = scl_signin_authenticate(c.cfg, cand, &pin, &tries);
+	r = scl_signin_authenticate_ex(c.cfg, cand, &pin, &tries, &proved);
 	scl_pin_clear(&pin);
+	if (r == 0 && proved != NULL) {
+		/* a stale cache entry: the card's own certificate signed */
+		fresh_cand = *cand;
+		fresh_cand.x509 = proved;
+		scl_cert_describe(proved, fresh_cand.subject,
+		    sizeof(fresh_cand.subject), fresh_cand.issuer,
+		    sizeof(fresh_cand.issuer), fresh_cand.serial_hex,
+		    sizeof(fresh_cand.serial_hex), fresh_cand.sha256_hex);
+		cand = &fresh_cand;
+		outcome_cand(&o, cand);
+	}
 	if (r == SCL_ERR_PIN_WRONG)
 		o.tries = tries;
 	else if (r == SCL_ERR_PIN_BLOCKED)
@@ -673,6 +687,7 @@ out:
 	if (r < 0 && !empty && !quiet)
 		tell_failure(&c, r, r == SCL_ERR_PIN_WRONG ? tries : -1);
 	log_outcome(pamh, &o);
+	X509_free(proved);
 	scl_signin_result_free(&res);
 	call_end(&c);
 	return r;

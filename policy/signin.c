@@ -1192,6 +1192,15 @@ scl_signin_authenticate(const struct scl_config *cfg,
     const struct scl_signin_candidate *cand, const struct scl_pin *pin,
     int *ret_tries)
 {
+	return scl_signin_authenticate_ex(cfg, cand, pin, ret_tries,
+	    /* ret_proved= */ NULL);
+}
+
+int
+scl_signin_authenticate_ex(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, const struct scl_pin *pin,
+    int *ret_tries, X509 **ret_proved)
+{
 	struct access ac;
 	struct signer sg = { &ac, NULL };
 	X509 *fresh = NULL;
@@ -1227,6 +1236,10 @@ scl_signin_authenticate(const struct scl_config *cfg,
 	} else if (fresh != NULL || !cand->cert_cached)
 		cache_remember(cfg, &ac, cand, fresh != NULL ? fresh :
 		    cand->x509);
+	if (r == 0 && ret_proved != NULL) {
+		*ret_proved = fresh;
+		fresh = NULL;
+	}
 out:
 	X509_free(fresh);
 	close_card(&ac);

@@ -218,6 +218,17 @@ int scl_signin_authenticate(const struct scl_config *cfg,
     int *ret_tries);
 
 /*
+ * scl_signin_authenticate, telling which certificate the proof was made
+ * against: after a stale cache entry, the card's own (above), returned in
+ * *ret_proved (the caller frees it with X509_free) so that logs and
+ * records name it; NULL when it was cand->x509 and on failure.
+ * ret_proved may be NULL.
+ */
+int scl_signin_authenticate_ex(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, const struct scl_pin *pin,
+    int *ret_tries, X509 **ret_proved);
+
+/*
  * Change the PIN of the card in cand's reader (same identity and PIN
  * counter checks as above): old_pin must have the length of a PIN that
  * can be entered (scl_pin_policy_check_length: SCL_ERR_PIN_FORMAT, no APDU

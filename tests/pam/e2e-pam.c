@@ -492,6 +492,42 @@ test_cert_cache(void **state)
 	e2e_expect_log(logpath, m, "reason=CERT_CACHE_UNSAFE");
 	rig_card_remove(rig, 0);
 
+	/* re-personalised under the same GUID (alice-revoked: crl = off
+	 * here): the stale entry's proof fails, the card's own certificate
+	 * signs, and the outcome line names that one */
+	if (e2e_sh("'%s' import --state '%s' --slot 9a --key "
+	    "'%s/alice-revoked.key.pem' --cert '%s/alice-revoked.cert.pem' "
+	    "--seal-key '%s' >/dev/null", vcard, card, pki, pki,
+	    rig_seal_key(rig)) < 0)
+		fail_msg("cannot re-personalise the card");
+	{
+		char cmd[PATH_MAX + 96], line[256], want[96] = "cert_sha256=";
+		size_t o = strlen(want);
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "openssl x509 -noout -fingerprint "
+		    "-sha256 -in '%s/alice-revoked.cert.pem'", pki);
+		assert_non_null(p = popen(cmd, "r"));
+		assert_non_null(fgets(line, sizeof(line), p));
+		pclose(p);
+		for (const char *q = strchr(line, '='); q != NULL && *q != '\0' &&
+		    o + 1 < sizeof(want); q++)
+			if ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'F'))
+				want[o++] = (char)(*q >= 'A' ? *q - 'A' + 'a' : *q);
+		want[o] = '\0';
+		assert_int_equal(strlen(want), 12 + 64);
+		assert_int_equal(rig_card_insert(rig, 0, card), 0);
+		m = e2e_log_mark(logpath);
+		{
+			struct e2e_conv cv = { .pins = { "123456" } };
+
+			auth("sc", "alice", &cv, PAM_SUCCESS);
+			assert_int_equal(cv.pin_prompts, 1);
+		}
+		e2e_expect_log(logpath, m, want);
+		rig_card_remove(rig, 0);
+	}
+
 	/* the entry is alice's again (the last sign-in read the card) */
 	snprintf(clone, sizeof(clone), "%s.clone", card);
 	if (e2e_sh("cp '%s' '%s' && '%s' import --state '%s' --slot 9a "
