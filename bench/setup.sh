@@ -155,10 +155,16 @@ mapping = upn, cn
 upn_domain = example.test
 mapfile = $c/sclogin/mapfile
 state_dir = $c/sclogin/state
+cert_cache = $c/sclogin/certs
 EOF
 	chmod 0644 "$c/sclogin/sclogin.conf" "$c/sclogin/mapfile"
 	cat >"$c/pam.d/bench-sclogin" <<EOF
 auth required $build/pam/pam_sclogin.so config=$c/sclogin/sclogin.conf $extra
+account required pam_permit.so
+EOF
+	# the same without the certificate cache: every sign-in reads the card
+	cat >"$c/pam.d/bench-sclogin_cold" <<EOF
+auth required $build/pam/pam_sclogin.so config=$c/sclogin/sclogin.conf $extra cert_cache=no
 account required pam_permit.so
 EOF
 }

@@ -133,6 +133,12 @@ static const struct err_entry errs[] = {
 	    "no directory server answered and no offline mapping is usable" },
 	{ SCL_ERR_MAP_CONFLICT, "MAP_CONFLICT",
 	    "two mapping methods link the certificate to different users" },
+	{ SCL_ERR_CERT_CACHE_BAD, "CERT_CACHE_BAD",
+	    "a certificate cache file is malformed, too large or not this "
+	    "card's; the card was read instead" },
+	{ SCL_ERR_CERT_CACHE_UNSAFE, "CERT_CACHE_UNSAFE",
+	    "the certificate cache directory or a file in it is not owned "
+	    "by root or is open to others; the card was read instead" },
 };
 
 static const struct err_entry *

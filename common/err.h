@@ -98,6 +98,12 @@ enum scl_err {
 					       * (and no usable offline cache) */
 	SCL_ERR_MAP_CONFLICT = -508,	/* two mapping methods name different
 					 * users for one certificate */
+	SCL_ERR_CERT_CACHE_BAD = -509,	/* a certificate cache file is
+					 * malformed, too large or not the
+					 * card's (the card is read instead) */
+	SCL_ERR_CERT_CACHE_UNSAFE = -510, /* the certificate cache directory
+					   * or a file in it is not root's
+					   * alone (the card is read instead) */
 };
 
 /* Stable name without prefix ("PIN_WRONG"); "UNKNOWN" for codes not listed. */

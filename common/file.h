@@ -25,4 +25,15 @@
  */
 int scl_file_read_fd(int fd, size_t max, uint8_t **ret_buf, size_t *ret_len);
 
+/*
+ * Replace name in the directory dfd atomically with len bytes of buf: a
+ * temp file ".<name>.tmp<pid>" (O_EXCL, O_NOFOLLOW, mode 0600), written,
+ * fsync'ed, renamed over name, then the directory fsync'ed.  Readers see
+ * the old or the new file, never a part.  On failure the temp file is
+ * removed and name is untouched.  0, SCL_ERR_SYSTEM (errno kept) or
+ * SCL_ERR_INVALID_ARGUMENT (name empty, with '/', or too long).
+ */
+int scl_file_write_atomic(int dfd, const char *name, const void *buf,
+    size_t len);
+
 #endif

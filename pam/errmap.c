@@ -24,6 +24,8 @@ auth_code(enum scl_err e)
 	case SCL_ERR_BUFFER_TOO_SMALL:
 	case SCL_ERR_CONFIG:
 	case SCL_ERR_BAD_STATE:
+	case SCL_ERR_CERT_CACHE_BAD:
+	case SCL_ERR_CERT_CACHE_UNSAFE:
 		return PAM_SERVICE_ERR;
 	case SCL_ERR_NOMEM:
 		return PAM_BUF_ERR;
@@ -254,6 +256,8 @@ user_sentence(enum scl_err e)
 		return N_("Smart card sign-in is not allowed here.");
 	case SCL_ERR_CONFIG:
 	case SCL_ERR_BAD_STATE:
+	case SCL_ERR_CERT_CACHE_BAD:
+	case SCL_ERR_CERT_CACHE_UNSAFE:
 		return N_("Smart card sign-in is misconfigured. Contact your "
 		    "administrator.");
 	case SCL_ERR_PIN_POLICY:

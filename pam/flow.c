@@ -30,6 +30,7 @@
 #include "scl-config.h"
 #include "scl-pam.h"
 #include "secret.h"
+#include "cert.h"
 #include "signin.h"
 #include "tokenwatch.h"
 
@@ -103,6 +104,26 @@ log_outcome(pam_handle_t *pamh, const struct outcome *o)
 	    o->r == 0 ? "OK" : o->empty_pin ? "EMPTY_PIN" : scl_err_name(o->r),
 	    user, reader, serial[0] != '\0' ? serial : "-", issuer,
 	    sha[0] != '\0' ? sha : "-", o->tries);
+}
+
+/*
+ * Certificate cache entries the scan refused (an unsafe directory or
+ * file, a damaged one): one LOG_WARNING each, the card was read instead.
+ */
+static void
+log_cert_cache(pam_handle_t *pamh, const struct scl_signin_result *res)
+{
+	for (size_t i = 0; i < res->report.n && i < SCL_SIGNIN_REPORT_MAX;
+	    i++) {
+		const struct scl_signin_entry *e = &res->report.e[i];
+
+		if (e->reason != SCL_ERR_CERT_CACHE_BAD &&
+		    e->reason != SCL_ERR_CERT_CACHE_UNSAFE)
+			continue;
+		pam_syslog(pamh, LOG_WARNING, "auth: certificate cache: "
+		    "reason=%s reader='%s': %s", scl_err_name(e->reason),
+		    e->reader, e->detail);
+	}
 }
 
 /* Tell the user why, in one sentence. */
@@ -612,8 +633,10 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 	struct scl_signin_opts opts;
 	struct scl_signin_result *res = NULL;
 	const struct scl_signin_candidate *cand = NULL;
+	struct scl_signin_candidate fresh_cand;
 	struct scl_pin *pin = NULL;
 	struct outcome o;
+	X509 *proved = NULL;
 	const char *user = NULL;
 	char prompt[512], hint[256];
 	int empty = 0, tries = -1, quiet = 0, r;
@@ -641,6 +664,7 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 		/* Everyday password sign-in: no card, no noise. */
 		quiet = 1;
 	}
+	log_cert_cache(pamh, res);
 	if (res->n_usable == 0) {
 		r = res->reason;
 		outcome_cand(&o, failed_candidate(res));
@@ -672,8 +696,19 @@ scl_pam_flow_authenticate(pam_handle_t *pamh, int flags, int argc,
 		    "pad of the reader of smart card \"%s\"."), cand->label);
 	else if ((r = ask_pin(&c, prompt, pin, 1, &empty, NULL)) < 0)
 		goto out;
-	r = scl_signin_authenticate(c.cfg, cand, pin, &tries);
+	r = scl_signin_authenticate_ex(c.cfg, cand, pin, &tries, &proved);
 	scl_pin_clear(pin);
+	if (r == 0 && proved != NULL) {
+		/* a stale cache entry: the card's own certificate signed */
+		fresh_cand = *cand;
+		fresh_cand.x509 = proved;
+		scl_cert_describe(proved, fresh_cand.subject,
+		    sizeof(fresh_cand.subject), fresh_cand.issuer,
+		    sizeof(fresh_cand.issuer), fresh_cand.serial_hex,
+		    sizeof(fresh_cand.serial_hex), fresh_cand.sha256_hex);
+		cand = &fresh_cand;
+		outcome_cand(&o, cand);
+	}
 	if (r == SCL_ERR_PIN_WRONG)
 		o.tries = tries;
 	else if (r == SCL_ERR_PIN_BLOCKED)
@@ -696,6 +731,7 @@ out:
 	if (r < 0 && !empty && !quiet)
 		tell_failure(&c, r, r == SCL_ERR_PIN_WRONG ? tries : -1);
 	log_outcome(pamh, &o);
+	X509_free(proved);
 	scl_signin_result_free(&res);
 	call_end(&c);
 	return r;

@@ -103,6 +103,7 @@ static const struct key keys[] = {
 	{ "removal_debounce_ms", T_UINT, F(removal_debounce_ms), 0, 0,
 	    60000 },
 	{ "state_dir", T_PATH, F(state_dir), 0, 0, 0 },
+	{ "cert_cache", T_PATH, F(cert_cache), 0, 0, 0 },
 	{ "record_group", T_NAME, F(record_group), 0, 0, 0 },
 	{ "backends", T_BACKENDS, F(backends), F(n_backends), 0, 0 },
 	{ "pkcs11_modules", T_PATH_LIST, F(pkcs11_modules),
@@ -669,6 +670,9 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 	}
 	switch (k->type) {
 	case T_PATH:
+		if (strcmp(k->name, "cert_cache") == 0 &&
+		    strcmp(value, "no") == 0)
+			value = "";
 		if (*value != '\0' && *value != '/') {
 			*why = "expected an absolute path";
 			goto out;
@@ -1074,6 +1078,7 @@ set_defaults(struct scl_config *c)
 	    (c->crl_cache_dir = strdup("/var/cache/sclogin/crl")) == NULL ||
 	    (c->mapfile = strdup("/etc/sclogin/mapping")) == NULL ||
 	    (c->state_dir = strdup("/var/lib/sclogin")) == NULL ||
+	    (c->cert_cache = strdup("/var/cache/sclogin/certs")) == NULL ||
 	    (c->directory_user_attribute = strdup("uid")) == NULL ||
 	    (c->directory_certificate_attribute =
 	    strdup("userCertificate;binary")) == NULL ||

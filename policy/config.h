@@ -162,6 +162,10 @@ struct scl_config {
 	enum scl_removal_action removal_action;	/* default none */
 	unsigned removal_debounce_ms;	/* default 1500 */
 	char *state_dir;		/* default /var/lib/sclogin */
+	char *cert_cache;		/* certificate cache directory
+					 * (certcache.h), default
+					 * /var/cache/sclogin/certs; NULL:
+					 * off (cert_cache = no) */
 	char *record_group;		/* NULL: records private to root */
 
 	/* card backends (backend.h) */

@@ -198,32 +198,15 @@ out:
 	return r;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return SCL_ERR_SYSTEM;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 scl_dircache_store(const char *state_dir, const uint8_t sha256[32],
     const char *user, int64_t when)
 {
 	struct scl_dircache_entry *e = NULL;
-	char tmp[64], *text = NULL;
+	char *text = NULL;
 	size_t n = 0, o = 0, cap;
-	int dfd = -1, fd = -1, found = -1, r = SCL_ERR_INTERNAL;
+	int dfd = -1, found = -1, r = SCL_ERR_INTERNAL;
 
-	tmp[0] = '\0';
 	if (sha256 == NULL || when < 0 || (user != NULL &&
 	    !scl_dir_valid_user(user, strlen(user)))) {
 		r = SCL_ERR_INVALID_ARGUMENT;
@@ -281,38 +264,10 @@ scl_dircache_store(const char *state_dir, const uint8_t sha256[32],
 		o += (size_t)snprintf(text + o, cap - o, "%s %lld %s\n", hex,
 		    (long long)e[i].when, e[i].user);
 	}
-	snprintf(tmp, sizeof(tmp), ".%s.tmp%ld", SCL_DIRCACHE_FILE,
-	    (long)getpid());
-	(void)unlinkat(dfd, tmp, 0);
-	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0) {
-		r = SCL_ERR_SYSTEM;
-		tmp[0] = '\0';
+	if ((r = scl_file_write_atomic(dfd, SCL_DIRCACHE_FILE, text, o)) != 0)
 		goto out;
-	}
-	if ((r = write_all(fd, text, o)) != 0 || fchmod(fd, 0600) != 0 ||
-	    fsync(fd) != 0) {
-		r = SCL_ERR_SYSTEM;
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		r = SCL_ERR_SYSTEM;
-		goto out;
-	}
-	fd = -1;
-	if (renameat(dfd, tmp, dfd, SCL_DIRCACHE_FILE) != 0) {
-		r = SCL_ERR_SYSTEM;
-		goto out;
-	}
-	tmp[0] = '\0';
-	(void)fsync(dfd);
 	r = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0] != '\0' && dfd >= 0)
-		(void)unlinkat(dfd, tmp, 0);
 	if (dfd >= 0)
 		close(dfd);
 	free(text);

@@ -10,6 +10,7 @@
 
 #include "backend.h"
 #include "cert.h"
+#include "certcache.h"
 #include "certcheck.h"
 #include "deadline.h"
 #include "err.h"
@@ -23,6 +24,7 @@
 struct raw_cert {
 	struct scl_backend_key key;
 	X509 *x509;
+	int cached;
 };
 
 /* What one token gave: its certificates, identity and PIN state. */
@@ -249,14 +251,73 @@ lost(struct scl_signin_result *res, int rr, enum scl_signin_step step,
 	return rr;
 }
 
+/* Certificate cache (issue 14): the scan's side. */
+
+static int
+cache_applies(const struct scl_config *cfg, const struct scl_backend_ops *be,
+    const char *card_id)
+{
+	return cfg->cert_cache != NULL && be->kind == SCL_BACKEND_PIV &&
+	    scl_certcache_id_ok(card_id);
+}
+
+/*
+ * The certificate DER of key: from the cache when it holds a DER that
+ * parses (*ret_cached = 1), else read from the card.  An unsafe or
+ * damaged entry is a WARN line and the card is read; a damaged one is
+ * dropped.
+ */
+static int
+read_cert_cached(struct scl_signin_result *res, const struct scl_config *cfg,
+    const struct scl_backend_ops *be, struct scl_token *t, const char *reader,
+    const char *card_id, const struct scl_backend_key *key,
+    uint8_t **ret_der, size_t *ret_len, int *ret_cached)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	X509 *x = NULL;
+	int r;
+
+	*ret_cached = 0;
+	if (!cache_applies(cfg, be, card_id))
+		return be->read_cert(t, key, ret_der, ret_len);
+	r = scl_certcache_load(cfg->cert_cache, card_id, key->key_ref, &der,
+	    &len);
+	if (r == 0 && scl_cert_parse_der(der, len, &x) != 0)
+		r = SCL_ERR_CERT_CACHE_BAD;
+	X509_free(x);
+	if (r == 0) {
+		*ret_der = der;
+		*ret_len = len;
+		*ret_cached = 1;
+		return 0;
+	}
+	free(der);
+	if (r == SCL_ERR_CERT_CACHE_BAD)
+		(void)scl_certcache_drop(cfg->cert_cache, card_id,
+		    key->key_ref);
+	if (r == SCL_ERR_CERT_CACHE_BAD || r == SCL_ERR_CERT_CACHE_UNSAFE)
+		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_WARN, r, reader,
+		    key->key_ref, r == SCL_ERR_CERT_CACHE_UNSAFE ?
+		    "Make the cert_cache directory and its files owned by "
+		    "root and not writable by others (0700 / 0600)." : NULL,
+		    "certificate cache entry %s-%02x ignored: %s", card_id,
+		    key->key_ref, scl_strerror(r));
+	else if (r != SCL_ERR_NO_OBJECT)
+		scl_debug("%s: certificate cache: %s", __func__,
+		    scl_err_name(r));
+	return be->read_cert(t, key, ret_der, ret_len);
+}
+
 /*
  * Read every configured certificate of the token name through be, within
- * one access.  Fills tr (the caller frees tr->raw[].x509).
+ * one access (use_cache: from the certificate cache where it has them).
+ * Fills tr (the caller frees tr->raw[].x509).
  */
 static int
 read_card(struct scl_signin_result *res, const struct scl_backend_ops *be,
     void *b, const struct scl_signin_opts *opts, const char *reader,
-    struct token_read *tr)
+    int use_cache, struct token_read *tr)
 {
 	struct scl_token *t = NULL;
 	struct scl_backend_key keys[SCL_BACKEND_KEYS_MAX];
@@ -308,10 +369,12 @@ read_card(struct scl_signin_result *res, const struct scl_backend_ops *be,
 		const struct scl_backend_key *key = &keys[k];
 		X509 *x = NULL;
 		size_t j;
-		int dup = 0;
+		int dup = 0, cached = 0;
 
 		scl_backend_key_name(key, kname, sizeof(kname));
-		rr = be->read_cert(t, key, &der, &der_len);
+		rr = use_cache ? read_cert_cached(res, opts->cfg, be, t,
+		    reader, tr->card_id, key, &der, &der_len, &cached) :
+		    be->read_cert(t, key, &der, &der_len);
 		if ((r = lost(res, rr, SCL_STEP_CERT_READ, reader,
 		    key->key_ref, "reading the certificate")) < 0)
 			goto out;
@@ -351,6 +414,7 @@ read_card(struct scl_signin_result *res, const struct scl_backend_ops *be,
 		}
 		tr->raw[tr->n_raw].key = *key;
 		tr->raw[tr->n_raw].x509 = x;
+		tr->raw[tr->n_raw].cached = cached;
 		tr->n_raw++;
 	}
 
@@ -541,45 +605,19 @@ clip_budgets(const struct scl_config *cfg, uint64_t due,
 	return 0;
 }
 
+/* Candidates for every certificate of tr, each judged. */
 static int
-scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
-    void *b, const struct scl_signin_opts *opts, const struct scl_config *cfg,
-    time_t now, uint64_t due, const struct scl_token_info *ri)
+add_candidates(struct scl_signin_result *res,
+    const struct scl_backend_ops *be, const struct scl_signin_opts *opts,
+    const struct scl_config *cfg, time_t now, uint64_t due,
+    const struct scl_token_info *ri, struct token_read *tr)
 {
-	struct token_read *tr;
-	struct scl_config *jc = NULL;
-	int r;
+	struct scl_config *jc;
 	size_t i;
+	int r;
 
-	if ((tr = calloc(1, sizeof(*tr))) == NULL ||
-	    (jc = malloc(sizeof(*jc))) == NULL) {
-		free(tr);
+	if ((jc = malloc(sizeof(*jc))) == NULL)
 		return SCL_ERR_NOMEM;
-	}
-	tr->tries = -1;
-	if (!ri->present) {
-		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, SCL_ERR_NO_CARD,
-		    ri->name, 0, fix_for(SCL_ERR_NO_CARD), "no card");
-		r = 0;
-		goto out;
-	}
-	if (offered_before(res, be, ri->name, NULL)) {
-		report(res, SCL_STEP_CARD, SCL_VERDICT_OK, 0, ri->name, 0, NULL,
-		    "already read by another backend, skipped");
-		r = 0;
-		goto out;
-	}
-	r = read_card(res, be, b, opts, ri->name, tr);
-	if (r < 0) {
-		r = 0;
-		goto out;
-	}
-	if (tr->n_raw == 0) {
-		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL,
-		    SCL_ERR_NO_CERT, ri->name, 0, fix_for(SCL_ERR_NO_CERT),
-		    "no usable certificate on the card");
-		goto out;
-	}
 	for (i = 0; i < tr->n_raw; i++) {
 		struct scl_signin_candidate *c;
 		struct raw_cert *raw = &tr->raw[i];
@@ -608,6 +646,7 @@ scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
 		c->key_ref = raw->key.key_ref;
 		c->pin_pad = tr->st.pin_pad;
 		c->x509 = raw->x509;
+		c->cert_cached = raw->cached;
 		raw->x509 = NULL;
 		c->tries = tr->tries;
 		c->status = SCL_ERR_INTERNAL;
@@ -626,8 +665,9 @@ scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
 			    c->card_id[0] != '\0' ? c->card_id : c->reader,
 			    SCL_READER_NAME_MAX);
 		report(res, SCL_STEP_CERT_READ, SCL_VERDICT_OK, 0, c->reader,
-		    c->key_ref, NULL, "%s: %s (serial %s)", kname,
-		    c->subject, c->serial_hex);
+		    c->key_ref, NULL, "%s: %s (serial %s)%s", kname,
+		    c->subject, c->serial_hex, c->cert_cached ?
+		    ", from the certificate cache" : "");
 		report_tag_sha(res, c->sha256_hex);
 		if (clip_budgets(cfg, due, jc) < 0) {
 			c->status = SCL_ERR_DEADLINE;
@@ -639,17 +679,137 @@ scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
 			report_tag_sha(res, c->sha256_hex);
 			continue;
 		}
-		if ((r = judge(res, opts, jc, now, c, tr->verified)) < 0)
-			goto out;
+		if ((r = judge(res, opts, jc, now, c, tr->verified)) < 0) {
+			free(jc);
+			return r;
+		}
 		if (c->status == 0)
 			res->n_usable++;
 	}
+	free(jc);
+	return 0;
+}
+
+static void
+token_read_clear(struct token_read *tr)
+{
+	for (size_t i = 0; i < SCL_BACKEND_KEYS_MAX; i++)
+		X509_free(tr->raw[i].x509);
+	memset(tr, 0, sizeof(*tr));
+	tr->tries = -1;
+}
+
+/*
+ * Certificate cache: when a certificate of the cache failed a step of
+ * judge() about the certificate (expired, revoked, no longer mapped: the
+ * card may hold a newer one; not the PIN state), forget this card's candidates and cache entries so the caller
+ * reads the card once more.  1 when it did.
+ */
+static int
+cache_forget_failed(struct scl_signin_result *res, size_t first,
+    const struct scl_signin_report *saved_report, int saved_reason,
+    enum scl_signin_step saved_step, const struct scl_config *cfg)
+{
+	const struct scl_signin_candidate *bad = NULL;
+	char reader[SCL_READER_NAME_MAX];
+	uint8_t key_ref = 0;
+	int why = 0;
+	size_t i;
+
+	for (i = first; i < res->n && i < SCL_SIGNIN_CANDIDATES_MAX; i++)
+		if (res->c[i].cert_cached && res->c[i].status != 0 &&
+		    res->c[i].status != SCL_ERR_DEADLINE &&
+		    res->c[i].fail_step != SCL_STEP_PIN_STATE)
+			bad = &res->c[i];
+	if (bad == NULL)
+		return 0;
+	why = bad->status;
+	key_ref = bad->key_ref;
+	snprintf(reader, sizeof(reader), "%s", bad->reader);
+	for (i = first; i < res->n && i < SCL_SIGNIN_CANDIDATES_MAX; i++) {
+		struct scl_signin_candidate *c = &res->c[i];
+
+		if (c->cert_cached)
+			(void)scl_certcache_drop(cfg->cert_cache, c->card_id,
+			    c->key_ref);
+		if (c->status == 0)
+			res->n_usable--;
+		X509_free(c->x509);
+		scl_user_list_clear(&c->users);
+		memset(c, 0, sizeof(*c));
+	}
+	res->n = first;
+	res->report = *saved_report;
+	res->reason = saved_reason;
+	res->reason_step = saved_step;
+	report(res, SCL_STEP_CERT_READ, SCL_VERDICT_OK, 0, reader, key_ref,
+	    NULL, "the cached certificate failed (%s): entry dropped, "
+	    "reading the card", scl_err_name(why));
+	return 1;
+}
+
+static int
+scan_reader(struct scl_signin_result *res, const struct scl_backend_ops *be,
+    void *b, const struct scl_signin_opts *opts, const struct scl_config *cfg,
+    time_t now, uint64_t due, const struct scl_token_info *ri)
+{
+	struct token_read *tr;
+	struct scl_signin_report *saved = NULL;
+	int r, use_cache = cfg->cert_cache != NULL, saved_reason;
+	enum scl_signin_step saved_step;
+	size_t first, pass;
+
+	if ((tr = calloc(1, sizeof(*tr))) == NULL)
+		return SCL_ERR_NOMEM;
+	tr->tries = -1;
+	if (!ri->present) {
+		report(res, SCL_STEP_CARD, SCL_VERDICT_FAIL, SCL_ERR_NO_CARD,
+		    ri->name, 0, fix_for(SCL_ERR_NO_CARD), "no card");
+		r = 0;
+		goto out;
+	}
+	if (offered_before(res, be, ri->name, NULL)) {
+		report(res, SCL_STEP_CARD, SCL_VERDICT_OK, 0, ri->name, 0, NULL,
+		    "already read by another backend, skipped");
+		r = 0;
+		goto out;
+	}
+	if (use_cache && (saved = malloc(sizeof(*saved))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		if (use_cache)
+			*saved = res->report;
+		saved_reason = res->reason;
+		saved_step = res->reason_step;
+		first = res->n;
+		r = read_card(res, be, b, opts, ri->name, use_cache, tr);
+		if (r < 0) {
+			r = 0;
+			goto out;
+		}
+		if (tr->n_raw == 0) {
+			report(res, SCL_STEP_CERT_READ, SCL_VERDICT_FAIL,
+			    SCL_ERR_NO_CERT, ri->name, 0,
+			    fix_for(SCL_ERR_NO_CERT),
+			    "no usable certificate on the card");
+			goto out;
+		}
+		if ((r = add_candidates(res, be, opts, cfg, now, due, ri,
+		    tr)) < 0)
+			goto out;
+		if (!use_cache || !cache_forget_failed(res, first, saved,
+		    saved_reason, saved_step, cfg))
+			break;
+		token_read_clear(tr);
+		use_cache = 0;
+	}
 	r = 0;
 out:
-	for (i = 0; i < SCL_BACKEND_KEYS_MAX; i++)
-		X509_free(tr->raw[i].x509);
+	token_read_clear(tr);
 	free(tr);
-	free(jc);
+	free(saved);
 	return r;
 }
 
@@ -977,13 +1137,136 @@ backend_sign(void *ctx, uint8_t alg, const uint8_t *digest,
 	    sig, sig_cap, ret_sig_len);
 }
 
+/* Certificate cache (issue 14): the authentication's side. */
+
+/* After a proof against x, a certificate read from the card: keep it. */
+static void
+cache_remember(const struct scl_config *cfg, const struct access *ac,
+    const struct scl_signin_candidate *cand, X509 *x)
+{
+	unsigned char *der = NULL;
+	int len, r;
+
+	if (!cache_applies(cfg, ac->be, cand->card_id) ||
+	    (len = i2d_X509(x, &der)) <= 0)
+		return;
+	r = scl_certcache_store(cfg->cert_cache, cand->card_id, cand->key_ref,
+	    der, (size_t)len);
+	if (r < 0)
+		scl_debug("%s: certificate cache not written: %s", __func__,
+		    scl_err_name(r));
+	OPENSSL_free(der);
+}
+
+/* Both lists name the same users. */
+static int
+same_users(const struct scl_user_list *a, const struct scl_user_list *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t j;
+
+		for (j = 0; j < b->n; j++)
+			if (strcmp(a->users[i], b->users[j]) == 0)
+				break;
+		if (j == b->n)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The proof failed against cand's certificate from the cache, the PIN
+ * being verified in this transaction: drop the entry, read the card's own
+ * certificate of cand's key (once), judge it like the scan (it must map
+ * to cand's users) and prove against it.  0 with *ret_x (the card's
+ * certificate, the caller frees it), else the failure (the caller
+ * reports SIG_INVALID).
+ */
+static int
+cache_fallback_prove(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, struct signer *sg, X509 **ret_x)
+{
+	struct scl_signin_result *tmp = NULL;
+	struct scl_signin_candidate *c;
+	struct scl_signin_opts opts;
+	uint8_t *der = NULL, alg = 0;
+	size_t len = 0;
+	X509 *x = NULL;
+	int r;
+
+	(void)scl_certcache_drop(cfg->cert_cache, cand->card_id,
+	    cand->key_ref);
+	if ((r = sg->ac->be->read_cert(sg->ac->t, &cand->key, &der,
+	    &len)) < 0 || (r = scl_cert_parse_der(der, len, &x)) < 0)
+		goto out;
+	if (same_cert(x, cand->x509)) {
+		r = SCL_ERR_SIG_INVALID;
+		goto out;
+	}
+	if ((tmp = calloc(1, sizeof(*tmp))) == NULL) {
+		r = SCL_ERR_NOMEM;
+		goto out;
+	}
+	c = &tmp->c[tmp->n++];
+	snprintf(c->reader, sizeof(c->reader), "%s", cand->reader);
+	snprintf(c->card_id, sizeof(c->card_id), "%s", cand->card_id);
+	c->backend = cand->backend;
+	c->key = cand->key;
+	c->key_ref = cand->key_ref;
+	c->pin_pad = cand->pin_pad;
+	c->tries = cand->tries;
+	c->x509 = x;
+	x = NULL;
+	scl_cert_describe(c->x509, c->subject, sizeof(c->subject), c->issuer,
+	    sizeof(c->issuer), c->serial_hex, sizeof(c->serial_hex),
+	    c->sha256_hex);
+	if (scl_cert_piv_alg(c->x509, &alg) == 0)
+		c->alg = alg;
+	memset(&opts, 0, sizeof(opts));
+	opts.cfg = cfg;
+	opts.user = cand->users.n == 1 ? cand->users.users[0] : NULL;
+	if ((r = judge(tmp, &opts, cfg, time(NULL), c, 0)) < 0)
+		goto out;
+	if ((r = c->status) < 0)
+		goto out;
+	if (!same_users(&c->users, &cand->users)) {
+		r = SCL_ERR_WRONG_USER;
+		goto out;
+	}
+	if ((r = scl_cert_prove_with(c->x509, backend_sign, sg)) < 0)
+		goto out;
+	*ret_x = c->x509;
+	c->x509 = NULL;
+	r = 0;
+out:
+	if (r < 0)
+		scl_debug("%s: the card's own certificate: %s", __func__,
+		    scl_err_name(r));
+	scl_signin_result_free(&tmp);
+	X509_free(x);
+	free(der);
+	return r;
+}
+
 int
 scl_signin_authenticate(const struct scl_config *cfg,
     const struct scl_signin_candidate *cand, const struct scl_pin *pin,
     int *ret_tries)
 {
+	return scl_signin_authenticate_ex(cfg, cand, pin, ret_tries,
+	    /* ret_proved= */ NULL);
+}
+
+int
+scl_signin_authenticate_ex(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, const struct scl_pin *pin,
+    int *ret_tries, X509 **ret_proved)
+{
 	struct access ac;
 	struct signer sg = { &ac, NULL };
+	X509 *fresh = NULL;
 	int tries = -1, r = SCL_ERR_INTERNAL;
 
 	memset(&ac, 0, sizeof(ac));
@@ -1004,12 +1287,25 @@ scl_signin_authenticate(const struct scl_config *cfg,
 		goto out;
 	/* #12: once the PIN is verified, no failure of the proof may pass
 	 * for "no card" (faillock-style counting must see it). */
-	if ((r = scl_cert_prove_with(cand->x509, backend_sign, &sg)) < 0) {
+	r = scl_cert_prove_with(cand->x509, backend_sign, &sg);
+	if (r < 0 && cand->cert_cached) {
+		scl_debug("%s: proof against the cached certificate failed: "
+		    "%s; reading the card's", __func__, scl_err_name(r));
+		r = cache_fallback_prove(cfg, cand, &sg, &fresh);
+	}
+	if (r < 0) {
 		scl_debug("%s: proof of possession failed: %s", __func__,
 		    scl_err_name(r));
 		r = SCL_ERR_SIG_INVALID;
+	} else if (fresh != NULL || !cand->cert_cached)
+		cache_remember(cfg, &ac, cand, fresh != NULL ? fresh :
+		    cand->x509);
+	if (r == 0 && ret_proved != NULL) {
+		*ret_proved = fresh;
+		fresh = NULL;
 	}
 out:
+	X509_free(fresh);
 	close_card(&ac);
 	return r;
 }

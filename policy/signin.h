@@ -39,6 +39,12 @@
  *     PIN_STATE   tries left via empty VERIFY (blocked = FAIL, low = WARN;
  *                 not reported = WARN, or FAIL with PIN_TRIES_UNKNOWN
  *                 under cfg->unknown_tries = refuse; tries is then -1)
+ *   With cfg->cert_cache (PIV backend, root, a card with a CHUID GUID) a
+ *   certificate is taken from the cache instead of read from the card
+ *   (cert_cached = 1); it then goes through every step above exactly like
+ *   one read from the card.  A cache file that is unsafe or damaged is a
+ *   WARN line at CERT_READ (reason CERT_CACHE_UNSAFE / CERT_CACHE_BAD) and
+ *   the card is read instead.
  *   and returns every certificate read as a candidate with its own status;
  *   usable candidates (status 0) are those a PIN may be asked for.
  *
@@ -134,6 +140,8 @@ struct scl_signin_candidate {
 	uint8_t alg;			/* SCL_PIV_ALG_* of the public key, 0 if
 					 * unsupported */
 	X509 *x509;			/* owned by the result */
+	int cert_cached;		/* x509 came from the certificate
+					 * cache (certcache.h), not the card */
 	char subject[256];		/* escaped RFC 2253 */
 	char issuer[256];
 	char serial_hex[81];
@@ -205,6 +213,12 @@ const struct scl_signin_candidate *scl_signin_usable(
  * Once VERIFY succeeded, every failure of the proof (an error status, no
  * or a bad signature, the card gone or silent, a deadline) is
  * SCL_ERR_SIG_INVALID: a failed proof never reads as "no card".
+ * Certificate cache: a failed proof against a cached certificate drops
+ * the entry and, in the same transaction (no second VERIFY), reads the
+ * card's own certificate once, validates and maps it like the scan (it
+ * must map to the same users, else SIG_INVALID) and proves against it.
+ * After a successful proof against a certificate read from the card, it
+ * is stored in the cache (a failure to store is only a debug line).
  * ret_tries may be NULL; it is set to the tries left after a wrong PIN
  * (-1 unknown) and is otherwise untouched.  The PIN is not copied; the
  * caller still owns and wipes it.
@@ -212,6 +226,17 @@ const struct scl_signin_candidate *scl_signin_usable(
 int scl_signin_authenticate(const struct scl_config *cfg,
     const struct scl_signin_candidate *cand, const struct scl_pin *pin,
     int *ret_tries);
+
+/*
+ * scl_signin_authenticate, telling which certificate the proof was made
+ * against: after a stale cache entry, the card's own (above), returned in
+ * *ret_proved (the caller frees it with X509_free) so that logs and
+ * records name it; NULL when it was cand->x509 and on failure.
+ * ret_proved may be NULL.
+ */
+int scl_signin_authenticate_ex(const struct scl_config *cfg,
+    const struct scl_signin_candidate *cand, const struct scl_pin *pin,
+    int *ret_tries, X509 **ret_proved);
 
 /*
  * Change the PIN of the card in cand's reader (same identity and PIN

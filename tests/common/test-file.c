@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -104,6 +107,47 @@ test_read_errors(void **state)
 	close(p[0]);
 }
 
+/* scl_file_write_atomic: replaces, 0600, no temp file left, bad names. */
+static void
+test_write_atomic(void **state)
+{
+	char dir[] = "/tmp/scl-file-XXXXXX", path[64], buf[16] = "";
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int dfd, fd, n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0);
+	assert_int_equal(scl_file_write_atomic(dfd, "f", "one", 3), 0);
+	assert_int_equal(scl_file_write_atomic(dfd, "f", "second", 6), 0);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 6);
+	close(fd);
+	assert_memory_equal(buf, "second", 6);
+	assert_int_equal(scl_file_write_atomic(dfd, "", "x", 1),
+	    SCL_ERR_INVALID_ARGUMENT);
+	assert_int_equal(scl_file_write_atomic(dfd, "../x", "x", 1),
+	    SCL_ERR_INVALID_ARGUMENT);
+	assert_int_equal(scl_file_write_atomic(dfd, "g", NULL, 1),
+	    SCL_ERR_INVALID_ARGUMENT);
+	assert_int_equal(scl_file_write_atomic(-1, "g", "x", 1),
+	    SCL_ERR_SYSTEM);
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' || strncmp(de->d_name, ".f.tmp", 6) == 0)
+			n++;
+	closedir(d);
+	assert_int_equal(n, 1);
+	assert_int_equal(unlink(path), 0);
+	close(dfd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -111,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_read_sizes),
 		cmocka_unit_test(test_read_too_large),
 		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_write_atomic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

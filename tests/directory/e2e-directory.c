@@ -397,6 +397,7 @@ main(int argc, char **argv)
 	    "crl = off\n"
 	    "ocsp = off\n"
 	    "state_dir = %s\n"
+	    "cert_cache = %s/certs\n"
 	    "directory_uri = ldaps://127.0.0.1:6360\n"
 	    "directory_base = ou=people,dc=example,dc=test\n"
 	    "directory_filter = (objectClass=inetOrgPerson)\n"
@@ -405,7 +406,7 @@ main(int argc, char **argv)
 	    "directory_match = certificate, altsecid\n"
 	    "directory_timeout_ms = %llu\n"
 	    "offline_max_age = 3600\n"
-	    "debug = yes\n", pki, state, pki,
+	    "debug = yes\n", pki, state, state, pki,
 	    (unsigned long long)(2000 * S));
 	e2e_write_service(svcdir, "sc", "auth required %s config=%s\n",
 	    module, conf);

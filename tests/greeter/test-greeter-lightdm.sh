@@ -273,6 +273,7 @@ ocsp = off
 mapping = upn, cn
 upn_domain = example.test
 state_dir = $T/state
+cert_cache = $T/certs
 EOF
 chmod 0644 /etc/sclogin/sclogin.conf
 

@@ -86,6 +86,7 @@ ocsp = off
 mapping = upn, cn
 upn_domain = example.test
 state_dir = $T/state
+cert_cache = $T/certs
 last_try = refuse
 low_tries_warn = 3
 EOF

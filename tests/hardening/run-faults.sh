@@ -45,8 +45,10 @@ SLOW=1
 # valgrind both (and the slow card's delays) are SLOW times longer.
 # scan_timeout_ms and auth_timeout_ms (issue 12) keep their defaults, SLOW
 # times longer: this suite checks the per-APDU bound; e2e-pam-deadline
-# checks the deadlines.
-bench_pam_sclogin "$work/conf" "$work/pki" "card_timeout_ms=$((2000 * SLOW)) scan_timeout_ms=$((5000 * SLOW)) auth_timeout_ms=$((10000 * SLOW))"
+# checks the deadlines.  cert_cache=no: the faults aimed at the
+# certificate read must reach the card.
+bench_pam_sclogin "$work/conf" "$work/pki" \
+    "card_timeout_ms=$((2000 * SLOW)) scan_timeout_ms=$((5000 * SLOW)) auth_timeout_ms=$((10000 * SLOW)) cert_cache=no"
 # the concurrency cases run two PAM conversations in threads of one host
 bench_rig_users "$work/bin" "$work/nss" || exit 1
 

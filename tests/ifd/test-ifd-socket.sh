@@ -90,6 +90,7 @@ mapfile = $D/pki/mapfile
 mapping = upn, mapfile, cn
 upn_domain = example.test
 state_dir = $D/state
+cert_cache = $D/certs
 crl_cache_dir = $D/cache
 crl = hard-fail
 crl_dir = $D/pki/crl

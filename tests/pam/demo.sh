@@ -54,6 +54,7 @@ mapfile = $work/pki/mapfile
 mapping = upn, mapfile, cn
 upn_domain = example.test
 state_dir = $work/state
+cert_cache = $work/certs
 crl_cache_dir = $work/cache
 crl = hard-fail
 crl_dir = $work/pki/crl
@@ -132,6 +133,7 @@ cat >"$work/sclogin-dir.conf" <<CONF
 ca_file = $work/pki/ca.pem
 mapping = directory
 state_dir = $work/state
+cert_cache = $work/certs
 crl = off
 ocsp = off
 directory_uri = ldaps://127.0.0.1:6360

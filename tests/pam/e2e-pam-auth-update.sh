@@ -77,6 +77,7 @@ crl = hard-fail
 crl_dir = $PKI/crl
 ocsp = off
 state_dir = $D/state
+cert_cache = $D/certs
 CONF
 printf 'alice: sha256:%s\n' "$(openssl x509 -in "$PKI/alice.cert.pem" -noout \
     -fingerprint -sha256 | sed 's/.*=//')" >/etc/sclogin/mapfile

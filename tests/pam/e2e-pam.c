@@ -454,6 +454,125 @@ test_success(void **state)
 		fail_msg("record says: %s", buf);
 }
 
+/*
+ * Issue 14, the certificate cache: a damaged entry and an open cache
+ * directory are logged with reason= and the card is read (the sign-in
+ * succeeds); a clone of alice's card id holding bob's key is offered
+ * alice's cached certificate and fails the proof: SIG_INVALID.
+ */
+static void
+cache_entry_of(const char *card, char *ret, size_t cap)
+{
+	char cmd[PATH_MAX * 2], guid[64] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' show --state '%s'", vcard, card);
+	assert_non_null(p = popen(cmd, "r"));
+	while (fgets(cmd, sizeof(cmd), p) != NULL)
+		if (sscanf(cmd, "guid: %63s", guid) == 1)
+			break;
+	pclose(p);
+	assert_int_equal(strlen(guid), 32);
+	snprintf(ret, cap, "%s/certs/%s-9a", dir, guid);
+}
+
+static void
+test_cert_cache(void **state)
+{
+	char card[PATH_MAX + 64], clone[PATH_MAX + 80], entry[PATH_MAX + 64];
+	char certs[PATH_MAX + 16];
+	struct stat st;
+	long m;
+
+	snprintf(card, sizeof(card), "%s", make_card("alice", NULL));
+	cache_entry_of(card, entry, sizeof(entry));
+	assert_int_equal(rig_card_insert(rig, 0, card), 0);
+	{
+		struct e2e_conv cv = { .pins = { "123456" } };
+
+		auth("sc", "alice", &cv, PAM_SUCCESS);
+	}
+	assert_int_equal(stat(entry, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	e2e_write_file(entry, "garbage\n");
+	assert_int_equal(chmod(entry, 0600), 0);
+	m = e2e_log_mark(logpath);
+	{
+		struct e2e_conv cv = { .pins = { "123456" } };
+
+		auth("sc", "alice", &cv, PAM_SUCCESS);
+	}
+	e2e_expect_log(logpath, m, "certificate cache: "
+	    "reason=CERT_CACHE_BAD reader='Virtual PCD 00 00'");
+
+	snprintf(certs, sizeof(certs), "%s/certs", dir);
+	assert_int_equal(chmod(certs, 0777), 0);
+	m = e2e_log_mark(logpath);
+	{
+		struct e2e_conv cv = { .pins = { "123456" } };
+
+		auth("sc", "alice", &cv, PAM_SUCCESS);
+	}
+	assert_int_equal(chmod(certs, 0700), 0);
+	e2e_expect_log(logpath, m, "reason=CERT_CACHE_UNSAFE");
+	rig_card_remove(rig, 0);
+
+	/* re-personalised under the same GUID (alice-revoked: crl = off
+	 * here): the stale entry's proof fails, the card's own certificate
+	 * signs, and the outcome line names that one */
+	if (e2e_sh("'%s' import --state '%s' --slot 9a --key "
+	    "'%s/alice-revoked.key.pem' --cert '%s/alice-revoked.cert.pem' "
+	    "--seal-key '%s' >/dev/null", vcard, card, pki, pki,
+	    rig_seal_key(rig)) < 0)
+		fail_msg("cannot re-personalise the card");
+	{
+		char cmd[PATH_MAX + 96], line[256], want[96] = "cert_sha256=";
+		size_t o = strlen(want);
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "openssl x509 -noout -fingerprint "
+		    "-sha256 -in '%s/alice-revoked.cert.pem'", pki);
+		assert_non_null(p = popen(cmd, "r"));
+		assert_non_null(fgets(line, sizeof(line), p));
+		pclose(p);
+		for (const char *q = strchr(line, '='); q != NULL && *q != '\0' &&
+		    o + 1 < sizeof(want); q++)
+			if ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'F'))
+				want[o++] = (char)(*q >= 'A' ? *q - 'A' + 'a' : *q);
+		want[o] = '\0';
+		assert_int_equal(strlen(want), 12 + 64);
+		assert_int_equal(rig_card_insert(rig, 0, card), 0);
+		m = e2e_log_mark(logpath);
+		{
+			struct e2e_conv cv = { .pins = { "123456" } };
+
+			auth("sc", "alice", &cv, PAM_SUCCESS);
+			assert_int_equal(cv.pin_prompts, 1);
+		}
+		e2e_expect_log(logpath, m, want);
+		rig_card_remove(rig, 0);
+	}
+
+	/* the entry is alice's again (the last sign-in read the card) */
+	snprintf(clone, sizeof(clone), "%s.clone", card);
+	if (e2e_sh("cp '%s' '%s' && '%s' import --state '%s' --slot 9a "
+	    "--key '%s/bob.key.pem' --cert '%s/bob.cert.pem' --seal-key '%s' "
+	    ">/dev/null", card, clone, vcard, clone, pki, pki,
+	    rig_seal_key(rig)) < 0)
+		fail_msg("cannot make the clone");
+	assert_int_equal(rig_card_insert(rig, 0, clone), 0);
+	m = e2e_log_mark(logpath);
+	{
+		struct e2e_conv cv = { .pins = { "123456" } };
+
+		auth("sc", "alice", &cv, PAM_AUTH_ERR);
+	}
+	e2e_expect_log(logpath, m, "auth: result=fail reason=SIG_INVALID "
+	    "user='alice'");
+	assert_int_equal(stat(entry, &st), -1);
+}
+
 /* Sign in and open a session on service; the mode and group of alice's
  * record and its dir must then be as given. */
 static void
@@ -1355,6 +1474,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_success, teardown_cards),
 		cmocka_unit_test_teardown(test_hostile_label, teardown_cards),
+		cmocka_unit_test_teardown(test_cert_cache, teardown_cards),
 		cmocka_unit_test_teardown(test_ecc, teardown_cards),
 		cmocka_unit_test_teardown(test_record_group, teardown_cards),
 		cmocka_unit_test_teardown(test_wrong_pin, teardown_cards),
@@ -1438,6 +1558,7 @@ main(int argc, char **argv)
 	    "ocsp = off\n"
 	    "state_dir = %s\n"
 	    "crl_cache_dir = %s/cache\n"
+	    "cert_cache = %s/certs\n"
 	    "last_try = confirm\n"
 	    "low_tries_warn = 2\n"
 	    "card_timeout_ms = 5000\n"
@@ -1446,7 +1567,7 @@ main(int argc, char **argv)
 	    "[service sc-slots-conf]\n"
 	    "slots = 9e, 9a\n"
 	    "[service sc-slots-arg9a]\n"
-	    "slots = 9e, 9a\n", pki, pki, statedir, dir);
+	    "slots = 9e, 9a\n", pki, pki, statedir, dir, dir);
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
 	e2e_write_file(path, "[global]\nocsp = requried\n");
 	/* issue 12: nothing about revocation or keys is set here */
@@ -1466,15 +1587,17 @@ main(int argc, char **argv)
 	    "state_dir = %s\n"
 	    "crl_dir = %s/crl-empty\n"
 	    "crl_cache_dir = %s/crl-empty\n"
-	    "debug = yes\n", pki, pki, statedir, dir, dir);
+	    "cert_cache = %s/certs\n"
+	    "debug = yes\n", pki, pki, statedir, dir, dir, dir);
 	snprintf(mapconf, sizeof(mapconf), "%s/mapping-default.conf", dir);
 	e2e_write_file(mapconf,
 	    "[global]\n"
 	    "ca_file = %s/ca.pem\n"
 	    "mapfile = %s/mapfile\n"
 	    "state_dir = %s\n"
+	    "cert_cache = %s/certs\n"
 	    "crl = off\n"
-	    "debug = yes\n", pki, pki, statedir);
+	    "debug = yes\n", pki, pki, statedir, dir);
 	write_services();
 	snprintf(logpath, sizeof(logpath), "%s/log", dir);
 	r = e2e_pam_run_tests(svcdir, logpath, tests,

@@ -102,6 +102,7 @@ test_defaults(void **state)
 	assert_int_equal(c->removal_action, SCL_REMOVAL_NONE);
 	assert_int_equal(c->removal_debounce_ms, 1500);
 	assert_string_equal(c->state_dir, "/var/lib/sclogin");
+	assert_string_equal(c->cert_cache, "/var/cache/sclogin/certs");
 	scl_config_free(&c);
 	assert_null(c);
 	scl_config_free(&c);
@@ -524,6 +525,15 @@ test_set(void **state)
 	assert_int_equal(c->pin_policy.max_len, 8);
 	assert_int_equal(scl_config_set(NULL, "debug", "1", err,
 	    sizeof(err)), SCL_ERR_INVALID_ARGUMENT);
+	/* issue 14: the certificate cache, a path or no */
+	assert_int_equal(scl_config_set(c, "cert_cache", "/c", err,
+	    sizeof(err)), 0);
+	assert_string_equal(c->cert_cache, "/c");
+	assert_int_equal(scl_config_set(c, "cert_cache", "no", err,
+	    sizeof(err)), 0);
+	assert_null(c->cert_cache);
+	assert_int_equal(scl_config_set(c, "cert_cache", "yes", err,
+	    sizeof(err)), SCL_ERR_CONFIG);
 	scl_config_free(&c);
 }
 

@@ -243,7 +243,8 @@ main(int argc, char **argv)
 	    "crl = off\n"
 	    "ocsp = off\n"
 	    "state_dir = %s/state\n"
-	    "debug = yes\n", pki, dir, dir);
+	    "cert_cache = %s/certs\n"
+	    "debug = yes\n", pki, dir, dir, dir);
 	e2e_write_service(svcdir, "sc", "auth required %s config=%s\n",
 	    module, conf);
 	e2e_write_service(svcdir, "sc-fallback",

@@ -29,6 +29,7 @@ mapfile = $D/mapfile
 crl = off
 ocsp = off
 state_dir = $D/state
+cert_cache = $D/certs
 CONF
 printf 'alice: sha256:%s\n' "$(openssl x509 -in "$PKI/alice.cert.pem" -noout \
     -fingerprint -sha256 | sed 's/.*=//')" >"$D/mapfile"

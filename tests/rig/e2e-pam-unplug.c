@@ -467,10 +467,11 @@ main(int argc, char **argv)
 	    "crl = off\n"
 	    "ocsp = off\n"
 	    "state_dir = %s/state\n"
+	    "cert_cache = %s/certs\n"
 	    "last_try = confirm\n"
 	    "low_tries_warn = 2\n"
 	    "card_timeout_ms = 5000\n"
-	    "debug = yes\n", pki, pki, dir);
+	    "debug = yes\n", pki, pki, dir, dir);
 	e2e_write_service(svcdir, "sc", "auth required %s config=%s\n",
 	    module, conf);
 	e2e_write_service(svcdir, "sc-wait", "auth required %s config=%s "
