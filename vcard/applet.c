@@ -51,7 +51,7 @@ static const uint8_t piv_aid[11] = {
  * issuer's data 57 "sclogin" (no vendor OpenSC would single out).
  * --short-atr clears bit 0x40: a card for short APDUs only.
  */
-#define ATR_CAPS3	9
+#define ATR_CAPS3	8
 static const uint8_t atr[] = {
 	0x3b, 0x8d, 0x80, 0x01, 0x80, 0x73, 0xc0, 0x21, 0xc0, 0x57, 's', 'c',
 	'l', 'o', 'g', 'i', 'n', 0x00,
