@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "apdu.h"
+#include "atr.h"
 #include "backend.h"
 #include "cert.h"
 #include "deadline.h"
 #include "err.h"
+#include "log.h"
 #include "pcsc.h"
 #include "piv.h"
 #include "tlv.h"
@@ -17,6 +19,7 @@ struct piv_backend {
 	struct scl_pcsc *ctx;
 	int timeout_ms;
 	uint64_t due_ms;
+	int extended_apdus;
 };
 
 struct scl_token {
@@ -41,6 +44,7 @@ piv_open(const struct scl_backend_params *p, void **ret_b)
 		return SCL_ERR_NOMEM;
 	b->timeout_ms = p->timeout_ms;
 	b->due_ms = p->deadline_ms;
+	b->extended_apdus = p->extended_apdus;
 	if ((r = scl_pcsc_open(&b->ctx)) < 0) {
 		free(b);
 		return r;
@@ -83,6 +87,22 @@ piv_list_tokens(void *bv, struct scl_token_info *ret, size_t cap,
 	return 0;
 }
 
+/* ISO/IEC 7816-4 §8.1.1.2.7: the ATR's card capabilities say extended. */
+static int
+card_extended(const struct scl_card *card)
+{
+	const uint8_t *atr;
+	size_t len = 0;
+	int ext;
+
+	atr = scl_card_atr(card, &len);
+	ext = atr != NULL && (scl_atr_caps(atr, len) &
+	    SCL_ATR_CAP_EXTENDED) != 0;
+	scl_debug("%s: ATR of %zu bytes: %s APDUs", __func__, len,
+	    ext ? "extended-length" : "short");
+	return ext;
+}
+
 static int
 piv_connect(void *bv, const char *name, struct scl_token **ret_t,
     const char **ret_what)
@@ -108,6 +128,8 @@ piv_connect(void *bv, const char *name, struct scl_token **ret_t,
 		goto fail;
 	t->began = 1;
 	t->t = scl_card_transport(t->card);
+	if (b->extended_apdus && card_extended(t->card))
+		t->t->flags |= SCL_TRANSPORT_EXTENDED;
 	*ret_t = t;
 	return 0;
 fail:

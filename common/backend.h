@@ -50,6 +50,10 @@ struct scl_backend_params {
 	int check_owner;		/* PKCS#11: module and helper owned by
 					 * root (or the effective uid), not
 					 * group/other writable */
+	int extended_apdus;		/* PIV: extended-length APDUs when the
+					 * card's ATR advertises them (a card
+					 * that then refuses one is read with
+					 * short APDUs); 0 = short only */
 };
 
 struct scl_token_info {

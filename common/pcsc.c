@@ -54,6 +54,8 @@ struct scl_card {
 	DWORD proto;
 	int connected;
 	char reader[SCL_READER_NAME_MAX];
+	uint8_t atr[SCL_ATR_MAX];	/* written by the connect, then fixed */
+	size_t atr_len;
 
 	/* request, guarded by m */
 	enum card_op op;
@@ -396,6 +398,24 @@ handle_lost(struct scl_card *c, LONG rv)
 	return rv;
 }
 
+/* The connected card's ATR; none (length 0) when SCardStatus fails. */
+static void
+read_atr(struct scl_card *c)
+{
+	char name[SCL_READER_NAME_MAX];
+	BYTE atr[MAX_ATR_SIZE];
+	DWORD name_len = sizeof(name), state = 0, proto = 0,
+	    atr_len = sizeof(atr);
+
+	c->atr_len = 0;
+	if (SCardStatus(c->h, name, &name_len, &state, &proto, atr,
+	    &atr_len) == SCARD_S_SUCCESS && atr_len <= sizeof(c->atr) &&
+	    atr_len <= sizeof(atr)) {
+		memcpy(c->atr, atr, atr_len);
+		c->atr_len = atr_len;
+	}
+}
+
 static LONG
 run_op(struct scl_card *c, enum card_op op)
 {
@@ -407,8 +427,10 @@ run_op(struct scl_card *c, enum card_op op)
 	case OP_CONNECT:
 		rv = SCardConnect(c->ctx, c->reader, SCARD_SHARE_SHARED,
 		    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->h, &c->proto);
-		if (rv == SCARD_S_SUCCESS)
+		if (rv == SCARD_S_SUCCESS) {
 			c->connected = 1;
+			read_atr(c);
+		}
 		break;
 	case OP_BEGIN:
 		rv = SCardBeginTransaction(c->h);
@@ -847,6 +869,21 @@ const char *
 scl_card_reader(const struct scl_card *card)
 {
 	return card != NULL ? card->reader : NULL;
+}
+
+const uint8_t *
+scl_card_atr(const struct scl_card *card, size_t *ret_len)
+{
+	const uint8_t *atr = NULL;
+	size_t len = 0;
+
+	if (card != NULL && card->atr_len > 0) {
+		atr = card->atr;
+		len = card->atr_len;
+	}
+	if (ret_len != NULL)
+		*ret_len = len;
+	return atr;
 }
 
 void

@@ -120,6 +120,14 @@ struct scl_transport *scl_card_transport(struct scl_card *card);
 /* Reader name and ATR of a connected card. */
 const char *scl_card_reader(const struct scl_card *card);
 
+/*
+ * The ATR the connected card answered with (SCardStatus right after the
+ * connect, in the card's thread), untrusted: parse it with atr.h.  NULL
+ * with *ret_len = 0 when pcsc-lite gave none.  Valid until disconnect;
+ * safe to call from the connecting thread after scl_card_connect().
+ */
+const uint8_t *scl_card_atr(const struct scl_card *card, size_t *ret_len);
+
 /* Disconnect, resetting the card when reset (drops verified PIN state). */
 void scl_card_disconnect(struct scl_card **cardp, int reset);
 

@@ -52,6 +52,41 @@ xfer(struct scl_transport *t, uint8_t ins, uint8_t p1, uint8_t p2,
 	return scl_apdu_transmit(t, &a, resp, cap, ret_len, ret_sw);
 }
 
+/*
+ * xfer asking for all the card has: Le 65536 on an extended-length
+ * transport, else 256 (the rest through 61xx).  A card or reader that
+ * refuses the extended APDU (6700, 6D00, or a transmit error that is not
+ * a lost card) gets the command once more as short APDUs, and the
+ * transport stays short from then on.  Never used for a command carrying
+ * a PIN.
+ */
+static int
+xfer_all(struct scl_transport *t, uint8_t ins, uint8_t p1, uint8_t p2,
+    const uint8_t *data, size_t data_len, uint8_t *resp, size_t cap,
+    size_t *ret_len, uint16_t *ret_sw)
+{
+	size_t len = 0;
+	uint16_t sw = 0;
+	int r, ext = (t->flags & SCL_TRANSPORT_EXTENDED) != 0;
+
+	r = xfer(t, ins, p1, p2, data, data_len, ext ? 65536 : 256, resp,
+	    cap, &len, &sw);
+	if (ext && (r == SCL_ERR_TRANSMIT ||
+	    (r == 0 && (sw == 0x6700 || sw == 0x6D00)))) {
+		scl_debug("%s: extended-length %02X refused (%s, sw %04X), "
+		    "short APDUs from now on", __func__, ins, scl_err_name(r),
+		    sw);
+		t->flags &= ~(unsigned)SCL_TRANSPORT_EXTENDED;
+		r = xfer(t, ins, p1, p2, data, data_len, 256, resp, cap, &len,
+		    &sw);
+	}
+	if (r == 0) {
+		*ret_len = len;
+		*ret_sw = sw;
+	}
+	return r;
+}
+
 static size_t
 tag_bytes(uint32_t tag, uint8_t out[3])
 {
@@ -193,8 +228,7 @@ get_data(struct scl_transport *t, uint32_t tag, uint8_t **ret_buf,
 		r = SCL_ERR_NOMEM;
 		goto out;
 	}
-	r = xfer(t, INS_GET_DATA, 0x3F, 0xFF, cmd, 2 + tl,
-	    (t->flags & SCL_TRANSPORT_EXTENDED) ? 65536 : 256, buf, cap, &len,
+	r = xfer_all(t, INS_GET_DATA, 0x3F, 0xFF, cmd, 2 + tl, buf, cap, &len,
 	    &sw);
 	if (r != 0)
 		goto out;
@@ -575,9 +609,8 @@ gen_auth(struct scl_transport *t, uint8_t alg, uint8_t key_ref,
 	uint16_t sw = 0;
 	int r;
 
-	if ((r = xfer(t, INS_GEN_AUTH, alg, key_ref, data, data_len,
-	    (t->flags & SCL_TRANSPORT_EXTENDED) ? 65536 : 256, resp, cap, &len,
-	    &sw)) != 0)
+	if ((r = xfer_all(t, INS_GEN_AUTH, alg, key_ref, data, data_len,
+	    resp, cap, &len, &sw)) != 0)
 		goto out;
 	if ((r = scl_apdu_sw_to_err(sw, NULL)) != 0)
 		goto out;
@@ -946,9 +979,8 @@ scl_piv_generate(struct scl_transport *t, uint8_t key_ref, uint8_t alg,
 		r = SCL_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = xfer(t, INS_GENERATE, 0x00, key_ref, cmd, sizeof(cmd),
-	    (t->flags & SCL_TRANSPORT_EXTENDED) ? 65536 : 256, resp, resp_cap,
-	    &len, &sw)) != 0)
+	if ((r = xfer_all(t, INS_GENERATE, 0x00, key_ref, cmd, sizeof(cmd),
+	    resp, resp_cap, &len, &sw)) != 0)
 		goto out;
 	if ((r = scl_apdu_sw_to_err(sw, NULL)) != 0)
 		goto out;

@@ -25,7 +25,13 @@ struct scl_transport_ops {
 	int (*end)(void *h, int reset);
 };
 
-#define SCL_TRANSPORT_EXTENDED 0x1	/* card takes extended-length APDUs */
+/*
+ * SCL_TRANSPORT_EXTENDED: the card takes extended-length APDUs (set by the
+ * PIV backend's connect when the ATR says so, extended_apdus = auto).
+ * piv.c clears it when the card or reader refuses one (6700, 6D00 or a
+ * transmit error): the token stays on short APDUs until disconnect.
+ */
+#define SCL_TRANSPORT_EXTENDED 0x1
 
 struct scl_transport {
 	const struct scl_transport_ops *ops;

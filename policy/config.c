@@ -27,6 +27,7 @@ enum key_type {
 	T_UNKNOWN_TRIES,
 	T_SLOTS,
 	T_REMOVAL,
+	T_EXTENDED,
 	T_MAPPING,
 	T_LIST,		/* comma-separated names */
 	T_PIN_MIN,
@@ -79,6 +80,7 @@ static const struct key keys[] = {
 	{ "slots", T_SLOTS, F(slots), 0, 0, 0 },
 	{ "wait_for_card", T_UINT, F(wait_for_card_s), 0, 0, 3600 },
 	{ "card_timeout_ms", T_UINT, F(card_timeout_ms), 0, 100, 120000 },
+	{ "extended_apdus", T_EXTENDED, F(extended_apdus), 0, 0, 0 },
 	{ "scan_timeout_ms", T_UINT, F(scan_timeout_ms), 0, 500, 120000 },
 	{ "auth_timeout_ms", T_UINT, F(auth_timeout_ms), 0, 1000, 120000 },
 	{ "last_try", T_LAST_TRY, F(last_try), 0, 0, 0 },
@@ -178,6 +180,11 @@ static const char *const removal_names[] = {
 	[SCL_REMOVAL_LOGOUT] = "logout",
 };
 
+static const char *const extended_names[] = {
+	[SCL_EXTENDED_AUTO] = "auto",
+	[SCL_EXTENDED_OFF] = "off",
+};
+
 static const char *const map_names[] = {
 	[SCL_MAP_UPN] = "upn",
 	[SCL_MAP_CN] = "cn",
@@ -253,6 +260,12 @@ const char *
 scl_removal_action_name(enum scl_removal_action a)
 {
 	return (size_t)a < NELEM(removal_names) ? removal_names[a] : "?";
+}
+
+const char *
+scl_extended_apdus_name(enum scl_extended_apdus e)
+{
+	return (size_t)e < NELEM(extended_names) ? extended_names[e] : "?";
 }
 
 const char *
@@ -739,6 +752,13 @@ parse_value(const struct key *k, const char *value, struct val *ret,
 			goto out;
 		}
 		break;
+	case T_EXTENDED:
+		if (parse_name(extended_names, NELEM(extended_names), value,
+		    &v.i) != 0) {
+			*why = "expected auto or off";
+			goto out;
+		}
+		break;
 	case T_UNKNOWN_TRIES:
 		if (parse_name(unknown_tries_names, NELEM(unknown_tries_names),
 		    value, &v.i) != 0) {
@@ -927,6 +947,10 @@ store_value(const struct key *k, struct scl_config *c, struct val *v)
 		*(enum scl_removal_action *)(void *)p =
 		    (enum scl_removal_action)v->i;
 		break;
+	case T_EXTENDED:
+		*(enum scl_extended_apdus *)(void *)p =
+		    (enum scl_extended_apdus)v->i;
+		break;
 	case T_UNKNOWN_TRIES:
 		*(enum scl_unknown_tries *)(void *)p =
 		    (enum scl_unknown_tries)v->i;
@@ -1016,6 +1040,7 @@ move_value(const struct key *k, struct scl_config *dst,
 	case T_UNKNOWN_TRIES:
 	case T_SLOTS:
 	case T_REMOVAL:
+	case T_EXTENDED:
 	case T_CLASS:
 	case T_DIR_MATCH:
 	case T_DIR_CERT:
@@ -1061,6 +1086,7 @@ set_defaults(struct scl_config *c)
 	c->slots = SCL_SIGNIN_KEY_9A;
 	c->wait_for_card_s = 0;
 	c->card_timeout_ms = 10000;
+	c->extended_apdus = SCL_EXTENDED_AUTO;
 	c->scan_timeout_ms = 5000;
 	c->auth_timeout_ms = 10000;
 	c->last_try = SCL_LAST_TRY_REFUSE;

@@ -47,6 +47,11 @@ enum scl_last_try {
 	SCL_LAST_TRY_CONFIRM,		/* ask "this is your last try" yes/no */
 };
 
+enum scl_extended_apdus {
+	SCL_EXTENDED_AUTO = 0,		/* when the card's ATR advertises them */
+	SCL_EXTENDED_OFF,		/* short APDUs only */
+};
+
 enum scl_removal_action {
 	SCL_REMOVAL_NONE = 0,
 	SCL_REMOVAL_LOCK,
@@ -136,6 +141,7 @@ struct scl_config {
 	/* card and PIN */
 	unsigned wait_for_card_s;	/* 0: don't wait (default 0) */
 	unsigned card_timeout_ms;	/* bound for connect/transmit (default 10000) */
+	enum scl_extended_apdus extended_apdus;	/* PIV: default auto */
 	unsigned scan_timeout_ms;	/* one deadline for a whole scan, every
 					 * reader, server and module
 					 * (default 5000) */
@@ -278,6 +284,8 @@ void scl_config_format_slots(unsigned mask, char *buf, size_t len);
 int scl_config_list_has(char *const *list, size_t n, const char *s);
 
 const char *scl_removal_action_name(enum scl_removal_action a);
+/* "auto" / "off" (extended_apdus =). */
+const char *scl_extended_apdus_name(enum scl_extended_apdus e);
 
 /* "certificate,altsecid" for directory_match bits (at least 32 bytes). */
 void scl_config_format_dir_match(unsigned bits, char *buf, size_t len);

@@ -824,6 +824,7 @@ scl_signin_backend_params(const struct scl_config *cfg, uint64_t due,
 	p->n_modules = cfg->n_pkcs11_modules;
 	p->helper = cfg->pkcs11_helper;
 	p->check_owner = 1;
+	p->extended_apdus = cfg->extended_apdus == SCL_EXTENDED_AUTO;
 }
 
 /* The backend named in `backends =`, NULL for an unknown name. */

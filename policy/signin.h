@@ -254,9 +254,9 @@ int scl_signin_change_pin(const struct scl_config *cfg,
     const char **ret_policy_reason);
 
 /*
- * The backend parameters of cfg (card_timeout_ms, the PKCS#11 modules and
- * helper, owner checks on) with deadline due (0: none), as the scan and
- * authenticate use them.
+ * The backend parameters of cfg (card_timeout_ms, extended_apdus, the
+ * PKCS#11 modules and helper, owner checks on) with deadline due (0:
+ * none), as the scan and authenticate use them.
  */
 void scl_signin_backend_params(const struct scl_config *cfg, uint64_t due,
     struct scl_backend_params *p);

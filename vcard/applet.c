@@ -43,10 +43,18 @@ static const uint8_t piv_aid[11] = {
 	0xa0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00,
 };
 
-/* 3B 8B 80 01 "sclogin-PIV" TCK: T=1, no vendor OpenSC would single out. */
+/*
+ * 3B 8D 80 01 TCK: T=1 (TD1 T=0, TD2 T=1, as before), 13 historical
+ * bytes: category 80, compact-TLV (ISO/IEC 7816-4 §8.1.1.2) card
+ * capabilities 73 C0 21 C0 (selection by full and partial DF name; data
+ * coding 21; command chaining and, bit 0x40, extended Lc and Le), card
+ * issuer's data 57 "sclogin" (no vendor OpenSC would single out).
+ * --short-atr clears bit 0x40: a card for short APDUs only.
+ */
+#define ATR_CAPS3	8
 static const uint8_t atr[] = {
-	0x3b, 0x8b, 0x80, 0x01, 's', 'c', 'l', 'o', 'g', 'i', 'n', '-', 'P',
-	'I', 'V', 0x00,
+	0x3b, 0x8d, 0x80, 0x01, 0x80, 0x73, 0xc0, 0x21, 0xc0, 0x57, 's', 'c',
+	'l', 'o', 'g', 'i', 'n', 0x00,
 };
 static uint8_t atr_ready[sizeof(atr)];
 
@@ -71,6 +79,7 @@ struct vc_applet {
 
 	bool pin_ok, pin_always, mgmt_ok;
 	bool no_tries_report;
+	bool short_atr;
 	enum ga_state ga;
 	uint8_t ga_buf[16];
 
@@ -90,13 +99,15 @@ struct vc_applet {
 };
 
 const uint8_t *
-vc_applet_atr(size_t *ret_len)
+vc_applet_atr(const struct vc_applet *a, size_t *ret_len)
 {
 	uint8_t tck = 0;
 
 	memcpy(atr_ready, atr, sizeof(atr));
+	if (a != NULL && a->short_atr)
+		atr_ready[ATR_CAPS3] &= (uint8_t)~0x40u;
 	for (size_t i = 1; i < sizeof(atr) - 1; i++)
-		tck ^= atr[i];
+		tck ^= atr_ready[i];
 	atr_ready[sizeof(atr) - 1] = tck;
 	*ret_len = sizeof(atr_ready);
 	return atr_ready;
@@ -152,6 +163,12 @@ void
 vc_applet_set_no_tries_report(struct vc_applet *a, bool on)
 {
 	a->no_tries_report = on;
+}
+
+void
+vc_applet_set_short_atr(struct vc_applet *a, bool on)
+{
+	a->short_atr = on;
 }
 
 const EVP_PKEY *

@@ -77,8 +77,21 @@ int vc_applet_new_tpm(struct vc_state *st, const char *path,
     struct vc_applet **ret, char *err, size_t errlen);
 void vc_applet_free(struct vc_applet **ap);
 
-/* The card's ATR (a generic T=1 card; historical bytes "sclogin-PIV"). */
-const uint8_t *vc_applet_atr(size_t *ret_len);
+/*
+ * The card's ATR: a generic T=1 card whose historical bytes (compact-TLV)
+ * advertise command chaining and extended Lc/Le (ISO/IEC 7816-4
+ * §8.1.1.2.7), and name it "sclogin"; without extended Lc/Le when a has
+ * the short ATR set.  a may be NULL (the default ATR).  The buffer is
+ * static, valid until the next call.
+ */
+const uint8_t *vc_applet_atr(const struct vc_applet *a, size_t *ret_len);
+
+/*
+ * `run --short-atr`: the ATR does not advertise extended-length APDUs (the
+ * card still parses them), so hosts that follow the ATR stay on short
+ * APDUs: both paths stay tested on the rig.
+ */
+void vc_applet_set_short_atr(struct vc_applet *a, bool on);
 
 void vc_applet_power(struct vc_applet *a, enum vc_power ev);
 

@@ -37,7 +37,7 @@ struct args {
 	uint8_t applet;
 	unsigned pin_tries, puk_tries, port, kdf_logn;
 	int vpcd;
-	int json, verbose, once, no_tries_report;
+	int json, verbose, once, no_tries_report, short_atr;
 };
 
 static void
@@ -60,6 +60,7 @@ usage(FILE *f)
 	    "127.0.0.1 --port 40000]\n"
 	    "           [--seal-key FILE] [--verbose] [--once] "
 	    "[--no-tries-report]\n"
+	    "           [--short-atr]\n"
 	    "       sclogin-vcard show --state FILE [--json]\n"
 	    "       sclogin-vcard protect --state FILE [--tcti TCTI] "
 	    "[--seal-key FILE]\n"
@@ -122,6 +123,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "once", no_argument, NULL, '1' },
 		{ "no-tries-report", no_argument, NULL, 'N' },
+		{ "short-atr", no_argument, NULL, 'X' },
 		{ "tcti", required_argument, NULL, 'C' },
 		{ "protect", required_argument, NULL, 'R' },
 		{ "kdf-logn", required_argument, NULL, 'L' },
@@ -153,6 +155,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'v': a->verbose = 1; break;
 		case '1': a->once = 1; break;
 		case 'N': a->no_tries_report = 1; break;
+		case 'X': a->short_atr = 1; break;
 		case 'C': a->tcti = optarg; break;
 		case 'A':
 			if (vc_applet_parse(optarg, &a->applet) != 0) {
@@ -518,6 +521,7 @@ cmd_run(struct args *a)
 	}
 	s = NULL;
 	vc_applet_set_no_tries_report(ap, a->no_tries_report != 0);
+	vc_applet_set_short_atr(ap, a->short_atr != 0);
 	if (!a->vpcd)
 		o.socket_path = a->socket != NULL ? a->socket : VC_SOCKET_DIR;
 	o.host = a->host;

@@ -186,7 +186,7 @@ serve(struct vc_applet *a, const struct vc_vpcd_opts *o, int fd, int sfd,
 				continue;
 			}
 			if (msg[0] == VC_CTL_ATR) {
-				atr = vc_applet_atr(&rlen);
+				atr = vc_applet_atr(a, &rlen);
 				if ((io = vc_frame_write(fd, sfd, atr, rlen)) !=
 				    VC_IO_OK)
 					return io;

@@ -215,6 +215,83 @@ test_read_object(void **state)
 	fake_card_free(&fc);
 }
 
+#define GET_CHUID_EXT "00 CB 3F FF 00 00 05 5C 03 5F C1 02 00 00"
+
+/*
+ * #14: on an extended-length transport GET DATA asks for everything in one
+ * exchange; a card or reader refusing that (6700, 6D00, a transmit error
+ * that is not a lost card) is asked again with short APDUs at once, and
+ * the transport stays short.
+ */
+static void
+test_read_object_extended(void **state)
+{
+	static const struct {
+		const char *resp;	/* NULL: transmit fails with err */
+		int err;
+		int retried;
+	} refusals[] = {
+		{ "67 00", 0, 1 },
+		{ "6D 00", 0, 1 },
+		{ NULL, SCL_ERR_TRANSMIT, 1 },
+		{ NULL, SCL_ERR_CARD_REMOVED, 0 },
+		{ NULL, SCL_ERR_READER_GONE, 0 },
+		{ "6A 82", 0, 0 },
+	};
+	uint8_t buf[256];
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		struct fake_card *fc = fake_card_new(SCL_TRANSPORT_EXTENDED);
+		struct scl_transport *t = fake_card_transport(fc);
+		int r;
+
+		fake_card_expect(fc, GET_CHUID_EXT, chuid_ok);
+		assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
+		    sizeof(buf), &len), 0);
+		assert_int_equal(len, 0x3B);
+		if (refusals[i].resp != NULL)
+			fake_card_expect(fc, GET_CHUID_EXT, refusals[i].resp);
+		else
+			fake_card_expect_error(fc, GET_CHUID_EXT,
+			    refusals[i].err);
+		if (refusals[i].retried)
+			fake_card_expect(fc, GET_CHUID, chuid_ok);
+		r = scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf, sizeof(buf),
+		    &len);
+		if (refusals[i].retried) {
+			assert_int_equal(r, 0);
+			assert_int_equal(t->flags & SCL_TRANSPORT_EXTENDED, 0);
+			/* remembered: the next read is short at once */
+			fake_card_expect(fc, GET_CHUID, chuid_ok);
+			assert_int_equal(scl_piv_read_object(t,
+			    SCL_PIV_TAG_CHUID, buf, sizeof(buf), &len), 0);
+		} else {
+			assert_int_not_equal(r, 0);
+			assert_int_equal(t->flags & SCL_TRANSPORT_EXTENDED,
+			    SCL_TRANSPORT_EXTENDED);
+		}
+		fake_card_free(&fc);
+	}
+}
+
+/* A short transport never retries: 6700 is the card's answer. */
+static void
+test_read_object_short_no_retry(void **state)
+{
+	struct fake_card *fc = fake_card_new(0);
+	struct scl_transport *t = fake_card_transport(fc);
+	uint8_t buf[256];
+	size_t len;
+
+	(void)state;
+	fake_card_expect(fc, GET_CHUID, "67 00");
+	assert_int_equal(scl_piv_read_object(t, SCL_PIV_TAG_CHUID, buf,
+	    sizeof(buf), &len), SCL_ERR_WRONG_LENGTH);
+	fake_card_free(&fc);
+}
+
 static void
 test_card_id(void **state)
 {
@@ -1165,6 +1242,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_read_object),
+		cmocka_unit_test(test_read_object_extended),
+		cmocka_unit_test(test_read_object_short_no_retry),
 		cmocka_unit_test(test_card_id),
 		cmocka_unit_test(test_read_cert),
 		cmocka_unit_test(test_cert_tag),

@@ -404,17 +404,22 @@ hang(int up)
 static void
 describe(const uint8_t *cmd, size_t len, char *out, size_t cap)
 {
-	size_t i, lc, o = 0;
+	size_t i, lc, at = 5, o = 0;
 
 	out[0] = '\0';
 	if (len < 6 || (cmd[1] != 0xA4 && cmd[1] != 0xCB))
 		return;
 	lc = cmd[4];
-	if (lc == 0 || 5 + lc > len)
+	if (lc == 0 && len >= 8) {
+		/* extended Lc: 00 Lc1 Lc2 (ISO/IEC 7816-4 §5.1) */
+		lc = (size_t)cmd[5] << 8 | cmd[6];
+		at = 7;
+	}
+	if (lc == 0 || at + lc > len)
 		return;
 	o = (size_t)snprintf(out, cap, cmd[1] == 0xA4 ? " aid=" : " obj=");
 	for (i = cmd[1] == 0xCB ? 2 : 0; i < lc && o + 3 < cap; i++)
-		o += (size_t)snprintf(out + o, cap - o, "%02X", cmd[5 + i]);
+		o += (size_t)snprintf(out + o, cap - o, "%02X", cmd[at + i]);
 }
 
 /* The model's time for one exchange (--latency). */

@@ -55,6 +55,9 @@ bench_rig_users "$work/bin" "$work/nss" || exit 1
 if [ -n "$W" ]; then
 	sed -i "s|^exec |exec $W |" "$work/bin/pam-bench-nss"
 fi
+# the same module with extended_apdus=off (issue 14)
+sed '/pam_sclogin.so/s/$/ extended_apdus=off/' \
+    "$work/conf/pam.d/bench-sclogin" >"$work/conf/pam.d/bench-sclogin-short"
 
 pass=0
 fail=0
@@ -81,9 +84,10 @@ card_in() {
 	    --log "$work/wire.log" --trigger-file "$work/trigger" "$@" \
 	    >"$work/fault-card.out" 2>&1 &
 	fc_pid=$!
+	# shellcheck disable=SC2086 # vc_extra: extra vcard run options
 	timeout $((20 * SLOW)) "$SCL_RIG_CARD" insert-cmd 0 "$SCL_VCARD" run \
 	    --state "$work/card/alice.state" --port 41000 \
-	    --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null
+	    --seal-key "$SCL_RIG_SEAL_KEY" ${vc_extra:-} >/dev/null
 }
 
 # Stop fault-card first: a hung card holds pcscd's reader (the vpcd driver
@@ -103,7 +107,7 @@ signin() {
 	local bound=$1 line
 	shift
 	line=$("$work/bin/pam-bench-nss" --confdir "$work/conf/pam.d" \
-	    --service bench-sclogin --user alice --runs 1 \
+	    --service "${svc:-bench-sclogin}" --user alice --runs 1 \
 	    --timeout-ms $((bound * 1000 * SLOW)) "$@" | grep '^run=' | head -1)
 	res=$(sed -n 's/.* name=\([A-Z_]*\).*/\1/p' <<<"$line")
 	status=$(sed -n 's/.* status=\([^ ]*\).*/\1/p' <<<"$line")
@@ -160,7 +164,7 @@ fault_case() {
 	fi
 	signin "$bound" --pin 123456
 	local why=
-	[ -f "$work/trigger" ] || [ "${*/--fault pass/}" != "$*" ] ||
+	[ -f "$work/trigger" ] || [[ " $* " == *" --fault pass "* ]] ||
 	    why="fault never fired (flow changed?)"
 	[ "$status" = ok ] || why="${why:+$why; }host process: $status"
 	case $expect in
@@ -208,10 +212,69 @@ if [ "$res" != PAM_SUCCESS ]; then
 	exit 1
 fi
 ok baseline "-> PAM_SUCCESS in ${secs}s"
+cp "$work/wire.log" "$work/wire.log.baseline"
 grep '^n=' "$work/wire.log" >"$work/baseline-apdus.txt"
 n_apdus=$(wc -l <"$work/baseline-apdus.txt")
 echo "# baseline sign-in: $n_apdus APDUs"
 sed 's/^/#   /' "$work/baseline-apdus.txt"
+
+# ---- extended-length APDUs (issue 14).  The vcard's ATR advertises
+# extended Lc/Le: the 1 KB certificate comes in one exchange (short: GET
+# DATA + 4 GET RESPONSE).  A card that refuses the extended GET DATA (6700,
+# 6D00) is read again short at once and signs in; a card whose ATR says
+# short (vcard --short-atr) and extended_apdus=off both get short APDUs.
+# cert_exchanges WIRE-LOG: the GET DATA 5FC105 lines and the GET RESPONSEs
+# right after them
+cert_exchanges() {
+	awk '/obj=5FC105/ { n++; f = 1; next } f && / ins=C0 / { n++; next }
+	    { f = 0 } END { print n + 0 }' "$1"
+}
+
+# ext_case NAME WANT_EXCHANGES FAULT-CARD-ARGS...: PAM_SUCCESS, the fault
+# fired (when there is one), the certificate in WANT_EXCHANGES exchanges
+ext_case() {
+	local name=$1 want=$2 got why=
+	shift 2
+	if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then
+		return 0
+	fi
+	card_fresh
+	if ! card_in "$@"; then
+		not_ok "$name" "card did not come up"
+		card_out
+		return
+	fi
+	signin 20 --pin 123456
+	got=$(cert_exchanges "$work/wire.log")
+	[ "$res" = PAM_SUCCESS ] || why="got ${res:-nothing} ($status): $msg"
+	[ -f "$work/trigger" ] || [[ " $* " == *" --fault pass "* ]] ||
+	    why="${why:+$why; }fault never fired"
+	[ "$got" = "$want" ] ||
+	    why="${why:+$why; }certificate in $got exchanges, want $want"
+	if [ -z "$why" ]; then
+		ok "$name" "-> $res in ${secs}s, certificate in $got exchange(s)"
+	else
+		not_ok "$name" "$why"
+		grep -A5 'obj=5FC105' "$work/wire.log" | sed 's/^/    wire: /' |
+		    head -n 8
+	fi
+	card_out
+}
+
+if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx ext-cert-one-exchange; then
+	cert_n=$(cert_exchanges "$work/wire.log.baseline")
+	if [ "$cert_n" = 1 ] &&
+	    grep -Eq ' rlen=1[0-9]{3} sw=9000 .*obj=5FC105' \
+	    "$work/wire.log.baseline"; then
+		ok ext-cert-one-exchange "baseline: certificate in 1 exchange"
+	else
+		not_ok ext-cert-one-exchange "baseline: certificate in $cert_n exchanges, want 1"
+	fi
+fi
+ext_case ext-refused-6700 6 --fault sw --arg 0x6700 --match 5C035FC105
+ext_case ext-refused-6D00 6 --fault sw --arg 0x6D00 --match 5C035FC105
+vc_extra=--short-atr ext_case ext-short-atr 5 --fault pass
+svc=bench-sclogin-short ext_case ext-apdus-off 5 --fault pass
 
 # ---- the card removed at each step
 # after a verified PIN, a card lost in GENERAL AUTHENTICATE is a failed
@@ -261,8 +324,9 @@ fault_case cert-truncate '!PAM_SUCCESS' 20 '' --fault truncate --arg 40 --match 
 fault_case cert-garbage '!PAM_SUCCESS' 20 '' --fault garbage --match $cert
 fault_case cert-flip-der '!PAM_SUCCESS' 20 '' --fault flip --arg 9 --match $cert
 fault_case cert-flip-tbs '!PAM_SUCCESS' 20 '' --fault flip --arg 100 --match $cert
-# the third GET RESPONSE of the 9A read carries the certificate's signature
-fault_case cert-flip-sig '!PAM_SUCCESS' 20 '' --fault flip --arg 200 --ins C0 --nth 3
+# byte 968 of the 9A read is in the certificate's signature (one
+# extended-length answer, issue 14; short, the third GET RESPONSE)
+fault_case cert-flip-sig '!PAM_SUCCESS' 20 '' --fault flip --arg 968 --match $cert
 fault_case sign-garbage PAM_AUTH_ERR 20 "$proof_re" --fault garbage --ins 87
 fault_case sign-flip PAM_AUTH_ERR 20 "$proof_re" --fault flip --arg 40 --ins 87
 fault_case sign-overlong PAM_AUTH_ERR 20 "$proof_re" --fault overlong --ins 87

@@ -45,6 +45,8 @@ LONG __wrap_SCardGetStatusChange(SCARDCONTEXT ctx, DWORD timeout,
 LONG __wrap_SCardConnect(SCARDCONTEXT ctx, LPCSTR reader, DWORD share,
     DWORD protos, LPSCARDHANDLE h, LPDWORD proto);
 LONG __wrap_SCardDisconnect(SCARDHANDLE h, DWORD disposition);
+LONG __wrap_SCardStatus(SCARDHANDLE h, LPSTR name, LPDWORD name_len,
+    LPDWORD state, LPDWORD proto, LPBYTE atr, LPDWORD atr_len);
 LONG __wrap_SCardTransmit(SCARDHANDLE h, const SCARD_IO_REQUEST *spci,
     LPCBYTE send, DWORD send_len, SCARD_IO_REQUEST *rpci, LPBYTE recv,
     LPDWORD recv_len);
@@ -100,6 +102,33 @@ __wrap_SCardConnect(SCARDCONTEXT ctx, LPCSTR reader, DWORD share,
 LONG
 __wrap_SCardDisconnect(SCARDHANDLE h, DWORD disposition)
 {
+	return SCARD_S_SUCCESS;
+}
+
+/* #14: the ATR the connect reads; status_rv / status_atr_len vary it. */
+static const uint8_t yubikey_atr[] = { 0x3B, 0xFD, 0x13, 0x00, 0x00, 0x81,
+	0x31, 0xFE, 0x15, 0x80, 0x73, 0xC0, 0x21, 0xC0, 0x57, 0x59, 0x75,
+	0x62, 0x69, 0x4B, 0x65, 0x79, 0x40 };
+static LONG status_rv = SCARD_S_SUCCESS;
+static DWORD status_atr_len = sizeof(yubikey_atr);
+
+LONG
+__wrap_SCardStatus(SCARDHANDLE h, LPSTR name, LPDWORD name_len,
+    LPDWORD state, LPDWORD proto, LPBYTE atr, LPDWORD atr_len)
+{
+	if (status_rv != SCARD_S_SUCCESS)
+		return status_rv;
+	if (*atr_len < status_atr_len)
+		return SCARD_E_INSUFFICIENT_BUFFER;
+	memset(atr, 0x3B, status_atr_len);
+	memcpy(atr, yubikey_atr, status_atr_len < sizeof(yubikey_atr) ?
+	    status_atr_len : sizeof(yubikey_atr));
+	*atr_len = status_atr_len;
+	*state = SCARD_SPECIFIC;
+	*proto = SCARD_PROTOCOL_T1;
+	if (*name_len > 0)
+		name[0] = '\0';
+	*name_len = 1;
 	return SCARD_S_SUCCESS;
 }
 
@@ -225,10 +254,50 @@ test_deadline(void **state)
 	entered = released = contexts_released = 0;
 }
 
+/* #14: scl_card_atr() is the ATR SCardStatus gave at the connect, or none. */
+static void
+test_card_atr(void **state)
+{
+	struct scl_pcsc *ctx = NULL;
+	struct scl_card *card = NULL;
+	const uint8_t *atr;
+	size_t len = 99;
+
+	assert_int_equal(scl_pcsc_open(&ctx), 0);
+	assert_int_equal(scl_card_connect(ctx, "Hung Reader 00 00", 1000,
+	    &card), 0);
+	atr = scl_card_atr(card, &len);
+	assert_non_null(atr);
+	assert_int_equal(len, sizeof(yubikey_atr));
+	assert_memory_equal(atr, yubikey_atr, len);
+	scl_card_disconnect(&card, 0);
+
+	status_rv = SCARD_E_NO_SMARTCARD;
+	assert_int_equal(scl_card_connect(ctx, "Hung Reader 00 00", 1000,
+	    &card), 0);
+	assert_null(scl_card_atr(card, &len));
+	assert_int_equal(len, 0);
+	scl_card_disconnect(&card, 0);
+	status_rv = SCARD_S_SUCCESS;
+
+	/* longer than an ATR may be: none rather than a cut one */
+	status_atr_len = SCL_ATR_MAX + 1;
+	assert_int_equal(scl_card_connect(ctx, "Hung Reader 00 00", 1000,
+	    &card), 0);
+	assert_null(scl_card_atr(card, &len));
+	scl_card_disconnect(&card, 0);
+	status_atr_len = sizeof(yubikey_atr);
+
+	assert_null(scl_card_atr(NULL, &len));
+	assert_int_equal(len, 0);
+	scl_pcsc_free(&ctx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_card_atr),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_abandoned_transmit),
 	};

@@ -197,6 +197,16 @@ struct scl_transport *__wrap_scl_card_transport(struct scl_card *card);
 void __wrap_scl_card_disconnect(struct scl_card **cardp, int reset);
 int __wrap_scl_card_set_timeout(struct scl_card *card, int timeout_ms);
 void __wrap_scl_card_set_deadline(struct scl_card *card, uint64_t due_ms);
+const uint8_t *__wrap_scl_card_atr(const struct scl_card *card,
+    size_t *ret_len);
+
+/* No ATR: the scripted cards speak short APDUs. */
+const uint8_t *
+__wrap_scl_card_atr(const struct scl_card *card, size_t *ret_len)
+{
+	*ret_len = 0;
+	return NULL;
+}
 
 void
 __wrap_scl_card_set_deadline(struct scl_card *card, uint64_t due_ms)

@@ -87,6 +87,7 @@ test_defaults(void **state)
 	assert_int_equal(c->allow_card_only, 1);
 	assert_int_equal(c->wait_for_card_s, 0);
 	assert_int_equal(c->card_timeout_ms, 10000);
+	assert_int_equal(c->extended_apdus, SCL_EXTENDED_AUTO);	/* #14 */
 	assert_int_equal(c->scan_timeout_ms, 5000);	/* #12 */
 	assert_int_equal(c->auth_timeout_ms, 10000);
 	assert_int_equal(c->last_try, SCL_LAST_TRY_REFUSE);
@@ -138,6 +139,7 @@ test_all_keys(void **state)
 	    "slots = 9E, 9a\n"
 	    "wait_for_card = 30\n"
 	    "card_timeout_ms = 5000\n"
+	    "extended_apdus = off\n"
 	    "scan_timeout_ms = 2500\n"
 	    "auth_timeout_ms = 7000\n"
 	    "last_try = confirm\n"
@@ -186,6 +188,7 @@ test_all_keys(void **state)
 	assert_int_equal(c->allow_card_only, 0);
 	assert_int_equal(c->wait_for_card_s, 30);
 	assert_int_equal(c->card_timeout_ms, 5000);
+	assert_int_equal(c->extended_apdus, SCL_EXTENDED_OFF);
 	assert_int_equal(c->scan_timeout_ms, 2500);
 	assert_int_equal(c->auth_timeout_ms, 7000);
 	assert_int_equal(c->last_try, SCL_LAST_TRY_CONFIRM);
@@ -381,6 +384,8 @@ static const struct err_case err_cases[] = {
 	    "t.conf:2: slots = '9a,': expected a list of 9a, 9e, 9c" },
 	{ "[global]\nslots =\n", NULL,
 	    "t.conf:2: slots = '': expected a list of 9a, 9e, 9c" },
+	{ "[global]\nextended_apdus = yes\n", NULL,
+	    "t.conf:2: extended_apdus = 'yes': expected auto or off" },
 	{ "[global]\nremoval_action = shutdown\n", NULL,
 	    "t.conf:2: removal_action = 'shutdown': expected none, lock or "
 	    "logout" },

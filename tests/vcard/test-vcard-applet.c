@@ -15,6 +15,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include "atr.h"
 #include "crypto.h"
 #include "piv.h"
 #include "tlv.h"
@@ -101,6 +102,28 @@ test_no_tries_report(void **state)
 	assert_int_equal(vt_verify(t, "123456"), 0x9000);
 	vc_applet_set_no_tries_report(t->a, false);
 	assert_int_equal(vt_apdu(t, 0, 0x20, 0, 0x80, NULL, 0, -1, 0), 0x9000);
+}
+
+/* #14: the ATR advertises extended Lc/Le; run --short-atr does not. */
+static void
+test_atr_caps(void **state)
+{
+	struct vt *t = *state;
+	const uint8_t *atr;
+	struct scl_atr a;
+	size_t len = 0;
+
+	atr = vc_applet_atr(t->a, &len);
+	assert_int_equal(scl_atr_caps(atr, len), SCL_ATR_CAP_EXTENDED);
+	atr = vc_applet_atr(NULL, &len);
+	assert_int_equal(scl_atr_caps(atr, len), SCL_ATR_CAP_EXTENDED);
+	vc_applet_set_short_atr(t->a, true);
+	atr = vc_applet_atr(t->a, &len);
+	assert_int_equal(len, 18);
+	assert_int_equal(scl_atr_parse(atr, len, &a), 0);
+	assert_int_equal(a.caps, 0);
+	assert_int_equal(a.protocols, 0x3);
+	vc_applet_set_short_atr(t->a, false);
 }
 
 static void
@@ -972,6 +995,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_pin_counters_and_block_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_tries_report, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_atr_caps, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_correct_pin_restores,
 		    setup, teardown),

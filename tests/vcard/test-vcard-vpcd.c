@@ -151,7 +151,7 @@ test_protocol(void **state)
 	ctl = 4;
 	send_msg(pr->fd, &ctl, 1);
 	n = recv_msg(pr->fd, buf, sizeof(buf));
-	atr = vc_applet_atr(&atr_len);
+	atr = vc_applet_atr(NULL, &atr_len);
 	assert_int_equal(n, atr_len);
 	assert_memory_equal(buf, atr, n);
 	send_msg(pr->fd, sel, sizeof(sel));
