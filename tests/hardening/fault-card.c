@@ -8,7 +8,10 @@
  * payload; 1-byte payloads are control messages: 0 off, 1 on, 2 reset,
  * 4 ATR) and injects one fault.  It also logs every C-APDU (header,
  * lengths, SW, card time, and only the AID of a SELECT or the tag of a GET
- * DATA: never other data) so benchmarks can count APDUs on the wire.  It re-arms TCP_QUICKACK on both sockets, so the 40 ms
+ * DATA: never other data) so benchmarks can count APDUs on the wire, and
+ * the CLOCK_MONOTONIC time of each insertion (its connect to the vpcd
+ * port: `event=card-inserted mono_us=U`), so they can time from it.  It
+ * re-arms TCP_QUICKACK on both sockets, so the 40 ms
  * delayed-ACK stall of the vpcd transport does not apply behind it.
  *
  *   fault-card --listen PORT --connect PORT [--log FILE] [--fault KIND]
@@ -712,7 +715,8 @@ main(int argc, char **argv)
 				close(card);
 			goto out;
 		}
-		log_line(&st, "event=card-inserted\n");
+		log_line(&st, "event=card-inserted mono_us=%llu\n",
+		    (unsigned long long)now_us());
 		again = session(&c, &st, up, card);
 		close(up);
 		if (card >= 0)
