@@ -18,7 +18,12 @@ greeter_prompt_skip() {
 	command -v Xvfb >/dev/null || { echo "Xvfb is not installed"; return; }
 	[ -x "$build/greeter/sclogin-greeter" ] ||
 	    { echo "the greeter is not built (GTK)"; return; }
-	[ -r "$(greeter_pam_wrapper)" ] || echo "pam_wrapper is not installed"
+	[ -r "$(greeter_pam_wrapper)" ] && [ -r "$(greeter_pam_matrix)" ] ||
+	    echo "pam_wrapper is not installed"
+}
+
+greeter_pam_matrix() {
+	echo "$(dirname "$(greeter_pam_wrapper)")/pam_wrapper/pam_matrix.so"
 }
 
 greeter_pam_wrapper() {
@@ -45,8 +50,8 @@ greeter_wait() {
 # appends per run the microseconds from insertion to the PIN entry to
 # $out/insert-NAME.txt (failed runs in .bad)
 insert_prompt_greeter() {
-	local name=$1 n=$2 pki=$3 g=$out/greeter-$name i xpid gpid fc_pid
-	local card_pid d t_ins t_p wire=$out/insert-$name.wire
+	local name=$1 n=$2 pki=$3 i xpid gpid fc_pid card_pid d t_ins t_p
+	local g=$out/greeter-$name wire=$out/insert-$name.wire
 	shift 3
 	: >"$out/insert-$name.txt"
 	rm -rf "$g"
@@ -64,9 +69,12 @@ EOF
 	chmod 0644 "$g/sclogin.conf"
 	printf 'auth required %s config=%s\naccount required pam_permit.so\n' \
 	    "$build/pam/pam_sclogin.so" "$g/sclogin.conf" >"$g/pam.d/sclogin-card"
+	# the window opens on the password (no record): pam_matrix asks for it
+	printf 'alice:alicepw:sclogin-password\n' >"$g/passdb"
+	printf 'auth required %s passdb=%s\naccount required pam_permit.so\n' \
+	    "$(greeter_pam_matrix)" "$g/passdb" >"$g/pam.d/sclogin-password"
 	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
-	    >"$g/pam.d/sclogin-password"
-	cp "$g/pam.d/sclogin-password" "$g/pam.d/other"
+	    >"$g/pam.d/other"
 	d=90
 	while [ $d -lt 200 ] && { [ -e /tmp/.X$d-lock ] || [ -e /tmp/.X11-unix/X$d ]; }; do
 		d=$((d + 1))
@@ -79,9 +87,6 @@ EOF
 		i=$((i + 1))
 		sleep 0.1
 	done
-	"$out/bin/fault-card" --listen 41000 --connect 40000 --log "$wire" \
-	    "$@" >"$wire.stderr" 2>&1 &
-	fc_pid=$!
 	mkfifo "$g/cmd"
 	: >"$g/status"
 	env DISPLAY=:$d LD_PRELOAD="$(greeter_pam_wrapper) $NSS_WRAPPER_LIB" \
@@ -106,14 +111,17 @@ EOF
 		t_p=
 		if greeter_wait "$g/status" "$gpid" 'view=insert-card' 20; then
 			sleep 0.5
+			"$out/bin/fault-card" --listen 41000 --connect 40000 \
+			    --once --log "$wire" "$@" >>"$wire.stderr" 2>&1 &
+			fc_pid=$!
 			"$SCL_VCARD" run --state "$out/card/alice.state" \
 			    --port 41000 --seal-key "$SCL_RIG_SEAL_KEY" \
 			    >>"$g/card.log" 2>&1 &
 			card_pid=$!
 			greeter_wait "$g/status" "$gpid" \
 			    'view=pin .*entry_ready=1.* mono_us=[0-9]+$' 20 || true
-			kill "$card_pid" 2>/dev/null || true
-			wait "$card_pid" 2>/dev/null || true
+			kill "$card_pid" "$fc_pid" 2>/dev/null || true
+			wait "$card_pid" "$fc_pid" 2>/dev/null || true
 			"$SCL_RIG_CARD" wait 0 absent || true
 		fi
 		t_ins=$(sed -n 's/^event=card-inserted mono_us=\([0-9]*\).*/\1/p' \
@@ -134,6 +142,6 @@ EOF
 		i=$((i + 1))
 		sleep 0.05
 	done
-	kill "$gpid" "$xpid" "$fc_pid" 2>/dev/null || true
-	wait "$gpid" "$xpid" "$fc_pid" 2>/dev/null || true
+	kill "$gpid" "$xpid" 2>/dev/null || true
+	wait "$gpid" "$xpid" 2>/dev/null || true
 }

@@ -38,21 +38,21 @@ insert_prompt_module() {
 	local wire=$out/insert-$name.wire
 	shift 3
 	: >"$out/insert-$name.txt"
-	"$out/bin/fault-card" --listen 41000 --connect 40000 --log "$wire" \
-	    "$@" >"$wire.stderr" 2>&1 &
-	fc_pid=$!
 	for i in $(seq 1 "$n"); do
 		"$out/bin/pam-bench-nss" --confdir "$out/conf/pam.d" \
 		    --service "$svc" --user alice --pin 123456 --runs 1 \
 		    --timeout-ms 40000 --mono >"$out/insert-$name.run" 2>&1 &
 		pb_pid=$!
 		sleep 1
+		"$out/bin/fault-card" --listen 41000 --connect 40000 --once \
+		    --log "$wire" "$@" >>"$wire.stderr" 2>&1 &
+		fc_pid=$!
 		"$SCL_VCARD" run --state "$out/card/alice.state" --port 41000 \
 		    --seal-key "$SCL_RIG_SEAL_KEY" >>"$out/insert-$name.card" 2>&1 &
 		card_pid=$!
 		wait "$pb_pid" || true
-		kill "$card_pid" 2>/dev/null || true
-		wait "$card_pid" 2>/dev/null || true
+		kill "$card_pid" "$fc_pid" 2>/dev/null || true
+		wait "$card_pid" "$fc_pid" 2>/dev/null || true
 		"$SCL_RIG_CARD" wait 0 absent || true
 		line=$(grep '^run=' "$out/insert-$name.run" | head -1) || true
 		printf '%s\n' "$line" >>"$out/insert-$name.raw"
@@ -70,8 +70,6 @@ insert_prompt_module() {
 			printf 'run %s: %s\n' "$i" "$line" >>"$out/insert-$name.bad"
 		fi
 	done
-	kill "$fc_pid" 2>/dev/null || true
-	wait "$fc_pid" 2>/dev/null || true
 }
 
 # insert_prompt_line LABEL FILE: "insert-to-prompt LABEL: median N ms
