@@ -50,7 +50,8 @@ greeter_wait() {
 # appends per run the microseconds from insertion to the PIN entry to
 # $out/insert-NAME.txt (failed runs in .bad)
 insert_prompt_greeter() {
-	local name=$1 n=$2 pki=$3 i xpid gpid fc_pid card_pid d t_ins t_p
+	local name=$1 n=$2 pki=$3 i xpid gpid fc_pid card_pid d t_p
+	local t_ins t_atr t_apdu
 	local g=$out/greeter-$name wire=$out/insert-$name.wire
 	shift 3
 	: >"$out/insert-$name.txt"
@@ -124,14 +125,14 @@ EOF
 			wait "$card_pid" "$fc_pid" 2>/dev/null || true
 			"$SCL_RIG_CARD" wait 0 absent || true
 		fi
-		t_ins=$(sed -n 's/^event=card-inserted mono_us=\([0-9]*\).*/\1/p' \
-		    "$wire" | tail -n 1) || true
+		insert_times "$wire"
 		# the first PIN entry rendered after this insertion
 		[ -z "$t_ins" ] || t_p=$(grep '^state view=pin .*entry_ready=1' \
 		    "$g/status" | sed -n 's/.* mono_us=\([0-9]*\)$/\1/p' |
 		    awk -v t="$t_ins" '$1 > t { print; exit }') || true
 		if [ -n "$t_ins" ] && [ -n "$t_p" ] && [ "$t_p" -gt "$t_ins" ]; then
 			echo $((t_p - t_ins)) >>"$out/insert-$name.txt"
+			insert_parts "$t_p" >>"$out/insert-$name.parts"
 		else
 			echo "run $i: no PIN entry (see $g/status)" >>"$out/insert-$name.bad"
 		fi
