@@ -107,9 +107,10 @@ insert_parts_line() {
 	local c m=()
 	for c in 1 2 3; do
 		m+=("$({ awk -v c=$c '{ print $c }' "$2" 2>/dev/null || true; } |
-		    sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a";
-		    else printf "%.0f", (NR % 2 ? a[(NR + 1) / 2] :
-		    (a[NR / 2] + a[NR / 2 + 1]) / 2) / 1000 }')")
+		    sort -n | awk '{ a[NR] = $1 } END {
+			if (NR == 0) { print "n/a"; exit }
+			v = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+			printf "%.0f", v / 1000 }')")
 	done
 	echo "insert-to-prompt $1 parts: pcscd sees the card ${m[0]} ms, card powered and monitor to first APDU ${m[1]} ms, scan to prompt ${m[2]} ms (medians)"
 }
