@@ -36,7 +36,7 @@ greeter_pam_wrapper() {
 # greeter_wait STATUS PID REGEX SECONDS: the last state line matches
 greeter_wait() {
 	local i=0
-	while [ $i -lt $(($4 * 20)) ]; do
+	while [ $i -lt $(($4 * 20 * slow)) ]; do
 		grep '^state' "$1" 2>/dev/null | tail -n 1 | grep -Eq "$3" &&
 		    return 0
 		kill -0 "$2" 2>/dev/null || return 1
@@ -96,12 +96,12 @@ EOF
 	    NSS_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
 	    SCL_GREETER_TEST_FIFO="$g/cmd" SCL_GREETER_TEST_STATUS="$g/status" \
 	    GTK_THEME=Adwaita NO_AT_BRIDGE=1 GDK_BACKEND=x11 \
-	    "$build/greeter/sclogin-greeter" --user alice \
+	    ${W:+G_SLICE=always-malloc} $W "$build/greeter/sclogin-greeter" --user alice \
 	    --config "$g/sclogin.conf" --state-dir "$g/state" \
 	    >"$g/greeter.log" 2>&1 &
 	gpid=$!
 	i=0
-	until grep -q '^ready' "$g/status" || [ $i -gt 200 ]; do
+	until grep -q '^ready' "$g/status" || [ $i -gt $((200 * slow)) ]; do
 		i=$((i + 1))
 		sleep 0.05
 	done
@@ -112,10 +112,10 @@ EOF
 		t_p=
 		if greeter_wait "$g/status" "$gpid" 'view=insert-card' 20; then
 			sleep 0.5
-			"$out/bin/fault-card" --listen 41000 --connect 40000 \
+			$W "$out/bin/fault-card" --listen 41000 --connect 40000 \
 			    --once --log "$wire" "$@" >>"$wire.stderr" 2>&1 &
 			fc_pid=$!
-			"$SCL_VCARD" run --state "$out/card/alice.state" \
+			$W "$SCL_VCARD" run --state "$out/card/alice.state" \
 			    --port 41000 --seal-key "$SCL_RIG_SEAL_KEY" \
 			    >>"$g/card.log" 2>&1 &
 			card_pid=$!
@@ -139,7 +139,7 @@ EOF
 	done
 	printf 'quit\n' >"$g/cmd"
 	i=0
-	while kill -0 "$gpid" 2>/dev/null && [ $i -lt 100 ]; do
+	while kill -0 "$gpid" 2>/dev/null && [ $i -lt $((100 * slow)) ]; do
 		i=$((i + 1))
 		sleep 0.05
 	done

@@ -14,7 +14,20 @@
 # "insert" message was shown) and a module that polls for the card on its
 # own clock (pam_pkcs11: every 10 s) is met at every phase of its period.
 # Needs: out (results dir with bin/, card/, conf/), SCL_RIG_CARD, SCL_VCARD,
-# SCL_RIG_SEAL_KEY.
+# SCL_RIG_SEAL_KEY.  SCL_TEST_WRAPPER (the test under valgrind) goes in
+# front of our programs (insert_prompt_wrap), and every wait is 5x longer:
+# the numbers are then meaningless, the output format is not.
+
+# insert_prompt_wrap BIN: words W (the wrapper) and slow (1, or 5 wrapped);
+# pam-bench-nss in BIN execs pam-bench under W
+insert_prompt_wrap() {
+	W=$(printf '%s' "${SCL_TEST_WRAPPER:-}" | tr -s ' ')
+	W=${W# }
+	slow=1
+	[ -z "$W" ] && return 0
+	slow=5
+	sed -i "s|^exec |exec $W |" "$1/pam-bench-nss"
+}
 
 # bench_pam_waiting CONF PKCS11: CONF/pam.d/bench-sclogin-wait (pam_sclogin,
 # wait_for_card=20) and, PKCS11=1, CONF/pam.d/bench-pkcs11-wait (pam_pkcs11
@@ -43,14 +56,14 @@ insert_prompt_module() {
 	for i in $(seq 1 "$n"); do
 		"$out/bin/pam-bench-nss" --confdir "$out/conf/pam.d" \
 		    --service "$svc" --user alice --pin 123456 --runs 1 \
-		    --timeout-ms 40000 --mono >"$out/insert-$name.run" 2>&1 &
+		    --timeout-ms $((40000 * slow)) --mono >"$out/insert-$name.run" 2>&1 &
 		pb_pid=$!
 		sleep "$(awk -v r="$RANDOM$RANDOM" -v s="$spread" \
-		    'BEGIN { printf "%.3f", 1 + (r % s) / 1000 }')"
-		"$out/bin/fault-card" --listen 41000 --connect 40000 --once \
+		    -v k="$slow" 'BEGIN { printf "%.3f", k + (r % s) / 1000 }')"
+		$W "$out/bin/fault-card" --listen 41000 --connect 40000 --once \
 		    --log "$wire" "$@" >>"$wire.stderr" 2>&1 &
 		fc_pid=$!
-		"$SCL_VCARD" run --state "$out/card/alice.state" --port 41000 \
+		$W "$SCL_VCARD" run --state "$out/card/alice.state" --port 41000 \
 		    --seal-key "$SCL_RIG_SEAL_KEY" >>"$out/insert-$name.card" 2>&1 &
 		card_pid=$!
 		wait "$pb_pid" || true
