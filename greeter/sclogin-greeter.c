@@ -11,8 +11,8 @@
  * names a FIFO of line commands (type TEXT, submit, other, use-card,
  * cancel, screenshot PATH, clock, quit); SCL_GREETER_TEST_STATUS a file to
  * which a line is appended after every render and screenshot.  After
- * `clock` every state line ends in mono_us=U, the CLOCK_MONOTONIC time of
- * the render (bench/greeter-prompt.sh times from a card's insertion).
+ * `clock` every line ends in mono_us=U, the CLOCK_MONOTONIC time it was
+ * written (bench/greeter-prompt.sh times renders from a card's insertion).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -382,6 +382,9 @@ test_status(Host *h, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(h->test_status, fmt, ap);
 	va_end(ap);
+	if (h->test_clock)
+		fprintf(h->test_status, " mono_us=%" G_GINT64_FORMAT,
+		    g_get_monotonic_time());
 	fputc('\n', h->test_status);
 	fflush(h->test_status);
 }
@@ -393,11 +396,7 @@ on_rendered(SclGreeterDriver *d, gpointer data)
 	g_autofree char *s = scl_greeter_driver_describe(d);
 
 	g_log(LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "%s", s);
-	if (h->test_clock)
-		test_status(h, "state %s mono_us=%" G_GINT64_FORMAT, s,
-		    g_get_monotonic_time());
-	else
-		test_status(h, "state %s", s);
+	test_status(h, "state %s", s);
 }
 
 typedef struct {
@@ -449,8 +448,7 @@ test_command(Host *h, char *line)
 		g_timeout_add(400, take_screenshot, s);
 	} else if (strcmp(line, "clock") == 0) {
 		h->test_clock = TRUE;
-		test_status(h, "clock mono_us=%" G_GINT64_FORMAT,
-		    g_get_monotonic_time());
+		test_status(h, "clock");
 	} else if (strcmp(line, "quit") == 0)
 		g_application_quit(G_APPLICATION(h->app));
 	else
