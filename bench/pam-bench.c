@@ -11,13 +11,17 @@
  *
  *   pam-bench --service NAME [--confdir DIR] [--user NAME] [--pin PIN]
  *       [--pins PIN1,PIN2,...] [--answer TEXT] [--runs N] [--timeout-ms N]
- *       [--expect NAME[,NAME...]] [--quiet]
+ *       [--expect NAME[,NAME...]] [--mono] [--quiet]
  *
  * --pins runs one PAM conversation per PIN at once, in threads of the same
  * child (concurrency test).  --expect compares each conversation's result
  * name (PAM_SUCCESS, PAM_AUTH_ERR, ...) and makes the exit status 1 on any
- * mismatch, timeout or crash.  Output: one line per conversation
- *   run=R conv=C rc=N name=PAM_X first_prompt_us=U total_us=U prompts=N
+ * mismatch, timeout or crash.  --mono adds first_prompt_mono_us=U, the
+ * absolute CLOCK_MONOTONIC time of the first echo-off prompt (0: none), so
+ * a caller can time from an event outside the process (a card inserted;
+ * bench/insert-prompt.sh).  Output: one line per conversation
+ *   run=R conv=C rc=N name=PAM_X first_prompt_us=U [first_prompt_mono_us=U]
+ *   total_us=U prompts=N
  *   wall_us=U maxrss_kb=K status=ok|timeout|signal:N|exit:N user=U msg='...'
  * followed by a summary line with medians.
  */
@@ -58,6 +62,7 @@ struct opts {
 	size_t n_expect;
 	int quiet;
 	int one;
+	int mono;
 };
 
 struct conv_state {
@@ -73,6 +78,7 @@ struct conv_state {
 struct conv_result {
 	int rc;
 	uint64_t first_prompt_us;
+	uint64_t first_prompt_mono_us;
 	uint64_t total_us;
 	unsigned prompts;
 	char user[64];
@@ -242,6 +248,7 @@ run_conversation(const struct opts *o, const char *pin, struct conv_result *r)
 	r->total_us = now_us() - s.t0;
 	r->rc = rc;
 	r->first_prompt_us = s.t_first_prompt ? s.t_first_prompt - s.t0 : 0;
+	r->first_prompt_mono_us = s.t_first_prompt;
 	r->prompts = s.n_prompts;
 	memcpy(r->msg, s.msg, sizeof(r->msg));
 }
@@ -283,11 +290,16 @@ run_one(const struct opts *o)
 	}
 	for (i = 0; i < n; i++) {
 		const struct conv_result *r = &args[i].res;
+		char mono[48] = "";
 
-		printf("conv=%zu rc=%d name=%s first_prompt_us=%llu "
+		if (o->mono)
+			snprintf(mono, sizeof(mono),
+			    " first_prompt_mono_us=%llu",
+			    (unsigned long long)r->first_prompt_mono_us);
+		printf("conv=%zu rc=%d name=%s first_prompt_us=%llu%s "
 		    "total_us=%llu prompts=%u user=%s msg='%s'\n", i, r->rc,
 		    pam_code_name(r->rc),
-		    (unsigned long long)r->first_prompt_us,
+		    (unsigned long long)r->first_prompt_us, mono,
 		    (unsigned long long)r->total_us, r->prompts,
 		    r->user[0] ? r->user : "-", r->msg);
 	}
@@ -496,7 +508,7 @@ usage(void)
 	fprintf(stderr, "usage: pam-bench --service NAME [--confdir DIR] "
 	    "[--user NAME] [--pin PIN | --pins P1,P2] [--answer TEXT]\n"
 	    "       [--runs N] [--timeout-ms N] [--expect NAME[,NAME]] "
-	    "[--quiet]\n");
+	    "[--mono] [--quiet]\n");
 }
 
 int
@@ -529,6 +541,11 @@ main(int argc, char **argv)
 		}
 		if (strcmp(a, "--quiet") == 0) {
 			o.quiet = 1;
+			continue;
+		}
+		if (strcmp(a, "--mono") == 0) {
+			o.mono = 1;
+			child_argv[n++] = a;
 			continue;
 		}
 		if (v == NULL) {

@@ -9,8 +9,10 @@
  *
  * Test hook (tests only; both variables must be set): SCL_GREETER_TEST_FIFO
  * names a FIFO of line commands (type TEXT, submit, other, use-card,
- * cancel, screenshot PATH, quit); SCL_GREETER_TEST_STATUS a file to which
- * a line is appended after every render and screenshot.
+ * cancel, screenshot PATH, clock, quit); SCL_GREETER_TEST_STATUS a file to
+ * which a line is appended after every render and screenshot.  After
+ * `clock` every line ends in mono_us=U, the CLOCK_MONOTONIC time it was
+ * written (bench/greeter-prompt.sh times renders from a card's insertion).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +74,7 @@ struct _Host {
 	int exit_status;
 	FILE *test_status;
 	GIOChannel *test_in;
+	gboolean test_clock;
 };
 
 static void backend_cancel(gpointer data, unsigned seq);
@@ -416,6 +419,9 @@ test_status(Host *h, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(h->test_status, fmt, ap);
 	va_end(ap);
+	if (h->test_clock)
+		fprintf(h->test_status, " mono_us=%" G_GINT64_FORMAT,
+		    g_get_monotonic_time());
 	fputc('\n', h->test_status);
 	fflush(h->test_status);
 }
@@ -480,6 +486,9 @@ test_command(Host *h, char *line)
 		s->path = g_strdup(line + 11);
 		/* Let the stack transition and the redraw finish. */
 		g_timeout_add(400, take_screenshot, s);
+	} else if (strcmp(line, "clock") == 0) {
+		h->test_clock = TRUE;
+		test_status(h, "clock");
 	} else if (strcmp(line, "quit") == 0)
 		g_application_quit(G_APPLICATION(h->app));
 	else

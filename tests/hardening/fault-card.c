@@ -8,7 +8,12 @@
  * payload; 1-byte payloads are control messages: 0 off, 1 on, 2 reset,
  * 4 ATR) and injects one fault.  It also logs every C-APDU (header,
  * lengths, SW, card time, and only the AID of a SELECT or the tag of a GET
- * DATA: never other data) so benchmarks can count APDUs on the wire.  It re-arms TCP_QUICKACK on both sockets, so the 40 ms
+ * DATA: never other data) so benchmarks can count APDUs on the wire, and
+ * the CLOCK_MONOTONIC time of each insertion (its connect to the vpcd
+ * port: `event=card-inserted mono_us=U`), of pcscd's first ATR request
+ * (`event=atr-request`) and of the first C-APDU (`event=first-apdu`), so
+ * they can time from them.  It
+ * re-arms TCP_QUICKACK on both sockets, so the 40 ms
  * delayed-ACK stall of the vpcd transport does not apply behind it.
  *
  *   fault-card --listen PORT --connect PORT [--log FILE] [--fault KIND]
@@ -444,7 +449,7 @@ static int
 session(const struct cfg *c, struct state *st, int up, int card)
 {
 	static uint8_t msg[MSG_MAX], ans[MSG_MAX];
-	int ret = 1;
+	int ret = 1, seen_atr = 0, seen_apdu = 0;
 
 	for (;;) {
 		struct pollfd p[2] = { { up, POLLIN, 0 }, { card, POLLIN, 0 } };
@@ -481,6 +486,11 @@ session(const struct cfg *c, struct state *st, int up, int card)
 				ret = 0;
 				goto out;
 			}
+			if (msg[0] == 4 && !seen_atr) {
+				seen_atr = 1;
+				log_line(st, "event=atr-request mono_us=%llu\n",
+				    (unsigned long long)now_us());
+			}
 			if (msg[0] == 4) {
 				if (recv_msg(card, ans, &alen) < 0) {
 					ret = 0;
@@ -493,6 +503,11 @@ session(const struct cfg *c, struct state *st, int up, int card)
 		}
 		if (len < 4)
 			goto out;
+		if (!seen_apdu) {
+			seen_apdu = 1;
+			log_line(st, "event=first-apdu mono_us=%llu\n",
+			    (unsigned long long)now_us());
+		}
 		st->n_apdu++;
 		ins = msg[1];
 		if (!st->triggered && is_trigger(c, st, msg, len)) {
@@ -717,7 +732,8 @@ main(int argc, char **argv)
 				close(card);
 			goto out;
 		}
-		log_line(&st, "event=card-inserted\n");
+		log_line(&st, "event=card-inserted mono_us=%llu\n",
+		    (unsigned long long)now_us());
 		again = session(&c, &st, up, card);
 		close(up);
 		if (card >= 0)
