@@ -53,7 +53,7 @@ tool_fail(struct tool *tl, int exit, int r, const char *fmt, ...)
 	struct json j;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), tl->json ? fmt : _(fmt), ap);
+	vsnprintf(msg, sizeof(msg), tool_text(tl, fmt), ap);
 	va_end(ap);
 	if (tl->json) {
 		json_init(&j, tl->out, 1);
