@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -197,7 +198,7 @@ tool_common_opt(struct tool *tl, int c, const char *arg)
 {
 	switch (c) {
 	case TOOL_OPT_JSON:
-		tl->json = 1;
+		tool_set_json(tl);
 		return 1;
 	case TOOL_OPT_READER:
 		tl->reader = arg;
@@ -212,6 +213,13 @@ tool_common_opt(struct tool *tl, int c, const char *arg)
 	default:
 		return 0;
 	}
+}
+
+void
+tool_set_json(struct tool *tl)
+{
+	tl->json = 1;
+	setlocale(LC_MESSAGES, "C");
 }
 
 void

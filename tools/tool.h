@@ -67,6 +67,9 @@ enum {
 	{ NULL, 0, NULL, 0 }
 
 int tool_common_opt(struct tool *tl, int c, const char *arg);
+/* --json: machine output, and the C locale's messages from here on, so
+ * system texts in it (strerror, %m) are English too. */
+void tool_set_json(struct tool *tl);
 /* The --verbose debug sink (ctx: a FILE *). */
 void tool_log_stderr(void *ctx, const char *msg);
 /*

@@ -117,7 +117,10 @@ has '^ *Abhilfe: add pam_sclogin.so'
 has '^0 Fehler, 1 Warnung$'
 ok "config check speaks German (findings stay admin English)"
 json_same 0 config check --config "$T/sclogin.conf" --pam-dir "$T/pam.d"
-ok "config check --json identical to the C locale"
+sed "s|^mapfile = .*|mapfile = $T/no-mapfile|" "$T/sclogin.conf" >"$T/nomap.conf"
+json_same 0 config check --config "$T/nomap.conf" --pam-dir "$T/pam.d"
+has 'No such file or directory'
+ok "config check --json identical to the C locale (system error texts too)"
 
 printf '123456\n12\n' >"$T/secrets"
 expect 4 de pin change --pin-fd 3 --pin-policy min=6 3<"$T/secrets"
