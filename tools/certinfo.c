@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "cert.h"
+#include "i18n.h"
 #include "tool.h"
 
 static void
@@ -191,20 +192,23 @@ tool_certinfo_json(struct json *j, const struct tool_certinfo *ci)
 void
 tool_certinfo_print(FILE *f, const char *in, const struct tool_certinfo *ci)
 {
-	fprintf(f, "%sSubject:    %s\n", in, ci->subject);
-	fprintf(f, "%sIssuer:     %s\n", in, ci->issuer);
-	fprintf(f, "%sSerial:     %s\n", in, ci->serial);
-	fprintf(f, "%sValid:      %s .. %s%s\n", in, ci->not_before,
-	    ci->not_after, ci->expired ? "  (EXPIRED)" :
-	    ci->not_yet_valid ? "  (NOT YET VALID)" : "");
-	fprintf(f, "%sKey:        %s\n", in, ci->key);
-	fprintf(f, "%sEKU:        %s\n", in,
-	    ci->eku[0] != '\0' ? ci->eku : "(none)");
-	fprintf(f, "%sKey usage:  %s\n", in,
-	    ci->ku[0] != '\0' ? ci->ku : "(none)");
+	const char *none = _("(none)");
+
+	/* TRANSLATORS: the labels of a certificate, values one column on. */
+	fprintf(f, _("%sSubject:    %s\n"), in, ci->subject);
+	fprintf(f, _("%sIssuer:     %s\n"), in, ci->issuer);
+	fprintf(f, _("%sSerial:     %s\n"), in, ci->serial);
+	fprintf(f, _("%sValid:      %s .. %s%s\n"), in, ci->not_before,
+	    ci->not_after, ci->expired ? _("  (EXPIRED)") :
+	    ci->not_yet_valid ? _("  (NOT YET VALID)") : "");
+	fprintf(f, _("%sKey:        %s\n"), in, ci->key);
+	fprintf(f, _("%sEKU:        %s\n"), in,
+	    ci->eku[0] != '\0' ? ci->eku : none);
+	fprintf(f, _("%sKey usage:  %s\n"), in,
+	    ci->ku[0] != '\0' ? ci->ku : none);
 	if (ci->upn[0] != '\0')
-		fprintf(f, "%sUPN:        %s\n", in, ci->upn);
+		fprintf(f, _("%sUPN:        %s\n"), in, ci->upn);
 	if (ci->email[0] != '\0')
-		fprintf(f, "%sEmail:      %s\n", in, ci->email);
-	fprintf(f, "%sSHA-256:    %s\n", in, ci->sha256);
+		fprintf(f, _("%sEmail:      %s\n"), in, ci->email);
+	fprintf(f, _("%sSHA-256:    %s\n"), in, ci->sha256);
 }

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "err.h"
 #include "file.h"
+#include "i18n.h"
 #include "mapping.h"
 #include "scl-pam.h"
 #include "tool.h"
@@ -550,8 +551,8 @@ check_pam_dir(struct check *c)
 static const char *
 level_name(enum level lv)
 {
-	return lv == LEVEL_OK ? "ok" : lv == LEVEL_WARNING ? "warning" :
-	    "error";
+	return lv == LEVEL_OK ? N_("ok") : lv == LEVEL_WARNING ?
+	    N_("warning") : N_("error");
 }
 
 static int
@@ -586,21 +587,27 @@ report(struct check *c)
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
-		fprintf(c->tl->out, "Checking %s and the PAM services in %s\n",
-		    c->config, c->pam_dir);
+		fprintf(c->tl->out, _("Checking %s and the PAM services in "
+		    "%s\n"), c->config, c->pam_dir);
 		for (size_t i = 0; i < c->n; i++) {
 			tool_escape(c->f[i].message, esc, sizeof(esc));
 			fprintf(c->tl->out, "  %-8s %s: %s\n",
-			    level_name(c->f[i].level), c->f[i].where, esc);
-			if (c->f[i].fix[0] != '\0')
-				fprintf(c->tl->out, "           fix: %s\n",
+			    _(level_name(c->f[i].level)), c->f[i].where, esc);
+			if (c->f[i].fix[0] != '\0') {
+				fputs("           ", c->tl->out);
+				fprintf(c->tl->out, _("fix: %s\n"),
 				    c->f[i].fix);
+			}
 		}
 		if (c->dropped > 0)
-			fprintf(c->tl->out, "  (%zu more findings not shown)\n",
-			    c->dropped);
-		fprintf(c->tl->out, "%zu error%s, %zu warning%s\n", errors,
-		    errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+			fprintf(c->tl->out, _("  (%zu more findings not "
+			    "shown)\n"), c->dropped);
+		fprintf(c->tl->out, scl_trn("%zu error", "%zu errors", errors),
+		    errors);
+		fputs(", ", c->tl->out);
+		fprintf(c->tl->out, scl_trn("%zu warning", "%zu warnings",
+		    warnings), warnings);
+		fputs("\n", c->tl->out);
 	}
 	return errors > 0 ? SCL_EXIT_CHECK : SCL_EXIT_OK;
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "directory.h"
 #include "err.h"
+#include "i18n.h"
 #include "signin.h"
 #include "tool.h"
 
@@ -131,6 +132,17 @@ json_directory(struct json *j, const struct scl_signin_result *res,
 	json_end_array(j);
 }
 
+static const char config_fix[] =
+    N_("Correct the configuration file (see sclogin.conf(5)).");
+
+/* "fix: FIX" under the step column; FIX as given (policy text is English). */
+static void
+print_fix(FILE *f, const char *fix)
+{
+	fprintf(f, "       %-11s ", "");
+	fprintf(f, _("fix: %s\n"), fix);
+}
+
 static void
 print_directory(FILE *f, const struct scl_signin_result *res,
     const struct dir_step *ds)
@@ -144,22 +156,27 @@ print_directory(FILE *f, const struct scl_signin_result *res,
 		fprintf(f, "%s %-11s %.16s...: ", ds[i].r == 0 ? "[ ok ]" :
 		    "[FAIL]", "DIRECTORY", res->c[i].sha256_hex);
 		if (ds[i].r == 0 && rp->from_cache)
-			fprintf(f, "no server answered; offline cache of %lld "
-			    "says user '%s'\n", (long long)rp->cached_at,
+			fprintf(f, _("no server answered; offline cache of %lld "
+			    "says user '%s'\n"), (long long)rp->cached_at,
 			    ds[i].user);
 		else if (ds[i].r == 0)
-			fprintf(f, "server %s, entry '%s' (%s): user '%s'\n",
+			fprintf(f, _("server %s, entry '%s' (%s): user '%s'\n"),
 			    rp->server, rp->entry, rp->matched, ds[i].user);
-		else
-			fprintf(f, "%s%s%s\n", rp->server[0] != '\0' ?
-			    "server " : "no server answered", rp->server,
-			    rp->entry[0] != '\0' ? ", entry found" : "");
+		else {
+			if (rp->server[0] != '\0')
+				fprintf(f, _("server %s"), rp->server);
+			else
+				fputs(_("no server answered"), f);
+			fputs(rp->entry[0] != '\0' ? _(", entry found\n") :
+			    "\n", f);
+		}
 		/* printable: every certificate byte is \XX in it */
-		fprintf(f, "       %-11s filter: %s\n", "", rp->filter);
+		fprintf(f, "       %-11s ", "");
+		fprintf(f, _("filter: %s\n"), rp->filter);
 		if (rp->why[0] != '\0') {
 			tool_escape(rp->why, esc, sizeof(esc));
 			fprintf(f, "       %-11s %s: %s\n", "", ds[i].r != 0 ?
-			    scl_err_name(ds[i].r) : "note", esc);
+			    scl_err_name(ds[i].r) : _("note"), esc);
 		}
 	}
 }
@@ -252,9 +269,12 @@ print_human(struct tool *tl, const char *service, const char *user,
 	size_t i, k;
 
 	tool_escape(user != NULL ? user : "", uesc, sizeof(uesc));
-	fprintf(f, "Checking sign-in for service '%s', %s%s%s, config %s\n",
-	    service, user != NULL ? "user '" : "card-only (any user)",
-	    user != NULL ? uesc : "", user != NULL ? "'" : "", config);
+	if (user != NULL)
+		fprintf(f, _("Checking sign-in for service '%s', user '%s', "
+		    "config %s\n"), service, uesc, config);
+	else
+		fprintf(f, _("Checking sign-in for service '%s', card-only "
+		    "(any user), config %s\n"), service, config);
 	for (i = 0; i < res->report.n; i++) {
 		e = &res->report.e[i];
 		where[0] = '\0';
@@ -264,14 +284,14 @@ print_human(struct tool *tl, const char *service, const char *user,
 				size_t n = strlen(where);
 
 				snprintf(where + n, sizeof(where) - n,
-				    " slot %s", tool_slot_name(e->key_ref));
+				    _(" slot %s"), tool_slot_name(e->key_ref));
 			}
 		}
 		/* An empty second reader is no failure when a card was found. */
 		if (e->step == SCL_STEP_CARD && e->reason == SCL_ERR_NO_CARD &&
 		    res->n > 0) {
-			fprintf(f, "[ -- ] %-11s %s: no card\n",
-			    scl_signin_step_name(e->step), where);
+			fprintf(f, "[ -- ] %-11s %s: %s\n",
+			    scl_signin_step_name(e->step), where, _("no card"));
 			continue;
 		}
 		fprintf(f, "%s %-11s %s%s%s%s%s\n", verdict_tag(e->verdict),
@@ -281,13 +301,14 @@ print_human(struct tool *tl, const char *service, const char *user,
 		    e->reason != 0 && e->verdict != SCL_VERDICT_OK ?
 		    scl_err_name(e->reason) : "");
 		if (e->fix[0] != '\0' && e->verdict != SCL_VERDICT_OK)
-			fprintf(f, "       %-11s fix: %s\n", "", e->fix);
+			print_fix(f, e->fix);
 	}
 	if (res->report.dropped > 0)
-		fprintf(f, "(%zu more lines not shown)\n", res->report.dropped);
+		fprintf(f, _("(%zu more lines not shown)\n"),
+		    res->report.dropped);
 	print_directory(f, res, ds);
 	if (res->n_usable == 0) {
-		fprintf(f, "Result: sign-in would FAIL at %s (%s): %s\n",
+		fprintf(f, _("Result: sign-in would FAIL at %s (%s): %s\n"),
 		    scl_signin_step_name(res->reason_step),
 		    scl_err_name(res->reason), scl_strerror(res->reason));
 		return;
@@ -297,14 +318,14 @@ print_human(struct tool *tl, const char *service, const char *user,
 		if (c->status != 0)
 			continue;
 		tool_escape(c->reader, where, sizeof(where));
-		fprintf(f, "Result: OK: '%s' slot %s (%s) signs in as",
+		fprintf(f, _("Result: OK: '%s' slot %s (%s) signs in as"),
 		    where, tool_slot_name(c->key_ref), c->subject);
 		for (k = 0; k < c->users.n; k++) {
 			tool_escape(c->users.users[k], uesc, sizeof(uesc));
 			fprintf(f, "%s %s", k > 0 ? "," : "", uesc);
 		}
 		if (c->tries >= 0)
-			fprintf(f, "; PIN tries left %d", c->tries);
+			fprintf(f, _("; PIN tries left %d"), c->tries);
 		fprintf(f, "\n");
 	}
 }
@@ -378,8 +399,7 @@ tool_doctor(struct tool *tl, int argc, char **argv)
 			json_str(&j, "verdict", "fail");
 			json_str(&j, "reason", scl_err_name(r));
 			json_str(&j, "detail", errbuf);
-			json_str(&j, "fix", "Correct the configuration file "
-			    "(see sclogin.conf(5)).");
+			json_str(&j, "fix", config_fix);
 			json_end_object(&j);
 			json_end_array(&j);
 			json_end_object(&j);
@@ -387,10 +407,9 @@ tool_doctor(struct tool *tl, int argc, char **argv)
 		} else {
 			fprintf(tl->out, "[FAIL] CONFIG      %s %s\n", errbuf,
 			    scl_err_name(r));
-			fprintf(tl->out, "       %-11s fix: Correct the "
-			    "configuration file (see sclogin.conf(5)).\n", "");
-			fprintf(tl->out, "Result: sign-in would FAIL at CONFIG "
-			    "(%s)\n", scl_err_name(r));
+			print_fix(tl->out, _(config_fix));
+			fprintf(tl->out, _("Result: sign-in would FAIL at CONFIG "
+			    "(%s)\n"), scl_err_name(r));
 		}
 		ex = SCL_EXIT_CHECK;
 		goto out;

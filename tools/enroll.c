@@ -17,6 +17,7 @@
 
 #include "cert.h"
 #include "err.h"
+#include "i18n.h"
 #include "piv.h"
 #include "tlv.h"
 #include "tool.h"
@@ -511,16 +512,16 @@ print_result(struct tool *tl, const struct enroll_opts *o, X509 *x,
 		json_finish(&j);
 		return;
 	}
-	fprintf(tl->out, "Generated a key (%s) in slot %s.\n",
+	fprintf(tl->out, _("Generated a key (%s) in slot %s.\n"),
 	    tool_key_alg_name(o->alg), tool_slot_name(o->slot));
 	if (x != NULL) {
-		fprintf(tl->out, "Wrote a self-signed certificate to the "
-		    "card:\n");
+		fprintf(tl->out, _("Wrote a self-signed certificate to the "
+		    "card:\n"));
 		tool_certinfo_print(tl->out, "    ", &ci);
 	} else {
-		fprintf(tl->out, "Wrote a certificate request for %s to %s; "
+		fprintf(tl->out, _("Wrote a certificate request for %s to %s; "
 		    "import the issued certificate with 'sclogin enroll "
-		    "import'.\n", subj, o->csr_path);
+		    "import'.\n"), subj, o->csr_path);
 	}
 }
 
@@ -644,7 +645,7 @@ do_import(struct tool *tl, const struct enroll_opts *o)
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
-		fprintf(tl->out, "Imported into slot %s:\n",
+		fprintf(tl->out, _("Imported into slot %s:\n"),
 		    tool_slot_name(o->slot));
 		tool_certinfo_print(tl->out, "    ", &ci);
 	}
@@ -693,9 +694,9 @@ do_generate(struct tool *tl, struct enroll_opts *o)
 		    scl_strerror(SCL_ERR_NOMEM));
 		goto out;
 	}
-	if ((r = tool_read_pin(o->pin_fd, "PIN: ", pin, &reason)) != 0) {
+	if ((r = tool_read_pin(o->pin_fd, _("PIN: "), pin, &reason)) != 0) {
 		ex = tool_fail(tl, r == SCL_ERR_PIN_FORMAT ? SCL_EXIT_CHECK :
-		    SCL_EXIT_FAIL, r, "%s", reason);
+		    SCL_EXIT_FAIL, r, "%s", tool_text(tl, reason));
 		goto out;
 	}
 	if ((ex = tool_card_open(tl, &card)) != 0)
@@ -737,7 +738,8 @@ do_generate(struct tool *tl, struct enroll_opts *o)
 	}
 	if ((r = build_tbs(o, pub, &b)) != 0) {
 		ex = tool_fail(tl, SCL_EXIT_FAIL, r, "cannot build the %s: %s",
-		    o->self_signed ? "certificate" : "request",
+		    tool_text(tl, o->self_signed ? N_("certificate") :
+		    N_("request")),
 		    scl_strerror(r));
 		goto out;
 	}

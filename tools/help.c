@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (c) 2026 The sclogin authors */
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "tool.h"
 
@@ -12,13 +14,13 @@ struct help {
 	const char *text;
 };
 
-#define COMMON \
-	"Common options: --json  --reader NAME  --config FILE  --verbose  " \
-	"--help\n"
+static const char common[] =
+    N_("Common options: --json  --reader NAME  --config FILE  --verbose  "
+    "--help\n");
 
 static const struct help helps[] = {
 	{ NULL,
-	"Usage: sclogin [OPTIONS] VERB [ARGS...]\n"
+	N_("Usage: sclogin [OPTIONS] VERB [ARGS...]\n"
 	"\n"
 	"Smart card sign-in administration.\n"
 	"\n"
@@ -50,33 +52,30 @@ static const struct help helps[] = {
 	"\n"
 	"Exit codes: 0 ok, 1 failure, 2 usage, 3 no pcscd/reader/card,\n"
 	"4 check failed (doctor, PIN policy, signature), 5 PIN/PUK/admin key\n"
-	"wrong or blocked, 6 timed out.  See sclogin(1).\n" },
+	"wrong or blocked, 6 timed out.  See sclogin(1).\n") },
 	{ "readers",
-	"Usage: sclogin readers [--json]\n"
+	N_("Usage: sclogin readers [--json]\n"
 	"\n"
 	"List the PC/SC readers, whether a card is present, and its ATR.\n"
-	"Exit 3 when pcscd is not running or no reader is attached.\n"
-	"\n" COMMON },
+	"Exit 3 when pcscd is not running or no reader is attached.\n") },
 	{ "watch",
-	"Usage: sclogin watch [--timeout DURATION] [--count N] [--debounce MS]"
+	N_("Usage: sclogin watch [--timeout DURATION] [--count N] [--debounce MS]"
 	" [--json]\n"
 	"\n"
 	"Print the current readers, then one timestamped line per event\n"
 	"(reader added/removed, card inserted/removed, pcscd up/down) until\n"
 	"interrupted, DURATION (10s, 500ms, 2m) has passed, or N events were\n"
 	"seen.  --json prints one JSON object per line.  Exit 6 when\n"
-	"--count was given and the timeout came first.\n"
-	"\n" COMMON },
+	"--count was given and the timeout came first.\n") },
 	{ "status",
-	"Usage: sclogin status [--reader NAME] [--json]\n"
+	N_("Usage: sclogin status [--reader NAME] [--json]\n"
 	"\n"
 	"Show the card in a reader: ATR, card id (CHUID), which PIV objects\n"
 	"are present, each certificate (subject, issuer, serial, validity,\n"
 	"key, EKU, key usage, UPN, SHA-256) and the PIN tries left.  The tries\n"
-	"are read with an empty VERIFY, which never spends one.\n"
-	"\n" COMMON },
+	"are read with an empty VERIFY, which never spends one.\n") },
 	{ "doctor",
-	"Usage: sclogin doctor [--user NAME] [--service NAME] [--config FILE]\n"
+	N_("Usage: sclogin doctor [--user NAME] [--service NAME] [--config FILE]\n"
 	"                      [--reader NAME] [--slots 9a,9e,9c] [--offline]"
 	" [--json]\n"
 	"\n"
@@ -86,10 +85,9 @@ static const struct help helps[] = {
 	"PIN state, printing each step's verdict and how to fix it.  Never\n"
 	"asks for or spends a PIN.  --offline skips revocation checks.\n"
 	"Exit 0 when the user can sign in, 4 when a step fails, 3 without\n"
-	"pcscd/reader/card.\n"
-	"\n" COMMON },
+	"pcscd/reader/card.\n") },
 	{ "config",
-	"Usage: sclogin config check [--config FILE] [--pam-dir DIR] [--json]\n"
+	N_("Usage: sclogin config check [--config FILE] [--pam-dir DIR] [--json]\n"
 	"\n"
 	"Parse sclogin.conf (default /etc/sclogin/sclogin.conf) as pam_sclogin\n"
 	"does, owner and mode included, and check what it points at: the CA\n"
@@ -99,10 +97,9 @@ static const struct help helps[] = {
 	"arguments and the service's configuration, a 'required' card line\n"
 	"in front of a password, a removal action without pam_systemd before\n"
 	"the session line.  Each finding is ok, warning or error, with the\n"
-	"fix.  Exit 4 when there is an error.  Needs no card.\n"
-	"\n" COMMON },
+	"fix.  Exit 4 when there is an error.  Needs no card.\n") },
 	{ "enroll",
-	"Usage: sclogin enroll --slot SLOT --alg ALG --subject DN\n"
+	N_("Usage: sclogin enroll --slot SLOT --alg ALG --subject DN\n"
 	"                      (--self-signed [--days N] | --csr FILE)\n"
 	"                      [--upn UPN] [--email ADDR] [--out CERT.pem]\n"
 	"                      [--admin-key HEX|default] [--admin-alg ALG]"
@@ -120,10 +117,9 @@ static const struct help helps[] = {
 	"when the card reports the slot's public key (GET METADATA), a\n"
 	"certificate for another key is refused unless --force.\n"
 	"Admin key default: the well-known 3DES key (--admin-key default);\n"
-	"without --admin-alg the card's own algorithm (GET METADATA) is used.\n"
-	"\n" COMMON },
+	"without --admin-alg the card's own algorithm (GET METADATA) is used.\n") },
 	{ "pin",
-	"Usage: sclogin pin change  [--pin-fd FD] [--pin-policy POLICY]"
+	N_("Usage: sclogin pin change  [--pin-fd FD] [--pin-policy POLICY]"
 	" [--allow-last-try]\n"
 	"       sclogin pin unblock [--pin-fd FD] [--pin-policy POLICY]\n"
 	"       sclogin pin reset --admin-key HEX|default [--admin-alg ALG]\n"
@@ -139,10 +135,9 @@ static const struct help helps[] = {
 	"touched.  PINs are read from the terminal with echo off, or one per\n"
 	"line from file descriptor FD; never from the command line.  The\n"
 	"last PIN try, or a try on a card that does not say how many are left,\n"
-	"is not spent without --allow-last-try or a yes on the terminal.\n"
-	"\n" COMMON },
+	"is not spent without --allow-last-try or a yes on the terminal.\n") },
 	{ "vcard",
-	"Usage: sclogin vcard create --name NAME [--admin-key HEX|default|random]\n"
+	N_("Usage: sclogin vcard create --name NAME [--admin-key HEX|default|random]\n"
 	"                            [--admin-alg ALG] [--pin-policy POLICY]\n"
 	"                            [--port PORT] [--no-enable]\n"
 	"                            [--protect tpm|software] [--tcti TCTI]\n"
@@ -168,8 +163,7 @@ static const struct help helps[] = {
 	"protected.  protect --tpm moves a software card's keys and PIN into\n"
 	"the TPM; it reads the PIN and the PUK, one a line, from stdin.\n"
 	"--applet gids makes a card that presents the GIDS application\n"
-	"instead of PIV (for OpenSC's GIDS driver; PIV is the default).\n"
-	"\n" COMMON },
+	"instead of PIV (for OpenSC's GIDS driver; PIV is the default).\n") },
 };
 
 void
@@ -184,11 +178,13 @@ tool_help(struct tool *tl, FILE *f)
 		group[sp - group] = '\0';
 	for (i = 1; i < sizeof(helps) / sizeof(helps[0]); i++) {
 		if (strcmp(helps[i].verb, group) == 0) {
-			fputs(helps[i].text, f);
+			fputs(_(helps[i].text), f);
+			fputs("\n", f);
+			fputs(_(common), f);
 			return;
 		}
 	}
-	fputs(helps[0].text, f);
+	fputs(_(helps[0].text), f);
 }
 
 void
@@ -202,7 +198,7 @@ tool_common_opt(struct tool *tl, int c, const char *arg)
 {
 	switch (c) {
 	case TOOL_OPT_JSON:
-		tl->json = 1;
+		tool_set_json(tl);
 		return 1;
 	case TOOL_OPT_READER:
 		tl->reader = arg;
@@ -217,6 +213,13 @@ tool_common_opt(struct tool *tl, int c, const char *arg)
 	default:
 		return 0;
 	}
+}
+
+void
+tool_set_json(struct tool *tl)
+{
+	tl->json = 1;
+	setlocale(LC_MESSAGES, "C");
 }
 
 void

@@ -49,7 +49,7 @@ parse_global(struct tool *tl, int argc, char **argv, int *ret_exit)
 			return -1;
 		}
 		if (strcmp(a, "--json") == 0) {
-			tl->json = 1;
+			tool_set_json(tl);
 			continue;
 		}
 		if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {

@@ -9,6 +9,7 @@
 #include <openssl/asn1.h>
 
 #include "err.h"
+#include "i18n.h"
 #include "tool.h"
 
 int
@@ -52,7 +53,7 @@ tool_fail(struct tool *tl, int exit, int r, const char *fmt, ...)
 	struct json j;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), tool_text(tl, fmt), ap);
 	va_end(ap);
 	if (tl->json) {
 		json_init(&j, tl->out, 1);
@@ -72,6 +73,12 @@ tool_fail(struct tool *tl, int exit, int r, const char *fmt, ...)
 	return exit;
 }
 
+const char *
+tool_text(const struct tool *tl, const char *msgid)
+{
+	return tl->json ? msgid : _(msgid);
+}
+
 int
 tool_usage_error(struct tool *tl, const char *fmt, ...)
 {
@@ -79,12 +86,14 @@ tool_usage_error(struct tool *tl, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
-	fprintf(tl->err, "%s: %s%s%s\nTry '%s %s%s--help'.\n", tl->prog,
+	fprintf(tl->err, "%s: %s%s%s\n", tl->prog,
 	    tl->verb != NULL ? tl->verb : "", tl->verb != NULL ? ": " : "",
-	    msg, tl->prog, tl->verb != NULL ? tl->verb : "",
-	    tl->verb != NULL ? " " : "");
+	    msg);
+	/* TRANSLATORS: "sclogin", then the verb and a space (or nothing twice). */
+	fprintf(tl->err, _("Try '%s %s%s--help'.\n"), tl->prog,
+	    tl->verb != NULL ? tl->verb : "", tl->verb != NULL ? " " : "");
 	return SCL_EXIT_USAGE;
 }
 

@@ -6,6 +6,7 @@
 
 #include "apdu.h"
 #include "err.h"
+#include "i18n.h"
 #include "piv.h"
 #include "secret.h"
 #include "tool.h"
@@ -102,7 +103,7 @@ read_secret(struct tool *tl, const struct pin_opts *o, const char *prompt,
 
 	if ((r = tool_read_pin(o->pin_fd, prompt, pin, &reason)) != 0)
 		return tool_fail(tl, r == SCL_ERR_PIN_FORMAT ? SCL_EXIT_CHECK :
-		    SCL_EXIT_FAIL, r, "%s", reason);
+		    SCL_EXIT_FAIL, r, "%s", tool_text(tl, reason));
 	return 0;
 }
 
@@ -120,23 +121,24 @@ gather(struct tool *tl, const struct pin_opts *o, struct pin_secrets *s)
 	if ((ex = tool_pin_policy(tl, o->policy, &pol)) != 0)
 		return ex;
 	if (o->action == PIN_CHANGE &&
-	    (ex = read_secret(tl, o, "Current PIN: ", &s->old)) != 0)
+	    (ex = read_secret(tl, o, _("Current PIN: "), &s->old)) != 0)
 		return ex;
 	if (o->action == PIN_CHANGE &&
 	    scl_pin_policy_check_length(&pol, s->old.len, &reason) != 0)
 		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_FORMAT,
 		    "the current PIN is refused before it reaches the card "
-		    "(no try used): %s", reason);
+		    "(no try used): %s", tool_text(tl, reason));
 	if (o->action == PIN_UNBLOCK &&
-	    (ex = read_secret(tl, o, "PUK: ", &s->old)) != 0)
+	    (ex = read_secret(tl, o, _("PUK: "), &s->old)) != 0)
 		return ex;
-	if ((ex = read_secret(tl, o, "New PIN: ", &s->new_)) != 0)
+	if ((ex = read_secret(tl, o, _("New PIN: "), &s->new_)) != 0)
 		return ex;
 	if (scl_pin_policy_check(&pol, s->new_.v, s->new_.len, &reason) != 0)
 		return tool_fail(tl, SCL_EXIT_CHECK, SCL_ERR_PIN_POLICY,
-		    "the new PIN is refused by the PIN policy: %s", reason);
+		    "the new PIN is refused by the PIN policy: %s",
+		    tool_text(tl, reason));
 	if (o->pin_fd < 0) {
-		if ((ex = read_secret(tl, o, "New PIN again: ",
+		if ((ex = read_secret(tl, o, _("New PIN again: "),
 		    &s->again)) != 0)
 			return ex;
 		if (s->again.len != s->new_.len ||
@@ -173,31 +175,33 @@ guard_last_try(struct tool *tl, struct tool_card *card,
 		tries = -1;
 	if (tries == 0)
 		return tool_fail(tl, SCL_EXIT_AUTH, SCL_ERR_PIN_BLOCKED,
-		    "the %s is blocked%s", what, ref == SCL_PIV_REF_PIN ?
-		    "; unblock it with 'sclogin pin unblock' (PUK) or "
-		    "'sclogin pin reset' (admin key)" : "; reset the PIN with "
-		    "'sclogin pin reset' (admin key)");
+		    "%s", ref == SCL_PIV_REF_PIN ? tool_text(tl, N_("the PIN "
+		    "is blocked; unblock it with 'sclogin pin unblock' (PUK) "
+		    "or 'sclogin pin reset' (admin key)")) : tool_text(tl,
+		    N_("the PUK is blocked; reset the PIN with 'sclogin pin "
+		    "reset' (admin key)")));
 	if ((tries != 1 && tries >= 0) || o->allow_last_try)
 		return 0;
 	if (o->pin_fd >= 0)
 		return tool_fail(tl, SCL_EXIT_CHECK, tries == 1 ?
 		    SCL_ERR_PIN_LAST_TRY : SCL_ERR_PIN_TRIES_UNKNOWN,
 		    "%s; a wrong %s may block the card. Add --allow-last-try "
-		    "to go ahead", tries == 1 ? (ref == SCL_PIV_REF_PUK ?
-		    "only one PUK try is left" : "only one PIN try is left") :
-		    (ref == SCL_PIV_REF_PUK ? "the card does not report how "
-		    "many PUK tries are left" : "the card does not report how "
-		    "many PIN tries are left"), what);
+		    "to go ahead", tool_text(tl, tries == 1 ?
+		    (ref == SCL_PIV_REF_PUK ? N_("only one PUK try is left") :
+		    N_("only one PIN try is left")) : ref == SCL_PIV_REF_PUK ?
+		    N_("the card does not report how many PUK tries are left") :
+		    N_("the card does not report how many PIN tries are left")),
+		    what);
 	(void)scl_card_end(card->card, 0);
 	card->in_tx = 0;
 	if (!tool_confirm(tries != 1 ? (ref == SCL_PIV_REF_PUK ?
-	    "The card does not report how many PUK tries are left; a wrong "
-	    "PUK may block it for good. Go ahead?" : "The card does not "
+	    _("The card does not report how many PUK tries are left; a wrong "
+	    "PUK may block it for good. Go ahead?") : _("The card does not "
 	    "report how many PIN tries are left; a wrong PIN may block it. "
-	    "Go ahead?") : ref == SCL_PIV_REF_PUK ?
-	    "Only one PUK try is left; a wrong PUK blocks the card for good. "
-	    "Go ahead?" : "Only one PIN try is left; a wrong PIN blocks the "
-	    "card. Go ahead?"))
+	    "Go ahead?")) : ref == SCL_PIV_REF_PUK ?
+	    _("Only one PUK try is left; a wrong PUK blocks the card for "
+	    "good. Go ahead?") : _("Only one PIN try is left; a wrong PIN "
+	    "blocks the card. Go ahead?")))
 		return tool_fail(tl, SCL_EXIT_CHECK, tries == 1 ?
 		    SCL_ERR_PIN_LAST_TRY : SCL_ERR_PIN_TRIES_UNKNOWN,
 		    "stopped before a %s try that may be the last", what);
@@ -242,9 +246,10 @@ static int
 report_card_error(struct tool *tl, int r, int tries, const char *what)
 {
 	if (r == SCL_ERR_PIN_WRONG && tries >= 0)
-		return tool_fail(tl, SCL_EXIT_AUTH, r, "wrong %s; %d %s left%s",
-		    what, tries, tries == 1 ? "try" : "tries",
-		    tries == 1 ? " (the next wrong one blocks it)" : "");
+		return tries == 1 ? tool_fail(tl, SCL_EXIT_AUTH, r, "wrong %s; "
+		    "1 try left (the next wrong one blocks it)", what) :
+		    tool_fail(tl, SCL_EXIT_AUTH, r, "wrong %s; %d tries left",
+		    what, tries);
 	if (r == SCL_ERR_PIN_WRONG)
 		return tool_fail(tl, SCL_EXIT_AUTH, r, "wrong %s", what);
 	if (r == SCL_ERR_PIN_BLOCKED)
@@ -262,7 +267,7 @@ print_ok(struct tool *tl, const char *action, const char *msg)
 	struct json j;
 
 	if (!tl->json) {
-		fprintf(tl->out, "%s\n", msg);
+		fprintf(tl->out, "%s\n", _(msg));
 		return;
 	}
 	json_init(&j, tl->out, 0);
@@ -300,7 +305,7 @@ run(struct tool *tl, struct pin_opts *o)
 			ex = report_card_error(tl, r, tries, "PIN");
 			goto out;
 		}
-		print_ok(tl, "pin change", "PIN changed.");
+		print_ok(tl, "pin change", N_("PIN changed."));
 		break;
 	case PIN_UNBLOCK:
 		if ((ex = guard_last_try(tl, &card, o, SCL_PIV_REF_PUK)) != 0)
@@ -310,7 +315,7 @@ run(struct tool *tl, struct pin_opts *o)
 			ex = report_card_error(tl, r, tries, "PUK");
 			goto out;
 		}
-		print_ok(tl, "pin unblock", "PIN unblocked and set.");
+		print_ok(tl, "pin unblock", N_("PIN unblocked and set."));
 		break;
 	case PIN_RESET:
 		if ((ex = tool_mgmt_auth(tl, &card, o->admin_alg, o->admin_key,
@@ -324,10 +329,11 @@ run(struct tool *tl, struct pin_opts *o)
 				    "P1=02); use 'sclogin pin unblock' with the "
 				    "PUK");
 			else
-				ex = report_card_error(tl, r, -1, "admin key");
+				ex = report_card_error(tl, r, -1,
+				    tool_text(tl, N_("admin key")));
 			goto out;
 		}
-		print_ok(tl, "pin reset", "PIN reset with the admin key.");
+		print_ok(tl, "pin reset", N_("PIN reset with the admin key."));
 		break;
 	}
 	ex = SCL_EXIT_OK;

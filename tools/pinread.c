@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "err.h"
+#include "i18n.h"
 #include "tool.h"
 
 static volatile sig_atomic_t caught;
@@ -68,14 +70,14 @@ read_line(int fd, struct scl_pin *pin, const char **ret_reason)
 	}
 	ch = 0;
 	if (total == 0) {
-		*ret_reason = "The PIN is empty.";
+		*ret_reason = N_("The PIN is empty.");
 		r = SCL_ERR_PIN_FORMAT;
 	} else if (bad == 1) {
-		*ret_reason = "The PIN may contain only printable ASCII "
-		    "characters.";
+		*ret_reason = N_("The PIN may contain only printable ASCII "
+		    "characters.");
 		r = SCL_ERR_PIN_FORMAT;
 	} else if (bad == 2 || total > SCL_PIN_MAX) {
-		*ret_reason = "The PIN must have at most 8 characters.";
+		*ret_reason = N_("The PIN must have at most 8 characters.");
 		r = SCL_ERR_PIN_FORMAT;
 	} else
 		r = 0;
@@ -100,7 +102,7 @@ tool_read_pin(int fd, const char *prompt, struct scl_pin *pin,
 		goto out;
 	}
 	if ((tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		reason = "No terminal to read the PIN from; use --pin-fd.";
+		reason = N_("No terminal to read the PIN from; use --pin-fd.");
 		r = SCL_ERR_SYSTEM;
 		goto out;
 	}
@@ -145,8 +147,8 @@ out:
 	}
 	if (r != 0 && ret_reason != NULL)
 		*ret_reason = reason != NULL ? reason :
-		    r == SCL_ERR_CANCELLED ? "No PIN given." :
-		    "Cannot read the PIN.";
+		    r == SCL_ERR_CANCELLED ? N_("No PIN given.") :
+		    N_("Cannot read the PIN.");
 	return r;
 }
 
@@ -159,10 +161,11 @@ tool_confirm(const char *question)
 
 	if ((f = fopen("/dev/tty", "r+e")) == NULL)
 		return 0;
-	fprintf(f, "%s [y/N] ", question);
+	/* TRANSLATORS: the answer is read with rpmatch(3) (locale's yes). */
+	fprintf(f, "%s %s ", question, _("[y/N]"));
 	fflush(f);
 	if (fgets(ans, sizeof(ans), f) != NULL)
-		yes = ans[0] == 'y' || ans[0] == 'Y';
+		yes = rpmatch(ans) == 1;
 	fclose(f);
 	return yes;
 }

@@ -67,6 +67,9 @@ enum {
 	{ NULL, 0, NULL, 0 }
 
 int tool_common_opt(struct tool *tl, int c, const char *arg);
+/* --json: machine output, and the C locale's messages from here on, so
+ * system texts in it (strerror, %m) are English too. */
+void tool_set_json(struct tool *tl);
 /* The --verbose debug sink (ctx: a FILE *). */
 void tool_log_stderr(void *ctx, const char *msg);
 /*
@@ -100,6 +103,13 @@ int tool_config(struct tool *tl, int argc, char **argv);
  */
 int tool_fail(struct tool *tl, int exit, int r, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/*
+ * tool_fail() and tool_usage_error() translate fmt for the human text (the
+ * --json message stays English).  A sentence passed as an argument goes
+ * through tool_text(): msgid translated for humans, as is with --json.
+ */
+const char *tool_text(const struct tool *tl, const char *msgid)
+    __attribute__((format_arg(2)));
 /* Usage error: message + "Try 'sclogin VERB --help'." Returns 2. */
 int tool_usage_error(struct tool *tl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "hex.h"
+#include "i18n.h"
 #include "piv.h"
 #include "pinpolicy.h"
 #include "tool.h"
@@ -553,28 +554,29 @@ do_create(struct tool *tl, const struct vcard_opts *o)
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
-		fprintf(tl->out, "Created virtual card '%s' (%s), vpcd port "
-		    "%lu.\n", o->name, state, port);
-		fprintf(tl->out, "%s\n", use_tpm(o) ? "Protection: TPM (keys "
-		    "used only inside the TPM, PIN tries counted by it)." :
-		    "Protection: software (a copy of the state and the seal "
-		    "key can use the keys; no TPM was used).");
-		fprintf(tl->out, "PIN 123456 and PUK 12345678: change them now "
-		    "with 'sclogin pin change' and 'sclogin pin unblock'.\n");
+		fprintf(tl->out, _("Created virtual card '%s' (%s), vpcd port "
+		    "%lu.\n"), o->name, state, port);
+		fprintf(tl->out, "%s\n", use_tpm(o) ? _("Protection: TPM "
+		    "(keys used only inside the TPM, PIN tries counted by "
+		    "it).") : _("Protection: software (a copy of the state and "
+		    "the seal key can use the keys; no TPM was used)."));
+		fprintf(tl->out, _("PIN 123456 and PUK 12345678: change them "
+		    "now with 'sclogin pin change' and 'sclogin pin "
+		    "unblock'.\n"));
 		if (o->admin_key != NULL && strcmp(o->admin_key, "random") == 0)
-			fprintf(tl->out, "Admin key (shown once, keep it "
-			    "safe): %s\n", keyhex);
+			fprintf(tl->out, _("Admin key (shown once, keep it "
+			    "safe): %s\n"), keyhex);
 		if (enabled == 1)
-			fprintf(tl->out, "Started sclogin-vcard@%s.service.\n",
-			    o->name);
+			fprintf(tl->out, _("Started sclogin-vcard@%s.service."
+			    "\n"), o->name);
 		else if (enabled < 0 && !o->no_enable)
-			fprintf(tl->out, "Not a system state directory: no "
+			fprintf(tl->out, _("Not a system state directory: no "
 			    "service enabled; run 'sclogin-vcard run --state "
-			    "%s --port %lu'.\n", state, port);
+			    "%s --port %lu'.\n"), state, port);
 		if (port > VCARD_PORT_BASE + 1)
-			fprintf(tl->out, "Port %lu needs a vpcd reader: add "
+			fprintf(tl->out, _("Port %lu needs a vpcd reader: add "
 			    "a reader.conf.d entry with CHANNELID 0x%lX "
-			    "(see sclogin(1)).\n", port, port & ~1UL);
+			    "(see sclogin(1)).\n"), port, port & ~1UL);
 	}
 	if (enabled == 0) {
 		ex = tool_fail(tl, SCL_EXIT_FAIL, SCL_ERR_SYSTEM, "the card "
@@ -612,10 +614,10 @@ do_list(struct tool *tl, const struct vcard_opts *o)
 		json_str(&j, "state_dir", o->dir);
 		json_begin_array(&j, "vcards");
 	} else if (n == 0)
-		fprintf(tl->out, "No virtual cards in %s.\n", o->dir);
+		fprintf(tl->out, _("No virtual cards in %s.\n"), o->dir);
 	else
-		fprintf(tl->out, "%-24s %-6s %-9s %-10s %s\n", "NAME", "PORT",
-		    "SERVICE", "PROTECTION", "STATE FILE");
+		fprintf(tl->out, "%-24s %-6s %-9s %-10s %s\n", _("NAME"),
+		    _("PORT"), _("SERVICE"), _("PROTECTION"), _("STATE FILE"));
 	for (i = 0; i < n; i++) {
 		active = is_system_dir(o) ? systemctl("is-active", e[i].name,
 		    1) == 0 : -1;
@@ -640,7 +642,7 @@ do_list(struct tool *tl, const struct vcard_opts *o)
 			snprintf(port, sizeof(port), "%lu", e[i].port);
 			fprintf(tl->out, "%-24s %-6s %-9s %-10s %s\n",
 			    e[i].name, e[i].port != 0 ? port : "-", active < 0 ?
-			    "-" : active ? "active" : "inactive",
+			    "-" : active ? _("active") : _("inactive"),
 			    protection_of(o, e[i].name), state);
 		}
 	}
@@ -681,7 +683,7 @@ do_delete(struct tool *tl, const struct vcard_opts *o)
 		json_end_object(&j);
 		json_finish(&j);
 	} else
-		fprintf(tl->out, "Deleted virtual card '%s'.\n", o->name);
+		fprintf(tl->out, _("Deleted virtual card '%s'.\n"), o->name);
 	return SCL_EXIT_OK;
 }
 
