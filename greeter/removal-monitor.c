@@ -395,7 +395,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind != argc || o->reader == NULL || o->card_id == NULL ||
 	    o->session == NULL || !valid_session(o->session) ||
-	    !scl_rm_token_id_valid(o->card_id) || o->be == NULL ||
+	    o->be == NULL || !scl_rm_token_id_valid(o->be->kind, o->card_id) ||
 	    strlen(o->reader) >= SCL_READER_NAME_MAX) {
 		usage(stderr);
 		return -1;

@@ -8,15 +8,16 @@
 #include "removal-token.h"
 #include "signin.h"
 
+#define HEX "0123456789abcdefABCDEF"
 #define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 int
-scl_rm_token_id_valid(const char *want)
+scl_rm_token_id_valid(enum scl_backend_kind kind, const char *want)
 {
 	size_t n = strlen(want);
 
-	if (n == 64)
-		return want[strspn(want, "0123456789abcdefABCDEF")] == '\0';
+	if (n == 64 || kind == SCL_BACKEND_PIV)
+		return (n == 64 || n == 32) && want[strspn(want, HEX)] == '\0';
 	return n > 0 && n <= 32 && want[strspn(want, ALNUM)] == '\0';
 }
 

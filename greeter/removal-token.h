@@ -28,7 +28,11 @@ enum scl_rm_token {
 enum scl_rm_token scl_rm_token_check(const struct scl_backend_ops *be,
     const struct scl_config *cfg, const char *name, const char *want);
 
-/* want as a login token identity: 1..32 letters and digits, or 64 hex. */
-int scl_rm_token_id_valid(const char *want);
+/*
+ * want as a login token identity of a backend of kind: 64 hex digits (a
+ * certificate's SHA-256), else PIV 32 hex digits (CHUID GUID), PKCS#11
+ * 1..32 letters and digits (token serial, read_id).
+ */
+int scl_rm_token_id_valid(enum scl_backend_kind kind, const char *want);
 
 #endif
