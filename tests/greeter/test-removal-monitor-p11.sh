@@ -20,7 +20,6 @@ set -u
 W=${SCL_TEST_WRAPPER:-}
 SLOW=1
 [ -n "$W" ] && SLOW=5
-SOFTHSM=/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so
 OPENSC=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 
 fail() {
@@ -31,7 +30,7 @@ fail() {
 for v in SCL_REMOVAL_MONITOR SCL_P11_HELPER SCL_FAKE_P11 SCL_TEST_PKI; do
 	eval "[ -n \"\${$v:-}\" ]" || fail "$v is not set"
 done
-if [ ! -r "$SOFTHSM" ] || ! command -v softhsm2-util >/dev/null ||
+if [ ! -r /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so ] || ! command -v softhsm2-util >/dev/null ||
     ! command -v pkcs11-tool >/dev/null; then
 	echo "SKIP: SoftHSM2 or pkcs11-tool (opensc) is not installed"
 	exit 77
@@ -46,35 +45,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-mkdir -p "$T/sessions" "$T/db"
+mkdir -p "$T/sessions"
 cat > "$T/loginctl" <<EOF
 #!/bin/sh
 echo "\$*" >> "$T/calls"
 EOF
 chmod +x "$T/loginctl"
 
-# The SoftHSM2 token "alice" (as tests/p11/e2e-p11.c's token()).
-printf 'directories.tokendir = %s/db\nobjectstore.backend = file\nlog.level = ERROR\n' \
-    "$T" > "$T/softhsm2.conf"
-export SOFTHSM2_CONF="$T/softhsm2.conf"
-(cd "$T" && softhsm2-util --init-token --free --label alice --pin 123456 \
-    --so-pin 12345678 >/dev/null &&
-    openssl pkcs8 -topk8 -nocrypt -in "$SCL_TEST_PKI/alice.key.pem" \
-    -outform DER -out key.der &&
-    openssl pkey -in "$SCL_TEST_PKI/alice.key.pem" -pubout -outform DER \
-    -out pub.der &&
-    for o in "key.der privkey" "pub.der pubkey" \
-	"$SCL_TEST_PKI/alice.cert.der cert"; do
-	set -- $o
-	pkcs11-tool --module "$SOFTHSM" --token-label alice --login \
-	    --pin 123456 --write-object "$1" --type "$2" --id 01 \
-	    --label alice >/dev/null 2>&1 || exit 1
-    done) || fail "cannot make the SoftHSM2 token"
-slot=$(pkcs11-tool --module "$SOFTHSM" -L 2>/dev/null |
-    sed -n 's/^Slot [0-9]* (0x[0-9a-f]*): //p' | head -n 1)
-serial=$(pkcs11-tool --module "$SOFTHSM" -L 2>/dev/null |
-    sed -n 's/^ *serial num *: //p' | head -n 1)
-[ -n "$slot" ] && [ -n "$serial" ] || fail "no slot/serial: '$slot' '$serial'"
+# The SoftHSM2 token "alice".
+. "$(dirname "$0")/p11-token.sh"
+p11_token "$T" alice || fail "cannot make the SoftHSM2 token"
+slot=$p11_slot
+serial=$p11_serial
 sha=$(sha256sum < "$SCL_TEST_PKI/alice.cert.der" | cut -c1-64)
 
 export SCL_FAKE_P11_REAL="$SOFTHSM" SCL_FAKE_P11_MODE=late-token
