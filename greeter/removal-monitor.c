@@ -307,8 +307,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	unsigned long v;
 	int c;
 
-	if (scl_config_defaults(&o->cfg) < 0 || scl_config_set(o->cfg,
-	    "card_timeout_ms", CARD_TIMEOUT_MS, why, sizeof(why)) < 0)
+	if (scl_config_defaults(&o->cfg) < 0)
 		return -1;
 	o->be = scl_backend_get(SCL_BACKEND_PIV);
 	o->action = ACTION_LOCK;
@@ -393,6 +392,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
+	/* PC/SC answers at once; the PKCS#11 helper has its default bound
+	 * (card_timeout_ms) to start and load its modules. */
+	if (o->be != NULL && o->be->kind == SCL_BACKEND_PIV &&
+	    scl_config_set(o->cfg, "card_timeout_ms", CARD_TIMEOUT_MS, why,
+	    sizeof(why)) < 0)
+		return -1;
 	if (optind != argc || o->reader == NULL || o->card_id == NULL ||
 	    o->session == NULL || !valid_session(o->session) ||
 	    o->be == NULL || !scl_rm_token_id_valid(o->be->kind, o->card_id) ||
