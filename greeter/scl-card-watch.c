@@ -150,6 +150,7 @@ watch_thread(gpointer data)
 {
 	SclCardWatch *self = data;
 	struct scl_event ev;
+	size_t i;
 	int r;
 
 	while (!g_atomic_int_get(&self->stopping)) {
@@ -184,6 +185,11 @@ watch_thread(gpointer data)
 			post(self, SIGNAL_SERVICE_DOWN, NULL);
 			break;
 		case SCL_EV_SERVICE_UP:
+			/* service-down made the driver forget every slot,
+			 * the PKCS#11 tokens with them. */
+			for (i = 0; i < self->n_present; i++)
+				post(self, SIGNAL_CARD_INSERTED,
+				    self->present[i].name);
 			break;
 		}
 	}

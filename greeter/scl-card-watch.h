@@ -25,7 +25,8 @@ G_BEGIN_DECLS
  * polls their modules' slot events every 250 ms between PC/SC waits) and
  * emits card-inserted / card-removed with the token name (the slot
  * description, as scl_signin_scan's reader), the tokens present at start
- * synchronously from scl_card_watch_start() as well.
+ * synchronously from scl_card_watch_start() as well, and again when pcscd
+ * comes back after a service-down.
  */
 #define SCL_TYPE_CARD_WATCH (scl_card_watch_get_type())
 G_DECLARE_FINAL_TYPE(SclCardWatch, scl_card_watch, SCL, CARD_WATCH, GObject)
