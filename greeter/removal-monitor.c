@@ -4,7 +4,11 @@
  * sclogin-removal-monitor: spawned by pam_sclogin's session hook for a
  * session signed in with a card.  Acts (lock or terminate the session
  * through loginctl) when the card used to sign in leaves its reader, and
- * exits when the session ends.  No GLib: links common/ only.
+ * exits when the session ends.  The login token is looked at through the
+ * backend seam (removal-token.h): a PIV card in a PC/SC reader, or a
+ * PKCS#11 token, whose removal is seen by its modules' slot events
+ * (tokenwatch.h) as well as by PC/SC when it sits in a reader.  No GLib:
+ * links common/ and policy/ only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,17 +30,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cert.h"
+#include "backend.h"
+#include "config.h"
 #include "err.h"
 #include "log.h"
 #include "monitor.h"
 #include "pcsc.h"
-#include "piv.h"
+#include "removal-token.h"
+#include "tokenwatch.h"
 
 #define LOGINCTL_DEFAULT "/usr/bin/loginctl"
 #define SESSIONS_DIR_DEFAULT "/run/systemd/sessions"
 #define LOGINCTL_TIMEOUT_MS 10000
-#define CARD_TIMEOUT_MS 3000
+#define CARD_TIMEOUT_MS "3000"
+/* PKCS#11: how often the modules' slot events are polled. */
+#define TOKEN_POLL_MS 250
 /* A card-driven loop is capped; the test build lowers it to reach it. */
 #ifndef SCL_REMOVAL_EVENTS_MAX
 #define SCL_REMOVAL_EVENTS_MAX 100000
@@ -60,6 +68,8 @@ struct opts {
 	const char *loginctl;
 	const char *sessions_dir;
 	int verbose;
+	const struct scl_backend_ops *be;
+	struct scl_config *cfg;		/* backends, PKCS#11 modules, helper */
 };
 
 static struct scl_monitor *g_mon;
@@ -143,48 +153,11 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* The identity of the card in reader: CHUID GUID, else cert 9A SHA-256. */
 static int
-card_matches(const char *reader, const char *want)
+card_matches(const struct opts *o)
 {
-	struct scl_pcsc *ctx = NULL;
-	struct scl_card *card = NULL;
-	struct scl_transport *t;
-	uint8_t *der = NULL;
-	size_t der_len = 0;
-	X509 *x = NULL;
-	char id[33], sha[65];
-	int began = 0, match = 0, r;
-
-	if (scl_pcsc_open(&ctx) < 0)
-		goto out;
-	if (scl_card_connect(ctx, reader, CARD_TIMEOUT_MS, &card) < 0)
-		goto out;
-	if (scl_card_begin(card) < 0)
-		goto out;
-	began = 1;
-	t = scl_card_transport(card);
-	if (scl_piv_select(t) < 0)
-		goto out;
-	if (strlen(want) == 32) {
-		r = scl_piv_read_card_id(t, id);
-		match = r == 0 && strcasecmp(id, want) == 0;
-	} else if (strlen(want) == 64) {
-		if (scl_piv_read_cert(t, SCL_PIV_KEY_AUTH, &der, &der_len) < 0)
-			goto out;
-		if (scl_cert_parse_der(der, der_len, &x) < 0)
-			goto out;
-		scl_cert_describe(x, NULL, 0, NULL, 0, NULL, 0, sha);
-		match = strcasecmp(sha, want) == 0;
-	}
-out:
-	X509_free(x);
-	free(der);
-	if (began)
-		(void)scl_card_end(card, 0);
-	scl_card_disconnect(&card, 0);
-	scl_pcsc_free(&ctx);
-	return match;
+	return scl_rm_token_check(o->be, o->cfg, o->reader, o->card_id) ==
+	    SCL_RM_TOKEN_LOGIN;
 }
 
 static int
@@ -307,6 +280,8 @@ usage(FILE *f)
 	    "usage: sclogin-removal-monitor --reader R --card-id ID "
 	    "--session SID\n"
 	    "           [--action none|lock|logout] [--debounce-ms N]\n"
+	    "           [--backend piv|pkcs11] [--pkcs11-modules PATH,..]\n"
+	    "           [--pkcs11-helper PATH]\n"
 	    "           [--loginctl PATH] [--sessions-dir DIR] [--verbose]\n");
 }
 
@@ -321,14 +296,20 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "debounce-ms", required_argument, NULL, 'd' },
 		{ "loginctl", required_argument, NULL, 'l' },
 		{ "sessions-dir", required_argument, NULL, 'D' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "pkcs11-modules", required_argument, NULL, 'm' },
+		{ "pkcs11-helper", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
+	char *end, why[256];
 	unsigned long v;
 	int c;
 
+	if (scl_config_defaults(&o->cfg) < 0)
+		return -1;
+	o->be = scl_backend_get(SCL_BACKEND_PIV);
 	o->action = ACTION_LOCK;
 	o->debounce_ms = 1500;
 	o->loginctl = LOGINCTL_DEFAULT;
@@ -352,6 +333,32 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'b':
+			if (strcmp(optarg, "piv") == 0)
+				o->be = scl_backend_get(SCL_BACKEND_PIV);
+			else if (strcmp(optarg, "pkcs11") == 0)
+				o->be = scl_backend_get(SCL_BACKEND_PKCS11);
+			else {
+				fprintf(stderr, "unknown --backend '%s' (piv "
+				    "or pkcs11)\n", optarg);
+				return -1;
+			}
+			if (o->be == NULL || scl_config_set(o->cfg, "backends",
+			    optarg, why, sizeof(why)) < 0) {
+				fprintf(stderr, "--backend %s is not built\n",
+				    optarg);
+				return -1;
+			}
+			break;
+		case 'm':
+		case 'p':
+			if (scl_config_set(o->cfg, c == 'm' ? "pkcs11_modules" :
+			    "pkcs11_helper", optarg, why, sizeof(why)) < 0) {
+				fprintf(stderr, "--%s: %s\n", c == 'm' ?
+				    "pkcs11-modules" : "pkcs11-helper", why);
+				return -1;
+			}
 			break;
 		case 'a':
 			if (strcmp(optarg, "none") == 0)
@@ -385,30 +392,254 @@ parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
+	/* PC/SC answers at once; the PKCS#11 helper has its default bound
+	 * (card_timeout_ms) to start and load its modules. */
+	if (o->be != NULL && o->be->kind == SCL_BACKEND_PIV &&
+	    scl_config_set(o->cfg, "card_timeout_ms", CARD_TIMEOUT_MS, why,
+	    sizeof(why)) < 0)
+		return -1;
 	if (optind != argc || o->reader == NULL || o->card_id == NULL ||
 	    o->session == NULL || !valid_session(o->session) ||
-	    (strlen(o->card_id) != 32 && strlen(o->card_id) != 64)) {
+	    o->be == NULL || !scl_rm_token_id_valid(o->be->kind, o->card_id) ||
+	    strlen(o->reader) >= SCL_READER_NAME_MAX) {
 		usage(stderr);
 		return -1;
 	}
 	return 0;
 }
 
+/* The cap ended the watch: removal can no longer be seen, so fail closed
+ * as if the card had gone. */
+static void
+capped(const struct opts *o, unsigned n_ev, int armed)
+{
+	char rbuf[SCL_READER_NAME_MAX * 4];
+
+	say(LOG_ERR, "stopped watching reader '%s' for session %s after %u "
+	    "events reason=LIMIT", esc(o->reader, rbuf, sizeof(rbuf)),
+	    o->session, n_ev);
+	if (armed)
+		act(o, "card watch ended at its event cap");
+}
+
+/* PIV: the card in o->reader, seen by the PC/SC monitor. */
+static int
+watch_piv(const struct opts *o)
+{
+	struct scl_event ev;
+	char rbuf[SCL_READER_NAME_MAX * 4];
+	int armed = 0, reader_present = 0, r;
+	unsigned n_ev;
+
+	if (reader_card_present(g_mon, o->reader, &reader_present))
+		armed = card_matches(o);
+	else {
+		/*
+		 * The card left between sign-in and our start: give it the
+		 * debounce window to come back, then treat it as removed.
+		 */
+		uint64_t until = now_ms() + o->debounce_ms;
+
+		armed = 1;
+		while (!g_stop && now_ms() < until) {
+			r = scl_monitor_wait(g_mon, (int)(until - now_ms()),
+			    &ev);
+			if (r == 0 && ev.kind == SCL_EV_CARD_INSERTED &&
+			    strcmp(ev.reader, o->reader) == 0) {
+				armed = card_matches(o);
+				break;
+			}
+			if (r < 0 && r != SCL_ERR_TIMEOUT)
+				break;
+		}
+		if (!g_stop && armed && !reader_card_present(g_mon, o->reader,
+		    &reader_present)) {
+			act(o, "card absent at start");
+			armed = 0;
+		}
+	}
+	say(LOG_INFO, "watching reader '%s' for session %s (%s)",
+	    esc(o->reader, rbuf, sizeof(rbuf)), o->session, armed ?
+	    "login card present" : "login card not present");
+
+	for (n_ev = 0; !g_stop && n_ev < EVENTS_MAX; n_ev++) {
+		r = scl_monitor_wait(g_mon, -1, &ev);
+		if (r == SCL_ERR_CANCELLED || g_stop)
+			break;
+		if (r == SCL_ERR_TIMEOUT)
+			continue;
+		if (r < 0) {
+			say(LOG_ERR, "card monitor failed: %s reason=%s",
+			    scl_strerror(r), scl_err_name(r));
+			if (armed)
+				act(o, "card watch failed, removal can no "
+				    "longer be seen");
+			return 1;
+		}
+		if (strcmp(ev.reader, o->reader) != 0 &&
+		    ev.kind != SCL_EV_SERVICE_UP)
+			continue;
+		switch (ev.kind) {
+		case SCL_EV_CARD_INSERTED:
+			armed = card_matches(o);
+			say(LOG_INFO, "card inserted (%s)", armed ?
+			    "the login card" : "another card");
+			break;
+		case SCL_EV_CARD_REMOVED:
+		case SCL_EV_READER_REMOVED:
+			if (armed)
+				act(o, ev.kind == SCL_EV_CARD_REMOVED ?
+				    "card removed" : "reader removed");
+			armed = 0;
+			break;
+		case SCL_EV_SERVICE_UP:
+			/* pcscd restarted: did the login card stay? */
+			if (armed && !reader_card_present(g_mon, o->reader,
+			    &reader_present)) {
+				act(o, "card gone after pcscd restart");
+				armed = 0;
+			}
+			break;
+		case SCL_EV_READER_ADDED:
+		case SCL_EV_SERVICE_DOWN:
+			break;
+		}
+	}
+	if (!g_stop && n_ev >= EVENTS_MAX) {
+		capped(o, n_ev, armed);
+		return 1;
+	}
+	return 0;
+}
+
+/* Sleep ms, woken early by a signal or the end of the session. */
+static void
+nap(int ms)
+{
+	struct pollfd pfd = { .fd = g_wake[0], .events = POLLIN };
+
+	if (!g_stop)
+		(void)poll(&pfd, 1, ms);
+}
+
+/* PKCS#11: the token at o->reader now, a removal shorter than the
+ * debounce waited out. */
+static enum scl_rm_token
+look_p11(const struct opts *o)
+{
+	uint64_t until = now_ms() + o->debounce_ms;
+	enum scl_rm_token t;
+
+	for (;;) {
+		t = scl_rm_token_check(o->be, o->cfg, o->reader, o->card_id);
+		if (t != SCL_RM_TOKEN_ABSENT || g_stop || now_ms() >= until)
+			return t;
+		nap(TOKEN_POLL_MS);
+	}
+}
+
+/*
+ * PKCS#11: the token in slot o->reader, looked at when its modules report
+ * a slot event or a change of the present tokens (polled), and on PC/SC
+ * events when pcscd runs (the token may sit in one of its readers).
+ */
+static int
+watch_p11(const struct opts *o)
+{
+	struct scl_token_watch *w = NULL;
+	struct scl_event ev;
+	enum scl_rm_token t;
+	char rbuf[SCL_READER_NAME_MAX * 4];
+	unsigned n_ev = 0;
+	int armed, changed = 0, pcsc = g_mon != NULL, look, r, rc = 1;
+
+	esc(o->reader, rbuf, sizeof(rbuf));
+	if ((r = scl_token_watch_open(o->cfg, &w)) < 0 || w == NULL) {
+		r = r < 0 ? r : SCL_ERR_NOT_SUPPORTED;
+		say(LOG_ERR, "cannot watch PKCS#11 token '%s' for session %s: "
+		    "%s reason=%s", rbuf, o->session, scl_strerror(r),
+		    scl_err_name(r));
+		act(o, "token watch failed, removal cannot be seen");
+		return 1;
+	}
+	t = look_p11(o);
+	armed = t == SCL_RM_TOKEN_LOGIN;
+	if (!g_stop && t == SCL_RM_TOKEN_ABSENT)
+		act(o, "token absent at start");
+	say(LOG_INFO, "watching PKCS#11 token '%s' for session %s (%s)", rbuf,
+	    o->session, armed ? "login token present" :
+	    "login token not present");
+	while (!g_stop && n_ev < EVENTS_MAX) {
+		look = 0;
+		if (pcsc) {
+			r = scl_monitor_wait(g_mon, TOKEN_POLL_MS, &ev);
+			if (r == SCL_ERR_CANCELLED || g_stop)
+				break;
+			if (r == 0) {
+				n_ev++;
+				look = ev.kind != SCL_EV_READER_ADDED &&
+				    ev.kind != SCL_EV_SERVICE_DOWN;
+			} else if (r != SCL_ERR_TIMEOUT) {
+				say(LOG_WARNING, "card monitor failed: %s "
+				    "reason=%s, watching PKCS#11 slot events "
+				    "alone", scl_strerror(r), scl_err_name(r));
+				pcsc = 0;
+			}
+		} else
+			nap(TOKEN_POLL_MS);
+		if (g_stop)
+			break;
+		if (!look && (r = scl_token_watch_poll(w, &changed)) < 0) {
+			say(LOG_ERR, "PKCS#11 token watch failed: %s reason=%s",
+			    scl_strerror(r), scl_err_name(r));
+			if (armed)
+				act(o, "token watch failed, removal can no "
+				    "longer be seen");
+			goto out;
+		}
+		if (!look && changed) {
+			n_ev++;
+			look = 1;
+		}
+		if (!look)
+			continue;
+		t = look_p11(o);
+		if (g_stop)
+			break;
+		if (armed && t != SCL_RM_TOKEN_LOGIN) {
+			act(o, t == SCL_RM_TOKEN_ABSENT ? "token removed" :
+			    "another token or none readable");
+			armed = 0;
+		} else if (!armed && t == SCL_RM_TOKEN_LOGIN) {
+			say(LOG_INFO, "token inserted (the login token)");
+			armed = 1;
+		}
+	}
+	if (!g_stop && n_ev >= EVENTS_MAX) {
+		capped(o, n_ev, armed);
+		goto out;
+	}
+	rc = 0;
+out:
+	scl_token_watch_free(&w);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct scl_event ev;
 	struct sigaction sa;
 	pthread_t th;
-	char path[PATH_MAX], rbuf[SCL_READER_NAME_MAX * 4];
+	char path[PATH_MAX];
 	struct stat st;
-	int armed = 0, reader_present = 0, th_ok = 0, rc = 1, r;
-	unsigned n_ev;
+	int th_ok = 0, rc = 1, r;
 
 	memset(&o, 0, sizeof(o));
-	if (parse_args(argc, argv, &o) < 0)
+	if (parse_args(argc, argv, &o) < 0) {
+		scl_config_free(&o.cfg);
 		return 2;
+	}
 	g_verbose = o.verbose;
 	openlog("sclogin-removal-monitor", LOG_PID, LOG_AUTHPRIV);
 	if (secure_getenv("SCL_DEBUG") != NULL)
@@ -438,7 +669,9 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	if ((r = scl_monitor_new(o.debounce_ms, &g_mon)) < 0) {
+	/* A PKCS#11 token is watched through its modules without pcscd. */
+	if ((r = scl_monitor_new(o.debounce_ms, &g_mon)) < 0 &&
+	    o.be->kind != SCL_BACKEND_PKCS11) {
 		say(LOG_ERR, "cannot start the card monitor: %s",
 		    scl_strerror(r));
 		goto out;
@@ -450,93 +683,7 @@ main(int argc, char **argv)
 	}
 	th_ok = 1;
 
-	if (reader_card_present(g_mon, o.reader, &reader_present))
-		armed = card_matches(o.reader, o.card_id);
-	else {
-		/*
-		 * The card left between sign-in and our start: give it the
-		 * debounce window to come back, then treat it as removed.
-		 */
-		uint64_t until = now_ms() + o.debounce_ms;
-
-		armed = 1;
-		while (!g_stop && now_ms() < until) {
-			r = scl_monitor_wait(g_mon, (int)(until - now_ms()),
-			    &ev);
-			if (r == 0 && ev.kind == SCL_EV_CARD_INSERTED &&
-			    strcmp(ev.reader, o.reader) == 0) {
-				armed = card_matches(o.reader, o.card_id);
-				break;
-			}
-			if (r < 0 && r != SCL_ERR_TIMEOUT)
-				break;
-		}
-		if (!g_stop && armed && !reader_card_present(g_mon, o.reader,
-		    &reader_present)) {
-			act(&o, "card absent at start");
-			armed = 0;
-		}
-	}
-	say(LOG_INFO, "watching reader '%s' for session %s (%s)",
-	    esc(o.reader, rbuf, sizeof(rbuf)), o.session, armed ?
-	    "login card present" : "login card not present");
-
-	for (n_ev = 0; !g_stop && n_ev < EVENTS_MAX; n_ev++) {
-		r = scl_monitor_wait(g_mon, -1, &ev);
-		if (r == SCL_ERR_CANCELLED || g_stop)
-			break;
-		if (r == SCL_ERR_TIMEOUT)
-			continue;
-		if (r < 0) {
-			say(LOG_ERR, "card monitor failed: %s reason=%s",
-			    scl_strerror(r), scl_err_name(r));
-			if (armed)
-				act(&o, "card watch failed, removal can no "
-				    "longer be seen");
-			goto out;
-		}
-		if (strcmp(ev.reader, o.reader) != 0 &&
-		    ev.kind != SCL_EV_SERVICE_UP)
-			continue;
-		switch (ev.kind) {
-		case SCL_EV_CARD_INSERTED:
-			armed = card_matches(o.reader, o.card_id);
-			say(LOG_INFO, "card inserted (%s)", armed ?
-			    "the login card" : "another card");
-			break;
-		case SCL_EV_CARD_REMOVED:
-		case SCL_EV_READER_REMOVED:
-			if (armed)
-				act(&o, ev.kind == SCL_EV_CARD_REMOVED ?
-				    "card removed" : "reader removed");
-			armed = 0;
-			break;
-		case SCL_EV_SERVICE_UP:
-			/* pcscd restarted: did the login card stay? */
-			if (armed && !reader_card_present(g_mon, o.reader,
-			    &reader_present)) {
-				act(&o, "card gone after pcscd restart");
-				armed = 0;
-			}
-			break;
-		case SCL_EV_READER_ADDED:
-		case SCL_EV_SERVICE_DOWN:
-			break;
-		}
-	}
-	if (!g_stop && n_ev >= EVENTS_MAX) {
-		/*
-		 * The cap ended the watch: removal can no longer be seen, so
-		 * fail closed as if the card had gone.
-		 */
-		say(LOG_ERR, "stopped watching reader '%s' for session %s "
-		    "after %u events reason=LIMIT", esc(o.reader, rbuf,
-		    sizeof(rbuf)), o.session, n_ev);
-		if (armed)
-			act(&o, "card watch ended at its event cap");
-		goto out;
-	}
-	rc = 0;
+	rc = o.be->kind == SCL_BACKEND_PKCS11 ? watch_p11(&o) : watch_piv(&o);
 out:
 	g_stop = 1;
 	if (th_ok) {
@@ -544,6 +691,7 @@ out:
 		pthread_join(th, NULL);
 	}
 	scl_monitor_free(&g_mon);
+	scl_config_free(&o.cfg);
 	closelog();
 	return rc;
 }

@@ -408,7 +408,7 @@ scl_greeter_driver_start(SclGreeterDriver *self, enum scl_method method)
 	struct scl_greeter_input in = { 0 };
 
 	g_return_if_fail(SCL_IS_GREETER_DRIVER(self));
-	self->watch = scl_card_watch_new();
+	self->watch = scl_card_watch_new_for_config(self->cfg);
 	g_signal_connect(self->watch, "reader-added",
 	    G_CALLBACK(on_reader_added), self);
 	g_signal_connect(self->watch, "reader-removed",

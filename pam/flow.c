@@ -386,6 +386,7 @@ set_auth_data(pam_handle_t *pamh, const char *user,
 		return SCL_ERR_INVALID_ARGUMENT;
 	}
 	snprintf(d->reader, sizeof(d->reader), "%s", cand->reader);
+	d->backend = cand->backend;
 	snprintf(d->card_id, sizeof(d->card_id), "%s",
 	    cand->card_id[0] != '\0' ? cand->card_id : cand->sha256_hex);
 	snprintf(d->cert_sha256, sizeof(d->cert_sha256), "%s",
@@ -800,19 +801,50 @@ make_dir(const char *path, mode_t mode)
 	return SCL_ERR_SYSTEM;
 }
 
+/*
+ * The monitor's --pkcs11-modules value: cfg's module list joined with
+ * commas (malloc'd), NULL on NOMEM.
+ */
+static char *
+join_modules(const struct scl_config *cfg)
+{
+	size_t len = 1, i, o = 0;
+	char *s;
+
+	for (i = 0; i < cfg->n_pkcs11_modules; i++)
+		len += strlen(cfg->pkcs11_modules[i]) + 1;
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; i < cfg->n_pkcs11_modules; i++)
+		o += (size_t)snprintf(s + o, len - o, "%s%s", i > 0 ? "," : "",
+		    cfg->pkcs11_modules[i]);
+	return s;
+}
+
+/*
+ * Started with the backend that signed in (PKCS#11: with the modules and
+ * the helper of this configuration, which the monitor checks as the
+ * module does).
+ */
 static void
 spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 {
 	char prog[] = SCL_REMOVAL_MONITOR;
 	char o_reader[] = "--reader", o_card[] = "--card-id";
 	char o_action[] = "--action", o_session[] = "--session";
-	char o_debounce[] = "--debounce-ms";
+	char o_debounce[] = "--debounce-ms", o_backend[] = "--backend";
+	char o_helper[] = "--pkcs11-helper", o_modules[] = "--pkcs11-modules";
+	char b_piv[] = "piv", b_p11[] = "pkcs11";
 	char env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	char reader[sizeof(d->reader)], card_id[sizeof(d->card_id)];
 	char action[16], session[64], debounce[16];
 	char *argv[] = { prog, o_reader, reader, o_card, card_id, o_action,
-		action, o_session, session, o_debounce, debounce, NULL };
+		action, o_session, session, o_debounce, debounce, o_backend,
+		b_piv, NULL, NULL, NULL, NULL, NULL };
 	char *envp[] = { env_path, NULL };
+	char *modules = NULL;
+	size_t a = 13;
 	const char *sid;
 	pid_t pid, w;
 	int status, fd, sig;
@@ -841,10 +873,28 @@ spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 	snprintf(card_id, sizeof(card_id), "%s", d->card_id);
 	snprintf(debounce, sizeof(debounce), "%u",
 	    c->cfg->removal_debounce_ms);
+	if (d->backend == SCL_BACKEND_PKCS11) {
+		argv[12] = b_p11;
+		if (c->cfg->pkcs11_helper != NULL) {
+			argv[a++] = o_helper;
+			argv[a++] = c->cfg->pkcs11_helper;
+		}
+		if (c->cfg->n_pkcs11_modules > 0) {
+			if ((modules = join_modules(c->cfg)) == NULL) {
+				pam_syslog(c->pamh, LOG_WARNING, "out of "
+				    "memory, removal monitor not started, "
+				    "ignoring");
+				return;
+			}
+			argv[a++] = o_modules;
+			argv[a++] = modules;
+		}
+	}
 	pid = fork();
 	if (pid < 0) {
 		pam_syslog(c->pamh, LOG_WARNING, "fork: %m, removal monitor "
 		    "not started, ignoring");
+		free(modules);
 		return;
 	}
 	if (pid == 0) {
@@ -881,8 +931,9 @@ spawn_removal_monitor(struct call *c, const struct scl_pam_auth_data *d)
 	do {
 		w = waitpid(pid, &status, 0);
 	} while (w < 0 && errno == EINTR);
-	scl_debug("%s: removal monitor started for session %s", __func__,
-	    session);
+	free(modules);
+	scl_debug("%s: removal monitor started for session %s (%s)", __func__,
+	    session, argv[12]);
 }
 
 /*

@@ -7,6 +7,7 @@
 
 #include <security/pam_modules.h>
 
+#include "backend.h"
 #include "config.h"
 #include "secret.h"
 
@@ -127,8 +128,10 @@ void scl_pam_log_sink(void *ctx, const char *msg);
 
 struct scl_pam_auth_data {
 	char user[256];			/* PAM_USER the card signed in */
-	char reader[128];
-	char card_id[65];		/* CHUID GUID, else cert SHA-256 */
+	char reader[128];		/* PIV: reader; PKCS#11: token name */
+	char card_id[65];		/* CHUID GUID or token serial (read_id),
+					 * else cert SHA-256 */
+	enum scl_backend_kind backend;	/* the backend that signed in */
 	char cert_sha256[65];
 };
 

@@ -52,6 +52,25 @@ scl_token_watch_poll(struct scl_token_watch *w, int *ret_changed)
 	return w->be->poll_events(w->b, ret_changed);
 }
 
+int
+scl_token_watch_list(struct scl_token_watch *w, struct scl_token_info *ret,
+    size_t cap, size_t *ret_n)
+{
+	size_t n = 0, i, k = 0;
+	int r;
+
+	*ret_n = 0;
+	if (w == NULL)
+		return 0;
+	if ((r = w->be->list_tokens(w->b, ret, cap, &n)) < 0)
+		return r;
+	for (i = 0; i < n && i < cap; i++)
+		if (ret[i].present)
+			ret[k++] = ret[i];
+	*ret_n = k;
+	return 0;
+}
+
 void
 scl_token_watch_free(struct scl_token_watch **wp)
 {

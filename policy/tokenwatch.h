@@ -3,6 +3,7 @@
 #ifndef SCL_TOKENWATCH_H
 #define SCL_TOKENWATCH_H
 
+#include "backend.h"
 #include "config.h"
 
 /*
@@ -27,6 +28,13 @@ int scl_token_watch_open(const struct scl_config *cfg,
 /* Without blocking: *ret_changed 1 when tokens came or went since the last
  * call (or the open). */
 int scl_token_watch_poll(struct scl_token_watch *w, int *ret_changed);
+
+/*
+ * The tokens present now, by the names list_tokens gives (backend.h): at
+ * most cap in ret (*ret_n).  0 with *ret_n 0 for a NULL watch.
+ */
+int scl_token_watch_list(struct scl_token_watch *w, struct scl_token_info *ret,
+    size_t cap, size_t *ret_n);
 
 void scl_token_watch_free(struct scl_token_watch **wp);
 

@@ -10,7 +10,8 @@
 # $SCL_BUILD_ROOT/tests/greeter/screenshots/.
 #
 # env: SCL_BUILD_ROOT, SCL_VCARD, SCL_TEST_PKI, SCL_GREETER, SCL_PAM_MODULE,
-#      SCL_RIG_CARD, SCL_RIG_SEAL_KEY (from rig-run); SCL_TEST_WRAPPER (e.g.
+#      SCL_RIG_CARD, SCL_RIG_SEAL_KEY (from rig-run); SCL_FAKE_P11,
+#      SCL_P11_HELPER (the PKCS#11 case); SCL_TEST_WRAPPER (e.g.
 #      valgrind) goes in front of our programs, and waits are then longer.
 set -u
 W=${SCL_TEST_WRAPPER:-}
@@ -350,7 +351,41 @@ else
 	echo "note: localedef de_DE failed, German case not run" >&2
 fi
 
+# 7. backends = pkcs11: a token pcscd never sees (SoftHSM2 behind
+#    fake-p11.so's late-token mode) arrives while the window says "Insert
+#    your smart card": the PIN dialog, and its PIN signs in.
+if [ -n "${SCL_FAKE_P11:-}" ] && [ -n "${SCL_P11_HELPER:-}" ] &&
+    command -v softhsm2-util >/dev/null && command -v pkcs11-tool >/dev/null; then
+	. "$(dirname "$0")/p11-token.sh"
+	p11_token "$T/p11" alice || fail "cannot make the SoftHSM2 token"
+	cp "$T/sclogin.conf" "$T/sclogin-piv.conf"
+	printf 'backends = pkcs11\npkcs11_modules = %s\npkcs11_helper = %s\n' \
+	    "$SCL_FAKE_P11" "$SCL_P11_HELPER" >> "$T/sclogin.conf"
+	rm -f "$T/p11/present"
+	start_greeter alice SOFTHSM2_CONF="$SOFTHSM2_CONF" \
+	    SCL_FAKE_P11_REAL="$SOFTHSM" SCL_FAKE_P11_MODE=late-token \
+	    SCL_FAKE_P11_TOKEN_FILE="$T/p11/present"
+	cmd other
+	wait_for "view=insert-card" 10
+	sleep 1
+	t0=$(date +%s%N)
+	touch "$T/p11/present"
+	wait_for "view=pin .*entry_ready=1" 15
+	t1=$(date +%s%N)
+	echo "measured: PKCS#11 token arrived -> PIN prompt ready $(( (t1 - t0) / 1000000 )) ms"
+	shot 16-p11-token-pin.png
+	cmd "type 123456"
+	cmd submit
+	wait_for "view=done" 15
+	finish_greeter 0
+	mv "$T/sclogin-piv.conf" "$T/sclogin.conf"
+	echo "ok: a late PKCS#11 token starts its sign-in"
+else
+	echo "# no SoftHSM2/pkcs11-tool or no fake module: the PKCS#11 case is skipped"
+	cp "$shots/13-connect-reader.png" "$shots/16-p11-token-pin.png"
+fi
+
 n=$(ls "$shots"/*.png | wc -l)
-[ "$n" -eq $((13 + n_de)) ] || fail "expected $((13 + n_de)) screenshots, got $n"
+[ "$n" -eq $((14 + n_de)) ] || fail "expected $((14 + n_de)) screenshots, got $n"
 echo "ok: $n screenshots in $shots"
 exit 0

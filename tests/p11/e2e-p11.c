@@ -43,10 +43,12 @@
 
 #define SOFTHSM "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"
 #define OPENSC "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+#define PAM_ENV "/lib/x86_64-linux-gnu/security/pam_env.so"
 
 static const char *module, *pki, *helper, *fake, *sclogin;
 static char dir[PATH_MAX], conf[PATH_MAX + 32], svcdir[PATH_MAX + 32];
 static char logpath[PATH_MAX + 32];
+static char test_module[PATH_MAX + 64];	/* tests/pam: recorder as monitor */
 static unsigned seq;
 static struct rig *rig;
 static const char *vcard;
@@ -400,6 +402,50 @@ test_wait_for_token(void **state)
 	}
 }
 
+/*
+ * Session after a sign-in with a SoftHSM2 token and removal_action=lock:
+ * the removal monitor (the recorder of pam_sclogin_test.so, tests/pam) is
+ * started with --backend pkcs11, the token's slot and serial, and this
+ * service's modules and helper.
+ */
+static void
+test_removal_monitor(void **state)
+{
+	struct e2e_conv cv = { .pins = { "123456" } };
+	struct pam_testcase tc[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+	};
+	char args[PATH_MAX + 64], want[PATH_MAX * 2 + 128], buf[4096] = "";
+	const char *root = getenv("SCL_BUILD_ROOT");
+	uint64_t deadline;
+	FILE *f = NULL;
+
+	(void)state;
+	snprintf(args, sizeof(args), "%s/tests/pam/removal-monitor.args",
+	    root != NULL ? root : ".");
+	if (root == NULL || access(test_module, R_OK) != 0)
+		skip();
+	unlink(args);
+	token("alice");
+	assert_int_equal(_pamtest_conv("p11-removal", "alice", e2e_conv_fn,
+	    &cv, tc, 2, NULL), PAMTEST_ERR_OK);
+	deadline = now_ms() + 5000;
+	while (now_ms() < deadline && (f = fopen(args, "r")) == NULL)
+		usleep(20 * 1000);
+	assert_non_null(f);
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	unlink(args);
+	fprintf(stderr, "removal monitor argv:\n%s", buf);
+	snprintf(want, sizeof(want), "\n--action\nlock\n--session\nc42\n"
+	    "--debounce-ms\n500\n--backend\npkcs11\n--pkcs11-helper\n%s\n"
+	    "--pkcs11-modules\n" SOFTHSM "\n", helper);
+	if (strncmp(buf, "--reader\nSoftHSM slot ID 0x", 27) != 0 ||
+	    strstr(buf, want) == NULL)
+		fail_msg("unexpected arguments:\n%s", buf);
+}
+
 static void
 test_bad_signature(void **state)
 {
@@ -529,6 +575,8 @@ test_gids_wrong_pin(void **state)
 static void
 write_config(void)
 {
+	char envconf[PATH_MAX + 64];
+
 	e2e_write_file(conf,
 	    "[global]\n"
 	    "ca_file = %s/ca.pem\n"
@@ -570,6 +618,14 @@ write_config(void)
 	    1500u, getenv("SCL_TEST_WRAPPER") != NULL ? 60u : 8u);
 	e2e_write_service(svcdir, "p11-unsafe",
 	    "auth required %s config=%s\n", module, conf);
+	snprintf(envconf, sizeof(envconf), "%s/env.conf", dir);
+	e2e_write_file(envconf, "XDG_SESSION_ID DEFAULT=c42\n");
+	e2e_write_service(svcdir, "p11-removal",
+	    "auth required %s config=%s\n"
+	    "session required " PAM_ENV " conffile=%s readenv=0\n"
+	    "session required %s config=%s removal_action=lock "
+	    "removal_debounce_ms=500\n", test_module, conf, envconf,
+	    test_module, conf);
 	e2e_write_service(svcdir, "p11-opensc",
 	    "auth required %s config=%s\n", module, conf);
 	e2e_write_service(svcdir, "p11-both",
@@ -597,6 +653,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_pin_pad, teardown),
 		cmocka_unit_test_teardown(test_pin_pad_change, teardown),
 		cmocka_unit_test_teardown(test_wait_for_token, teardown),
+		cmocka_unit_test_teardown(test_removal_monitor, teardown),
 	};
 	const struct CMUnitTest pcsc[] = {
 		cmocka_unit_test_teardown(test_opensc_signin, teardown_card),
@@ -626,6 +683,9 @@ main(int argc, char **argv)
 	helper = argv[3];
 	fake = argv[4];
 	sclogin = argv[5];
+	snprintf(test_module, sizeof(test_module),
+	    "%s/tests/pam/pam_sclogin_test.so", getenv("SCL_BUILD_ROOT") !=
+	    NULL ? getenv("SCL_BUILD_ROOT") : ".");
 	if (access(SOFTHSM, R_OK) != 0) {
 		fprintf(stderr, "SKIP: SoftHSM2 (softhsm2) is not installed\n");
 		return 77;

@@ -1305,7 +1305,8 @@ test_change_pin_old_length(void **state)
 /*
  * Session after a card sign-in with removal_action=lock: the removal
  * monitor (a recorder script in the test build of the module) is started,
- * detached, with the reader, card id, action, logind session and debounce.
+ * detached, with the reader, card id, action, logind session, debounce
+ * and the backend (tests/p11/e2e-p11.c: the PKCS#11 one).
  */
 static void
 test_removal_monitor(void **state)
@@ -1368,7 +1369,8 @@ test_removal_monitor(void **state)
 	fprintf(stderr, "removal monitor argv:\n%s", buf);
 	if (strncmp(buf, "--reader\nVirtual PCD 00 00\n--card-id\n", 37) != 0 ||
 	    strstr(buf, "\n--action\nlock\n--session\nc42\n"
-	    "--debounce-ms\n500\n") == NULL)
+	    "--debounce-ms\n500\n--backend\npiv\n") == NULL ||
+	    strstr(buf, "--pkcs11") != NULL)
 		fail_msg("unexpected arguments:\n%s", buf);
 
 	assert_non_null(f = fopen(proc, "r"));
