@@ -186,8 +186,11 @@ done
 unset SCL_FAKE_P11_NO_EVENTS
 
 # 6. OpenSC over the virtual PIV card in the rig's reader (PC/SC and the
-#    module's slot events both see it go).
-if [ -n "${SCL_RIG_CARD:-}" ] && [ -n "${SCL_VCARD:-}" ] && [ -r "$OPENSC" ]; then
+#    module's slot events both see it go).  Not under valgrind: OpenSC in
+#    the helper under memcheck misses the 10 s per-call bound on a loaded
+#    machine, and the monitor's PKCS#11 paths ran under it above.
+if [ -z "$W" ] && [ -n "${SCL_RIG_CARD:-}" ] && [ -n "${SCL_VCARD:-}" ] &&
+    [ -r "$OPENSC" ]; then
 	$W "$SCL_VCARD" init --state "$T/alice.card" --name alice \
 	    --seal-key "$SCL_RIG_SEAL_KEY" >/dev/null || fail "vcard init"
 	$W "$SCL_VCARD" import --state "$T/alice.card" --slot 9a \
@@ -214,6 +217,6 @@ if [ -n "${SCL_RIG_CARD:-}" ] && [ -n "${SCL_VCARD:-}" ] && [ -r "$OPENSC" ]; th
 	echo "ok: OpenSC token in a PC/SC reader, lock after removal ($(( (t1 - t0) / 1000000 )) ms incl. 500 ms debounce)"
 	stop o1
 else
-	echo "# no rig or no OpenSC: the PC/SC reader case is skipped"
+	echo "# under valgrind, or no rig or no OpenSC: the PC/SC reader case is skipped"
 fi
 exit 0
